@@ -1,0 +1,3 @@
+from isoplan.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Rendering: terminal tables, HTML, charts, calendar files. No tax logic lives here."""

@@ -1,0 +1,32 @@
+"""Plain-text tables for the terminal."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+def money(value: float, *, cents: bool = False) -> str:
+    """``1234.5`` -> ``$1,235`` (or ``$1,234.50``); negatives as ``-$1,235``."""
+    sign = "-" if value < 0 else ""
+    amount = abs(value)
+    text = f"{amount:,.2f}" if cents else f"{amount:,.0f}"
+    return f"{sign}${text}"
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]], *, align: str | None = None) -> str:
+    """A fixed-width table; ``align`` is one of ``l``/``r`` per column (default: first left, rest right)."""
+    columns = len(headers)
+    align = align or ("l" + "r" * (columns - 1))
+    widths = [len(h) for h in headers]
+    for row in rows:
+        for j, cell in enumerate(row):
+            widths[j] = max(widths[j], len(cell))
+
+    def line(cells: Sequence[str]) -> str:
+        out = []
+        for j, cell in enumerate(cells):
+            out.append(cell.ljust(widths[j]) if align[j] == "l" else cell.rjust(widths[j]))
+        return "  ".join(out).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([line(headers), rule, *(line(r) for r in rows)])

@@ -1,0 +1,116 @@
+"""Line-by-line explanation of a federal result: which form line each number is.
+
+:data:`LINES` is the one list of (key, form, line, caption) used by the CLI's
+``--explain``, the JSON output and (later) the web app and report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from isoplan.tax.federal import FederalResult
+from isoplan.tax.law import STATUSES, LawTable
+
+#: (result key, form, line, caption), in the order a person reads the return.
+LINES: tuple[tuple[str, str, str, str], ...] = (
+    ("capital_gain_in_agi", "Form 1040", "7", "Capital gain or (loss), after the §1211(b) loss limit"),
+    ("agi", "Form 1040", "11", "Adjusted gross income"),
+    ("salt_cap", "Schedule A", "5e", "SALT cap after the §164(b)(7) phase-down"),
+    ("salt_deducted", "Schedule A", "7", "State and local taxes deducted"),
+    ("charitable_itemized", "Schedule A", "14", "Gifts to charity (after the 60% ceiling and 2026 0.5% floor)"),
+    ("itemized_before_68", "Schedule A", "17", "Itemized deductions before the §68 limitation"),
+    ("section_68_reduction", "Schedule A", "§68", "§68 (2/37) reduction of itemized deductions, 2026 on"),
+    ("standard_deduction", "Form 1040", "12e*", "Standard deduction (if taken)"),
+    ("itemized", "Form 1040", "12e", "Itemized? (1 = yes, 0 = standard deduction)"),
+    ("deduction", "Form 1040", "12e", "Deduction taken"),
+    ("nonitemizer_charitable_used", "Form 1040", "§170(p)", "Charitable deduction for non-itemizers (2026 on)"),
+    ("senior_deduction", "Schedule 1-A", "senior", "Senior deduction (65+, 2025-2028)"),
+    ("total_deductions", "Form 1040", "14", "Total deductions"),
+    ("taxable_income", "Form 1040", "15", "Taxable income"),
+    ("qdcg_line4", "QDCG Worksheet", "4", "Qualified dividends and net capital gain"),
+    ("qdcg_line5", "QDCG Worksheet", "5", "Ordinary taxable income"),
+    ("qdcg_line9_zero_rate", "QDCG Worksheet", "9", "Taxed at 0%"),
+    ("qdcg_line17_15_rate", "QDCG Worksheet", "17", "Taxed at 15%"),
+    ("qdcg_line20_20_rate", "QDCG Worksheet", "20", "Taxed at 20%"),
+    ("qdcg_line22", "QDCG Worksheet", "22", "Tax on ordinary income (Tax Table under $100,000)"),
+    ("regular_tax", "Form 1040", "16", "Regular tax"),
+    ("amt_line1a", "Form 6251", "1a", "Deductions taken, less the senior deduction"),
+    ("amt_line1b", "Form 6251", "1b", "AGI minus line 1a"),
+    ("amt_line2a", "Form 6251", "2a", "Taxes (itemizers) or standard deduction added back"),
+    ("amt_line2i", "Form 6251", "2i", "Exercise of incentive stock options"),
+    ("amt_line2k", "Form 6251", "2k", "Disposition of property (AMT minus regular gain)"),
+    ("section_68_restored", "Form 6251", "3*", "§68 reduction not applied for AMT, §56(b)(1)(F) [S]"),
+    ("amt_line3", "Form 6251", "3", "Other adjustments (includes the §68 line above)"),
+    ("mfs_addon", "Form 6251", "4*", "Married filing separately add-on, §55(d)"),
+    ("amti", "Form 6251", "4", "Alternative minimum taxable income"),
+    ("amt_exemption", "Form 6251", "5", "Exemption after the phase-out"),
+    ("amt_base", "Form 6251", "6", "AMTI minus exemption"),
+    ("amt_line13", "Form 6251", "13", "Qualified dividends and net capital gain (AMT basis)"),
+    ("amt_line18", "Form 6251", "18", "26%/28% tax on the ordinary part"),
+    ("amt_line31", "Form 6251", "31", "15% tax on gains"),
+    ("amt_line34", "Form 6251", "34", "20% tax on gains"),
+    ("amt_line39", "Form 6251", "39", "26%/28% tax on all of line 6"),
+    ("amt_line7", "Form 6251", "7", "Tax on line 6 (Part III if gains)"),
+    ("tentative_minimum_tax", "Form 6251", "9", "Tentative minimum tax"),
+    ("amt_line10", "Form 6251", "10", "Regular tax for comparison"),
+    ("amt", "Form 6251", "11", "Alternative minimum tax"),
+    ("amt_credit_limit", "Form 8801", "24", "Credit limit: regular tax minus TMT, §53(c)"),
+    ("amt_credit_used", "Form 8801", "25", "Minimum tax credit used"),
+    ("amt_credit_remaining", "Form 8801", "26", "Credit carried forward"),
+    ("net_investment_income", "Form 8960", "8", "Net investment income"),
+    ("niit", "Form 8960", "17", "Net investment income tax"),
+    ("additional_medicare_tax", "Form 8959", "18", "Additional Medicare Tax"),
+    ("income_tax_after_credit", "Form 1040", "22*", "Regular tax + AMT - minimum tax credit"),
+    ("total_tax", "Form 1040", "24*", "Total of the taxes modeled"),
+)
+
+#: The outputs named in the batch file and ``--json`` (besides the inputs).
+OUTPUTS: tuple[str, ...] = (
+    "agi",
+    "deduction",
+    "itemized",
+    "taxable_income",
+    "regular_tax",
+    "niit",
+    "additional_medicare_tax",
+    "amti",
+    "amt_exemption",
+    "tentative_minimum_tax",
+    "amt",
+    "amt_credit_used",
+    "total_tax",
+)
+
+
+@dataclass(frozen=True)
+class LineRow:
+    key: str
+    form: str
+    line: str
+    caption: str
+    value: float
+
+
+def explain_row(result: FederalResult, i: int = 0) -> list[LineRow]:
+    """The lines of household ``i``, in form order."""
+    return [
+        LineRow(key, form, line, caption, float(result.lines[key][i]))
+        for key, form, line, caption in LINES
+        if key in result.lines
+    ]
+
+
+def year_notes(law: LawTable, year: int, status_code: int) -> list[str]:
+    """Plain-language notes on the law behind a year: projected, or resting on unsettled law."""
+    notes = []
+    year_law = law.laws[year]
+    if year_law.projected:
+        notes.append(
+            f"{year} is PROJECTED: published law ends with {law.last_published}; amounts indexed at "
+            f"{law.inflation:.2%} a year (change with --inflation)."
+        )
+    status = STATUSES[status_code]
+    for param in year_law.parameters.values():
+        if param.unsettled and (status == "mfs" or not param.name.startswith("amt_mfs")):
+            notes.append(f"{param.name}: {param.citations[-1]}")
+    return notes

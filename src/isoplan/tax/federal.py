@@ -1,0 +1,368 @@
+"""Federal income tax and the Alternative Minimum Tax, vectorized over households.
+
+One call computes, for every household at once:
+
+* Form 1040: AGI (line 11), the deduction (Schedule A or standard, plus the
+  2026 non-itemizer charitable deduction and the 2025-2028 senior deduction),
+  taxable income (line 15) and the tax (line 16) through the Qualified
+  Dividends and Capital Gain Tax Worksheet, using the Tax Table under $100,000.
+* Form 6251 (2025 line numbers; the 2026 draft keeps them): AMTI (line 4,
+  with the MFS add-on), the exemption and its phase-out (line 5), the
+  tentative minimum tax with Part III capital-gain rates (lines 7-9), and the
+  AMT (line 11).
+* Form 8801 Part II lines 21-26: the prior-year minimum tax credit used this
+  year, limited to regular tax minus TMT (IRC §53(c)).
+* Form 8960 (NIIT) and Form 8959 (Additional Medicare Tax).
+
+Locals are named after form lines. Amounts are float64 dollars, not rounded
+except where the form itself rounds (the Tax Table). No parameter is written
+here: every rate and threshold comes from :mod:`isoplan.tax.law`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Literal
+
+import numpy as np
+
+from isoplan.errors import InputError
+from isoplan.tax.households import Households
+from isoplan.tax.law import STATUS_CODE, LawTable, law_table
+
+Deduction = Literal["auto", "standard", "itemized"]
+
+_MFS = STATUS_CODE["mfs"]
+
+
+@dataclass(frozen=True)
+class FederalResult:
+    """Every computed line, as arrays aligned with the input households.
+
+    ``lines`` maps a line key (see :data:`isoplan.tax.explain.LINES`) to its
+    array; the main outputs are also attributes.
+    """
+
+    lines: dict[str, np.ndarray] = field(repr=False)
+    projected: np.ndarray
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        try:
+            return self.__dict__["lines"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __len__(self) -> int:
+        return int(self.projected.shape[0])
+
+
+def bracket_tax(income: np.ndarray, tops: np.ndarray, rates: np.ndarray) -> np.ndarray:
+    """Tax on ``income`` by a progressive schedule (IRC §1(j)(2) rate tables).
+
+    ``tops[..., k]`` is the top of bracket k, ``rates[..., k]`` its rate; the
+    last rate applies above the last top. Computed as the first rate on all
+    income plus each rate step on income above each top.
+    """
+    rates = np.asarray(rates)
+    tax = rates[..., 0] * income
+    for k in range(tops.shape[-1]):
+        step = rates[..., k + 1] - rates[..., k]
+        tax = tax + step * np.maximum(income - tops[..., k], 0.0)
+    return tax
+
+
+def tax_on_ordinary_income(income: np.ndarray, p: SimpleNamespace) -> np.ndarray:
+    """Form 1040 tax on ordinary taxable income: Tax Table below its limit, else the schedule.
+
+    The Tax Table taxes the midpoint of the income's row and rounds to the
+    whole dollar (Form 1040 instructions, line 16). Rows: [0, 5) pays 0, then
+    $10 rows to $25, $25 rows to $3,000, $50 rows to $100,000.
+    """
+    table = p.tax_table
+    first = table.first_rows  # [5, 15, 25]
+    wide = np.floor(income / table.wide_row) * table.wide_row + table.wide_row / 2
+    narrow = np.floor(income / table.narrow_row) * table.narrow_row + table.narrow_row / 2
+    # the first rows: [5, 15) -> midpoint 10, [15, 25) -> midpoint 20
+    tiny = np.where(income < first[1], (first[0] + first[1]) / 2, (first[1] + first[2]) / 2)
+    midpoint = np.where(income >= table.wide_from, wide, np.where(income >= first[2], narrow, tiny))
+    in_table = income < table.limit
+    taxed = np.where(in_table, midpoint, income)
+    tax = bracket_tax(taxed, p.ordinary_brackets, p.ordinary_rates)
+    tax = np.where(in_table, np.floor(tax + 0.5), tax)
+    return np.where(income < first[0], 0.0, tax)
+
+
+def amt_rate_tax(base: np.ndarray, p: SimpleNamespace) -> np.ndarray:
+    """26% of the AMT base up to the breakpoint, 28% above (IRC §55(b)(1)(A); Form 6251 line 7)."""
+    low, high = p.amt_rates[..., 0], p.amt_rates[..., 1]
+    return low * base + (high - low) * np.maximum(base - p.amt_breakpoint, 0.0)
+
+
+def compute_federal(
+    h: Households,
+    law: LawTable | None = None,
+    *,
+    deduction: Deduction = "auto",
+) -> FederalResult:
+    """Federal tax of every household in ``h``.
+
+    ``deduction``: ``"auto"`` takes the election with the lower regular tax +
+    AMT - minimum tax credit (IRC §63(e) lets a filer itemize even below the
+    standard deduction, which can pay when the AMT binds: TAX_FACTS H); ties
+    go to the larger deduction. ``"standard"`` or ``"itemized"`` forces one.
+    """
+    if deduction not in ("auto", "standard", "itemized"):
+        raise InputError("deduction", deduction, "auto, standard or itemized")
+    law = law or law_table()
+    p = law.gather(h.year, h.filing_status)
+    projected = law.projected[law.year_index(h.year)]
+    pre = _income_and_deductions(h, p)
+    if deduction == "standard":
+        itemize = np.zeros(len(h), dtype=bool)
+    elif deduction == "itemized":
+        itemize = np.ones(len(h), dtype=bool)
+    else:
+        itemize = pre["itemized_allowed"] > pre["standard_total"]
+    lines = _tax_lines(h, p, pre, itemize)
+    if deduction == "auto":
+        lines = _try_other_election(h, law, lines, itemize)
+    return FederalResult(lines=lines, projected=projected)
+
+
+def _try_other_election(
+    h: Households, law: LawTable, lines: dict[str, np.ndarray], itemize: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Where the AMT or the minimum tax credit is in play, check the other election.
+
+    Without AMT and credit, the larger deduction gives the lowest regular tax
+    and therefore the lowest total; only rows with AMT (or a credit to use,
+    whose limit depends on TMT) can gain from the smaller one.
+    """
+    candidates = (lines["amt"] > 0) | (h.amt_credit_carryforward > 0)
+    if not np.any(candidates):
+        return lines
+    idx = np.flatnonzero(candidates)
+    sub = h.take(idx)
+    p = law.gather(sub.year, sub.filing_status)
+    pre = _income_and_deductions(sub, p)
+    alt = _tax_lines(sub, p, pre, ~itemize[idx])
+    key = "income_tax_after_credit"
+    better = alt[key] < lines[key][idx] - 1e-9
+    if not np.any(better):
+        return lines
+    rows = idx[better]
+    merged = {}
+    for name, values in lines.items():
+        values = values.copy()
+        values[rows] = alt[name][better]
+        merged[name] = values
+    return merged
+
+
+def _income_and_deductions(h: Households, p: SimpleNamespace) -> dict[str, np.ndarray]:
+    """Form 1040 lines 1-11 and both deduction candidates (Schedule A and standard)."""
+    status = h.filing_status
+    # Schedule D line 16 and the §1211(b) loss limit (Schedule D line 21)
+    net_capital = h.short_term_gain + h.long_term_gain
+    capital_in_agi = np.where(net_capital < 0, np.maximum(net_capital, -p.capital_loss_limit), net_capital)
+    agi = h.wages + h.taxable_interest + h.ordinary_dividends + h.other_ordinary_income + capital_in_agi
+    contribution_base = np.maximum(agi, 0.0)
+
+    # Schedule 1-A: senior deduction per qualifying person, phased out by MAGI (= AGI here)
+    per_senior = np.maximum(
+        p.senior_deduction
+        - p.senior_deduction_phaseout_rate * np.maximum(agi - p.senior_deduction_phaseout_start, 0.0),
+        0.0,
+    )
+    senior_deduction = np.where(status == _MFS, 0.0, h.senior_count * per_senior)
+
+    # Standard deduction (Form 1040 line 12e) with the §63(f) additions
+    standard = p.standard_deduction + h.age_65_or_blind * p.standard_deduction_additional
+    nonitemizer_charity = np.minimum(h.charitable, p.charitable_nonitemizer)  # §170(p), from 2026
+
+    # Schedule A: SALT cap with the §164(b)(7) phase-down (MAGI = AGI: no foreign exclusions modeled)
+    salt_cap = np.maximum(
+        p.salt_cap - p.salt_phasedown_rate * np.maximum(agi - p.salt_phasedown_start, 0.0), p.salt_floor
+    )
+    salt_cap = np.minimum(salt_cap, p.salt_cap)
+    salt = np.minimum(h.state_local_tax, salt_cap)
+    # §170(b)(1)(G) 60% ceiling, then the §170(b)(1)(I) floor (0.5% from 2026)
+    charity = np.maximum(
+        np.minimum(h.charitable, p.charitable_agi_limit * contribution_base)
+        - p.charitable_floor * contribution_base,
+        0.0,
+    )
+    itemized_total = salt + h.mortgage_interest + charity + h.other_itemized
+    # §68 as amended (2026 on): 2/37 of the lesser of the itemized deductions and
+    # the taxable income before §68, increased by them, above the 37% bracket start
+    start_37 = p.ordinary_brackets[..., -1]
+    section_68 = p.itemized_limitation_rate * np.minimum(
+        itemized_total, np.maximum(agi - senior_deduction - start_37, 0.0)
+    )
+    itemized_allowed = itemized_total - section_68
+    return {
+        "net_capital_gain_or_loss": net_capital,
+        "capital_gain_in_agi": capital_in_agi,
+        "agi": agi,
+        "senior_deduction": senior_deduction,
+        "standard_deduction": standard,
+        "nonitemizer_charitable": nonitemizer_charity,
+        "standard_total": standard + nonitemizer_charity,
+        "salt_cap": salt_cap,
+        "salt_deducted": salt,
+        "charitable_itemized": charity,
+        "itemized_before_68": itemized_total,
+        "section_68_reduction": section_68,
+        "itemized_allowed": itemized_allowed,
+    }
+
+
+def _tax_lines(
+    h: Households, p: SimpleNamespace, pre: dict[str, np.ndarray], itemize: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Regular tax, NIIT, Additional Medicare Tax, Form 6251 and the credit, for one election."""
+    status = h.filing_status
+    agi = pre["agi"]
+    deduction = np.where(itemize, pre["itemized_allowed"], pre["standard_deduction"])
+    nonitemizer_charity = np.where(itemize, 0.0, pre["nonitemizer_charitable"])
+    total_deductions = deduction + nonitemizer_charity + pre["senior_deduction"]  # Form 1040 line 14
+    taxable_income = np.maximum(agi - total_deductions, 0.0)  # line 15
+
+    # Qualified Dividends and Capital Gain Tax Worksheet (Form 1040 line 16)
+    cg_rates = p.capital_gain_rates
+    cg_top0, cg_top15 = p.capital_gain_brackets[..., 0], p.capital_gain_brackets[..., 1]
+    q1 = taxable_income
+    q2 = h.qualified_dividends
+    q3 = np.maximum(np.minimum(h.long_term_gain, pre["net_capital_gain_or_loss"]), 0.0)
+    q4 = q2 + q3
+    q5 = np.maximum(q1 - q4, 0.0)
+    q7 = np.minimum(q1, cg_top0)
+    q8 = np.minimum(q5, q7)
+    q9 = q7 - q8  # taxed at 0%
+    q10 = np.minimum(q1, q4)
+    q12 = q10 - q9
+    q14 = np.minimum(q1, cg_top15)
+    q16 = np.maximum(q14 - (q5 + q9), 0.0)
+    q17 = np.minimum(q12, q16)
+    q18 = cg_rates[..., 1] * q17
+    q20 = q10 - (q9 + q17)
+    q21 = cg_rates[..., 2] * q20
+    q22 = tax_on_ordinary_income(q5, p)
+    q23 = q18 + q21 + q22
+    q24 = tax_on_ordinary_income(q1, p)
+    regular_tax = np.where(q4 > 0, np.minimum(q23, q24), q24)
+
+    # Form 8960: NIIT on the lesser of net investment income and MAGI over the threshold
+    nii = np.maximum(h.taxable_interest + h.ordinary_dividends + pre["capital_gain_in_agi"], 0.0)
+    niit = p.niit_rate * np.minimum(nii, np.maximum(agi - p.niit_threshold, 0.0))
+    # Form 8959: 0.9% of Medicare wages over the threshold (ISO income is not FICA wages, §3121(a)(22))
+    additional_medicare = p.additional_medicare_rate * np.maximum(h.wages - p.additional_medicare_threshold, 0.0)
+
+    # ---- Form 6251 Part I: AMTI ----
+    line1a = total_deductions - pre["senior_deduction"]
+    line1b = agi - line1a  # may be negative
+    line2a = np.where(itemize, pre["salt_deducted"], pre["standard_deduction"])  # §56(b)(1)(A)(ii), (E)
+    line2i = h.iso_bargain_element  # §56(b)(3)
+    line2k = h.amt_disposition_adjustment
+    # §56(b)(1)(F): §68 does not apply for AMTI, so its reduction is deducted back [S, TAX_FACTS A9]
+    section_68_restored = np.where(itemize, -pre["section_68_reduction"], 0.0)
+    line3 = h.other_amt_adjustments + section_68_restored
+    amti_before_addon = line1b + line2a + line2i + line2k + line3
+    # MFS: AMTI above the exemption's zero point is increased (§55(d) flush language)
+    mfs_zero_point = p.amt_phaseout_start + p.amt_exemption / p.amt_phaseout_rate
+    mfs_addon = np.where(
+        status == _MFS,
+        np.minimum(
+            p.amt_mfs_addon_rate * np.maximum(amti_before_addon - mfs_zero_point, 0.0), p.amt_exemption
+        ),
+        0.0,
+    )
+    line4 = amti_before_addon + mfs_addon
+
+    # ---- Part II ----
+    line5 = np.maximum(
+        p.amt_exemption - p.amt_phaseout_rate * np.maximum(line4 - p.amt_phaseout_start, 0.0), 0.0
+    )
+    line6 = np.maximum(line4 - line5, 0.0)
+
+    # ---- Part III: capital gains keep their rates inside the AMT (§55(b)(3)) ----
+    amt_q3 = np.maximum(np.minimum(h.amt_long_term_gain, h.short_term_gain + h.amt_long_term_gain), 0.0)
+    line12 = line6
+    line13 = h.qualified_dividends + amt_q3
+    line16 = np.minimum(line12, line13)
+    line17 = line12 - line16
+    line18 = amt_rate_tax(line17, p)
+    line20 = q5  # regular-tax ordinary income (QDCG worksheet line 5)
+    line21 = np.maximum(cg_top0 - line20, 0.0)
+    line22 = np.minimum(line12, line13)
+    line23 = np.minimum(line21, line22)
+    line24 = line22 - line23
+    line28 = line21 + q5
+    line29 = np.maximum(cg_top15 - line28, 0.0)
+    line30 = np.minimum(line24, line29)
+    line31 = cg_rates[..., 1] * line30
+    line32 = line23 + line30
+    line33 = line22 - line32
+    line34 = cg_rates[..., 2] * line33
+    line38 = line18 + line31 + line34
+    line39 = amt_rate_tax(line12, p)
+    line40 = np.minimum(line38, line39)
+    line7 = np.where(line13 > 0, line40, line39)
+    line9 = line7  # no AMT foreign tax credit (line 8) modeled
+    line10 = regular_tax
+    line11 = np.maximum(line9 - line10, 0.0)
+
+    # ---- Form 8801 Part II: credit used this year, limited by §53(c) ----
+    credit_limit = np.maximum(regular_tax - line9, 0.0)  # line 24 (no other credits modeled)
+    credit_used = np.minimum(h.amt_credit_carryforward, credit_limit)  # line 25
+    credit_left = h.amt_credit_carryforward - credit_used  # line 26
+
+    income_tax = regular_tax + line11
+    income_tax_after_credit = income_tax - credit_used
+    total_tax = income_tax_after_credit + niit + additional_medicare
+    return {
+        **pre,
+        "itemized": itemize.astype(np.float64),
+        "deduction": deduction,
+        "nonitemizer_charitable_used": nonitemizer_charity,
+        "total_deductions": total_deductions,
+        "taxable_income": taxable_income,
+        "qdcg_line4": q4,
+        "qdcg_line5": q5,
+        "qdcg_line9_zero_rate": q9,
+        "qdcg_line17_15_rate": q17,
+        "qdcg_line20_20_rate": q20,
+        "qdcg_line22": q22,
+        "qdcg_line24": q24,
+        "regular_tax": regular_tax,
+        "net_investment_income": nii,
+        "niit": niit,
+        "additional_medicare_tax": additional_medicare,
+        "amt_line1a": line1a,
+        "amt_line1b": line1b,
+        "amt_line2a": line2a,
+        "amt_line2i": line2i,
+        "amt_line2k": line2k,
+        "amt_line3": line3,
+        "section_68_restored": section_68_restored,
+        "mfs_addon": mfs_addon,
+        "amti": line4,
+        "amt_exemption": line5,
+        "amt_base": line6,
+        "amt_line7": line7,
+        "amt_line13": line13,
+        "amt_line18": line18,
+        "amt_line31": line31,
+        "amt_line34": line34,
+        "amt_line39": line39,
+        "tentative_minimum_tax": line9,
+        "amt_line10": line10,
+        "amt": line11,
+        "amt_credit_limit": credit_limit,
+        "amt_credit_used": credit_used,
+        "amt_credit_remaining": credit_left,
+        "income_tax": income_tax,
+        "income_tax_after_credit": income_tax_after_credit,
+        "total_tax": total_tax,
+    }

@@ -1,0 +1,41 @@
+"""The names of the engine's inputs (no NumPy here, so the CLI can build its flags fast)."""
+
+from __future__ import annotations
+
+#: (name, may be negative, help) for every money input, in documentation order.
+MONEY_FIELDS: tuple[tuple[str, bool, str], ...] = (
+    ("wages", False, "wages, salaries, tips (Form 1040 line 1; also Medicare wages for Form 8959)"),
+    ("taxable_interest", False, "taxable interest (line 2b)"),
+    ("ordinary_dividends", False, "ordinary dividends, qualified included (line 3b)"),
+    ("qualified_dividends", False, "qualified dividends (line 3a), at most the ordinary dividends"),
+    ("short_term_gain", True, "net short-term capital gain or loss (Schedule D line 7)"),
+    ("long_term_gain", True, "net long-term capital gain or loss (Schedule D line 15)"),
+    ("other_ordinary_income", False,
+     "other ordinary income not subject to payroll tax: NSO exercise income, "
+     "disqualifying-disposition compensation"),
+    ("state_local_tax", False, "state and local income and property taxes paid (Schedule A line 5d, before the cap)"),
+    ("mortgage_interest", False, "home mortgage interest (Schedule A line 8)"),
+    ("charitable", False, "cash gifts to public charities (Schedule A line 11)"),
+    ("other_itemized", False,
+     "other itemized deductions allowed for both regular tax and AMT (medical above its floor, etc.)"),
+    ("iso_bargain_element", False, "ISO exercise spread recognized for AMT (Form 6251 line 2i)"),
+    ("amt_disposition_adjustment", True,
+     "AMT minus regular gain on dispositions (Form 6251 line 2k; negative for a later-year ISO sale)"),
+    ("other_amt_adjustments", True, "other AMT adjustments and preferences (Form 6251 lines 2c-2h, 2j, 2l-2t, 3)"),
+    ("amt_long_term_gain", True,
+     "long-term gain refigured with AMT basis (Form 6251 Part III line 13); defaults to long_term_gain"),
+    ("amt_credit_carryforward", False,
+     "minimum tax credit available from earlier years (Form 8801 line 21)"),
+)
+
+COUNT_FIELDS: tuple[tuple[str, str], ...] = (
+    ("age_65_or_blind", "boxes checked for age 65 or older or blind (0-2, 0-4 on a joint return)"),
+    ("senior_count", "filers aged 65 or older claiming the 2025-2028 senior deduction (0-1, 0-2 joint)"),
+)
+
+INPUT_NAMES: tuple[str, ...] = (
+    "year",
+    "filing_status",
+    *(name for name, _, _ in MONEY_FIELDS),
+    *(name for name, _ in COUNT_FIELDS),
+)

@@ -1,0 +1,191 @@
+"""The engine's input: arrays of households, one row per scenario.
+
+A household is what one Form 1040 needs for the items isoplan models. Every
+field is a float64 array (dollars) except ``year`` (int) and ``filing_status``
+(int code, see :data:`isoplan.tax.law.STATUSES`). Missing fields are zero.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+import numpy as np
+
+from isoplan.errors import InputError
+from isoplan.tax.fields import COUNT_FIELDS, INPUT_NAMES, MONEY_FIELDS
+from isoplan.tax.law import STATUS_CODE, STATUSES
+
+__all__ = ["COUNT_FIELDS", "INPUT_NAMES", "MONEY_FIELDS", "Households", "households", "status_codes"]
+
+@dataclass(frozen=True)
+class Households:
+    """Arrays of households (all the same length). Build with :func:`households`."""
+
+    year: np.ndarray
+    filing_status: np.ndarray
+    wages: np.ndarray
+    taxable_interest: np.ndarray
+    ordinary_dividends: np.ndarray
+    qualified_dividends: np.ndarray
+    short_term_gain: np.ndarray
+    long_term_gain: np.ndarray
+    other_ordinary_income: np.ndarray
+    state_local_tax: np.ndarray
+    mortgage_interest: np.ndarray
+    charitable: np.ndarray
+    other_itemized: np.ndarray
+    iso_bargain_element: np.ndarray
+    amt_disposition_adjustment: np.ndarray
+    other_amt_adjustments: np.ndarray
+    amt_long_term_gain: np.ndarray
+    amt_credit_carryforward: np.ndarray
+    age_65_or_blind: np.ndarray
+    senior_count: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.year.shape[0])
+
+    def replace(self, **changes: Any) -> Households:
+        """A copy with some fields replaced (scalars broadcast to the length)."""
+        n = len(self)
+        for key, value in changes.items():
+            arr = np.asarray(value, dtype=np.float64 if key not in ("year", "filing_status") else None)
+            changes[key] = np.broadcast_to(arr, (n,)) if arr.shape != (n,) else arr
+        return replace(self, **changes)
+
+    def take(self, index: np.ndarray) -> Households:
+        """The households at ``index`` (a boolean mask or integer indices)."""
+        return Households(**{f.name: getattr(self, f.name)[index] for f in fields(self)})
+
+    def row(self, i: int) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)[i]
+            if f.name == "filing_status":
+                out[f.name] = STATUSES[int(value)]
+            elif f.name == "year":
+                out[f.name] = int(value)
+            else:
+                out[f.name] = float(value)
+        return out
+
+
+def status_codes(values: Any) -> np.ndarray:
+    """Filing status names (or codes) to int codes, naming the first bad one."""
+    arr = np.asarray(values)
+    if arr.dtype.kind in "iu":
+        bad = (arr < 0) | (arr >= len(STATUSES))
+        if np.any(bad):
+            i = int(np.flatnonzero(bad)[0])
+            raise InputError("filing_status", int(arr.flat[i]), _status_allowed(), row=_row(arr, i))
+        return arr.astype(np.int8)
+    arr = arr.astype(str)
+    uniques, inverse = np.unique(np.char.lower(np.char.strip(arr)), return_inverse=True)
+    codes = np.empty(len(uniques), dtype=np.int8)
+    for j, name in enumerate(uniques):
+        if name not in STATUS_CODE:
+            i = int(np.flatnonzero(inverse == j)[0])
+            raise InputError("filing_status", str(arr.flat[i]), _status_allowed(), row=_row(arr, i))
+        codes[j] = STATUS_CODE[name]
+    return codes[inverse].reshape(arr.shape)
+
+
+def _status_allowed() -> str:
+    return "one of " + ", ".join(STATUSES)
+
+
+def _row(arr: np.ndarray, i: int) -> int | None:
+    return i if arr.size > 1 else None
+
+
+def households(**columns: Any) -> Households:
+    """Build and validate :class:`Households` from columns (arrays or scalars).
+
+    ``year`` and ``filing_status`` are required; every other input defaults to
+    zero (``amt_long_term_gain`` defaults to ``long_term_gain``). Raises
+    :class:`InputError` naming the row and field of the first bad value.
+    """
+    unknown = [k for k in columns if k not in INPUT_NAMES]
+    if unknown:
+        raise InputError("input", unknown[0], "one of " + ", ".join(INPUT_NAMES))
+    for required in ("year", "filing_status"):
+        if required not in columns or columns[required] is None:
+            raise InputError(required, None, "a value (it is required)")
+    sizes = {np.size(v) for v in columns.values() if v is not None and np.ndim(v) > 0}
+    if len(sizes) > 1:
+        raise InputError("input", sorted(sizes), "columns of one length")
+    n = sizes.pop() if sizes else 1
+
+    def column(name: str, default: Any = 0.0) -> np.ndarray:
+        value = columns.get(name)
+        if value is None:
+            value = default
+        arr = np.asarray(value)
+        if arr.ndim == 0:
+            arr = np.full(n, arr.item() if arr.dtype.kind != "U" else arr)
+        return arr
+
+    year_raw = column("year")
+    try:
+        year = year_raw.astype(np.float64)
+    except ValueError:
+        raise InputError("year", year_raw.flat[0], "a whole-number tax year") from None
+    bad = ~np.isfinite(year) | (year != np.round(year))
+    if np.any(bad):
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError("year", year_raw.flat[i], "a whole-number tax year", row=_row(year, i))
+    year = year.astype(np.int64)
+    status = status_codes(column("filing_status"))
+
+    values: dict[str, np.ndarray] = {}
+    for name, may_be_negative, _ in MONEY_FIELDS:
+        if name == "amt_long_term_gain" and columns.get(name) is None:
+            continue
+        raw = column(name)
+        try:
+            arr = raw.astype(np.float64)
+        except ValueError:
+            arr = _first_non_numeric(raw, name)
+        bad = ~np.isfinite(arr)
+        if not may_be_negative:
+            bad |= arr < 0
+        if np.any(bad):
+            i = int(np.flatnonzero(bad)[0])
+            allowed = "a finite dollar amount" if may_be_negative else "a dollar amount of 0 or more"
+            raise InputError(name, raw.flat[i], allowed, row=_row(arr, i))
+        values[name] = arr
+    values.setdefault("amt_long_term_gain", values["long_term_gain"])
+
+    too_big = values["qualified_dividends"] > values["ordinary_dividends"] + 1e-9
+    if np.any(too_big):
+        i = int(np.flatnonzero(too_big)[0])
+        raise InputError(
+            "qualified_dividends", float(values["qualified_dividends"][i]),
+            f"at most ordinary_dividends ({float(values['ordinary_dividends'][i]):g})", row=_row(too_big, i),
+        )
+
+    joint = status == STATUS_CODE["mfj"]
+    for name, _ in COUNT_FIELDS:
+        raw = column(name)
+        try:
+            arr = raw.astype(np.float64)
+        except ValueError:
+            arr = _first_non_numeric(raw, name)
+        per_person = 2 if name == "age_65_or_blind" else 1
+        limit = np.where(joint, 2 * per_person, per_person)
+        bad = ~np.isfinite(arr) | (arr < 0) | (arr != np.round(arr)) | (arr > limit)
+        if np.any(bad):
+            i = int(np.flatnonzero(bad)[0])
+            raise InputError(name, raw.flat[i], f"a whole number from 0 to {int(limit[i])}", row=_row(arr, i))
+        values[name] = arr
+    return Households(year=year, filing_status=status, **values)
+
+
+def _first_non_numeric(raw: np.ndarray, name: str) -> np.ndarray:
+    for i, cell in enumerate(raw.flat):
+        try:
+            float(cell)
+        except (TypeError, ValueError):
+            raise InputError(name, cell, "a number", row=_row(raw, i)) from None
+    return raw.astype(np.float64)
