@@ -286,7 +286,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--inflation", type=float, metavar="RATE")
     p.set_defaults(func=cmd_demo)
+
+    add_room_cost_parsers(sub)
+    add_ledger_parser(sub)
     return parser
+
+
+# ---------------------------------------------------------------- isoplan room / cost (issue 3)
+
+
+def add_room_cost_parsers(sub: Any) -> None:
+    """Register ``isoplan room`` and ``isoplan cost``."""
+
+
+# ---------------------------------------------------------------- isoplan ledger (issue 4)
+
+
+def add_ledger_parser(sub: Any) -> None:
+    """Register ``isoplan ledger`` and its subcommands."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
