@@ -120,7 +120,7 @@ def read_household_csv(path: str) -> tuple[list[str], list[dict[str, str]], Any]
     try:
         return header, rows, households(**columns)
     except InputError as err:
-        row = None if err.row is None else err.row + 1
+        row = (err.row or 0) + 1  # 1 = the first household after the header
         raise InputError(f"column {err.field}", err.value, err.allowed, row=row, source=path) from None
 
 
@@ -308,7 +308,10 @@ def add_ledger_parser(sub: Any) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:  # usage errors (exit 2), --help and --version (exit 0)
+        return stop.code if isinstance(stop.code, int) else EXIT_BAD_INPUT
     func: Callable[[argparse.Namespace], int] | None = getattr(args, "func", None)
     if func is None:
         parser.print_help()

@@ -14,7 +14,7 @@ import numpy as np
 
 from isoplan.errors import InputError
 from isoplan.tax.fields import COUNT_FIELDS, INPUT_NAMES, MONEY_FIELDS
-from isoplan.tax.law import STATUS_CODE, STATUSES
+from isoplan.tax.law import STATUS_CODE, STATUSES, supported_years
 
 __all__ = ["COUNT_FIELDS", "INPUT_NAMES", "MONEY_FIELDS", "Households", "households", "status_codes"]
 
@@ -58,6 +58,10 @@ class Households:
         """The households at ``index`` (a boolean mask or integer indices)."""
         return Households(**{f.name: getattr(self, f.name)[index] for f in fields(self)})
 
+    def slice(self, start: int, stop: int) -> Households:
+        """Rows ``start:stop`` as views (no copy)."""
+        return Households(**{f.name: getattr(self, f.name)[start:stop] for f in fields(self)})
+
     def row(self, i: int) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for f in fields(self):
@@ -74,6 +78,8 @@ class Households:
 def status_codes(values: Any) -> np.ndarray:
     """Filing status names (or codes) to int codes, naming the first bad one."""
     arr = np.asarray(values)
+    if arr.dtype.kind == "f" and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)):
+        arr = arr.astype(np.int64)
     if arr.dtype.kind in "iu":
         bad = (arr < 0) | (arr >= len(STATUSES))
         if np.any(bad):
@@ -136,6 +142,11 @@ def households(**columns: Any) -> Households:
         i = int(np.flatnonzero(bad)[0])
         raise InputError("year", year_raw.flat[i], "a whole-number tax year", row=_row(year, i))
     year = year.astype(np.int64)
+    years = supported_years()
+    bad = (year < years.start) | (year >= years.stop)
+    if np.any(bad):
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError("year", int(year[i]), f"a tax year from {years.start} to {years.stop - 1}", row=_row(year, i))
     status = status_codes(column("filing_status"))
 
     values: dict[str, np.ndarray] = {}

@@ -238,6 +238,7 @@ class LawTable:
         table = laws[0].parameters["tax_table"].values
         self.tax_table = SimpleNamespace(**{k: np.asarray(v, dtype=np.float64) for k, v in table.items()})
         self.projected = np.asarray([law.projected for law in laws])
+        self._by_key: dict[tuple[int, int], SimpleNamespace] = {}
 
     def year_index(self, year: np.ndarray) -> np.ndarray:
         year = np.asarray(year)
@@ -250,6 +251,19 @@ class LawTable:
             )
         return (year - self.first_year).astype(np.intp)
 
+    def parameters(self, year_index: int, status: int) -> SimpleNamespace:
+        """The parameters of one (year, status) as scalars and small bracket vectors (cached)."""
+        key = (int(year_index), int(status))
+        cached = self._by_key.get(key)
+        if cached is None:
+            out: dict[str, Any] = {}
+            for name, arr in self.arrays.items():
+                value = arr[key]
+                out[name] = float(value) if value.ndim == 0 else value
+            out["tax_table"] = self.tax_table
+            cached = self._by_key[key] = SimpleNamespace(**out)
+        return cached
+
     def gather(self, year: np.ndarray, status: np.ndarray) -> SimpleNamespace:
         """Parameters for each household, as arrays aligned with ``year`` and ``status``.
 
@@ -259,14 +273,9 @@ class LawTable:
         """
         yi = self.year_index(year)
         si = np.asarray(status, dtype=np.intp)
-        out: dict[str, Any] = {}
         if yi.size and yi.min() == yi.max() and si.min() == si.max():
-            y0, s0 = int(yi.flat[0]), int(si.flat[0])
-            for name, arr in self.arrays.items():
-                out[name] = arr[y0, s0]
-        else:
-            for name, arr in self.arrays.items():
-                out[name] = arr[yi, si]
+            return self.parameters(int(yi.flat[0]), int(si.flat[0]))
+        out: dict[str, Any] = {name: arr[yi, si] for name, arr in self.arrays.items()}
         out["tax_table"] = self.tax_table
         return SimpleNamespace(**out)
 
