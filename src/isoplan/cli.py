@@ -289,6 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_room_cost_parsers(sub)
     add_ledger_parser(sub)
+    add_plan_parser(sub)
     return parser
 
 
@@ -297,6 +298,562 @@ def build_parser() -> argparse.ArgumentParser:
 
 def add_room_cost_parsers(sub: Any) -> None:
     """Register ``isoplan room`` and ``isoplan cost``."""
+    p = sub.add_parser(
+        "room", help="the AMT-free room: ISO spread you can add this year with no AMT",
+        description="The largest whole-dollar ISO spread (Form 6251 line 2i) this household can add this year "
+        "with no AMT, the shares it buys, what going past it costs, and the minimum tax credit line.",
+    )
+    add_household_arguments(p)
+    option = p.add_argument_group("the option (optional: to count shares)")
+    option.add_argument("--fmv", type=_money, metavar="USD", help="fair market value per share at exercise")
+    option.add_argument("--strike", type=_money, metavar="USD", help="exercise (strike) price per share")
+    option.add_argument("--spread-per-share", type=_money, metavar="USD",
+                        help="FMV minus strike per share (instead of --fmv and --strike)")
+    p.add_argument("--margin", type=float, default=0.10, metavar="FRACTION",
+                   help="share of the room left unused as a cushion (default 0.10)")
+    p.add_argument("--json", action="store_true", help="machine-readable output (fields: docs/room-and-cost.md)")
+    p.set_defaults(func=cmd_room)
+
+    p = sub.add_parser(
+        "cost", help="what an ISO exercise really costs: strike cash + the tax it causes, stress test",
+        description="Strike cash plus the federal tax an exercise causes (regular tax and AMT separately), "
+        "how far past the AMT room it goes, a price-drop stress test and the same-year-sale rescue.",
+    )
+    add_household_arguments(p, batch=False)
+    option = p.add_argument_group("the exercise")
+    option.add_argument("--shares", metavar="N", help="number of shares to exercise (a positive whole number)")
+    option.add_argument("--strike", type=_money, metavar="USD", help="exercise (strike) price per share")
+    option.add_argument("--fmv", type=_money, metavar="USD", help="fair market value per share at exercise")
+    option.add_argument("--date", metavar="YYYY-MM-DD", help="exercise date (its year must be --year)")
+    stress = p.add_argument_group("stress test")
+    stress.add_argument("--cash", type=_money, metavar="USD", help="cash available outside the shares")
+    stress.add_argument("--drop", type=float, default=0.5, metavar="FRACTION",
+                        help="fall in the share price after exercise, e.g. 0.5 for 50%% (default 0.5)")
+    stress.add_argument("--private", action="store_true",
+                        help="the stock is private: no same-year sale is possible")
+    p.add_argument("--json", action="store_true", help="machine-readable output (fields: docs/room-and-cost.md)")
+    p.set_defaults(func=cmd_cost)
+
+
+#: Going past the line by these shares of the room (the `room` table).
+_PAST_LINE_STEPS = (0.10, 0.25, 0.50, 1.00)
+
+
+def _whole(value: float) -> int:
+    return round(value)
+
+
+def _spread_per_share(args: argparse.Namespace) -> tuple[float | None, bool]:
+    """(spread per share or None, underwater?) from --fmv/--strike or --spread-per-share."""
+    fmv, strike, given = args.fmv, args.strike, args.spread_per_share
+    if given is not None:
+        if fmv is not None or strike is not None:
+            raise InputError("--spread-per-share", given, "either --spread-per-share or --fmv with --strike, not both")
+        if not given >= 0:
+            raise InputError("--spread-per-share", given, "a dollar amount per share of 0 or more")
+        return given, given == 0
+    if fmv is None and strike is None:
+        return None, False
+    if fmv is None:
+        raise InputError("--fmv", None, "a fair market value per share to go with --strike")
+    if strike is None:
+        raise InputError("--strike", None, "an exercise price per share to go with --fmv")
+    for flag, value in (("--fmv", fmv), ("--strike", strike)):
+        if not value >= 0:
+            raise InputError(flag, value, "a price per share of 0 or more")
+    return max(fmv - strike, 0.0), fmv <= strike
+
+
+def _check_fraction(flag: str, value: float, *, zero_ok: bool, allowed: str) -> None:
+    if value != value or value >= 1 or value < 0 or (value == 0 and not zero_ok):
+        raise InputError(flag, value, allowed)
+
+
+def cmd_room(args: argparse.Namespace) -> int:
+    from isoplan.planning.room import amt_room
+
+    _check_fraction("--margin", args.margin, zero_ok=True,
+                    allowed="a fraction from 0 up to (not including) 1, e.g. 0.10")
+    spread_per_share, underwater = _spread_per_share(args)
+    law = _law(args)
+    if args.batch:
+        return _room_batch(args, law, spread_per_share)
+    h = household_from_args(args)
+    room = amt_room(h, law, deduction=args.deduction)
+    data = room_json(h, room, law, deduction=args.deduction, margin=args.margin,
+                     spread_per_share=spread_per_share, underwater=underwater)
+    if args.json:
+        _print_json(data)
+    else:
+        print(render_room(data))
+    return 0
+
+
+def room_json(h: Any, room: Any, law: Any, *, deduction: str, margin: float,
+              spread_per_share: float | None, underwater: bool, i: int = 0) -> dict[str, Any]:
+    """Everything ``isoplan room`` shows for household ``i``, as plain data (fields: docs/room-and-cost.md)."""
+    import numpy as np
+
+    from isoplan.planning.room import amt_at_spreads, shares_for_spread, zone_past_line
+    from isoplan.tax.explain import year_notes
+    from isoplan.tax.law import STATUSES
+
+    one = h.take(np.array([i]))
+    year, status_code = int(one.year[0]), int(one.filing_status[0])
+    status = STATUSES[status_code]
+    amount = float(room.amt_room[i])
+    already = bool(room.already_in_amt[i])
+    after_margin = float(np.floor(amount * (1.0 - margin)))
+    zone = zone_past_line(one, np.array([amount]), law, deduction=deduction)
+    rate = round(float(zone.rate[0]), 6)  # a one-dollar difference of two large amounts: keep 6 digits
+    description = _zone_text(law, year, status, zone)
+
+    shares = shares_after = None
+    if spread_per_share is not None and spread_per_share > 0:
+        shares = _whole(shares_for_spread(np.array([amount]), np.array([spread_per_share]))[0])
+        shares_after = _whole(shares_for_spread(np.array([amount * (1.0 - margin)]), np.array([spread_per_share]))[0])
+
+    # what exercising past the line costs: spread beyond the room (whole shares when a spread per share is given)
+    past: list[dict[str, Any]] = []
+    if shares:
+        assert spread_per_share is not None
+        base = shares * spread_per_share
+        extra_shares = [max(1, int(np.ceil(step * shares))) for step in _PAST_LINE_STEPS]
+        extra_spread = [k * spread_per_share for k in extra_shares]
+    elif amount > 0 and spread_per_share is None:
+        base = amount
+        extra_shares = []
+        extra_spread = [float(np.ceil(step * amount)) for step in _PAST_LINE_STEPS]
+    else:
+        base, extra_spread, extra_shares = amount, [], []
+    if extra_spread:
+        r = amt_at_spreads(one, np.array([[base + e for e in extra_spread]]), law, deduction=deduction)
+        for j, step in enumerate(_PAST_LINE_STEPS):
+            amt = round(float(r.amt[j]), 2)
+            row: dict[str, Any] = {"past_by": step, "extra_spread": extra_spread[j], "amt": amt,
+                                   "average_rate": round(amt / extra_spread[j], 6)}
+            if extra_shares:
+                row["extra_shares"] = extra_shares[j]
+                row["amt_per_extra_share"] = round(amt / extra_shares[j], 4)
+            past.append(row)
+
+    credit = None
+    carryforward = float(one.amt_credit_carryforward[0])
+    if carryforward > 0:
+        line = float(room.credit_line[i])
+        credit = {
+            "carryforward": carryforward,
+            "used_this_year": float(room.credit_used[i]),
+            "credit_line": None if line != line else line,
+            "explanation": _credit_text(carryforward, float(room.credit_used[i]), line, amount, already),
+        }
+    notes = []
+    if already:
+        notes.append(f"Already in AMT: the household owes {_usd(float(room.amt[i]))} of AMT before any more spread, "
+                     f"so there is no room this year; each more dollar of spread costs about {rate:.1%}.")
+    elif float(room.regular_tax[i]) == 0:
+        notes.append("No regular tax: the room is the spread the AMT exemption (and any 0% capital-gain band in "
+                     "Part III) absorbs; AMT is owed as soon as the tentative minimum tax is above $0.")
+    if bool(room.election_switch[i]):
+        kind = "itemizes" if bool(room.itemized_at_line[i]) else "takes the standard deduction"
+        notes.append(f"The room is longer than the line of the larger deduction because there the cheaper "
+                     f"election {kind} (IRC §63(e)): no more regular tax, and AMTI stays lower.")
+    if underwater:
+        notes.append("The option is at or under water (FMV at or below the strike): its spread is $0, so "
+                     "exercising it triggers no AMT.")
+    notes += year_notes(law, year, status_code)
+    return {
+        "year": year,
+        "filing_status": status,
+        "projected": bool(law.is_projected(year)),
+        "inputs": one.row(0),
+        "deduction": deduction,
+        "amt_room": amount,
+        "already_in_amt": already,
+        "regular_tax": float(room.regular_tax[i]),
+        "tentative_minimum_tax": float(room.tentative_minimum_tax[i]),
+        "amt": float(room.amt[i]),
+        "deduction_at_line": "itemized" if bool(room.itemized_at_line[i]) else "standard",
+        "election_switch": bool(room.election_switch[i]),
+        "marginal_amt_rate": rate,
+        "zone": {
+            "phase_out": bool(zone.phase_out[0]),
+            "mfs_addon": bool(zone.mfs_addon[0]),
+            "upper_rate": bool(zone.upper_rate[0]),
+            "gains_pulled_in": bool(zone.gains_pulled_in[0]),
+            "description": description,
+        },
+        "margin": margin,
+        "room_after_margin": after_margin,
+        "spread_per_share": spread_per_share,
+        "underwater": underwater,
+        "shares": shares,
+        "shares_after_margin": shares_after,
+        "past_the_line": past,
+        "credit": credit,
+        "notes": notes,
+    }
+
+
+def _usd(value: float, *, cents: bool = False) -> str:
+    from isoplan.report.text import money
+
+    return money(value, cents=cents)
+
+
+def _zone_text(law: Any, year: int, status: str, zone: Any) -> str:
+    """Why the AMT rate past the line is what it is, from the law's own parameters."""
+    rates = law.laws[year].value("amt_rates", status)
+    phaseout_rate = float(law.laws[year].value("amt_phaseout_rate", status))
+    low, high = float(rates[0]), float(rates[1])
+    base = high if zone.upper_rate[0] else low
+    parts = []
+    if zone.gains_pulled_in[0]:
+        parts.append("the spread fills AMT base that the exemption kept free, and Part III taxes that layer as "
+                     "capital gain (0%/15%/20%), so each dollar pulls a dollar of gain into the AMT at its rate")
+    else:
+        parts.append(f"{base:.0%} AMT bracket" + (" (above the 26%/28% breakpoint)" if zone.upper_rate[0] else ""))
+    if zone.phase_out[0]:
+        multiplier = 1.0 + phaseout_rate
+        parts.append(f"exemption phase-out: each dollar also removes {phaseout_rate:.0%} of a dollar of exemption, "
+                     f"so {base:.0%} x {multiplier:g} = {base * multiplier:.1%}")
+    if zone.mfs_addon[0]:
+        addon = float(law.laws[year].value("amt_mfs_addon_rate", status))
+        parts.append(f"married-filing-separately add-on (IRC §55(d)): AMTI grows by another {addon:.0%} of "
+                     "each dollar")
+    return "; ".join(parts)
+
+
+def _credit_text(carryforward: float, used: float, line: float, room: float, already: bool) -> str:
+    if already:
+        return ("No minimum tax credit can be used this year: the tentative minimum tax is above the regular "
+                "tax. The credit stays carried forward.")
+    if used <= 0:
+        return ("No minimum tax credit can be used this year: regular tax does not exceed the tentative minimum "
+                "tax (Form 8801 limit, IRC §53(c)). The credit stays carried forward.")
+    if line != line:
+        return ""
+    head = (f"This year you use {_usd(used)} of your {_usd(carryforward)} credit (limited to regular tax minus "
+            "TMT, IRC §53(c)). ")
+    if line <= 0:
+        return head + ("That limit already binds: every dollar of spread reduces this year's credit use, "
+                       f"by the AMT rate, until the AMT line at {_usd(room)}. ")  + _credit_kept()
+    return head + (f"Up to {_usd(line)} of spread leaves that unchanged; past it each dollar reduces this year's "
+                   f"credit use by the AMT rate, until the AMT line at {_usd(room)}. ") + _credit_kept()
+
+
+def _credit_kept() -> str:
+    return "Credit not used this year is carried forward, not lost."
+
+
+def render_room(data: dict[str, Any]) -> str:
+    """The human-readable ``isoplan room`` report."""
+    from isoplan.report.text import table
+
+    label = f"{data['year']} (PROJECTED)" if data["projected"] else str(data["year"])
+    rows = [
+        ["Regular tax (Form 1040 line 16)", _usd(data["regular_tax"])],
+        ["Tentative minimum tax now (Form 6251 line 9)", _usd(data["tentative_minimum_tax"])],
+        ["AMT now (Form 6251 line 11)", _usd(data["amt"])],
+        ["AMT room: more ISO spread with no AMT", _usd(data["amt_room"])],
+        [f"Room after a {data['margin']:.0%} margin", _usd(data["room_after_margin"])],
+    ]
+    if data["credit"] and data["credit"]["credit_line"] is not None:
+        rows.append(["Credit line: spread before credit use shrinks", _usd(data["credit"]["credit_line"])])
+    parts = [f"AMT room, {label}, {data['filing_status']}", table(["", "amount"], rows)]
+    if data["shares"] is not None:
+        parts += ["", f"At {_usd(data['spread_per_share'], cents=True)} of spread per share the room buys "
+                      f"{data['shares']:,} shares ({data['shares_after_margin']:,} after the margin)."]
+    elif data["underwater"]:
+        parts += ["", "Spread per share is $0: exercising triggers no AMT, whatever the number of shares."]
+    rate = data["marginal_amt_rate"]
+    parts += ["", f"Past the line each dollar of spread costs {rate:.1%} in AMT: {data['zone']['description']}."]
+    if data["past_the_line"]:
+        with_shares = "extra_shares" in data["past_the_line"][0]
+        headers = ["past the line", *(["extra shares"] if with_shares else []), "extra spread", "AMT",
+                   *(["AMT per share"] if with_shares else []), "average rate"]
+        body = []
+        for row in data["past_the_line"]:
+            body.append([
+                f"+{row['past_by']:.0%} of the room",
+                *([f"{row['extra_shares']:,}"] if with_shares else []),
+                _usd(row["extra_spread"]),
+                _usd(row["amt"]),
+                *([_usd(row["amt_per_extra_share"], cents=True)] if with_shares else []),
+                f"{row['average_rate']:.1%}",
+            ])
+        parts += ["", "Exercising past the line", table(headers, body)]
+    if data["credit"] and data["credit"]["explanation"]:
+        parts += ["", "Minimum tax credit (Form 8801): " + data["credit"]["explanation"]]
+    if data["notes"]:
+        parts += ["", *("Note: " + n for n in data["notes"])]
+    parts += ["", "A planning estimate of federal tax, not tax advice."]
+    return "\n".join(parts)
+
+
+def _room_batch(args: argparse.Namespace, law: Any, spread_per_share: float | None) -> int:
+    import csv
+
+    import numpy as np
+
+    from isoplan.planning.room import amt_room, shares_for_spread
+
+    header, rows, h = read_household_csv(args.batch)
+    room = amt_room(h, law, deduction=args.deduction)
+    columns: dict[str, Any] = {"amt_room": room.amt_room, "already_in_amt": room.already_in_amt}
+    if "amt_credit_carryforward" in header:
+        columns["credit_line"] = room.credit_line
+    if spread_per_share is not None and spread_per_share > 0:
+        per = np.full(len(h), spread_per_share)
+        columns["shares"] = shares_for_spread(room.amt_room, per)
+        columns["shares_after_margin"] = shares_for_spread(room.amt_room * (1.0 - args.margin), per)
+    lists = {k: v.tolist() for k, v in columns.items()}
+    with contextlib.ExitStack() as stack:
+        handle = stack.enter_context(open(args.out, "w", newline="", encoding="utf-8")) if args.out else sys.stdout
+        writer = csv.writer(handle)
+        writer.writerow([*header, *columns])
+        for i, row in enumerate(rows):
+            out = []
+            for k in columns:
+                value = lists[k][i]
+                if isinstance(value, bool):
+                    out.append(str(value).lower())
+                elif value != value:  # no credit line for this row
+                    out.append("")
+                else:
+                    out.append(str(int(value)))
+            writer.writerow([row.get(c, "") for c in header] + out)
+    return 0
+
+
+# ---------------------------------------------------------------- isoplan cost
+
+
+def _shares_arg(text: str | None) -> float:
+    allowed = "a positive whole number of shares"
+    if text is None:
+        raise InputError("--shares", None, allowed)
+    try:
+        value = float(text.replace(",", "").replace("_", "").strip())
+    except ValueError:
+        raise InputError("--shares", text, allowed) from None
+    if not (value > 0 and value == int(value)) or value != value:
+        raise InputError("--shares", text, allowed)
+    return value
+
+
+def _exercise_date(text: str | None, year: int) -> Any:
+    import datetime
+
+    if text is None:
+        return None
+    try:
+        day = datetime.date.fromisoformat(text)
+    except ValueError:
+        raise InputError("--date", text, "a date as YYYY-MM-DD") from None
+    if day.year != year:
+        raise InputError("--date", text, f"a date in the tax year {year} (--year); exercise in {day.year} "
+                         f"is taxed in {day.year}")
+    return day
+
+
+def cmd_cost(args: argparse.Namespace) -> int:
+    from isoplan.planning.cost import exercise_cost
+
+    shares = _shares_arg(args.shares)
+    for flag, value in (("--strike", args.strike), ("--fmv", args.fmv)):
+        if value is None:
+            raise InputError(flag, None, "a price per share (dollars)")
+        if not value >= 0:
+            raise InputError(flag, value, "a price per share of 0 or more")
+    _check_fraction("--drop", args.drop, zero_ok=False, allowed="a fraction between 0 and 1, e.g. 0.5 for a 50% fall")
+    if args.cash is not None and not args.cash >= 0:
+        raise InputError("--cash", args.cash, "a dollar amount of 0 or more")
+    h = household_from_args(args)
+    day = _exercise_date(args.date, int(h.year[0]))
+    law = _law(args)
+    cost = exercise_cost(h, shares, args.strike, args.fmv, law, deduction=args.deduction, drop=args.drop,
+                         cash=args.cash)
+    data = cost_json(h, cost, law, exercise_date=day, private=args.private)
+    if args.json:
+        _print_json(data)
+    else:
+        print(render_cost(data))
+    return 0
+
+
+def _path_json(path: Any, i: int) -> dict[str, float]:
+    return {
+        "regular_tax": float(path.regular_tax[i]),
+        "amt": float(path.amt[i]),
+        "credit_used": float(path.credit_used[i]),
+        "niit": float(path.niit[i]),
+        "additional_medicare_tax": float(path.additional_medicare_tax[i]),
+        "total_tax": float(path.total_tax[i]),
+    }
+
+
+def cost_json(h: Any, c: Any, law: Any, *, exercise_date: Any, private: bool, i: int = 0) -> dict[str, Any]:
+    """Everything ``isoplan cost`` shows for household ``i``, as plain data (fields: docs/room-and-cost.md)."""
+    from isoplan.tax.explain import year_notes
+    from isoplan.tax.law import STATUSES
+
+    year, status_code = int(h.year[i]), int(h.filing_status[i])
+    underwater = bool(c.underwater[i])
+    cash = float(c.cash[i])
+    has_cash = cash == cash
+    notes = []
+    if underwater:
+        notes.append("Under water: the FMV is at or below the strike, so the spread is $0 and the exercise "
+                     "triggers no AMT; the outlay is the strike cash alone.")
+    if c.incremental.amt[i] > 0:
+        notes.append("AMT caused by an ISO exercise is a deferral item: it becomes a minimum tax credit (Form 8801) "
+                     "that later years can use when their regular tax exceeds their tentative minimum tax.")
+    if c.credit_use_lost[i] > 0:
+        notes.append(f"The exercise cuts this year's minimum tax credit use by {_usd(float(c.credit_use_lost[i]))}; "
+                     "that credit is carried forward, not lost.")
+    if private:
+        notes.append("Private stock: there is no same-year buyer, so the same-year rescue does not exist. If the "
+                     "value falls, the AMT is still owed on the exercise-date spread.")
+    else:
+        notes.append("The rescue needs a sale in the same calendar year and a loss that is allowed: on a wash sale "
+                     "(IRC §1091) or a sale to a related party the §422(c)(2) limit does not apply and the whole "
+                     "exercise-date spread is ordinary income.")
+    notes += year_notes(law, year, status_code)
+    rescue = None
+    if not private:
+        rescue = {
+            "available": True,
+            "sale_price": float(c.price_after_drop[i]),
+            "proceeds": float(c.rescue_proceeds[i]),
+            "ordinary_income": float(c.rescue_ordinary_income[i]),
+            "capital_gain": float(c.rescue_capital_gain[i]),
+            "tax": _path_json(c.rescue, i),
+            "incremental": _path_json(c.rescue_incremental, i),
+            "net_cash": float(c.rescue_net_cash[i]),
+        }
+    return {
+        "year": year,
+        "filing_status": STATUSES[status_code],
+        "projected": bool(law.is_projected(year)),
+        "exercise_date": exercise_date.isoformat() if exercise_date else None,
+        "stock": "private" if private else "public",
+        "inputs": h.row(i),
+        "exercise": {
+            "shares": _whole(float(c.shares[i])),
+            "strike": float(c.strike[i]),
+            "fmv": float(c.fmv[i]),
+            "spread_per_share": float(c.spread_per_share[i]),
+            "bargain_element": float(c.bargain_element[i]),
+            "strike_cash": float(c.strike_cash[i]),
+            "underwater": underwater,
+        },
+        "tax": {
+            "without_exercise": _path_json(c.without, i),
+            "with_exercise": _path_json(c.with_exercise, i),
+            "incremental": _path_json(c.incremental, i),
+            "credit_use_lost": float(c.credit_use_lost[i]),
+        },
+        "outlay": {"total": float(c.outlay[i]), "per_share": float(c.outlay_per_share[i])},
+        "room": {
+            "amt_room": float(c.amt_room[i]),
+            "already_in_amt": bool(c.already_in_amt[i]),
+            "spread_past_room": float(c.spread_past_room[i]),
+            "shares_within_room": _whole(float(c.shares_within_room[i])),
+        },
+        "stress": {
+            "drop": float(c.drop[i]),
+            "price_after_drop": float(c.price_after_drop[i]),
+            "value_after_drop": float(c.value_after_drop[i]),
+            "tax_locked": float(c.incremental.total_tax[i]),
+            "tax_exceeds_value": bool(c.tax_exceeds_value[i]),
+            "cash": cash if has_cash else None,
+            "cash_needed": float(c.cash_needed[i]),
+            "cash_covers": bool(c.cash_covers[i]) if has_cash else None,
+            "cash_gap": float(c.cash_gap[i]) if has_cash else None,
+        },
+        "hold": {"tax": float(c.incremental.total_tax[i]), "value_after_drop": float(c.value_after_drop[i]),
+                 "net": float(c.hold_net[i])},
+        "rescue": rescue,
+        "notes": notes,
+    }
+
+
+def render_cost(data: dict[str, Any]) -> str:
+    """The human-readable ``isoplan cost`` report."""
+    from isoplan.report.text import table
+
+    year = data["year"]
+    label = f"{year} (PROJECTED)" if data["projected"] else str(year)
+    when = f", exercised {data['exercise_date']}" if data["exercise_date"] else ""
+    ex = data["exercise"]
+    parts = [f"ISO exercise cost, {label}, {data['filing_status']}{when}"]
+    parts += ["", table(["Exercise", "amount"], [
+        ["Shares", f"{ex['shares']:,}"],
+        ["Strike / FMV per share", f"{_usd(ex['strike'], cents=True)} / {_usd(ex['fmv'], cents=True)}"],
+        ["Spread per share", _usd(ex["spread_per_share"], cents=True)],
+        ["Bargain element (Form 6251 line 2i)", _usd(ex["bargain_element"])],
+        ["Strike cash", _usd(ex["strike_cash"])],
+    ])]
+    tax = data["tax"]
+    without, with_, caused = tax["without_exercise"], tax["with_exercise"], tax["incremental"]
+    lines = [("Regular tax (Form 1040 line 16)", "regular_tax"), ("AMT (Form 6251 line 11)", "amt"),
+             ("Minimum tax credit used (Form 8801)", "credit_used"), ("NIIT (Form 8960)", "niit"),
+             ("Total federal tax modeled", "total_tax")]
+    body = [[name, _usd(without[k]), _usd(with_[k]), _usd(caused[k])] for name, k in lines]
+    parts += ["", table(["Federal tax", "without", "with exercise", "caused"], body)]
+    outlay = data["outlay"]
+    parts += ["", f"Real outlay: strike cash {_usd(ex['strike_cash'])} + tax {_usd(caused['total_tax'])} = "
+                  f"{_usd(outlay['total'])} ({_usd(outlay['per_share'], cents=True)} per share)."]
+    room = data["room"]
+    if room["already_in_amt"]:
+        parts.append("Room: none; the household is already in AMT before this exercise.")
+    elif room["spread_past_room"] > 0:
+        parts.append(f"Room: {_usd(room['amt_room'])} of spread was AMT-free ({room['shares_within_room']:,} of "
+                     f"these shares); this exercise goes {_usd(room['spread_past_room'])} past it.")
+    else:
+        parts.append(f"Room: {_usd(room['amt_room'])}; this exercise fits inside it (no AMT).")
+    st = data["stress"]
+    parts += ["", f"Stress test: the price falls {st['drop']:.0%} to {_usd(st['price_after_drop'], cents=True)} "
+                  "after exercise"]
+    stress_rows = [
+        ["Shares worth", _usd(st["value_after_drop"])],
+        ["Tax caused, fixed at the exercise-date spread once the year closes", _usd(st["tax_locked"])],
+        ["Strike cash + tax to pay", _usd(st["cash_needed"])],
+    ]
+    if st["cash"] is not None:
+        stress_rows.append(["Cash available", _usd(st["cash"])])
+        stress_rows.append(["Cash gap (to cover without selling)", _usd(st["cash_gap"])])
+    parts.append(table(["", "amount"], stress_rows))
+    if st["tax_exceeds_value"]:
+        parts.append("The tax is more than the shares are then worth.")
+    if st["cash"] is not None:
+        parts.append("Cash covers strike and tax without selling." if st["cash_covers"]
+                     else f"Cash does not cover strike and tax: short by {_usd(st['cash_gap'])}.")
+    hold, rescue = data["hold"], data["rescue"]
+    parts += ["", f"If the price falls before December 31, {year}"]
+    if rescue is None:
+        parts.append(f"Hold into {year + 1}: tax {_usd(hold['tax'])}; shares worth {_usd(hold['value_after_drop'])} "
+                     "(unsold). Private stock has no same-year buyer: there is no rescue.")
+    else:
+        gain = rescue["capital_gain"]
+        kind = (f"short-term capital loss {_usd(-gain)}" if gain < 0 else
+                f"short-term capital gain {_usd(gain)}" if gain > 0 else "no capital gain or loss")
+        body = [
+            [f"Hold into {year + 1} (AMT stays)", _usd(hold["tax"]), "$0", _usd(hold["value_after_drop"]),
+             _usd(hold["net"])],
+            [f"Sell by Dec 31, {year} (disqualifying)", _usd(rescue["incremental"]["total_tax"]),
+             _usd(rescue["proceeds"]), "$0", _usd(rescue["net_cash"])],
+        ]
+        parts.append(table(["path", "tax caused", "cash from sale", "shares kept (value)", "net after strike and tax"],
+                           body))
+        parts.append(f"Selling in {year}: no AMT adjustment; ordinary income {_usd(rescue['ordinary_income'])} "
+                     f"(limited to the gain, IRC §422(c)(2)), {kind}. The rescue exists only for stock that "
+                     "can be sold (public).")
+    if data["notes"]:
+        parts += ["", *("Note: " + n for n in data["notes"])]
+    parts += ["", "A planning estimate of federal tax, not tax advice."]
+    return "\n".join(parts)
 
 
 # ---------------------------------------------------------------- isoplan ledger (issue 4)
@@ -304,6 +861,516 @@ def add_room_cost_parsers(sub: Any) -> None:
 
 def add_ledger_parser(sub: Any) -> None:
     """Register ``isoplan ledger`` and its subcommands."""
+    from isoplan.tax.fields import COUNT_FIELDS, MONEY_FIELDS  # no NumPy: keeps --help fast
+
+    ledger = sub.add_parser(
+        "ledger", help="record grants, exercises and sales; the AMT credit across years",
+        description="A local ledger (SQLite) of option grants, exercised lots with both cost bases, sales and "
+        "yearly income, with every year's tax and the minimum tax credit carried (Form 8801). "
+        "File: --db, else $ISOPLAN_DB, else $XDG_DATA_HOME/isoplan/ledger.db (~/.local/share/isoplan/ledger.db).",
+    )
+    ledger.add_argument("--db", metavar="PATH", help="the ledger file")
+    cmds = ledger.add_subparsers(dest="ledger_command", metavar="SUBCOMMAND", parser_class=_Parser)
+    ledger.set_defaults(func=lambda args: (ledger.print_help(), 0)[1])
+
+    def command(name: str, func: Callable[[argparse.Namespace], int], help_text: str, *,
+                reports: bool = True) -> argparse.ArgumentParser:
+        p = cmds.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS, help="the ledger file")
+        if reports:
+            p.add_argument("--json", action="store_true", help="machine-readable output")
+        p.set_defaults(func=func)
+        return p
+
+    command("init", cmd_ledger_init, "create the ledger file (or bring its schema up to date)")
+
+    p = command("add-grant", cmd_ledger_add_grant, "record an option grant and its vesting schedule")
+    p.add_argument("id", help="a name for the grant, e.g. 2024-hire")
+    p.add_argument("--company", required=True, help="the employer (the $100,000 limit is per employer group)")
+    p.add_argument("--kind", required=True, type=str.lower, choices=["iso", "nso"])
+    p.add_argument("--date", required=True, help="grant date, YYYY-MM-DD")
+    p.add_argument("--shares", required=True, help="number of shares granted")
+    p.add_argument("--strike", required=True, metavar="USD", help="exercise price per share")
+    p.add_argument("--fmv", metavar="USD", help="fair market value per share at grant (default: the strike)")
+    p.add_argument("--expires", metavar="DATE", help="expiration date (default: 10 years after grant)")
+    vest = p.add_argument_group("vesting (default: 48 months, 12-month cliff, monthly, from the grant date)")
+    vest.add_argument("--vest-start", metavar="DATE", help="vesting commencement date (default: grant date)")
+    vest.add_argument("--vest-months", type=int, default=48, metavar="N", help="months until fully vested")
+    vest.add_argument("--cliff-months", type=int, default=12, metavar="N", help="months to the cliff (0: none)")
+    vest.add_argument("--every", default="monthly", help="monthly, quarterly, or a number of months")
+    vest.add_argument("--tranche", action="append", metavar="DATE:SHARES",
+                      help="an explicit tranche (repeat); replaces the schedule flags")
+    vest.add_argument("--vested", action="store_true", help="fully vested at grant")
+    p.add_argument("--early-exercise", action="store_true", help="the plan allows exercising unvested shares")
+    window = p.add_mutually_exclusive_group()
+    window.add_argument("--post-termination-months", type=int, metavar="N",
+                        help="the plan's exercise window after employment ends (default 3 months)")
+    window.add_argument("--post-termination-days", type=int, metavar="N", help="the same window in days")
+
+    p = command("vest-schedule", cmd_ledger_vest_schedule,
+                "each tranche's vesting date and its ISO / NSO shares under the §422(d) $100,000 limit, with why")
+    p.add_argument("grant", nargs="?", help="one grant (default: all)")
+
+    p = command("exercise", cmd_ledger_exercise, "record an exercise: one lot per kind and vesting date")
+    p.add_argument("id", help="a name for the lot, e.g. 2026-03-ex")
+    p.add_argument("--grant", required=True, help="the grant exercised")
+    p.add_argument("--date", required=True, help="exercise date, YYYY-MM-DD")
+    p.add_argument("--shares", required=True, help="number of shares")
+    p.add_argument("--fmv", required=True, metavar="USD", help="fair market value per share at exercise (3921 box 4)")
+    p.add_argument("--kind", default="auto", type=str.lower, choices=["auto", "iso", "nso"],
+                   help="which shares to take (default: ISO shares first)")
+    p.add_argument("--83b", dest="election_83b", metavar="DATE",
+                   help="date of an §83(b) election for unvested shares (within 30 days)")
+    p.add_argument("--fmv-at-vesting", metavar="USD", help="FMV when the unvested shares vest, if known")
+    p.add_argument("--terminated", metavar="DATE", help="last day of employment, if it ended before the exercise")
+    p.add_argument("--termination-reason", default="left", choices=["left", "disability", "death"])
+
+    p = command("vesting-fmv", cmd_ledger_vesting_fmv, "enter the vesting-date FMV of an early-exercised lot")
+    p.add_argument("lot")
+    p.add_argument("fmv", metavar="USD")
+
+    p = command("sell", cmd_ledger_sell, "record a sale (one lot, or first in first out)")
+    p.add_argument("id", help="a name for the sale")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--lot", help="sell from this lot (specific identification)")
+    which.add_argument("--grant", help="first in, first out among this grant's lots")
+    p.add_argument("--date", required=True, help="sale date, YYYY-MM-DD")
+    p.add_argument("--shares", required=True)
+    p.add_argument("--price", required=True, metavar="USD", help="price per share")
+    p.add_argument("--wash-sale", "--related-party", dest="wash_sale", action="store_true",
+                   help="a wash sale or a sale to a related party: the §422(c)(2) cap does not apply")
+
+    p = command("income", cmd_ledger_income, "set a year's filing status and income (the tax engine's inputs)")
+    p.add_argument("year", type=int)
+    p.add_argument(*_FLAG_ALIASES["filing_status"], dest="filing_status", help="single, mfj, mfs, hoh or qss")
+    group = p.add_argument_group("amounts in dollars (only the ones given change)")
+    for name, _, help_text in MONEY_FIELDS:
+        flags = _FLAG_ALIASES.get(name, ["--" + name.replace("_", "-")])
+        group.add_argument(*flags, dest=name, metavar="USD", help=help_text)
+    for name, help_text in COUNT_FIELDS:
+        group.add_argument("--" + name.replace("_", "-"), dest=name, metavar="N", help=help_text)
+    p.add_argument("--clear", action="store_true", help="drop the year's other amounts first")
+
+    command("grants", cmd_ledger_grants, "list the grants")
+    command("lots", cmd_ledger_lots, "list the lots: both bases, the AMT adjustment, the qualifying date")
+    command("sales", cmd_ledger_sales, "list the sales and their tax results")
+
+    p = command("years", cmd_ledger_years,
+                "each year's tax with the ledger's items: regular tax, TMT, AMT, credit created/used/carried")
+    p.add_argument("--explain", action="store_true", help="Form 8801 and the option lines, year by year")
+    p.add_argument("--inflation", type=float, metavar="RATE", help="assumed yearly inflation for projected years")
+    p.add_argument("--deduction", choices=["auto", "standard", "itemized"], default="auto")
+
+    p = command("export", cmd_ledger_export, "write everything as JSON (stdout or --out) and CSV (--csv)",
+                reports=False)
+    p.add_argument("--out", metavar="FILE.json", help="where the JSON goes (default: stdout)")
+    p.add_argument("--csv", metavar="DIR", help="also write grants/vesting/lots/sales/income CSVs here")
+
+    p = command("import", cmd_ledger_import, "load an export (JSON file or CSV folder), all or nothing")
+    p.add_argument("file", metavar="FILE", help="a JSON export, or a folder of CSVs from `export --csv`")
+
+    p = command("import-3921", cmd_ledger_import_3921,
+                "load Form 3921 exercises from a CSV (boxes 1-5 and company), all or nothing")
+    p.add_argument("file", metavar="FILE.csv")
+
+    p = command("calendar", cmd_ledger_calendar,
+                "write an iCalendar file: qualifying dates, year-end decisions, AMT due dates", reports=False)
+    p.add_argument("--out", metavar="FILE.ics", default="isoplan.ics", help="where to write (default isoplan.ics)")
+    p.add_argument("--through", type=int, metavar="YEAR", help="last year of year-end reminders")
+
+
+def _ledger(args: argparse.Namespace, *, create: bool = False) -> Any:
+    from isoplan.ledger.paths import resolve
+    from isoplan.ledger.store import Ledger
+
+    return Ledger.open(resolve(getattr(args, "db", None)), create=create)
+
+
+def _dec(value: Any, name: str, *, minimum: Any = 0) -> Any:
+    from decimal import Decimal
+
+    from isoplan.equity.records import to_decimal
+
+    return to_decimal(value, name, minimum=None if minimum is None else Decimal(minimum))
+
+
+def _date(value: Any, name: str) -> Any:
+    from isoplan.equity.records import to_date
+
+    return None if value is None else to_date(value, name)
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready: Decimal as exact text, dates as YYYY-MM-DD."""
+    from datetime import date
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def cmd_ledger_init(args: argparse.Namespace) -> int:
+    with _ledger(args, create=True) as book:
+        info = {"path": str(book.path), "schema_version": book.schema_version()}
+    if args.json:
+        _print_json(info)
+    else:
+        print(f"ledger ready at {info['path']} (schema version {info['schema_version']})")
+    return 0
+
+
+def _vesting_from_args(args: argparse.Namespace, shares: int, grant_date: Any) -> tuple[Any, str]:
+    from isoplan.equity.records import VestingTranche, to_shares, vesting_schedule
+    from isoplan.errors import InputError
+
+    if args.vested:
+        return (VestingTranche(grant_date, shares),), "vested at grant"
+    if args.tranche:
+        tranches = []
+        for text in args.tranche:
+            day, sep, count = text.partition(":")
+            if not sep:
+                raise InputError("--tranche", text, "DATE:SHARES, e.g. 2026-01-15:1000")
+            tranches.append(VestingTranche(_date(day, "--tranche date"), to_shares(count, "--tranche shares")))
+        tranches.sort(key=lambda t: t.date)
+        return tuple(tranches), "explicit tranches"
+    every = {"monthly": 1, "quarterly": 3}.get(args.every.lower()) if not args.every.isdigit() else int(args.every)
+    if every is None:
+        raise InputError("--every", args.every, "monthly, quarterly or a number of months")
+    start = _date(args.vest_start, "--vest-start") or grant_date
+    tranches = vesting_schedule(shares, start, months=args.vest_months, cliff_months=args.cliff_months,
+                                every_months=every)
+    rule = (f"{args.vest_months} months from {start.isoformat()}, {args.cliff_months}-month cliff, "
+            f"every {every} month(s)")
+    return tranches, rule
+
+
+def cmd_ledger_add_grant(args: argparse.Namespace) -> int:
+    from isoplan.equity.dates import add_months
+    from isoplan.equity.records import Grant, to_kind, to_shares
+    from isoplan.equity.rules import equity_rules
+
+    grant_date = _date(args.date, "--date")
+    shares = to_shares(args.shares, "--shares")
+    strike = _dec(args.strike, "--strike")
+    fmv = _dec(args.fmv, "--fmv") if args.fmv is not None else strike
+    expires = _date(args.expires, "--expires") or add_months(grant_date, 12 * equity_rules().iso_maximum_term_years)
+    tranches, rule = _vesting_from_args(args, shares, grant_date)
+    grant = Grant(id=args.id, company=args.company.strip(), kind=to_kind(args.kind), grant_date=grant_date,
+                  shares=shares, strike=strike, fmv_at_grant=fmv, vesting=tranches, expiration_date=expires,
+                  early_exercise_allowed=args.early_exercise, post_termination_months=args.post_termination_months,
+                  post_termination_days=args.post_termination_days)
+    with _ledger(args, create=True) as book:
+        book.add_grant(grant, vesting_rule=rule)
+        return _show_vest_schedule(book, args, grant.id, headline=f"grant {grant.id} recorded ({rule})")
+
+
+def cmd_ledger_vest_schedule(args: argparse.Namespace) -> int:
+    with _ledger(args) as book:
+        return _show_vest_schedule(book, args, args.grant)
+
+
+def _show_vest_schedule(book: Any, args: argparse.Namespace, grant_id: str | None, headline: str = "") -> int:
+    from isoplan.equity.iso_limit import iso_nso_split
+    from isoplan.errors import InputError
+    from isoplan.report.text import table
+
+    grants = book.grants()
+    if grant_id is not None and grant_id not in {g.id for g in grants}:
+        raise InputError("grant", grant_id, "the id of a grant in the ledger (see `isoplan ledger grants`)")
+    splits = [s for s in iso_nso_split(grants, book.rules) if grant_id is None or s.grant_id == grant_id]
+    if args.json:
+        _print_json([_plain(s.__dict__ | {"room_before": None if s.room_before != s.room_before else s.room_before})
+                     for s in splits])
+        return 0
+    rows = [[s.grant_id, s.vest_date.isoformat(), str(s.year), f"{s.shares:,}", f"{s.iso_shares:,}",
+             f"{s.nso_shares:,}", s.reason] for s in splits]
+    if headline:
+        print(headline)
+    print(table(["grant", "vests", "1st exercisable", "shares", "ISO", "NSO", "why (IRC §422(d))"], rows,
+                align="llrrrrl"))
+    return 0
+
+
+def cmd_ledger_exercise(args: argparse.Namespace) -> int:
+    from isoplan.equity.records import to_shares
+
+    with _ledger(args) as book:
+        lots = book.exercise(
+            grant_id=args.grant, lot_id=args.id, exercise_date=_date(args.date, "--date"),
+            shares=to_shares(args.shares, "--shares"), fmv_at_exercise=_dec(args.fmv, "--fmv"), kind=args.kind,
+            election_83b_date=_date(args.election_83b, "--83b"),
+            fmv_at_vesting=_dec(args.fmv_at_vesting, "--fmv-at-vesting") if args.fmv_at_vesting else None,
+            termination_date=_date(args.terminated, "--terminated"), termination_reason=args.termination_reason,
+        )
+        return _show_lots(args, lots, book.held(), headline=f"exercise {args.id} recorded: {len(lots)} lot(s)")
+
+
+def cmd_ledger_vesting_fmv(args: argparse.Namespace) -> int:
+    with _ledger(args) as book:
+        lot = book.set_vesting_fmv(args.lot, _dec(args.fmv, "fmv"))
+        return _show_lots(args, [lot], book.held(), headline=f"lot {lot.id}: vesting-date FMV recorded")
+
+
+def _lot_json(lot: Any, held: int) -> dict[str, Any]:
+    return _plain({
+        "id": lot.id, "grant_id": lot.grant_id, "company": lot.company, "kind": lot.kind,
+        "kind_reason": lot.kind_reason, "grant_date": lot.grant_date, "exercise_date": lot.exercise_date,
+        "shares": lot.shares, "held": held, "strike": lot.strike, "fmv_at_exercise": lot.fmv_at_exercise,
+        "vesting_date": lot.vesting_date, "fmv_at_vesting": lot.fmv_at_vesting,
+        "election_83b_date": lot.election_83b_date, "regular_basis": lot.regular_basis, "amt_basis": lot.amt_basis,
+        "amt_adjustment": lot.amt_adjustment, "amt_adjustment_year": lot.amt_adjustment_year,
+        "nso_ordinary_income": lot.nso_ordinary_income, "nso_income_year": lot.nso_income_year,
+        "qualifying_date": lot.qualifying_date, "long_term_date": lot.long_term_date,
+        "vesting_fmv_missing": lot.vesting_fmv_missing,
+    })
+
+
+def _show_lots(args: argparse.Namespace, lots: Sequence[Any], held: dict[str, int], headline: str = "") -> int:
+    from isoplan.report.text import money, table
+
+    if args.json:
+        _print_json([_lot_json(lot, held.get(lot.id, lot.shares)) for lot in lots])
+        return 0
+    rows = []
+    for lot in lots:
+        adj = money(float(lot.amt_adjustment)) + f" ({lot.amt_adjustment_year})" if lot.kind == "ISO" else \
+            "NSO income " + money(float(lot.nso_ordinary_income)) + f" ({lot.nso_income_year})"
+        vest = "" if lot.vested_at_exercise else f" vests {lot.vesting_date.isoformat()}"
+        rows.append([lot.id, lot.grant_id, lot.kind, lot.exercise_date.isoformat() + vest, f"{lot.shares:,}",
+                     f"{held.get(lot.id, lot.shares):,}", money(float(lot.regular_basis), cents=True),
+                     money(float(lot.amt_basis), cents=True), adj + (" *" if lot.vesting_fmv_missing else ""),
+                     lot.qualifying_date.isoformat() if lot.qualifying_date else "-"])
+    if headline:
+        print(headline)
+    print(table(["lot", "grant", "kind", "exercised", "shares", "held", "regular basis", "AMT basis",
+                 "AMT adjustment (year)", "qualifies on"], rows, align="lllrrrrrrl"))
+    if any(lot.vesting_fmv_missing for lot in lots):
+        print("* vesting-date FMV not entered: the exercise-date FMV stands in (`isoplan ledger vesting-fmv`)")
+    reasons = sorted({f"{lot.id}: {lot.kind_reason}" for lot in lots if lot.kind_reason})
+    if headline and reasons:
+        print(*reasons, sep="\n")
+    return 0
+
+
+def cmd_ledger_sell(args: argparse.Namespace) -> int:
+    from isoplan.equity.records import to_shares
+
+    with _ledger(args) as book:
+        sales = book.sell(sale_id=args.id, sale_date=_date(args.date, "--date"), shares=to_shares(args.shares),
+                          price=_dec(args.price, "--price"), lot_id=args.lot, grant_id=args.grant,
+                          wash_sale_or_related_party=args.wash_sale)
+        lots = {lot.id: lot for lot in book.lots()}
+        return _show_sales(args, sales, lots, headline=f"sale {args.id} recorded: {len(sales)} lot(s)")
+
+
+def _show_sales(args: argparse.Namespace, sales: Sequence[Any], lots: dict[str, Any], headline: str = "") -> int:
+    from isoplan.equity.disposition import dispose
+    from isoplan.report.text import money, table
+
+    results = [dispose(lots[s.lot_id], s) for s in sales]
+    if args.json:
+        _print_json([_plain(s.__dict__) | {"tax": d.__dict__} for s, d in zip(sales, results, strict=True)])
+        return 0
+    rows = []
+    for s, d in zip(sales, results, strict=True):
+        kind = "qualifying" if d.qualifying else ("NSO" if d.kind == "NSO" else "disqualifying")
+        rows.append([s.id, s.lot_id, s.date.isoformat(), f"{s.shares:,}", money(float(s.price), cents=True), kind,
+                     money(d.regular_ordinary_income), money(d.regular_short_term_gain),
+                     money(d.regular_long_term_gain), money(d.amt_short_term_gain + d.amt_long_term_gain),
+                     money(d.line2k), money(d.line2i_same_year)])
+    if headline:
+        print(headline)
+    print(table(["sale", "lot", "date", "shares", "price", "disposition", "ordinary", "short-term", "long-term",
+                 "AMT gain", "6251 2k", "2i undone"], rows, align="lllrrlrrrrrr"))
+    if headline:
+        print(*(f"{d.sale_id}: {d.explanation}" for d in results), sep="\n")
+    return 0
+
+
+def cmd_ledger_income(args: argparse.Namespace) -> int:
+    from isoplan.report.text import money, table
+    from isoplan.tax.fields import COUNT_FIELDS, MONEY_FIELDS
+
+    names = [n for n, _, _ in MONEY_FIELDS] + [n for n, _ in COUNT_FIELDS]
+    amounts = {n: getattr(args, n) for n in names if getattr(args, n, None) is not None}
+    with _ledger(args, create=True) as book:
+        status, entry = book.set_income(args.year, args.filing_status, amounts, clear=args.clear)
+    if args.json:
+        _print_json({"year": args.year, "filing_status": status, "income": _plain(entry)})
+        return 0
+    rows = [[name, money(float(value), cents=True)] for name, value in entry.items()]
+    print(f"{args.year}, {status}")
+    print(table(["input", "amount"], rows) if rows else "(no amounts entered)")
+    return 0
+
+
+def cmd_ledger_grants(args: argparse.Namespace) -> int:
+    from isoplan.report.text import money, table
+
+    with _ledger(args) as book:
+        grants = book.grants()
+        meta = {row["id"]: row for row in book.grant_rows()}
+        lots = book.lots()
+    exercised = {g.id: sum(lot.shares for lot in lots if lot.grant_id == g.id) for g in grants}
+    if args.json:
+        _print_json([_plain(g.__dict__ | {"vesting": [t.__dict__ for t in g.vesting],
+                                          "vesting_rule": meta[g.id]["vesting_rule"], "source": meta[g.id]["source"],
+                                          "exercised": exercised[g.id]}) for g in grants])
+        return 0
+    rows = [[g.id, g.company, g.kind, g.grant_date.isoformat(), f"{g.shares:,}", f"{exercised[g.id]:,}",
+             money(float(g.strike), cents=True), money(float(g.fmv_at_grant), cents=True),
+             g.expiration_date.isoformat(), "yes" if g.early_exercise_allowed else "no"] for g in grants]
+    print(table(["grant", "company", "kind", "granted", "shares", "exercised", "strike", "FMV at grant", "expires",
+                 "early exercise"], rows, align="llllrrrrll"))
+    return 0
+
+
+def cmd_ledger_lots(args: argparse.Namespace) -> int:
+    with _ledger(args) as book:
+        return _show_lots(args, book.lots(), book.held())
+
+
+def cmd_ledger_sales(args: argparse.Namespace) -> int:
+    with _ledger(args) as book:
+        return _show_sales(args, book.sales(), {lot.id: lot for lot in book.lots()})
+
+
+def cmd_ledger_years(args: argparse.Namespace) -> int:
+    from isoplan.ledger.years import ledger_years
+
+    with _ledger(args) as book:
+        rows, notes = ledger_years(book.lots(), book.sales(), book.years(), _law(args), deduction=args.deduction)
+    if args.json:
+        _print_json({"years": [_ledger_year_json(r, explain=args.explain) for r in rows], "notes": notes})
+        return 0
+    print(_render_ledger_years(rows, notes, explain=args.explain))
+    return 0
+
+
+def _ledger_year_json(row: Any, *, explain: bool) -> dict[str, Any]:
+    from isoplan.tax.explain import OUTPUTS, explain_row
+
+    out = {
+        "year": row.year, "filing_status": row.filing_status, "projected": row.projected,
+        "income_entered": row.entered, "inputs": _plain({k: float(v) for k, v in row.inputs.items()}),
+        "option_items": {k: v for k, v in row.items.__dict__.items() if k not in ("year", "notes")},
+        "outputs": {k: row.outputs[k] for k in OUTPUTS},
+        "credit_created": row.credit_created,
+        "credit_used": row.form8801["line25"],
+        "credit_carried_forward": row.form8801["line26"],
+        "notes": row.notes,
+    }
+    if explain:
+        out["form8801"] = row.form8801
+        out["lines"] = [r.__dict__ for r in explain_row(row.result, 0)]
+    return out
+
+
+def _render_ledger_years(rows: Sequence[Any], notes: Sequence[str], *, explain: bool) -> str:
+    from isoplan.report.text import money, table
+    from isoplan.tax.form8801 import FORM8801_LINES
+
+    body = []
+    for r in rows:
+        o = r.outputs
+        label = f"{r.year}{' (projected)' if r.projected else ''}{'' if r.entered else ' *'}"
+        body.append([label, r.filing_status, money(o["regular_tax"]), money(o["tentative_minimum_tax"]),
+                     money(o["amt"]), money(r.credit_created), money(r.form8801["line25"]),
+                     money(r.form8801["line26"]), money(o["total_tax"])])
+    parts = [table(["year", "status", "regular tax", "TMT", "AMT paid", "credit created", "credit used",
+                    "carried forward", "total tax"], body, align="llrrrrrrr")]
+    if any(not r.entered for r in rows):
+        parts.append("* no income entered for the year")
+    if explain:
+        for r in rows:
+            o = r.outputs
+            option_rows = [
+                ["Form 6251 2i", "ISO exercise spread held past year end", money(o["amt_line2i"])],
+                ["Form 6251 2k", "Disposition: AMT minus regular gain", money(o["amt_line2k"])],
+                ["Form 1040 8", "Other ordinary income incl. NSO / disqualifying",
+                 money(r.inputs["other_ordinary_income"])],
+                ["Schedule D", "Short-term gain (regular)", money(r.inputs["short_term_gain"])],
+                ["Schedule D", "Long-term gain (regular)", money(r.inputs["long_term_gain"])],
+                ["Form 6251 III", "Long-term gain with AMT basis", money(r.inputs["amt_long_term_gain"])],
+            ]
+            lines = [[f"Form 8801 {line}", caption, money(r.form8801[key])] for key, line, caption in FORM8801_LINES]
+            lines.append(["(this year)", "Credit created: AMT less net minimum tax on exclusion items",
+                          money(r.credit_created)])
+            parts += ["", f"{r.year}: option items and Form 8801",
+                      table(["line", "what", "amount"], option_rows + lines, align="llr")]
+            parts += [f"Note: {n}" for n in r.notes]
+    elif any(r.notes for r in rows):
+        parts += [f"Note ({r.year}): {n}" for r in rows for n in r.notes]
+    parts += [f"Note: {n}" for n in notes]
+    parts.append("A planning estimate, not tax advice.")
+    return "\n".join(parts)
+
+
+def cmd_ledger_export(args: argparse.Namespace) -> int:
+    from isoplan.ledger.transfer import write_csv_dir, write_json
+
+    with _ledger(args) as book:
+        data = book.export_data()
+    text = write_json(data, args.out)
+    if args.csv:
+        written = write_csv_dir(data, args.csv)
+        print(f"wrote {len(written)} CSV files to {args.csv}", file=sys.stderr)
+    if not args.out:
+        sys.stdout.write(text)
+    else:
+        print(f"wrote {args.out}", file=sys.stderr)
+    return 0
+
+
+def cmd_ledger_import(args: argparse.Namespace) -> int:
+    from isoplan.ledger.transfer import read_export
+
+    data = read_export(args.file)
+    with _ledger(args, create=True) as book:
+        counts = book.import_data(data, args.file)
+    if args.json:
+        _print_json(counts)
+    else:
+        print("imported " + ", ".join(f"{n} {k}" for k, n in counts.items()))
+    return 0
+
+
+def cmd_ledger_import_3921(args: argparse.Namespace) -> int:
+    from isoplan.ledger.transfer import read_form3921_csv
+
+    rows = read_form3921_csv(args.file)
+    with _ledger(args, create=True) as book:
+        lots = book.import_3921(rows, args.file)
+        return _show_lots(args, lots, book.held(), headline=f"imported {len(lots)} Form 3921 exercise(s)")
+
+
+def cmd_ledger_calendar(args: argparse.Namespace) -> int:
+    from datetime import UTC, date, datetime
+
+    from isoplan.equity.rules import equity_rules
+    from isoplan.ledger.years import ledger_years
+    from isoplan.report.calendar import held_lots, ics, ledger_events
+
+    with _ledger(args) as book:
+        lots, sales = book.lots(), book.sales()
+        rows, _ = ledger_years(lots, sales, book.years(), _law(args))
+    held = held_lots(lots, sales)
+    last_qualifying = max((lot.qualifying_date.year for lot in held if lot.qualifying_date), default=0)
+    through = args.through or max(date.today().year, last_qualifying)
+    events = ledger_events(held, {r.year: r.outputs["amt"] for r in rows}, through_year=through,
+                           return_due=equity_rules().return_due)
+    with open(args.out, "w", encoding="utf-8", newline="") as handle:
+        handle.write(ics(events, stamp=datetime.now(UTC)))
+    print(f"wrote {len(events)} events to {args.out}")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -323,6 +1390,123 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except BrokenPipeError:
         return 0
+
+
+# ---------------------------------------------------------------- isoplan plan (issue 5)
+
+
+def add_plan_parser(sub: Any) -> None:
+    """Register ``isoplan plan``."""
+    p = sub.add_parser("plan", help="stage a grant across years: the optimized schedule and the baselines",
+                       description="Optimize when to exercise each grant (each January by default), compare with "
+                       "the usual strategies, and show the per-year tax table. Plan files: docs/plan-file.md.")
+    p.add_argument("plan_file", metavar="PLAN.toml")
+    p.add_argument("--json", action="store_true", help="machine-readable output (baselines under 'baselines')")
+    p.add_argument("--ledger", nargs="?", const="", metavar="DB",
+                   help="take the grants from the ledger (default ledger, or the given file) instead of the plan")
+    p.add_argument("--grid", type=int, metavar="N", help="share-grid steps per grant (default: automatic)")
+    p.add_argument("--inflation", type=float, metavar="RATE", help="assumed inflation for projected years")
+    p.add_argument("--today", metavar="YYYY-MM-DD", help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_plan)
+
+
+def load_plan(path: str, args: argparse.Namespace) -> Any:
+    """Read and validate a plan file (errors name the file and the key)."""
+    import dataclasses
+    import datetime
+    import tomllib
+
+    from isoplan.planning.plan import parse_plan
+
+    try:
+        with open(path, "rb") as handle:
+            data = tomllib.load(handle)
+    except OSError as err:
+        raise InputError("plan file", path, f"a readable TOML file ({err.strerror})") from None
+    except tomllib.TOMLDecodeError as err:
+        raise InputError("TOML", str(err), "valid TOML", source=path) from None
+    today = datetime.date.fromisoformat(args.today) if getattr(args, "today", None) else datetime.date.today()
+    if getattr(args, "ledger", None) is not None:
+        data = dict(data)
+        data.setdefault("grants", [{"id": "placeholder", "grant_date": "2020-01-01", "shares": 1, "strike": 0}])
+    plan = parse_plan(data, path, today=today)
+    changes: dict[str, Any] = {}
+    if getattr(args, "ledger", None) is not None:
+        from isoplan.ledger.paths import resolve
+        from isoplan.ledger.store import Ledger
+
+        book = Ledger.open(resolve(args.ledger or None))
+        grants = tuple(book.grants())
+        if not grants:
+            raise InputError("--ledger", args.ledger or "default ledger", "a ledger with at least one grant")
+        changes["grants"] = grants
+    if getattr(args, "grid", None) is not None:
+        if not 1 <= args.grid <= 400:
+            raise InputError("--grid", args.grid, "a whole number from 1 to 400")
+        changes["grid_steps"] = args.grid
+    if getattr(args, "inflation", None) is not None:
+        changes["inflation"] = args.inflation
+    return dataclasses.replace(plan, **changes) if changes else plan
+
+
+def _progress() -> Any:
+    if not sys.stderr.isatty():
+        return None
+
+    def show(step: int, total: int) -> None:
+        done = int(30 * (step + 1) / max(total - 1, 1))
+        print(f"\r  optimizing [{'#' * min(done, 30):<30}] year {step + 1}/{total - 1}", end="", file=sys.stderr)
+        if step + 2 >= total:
+            print(file=sys.stderr)
+
+    return show
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    from isoplan.planning.staging import run_plan
+    from isoplan.tax.law import law_table
+
+    plan = load_plan(args.plan_file, args)
+    outcome = run_plan(plan, law_table(plan.inflation), progress=_progress())
+    data = outcome.as_dict()
+    if args.json:
+        _print_json(data)
+    else:
+        print(render_plan(data))
+    return 0
+
+
+def render_plan(data: dict[str, Any]) -> str:
+    from isoplan.report.text import money, table
+
+    rec = data["recommended"]
+    out = [f"Plan: {data['plan']}",
+           f"Exit: everything sold {data['exit']['date']} at ${data['exit']['price']:,.2f} a share (assumed)",
+           "Blocks: " + "; ".join(f"{b['block']} {b['shares']:,} sh @ ${b['strike']:,.2f}" for b in data["blocks"]),
+           "", f"Recommended schedule ({rec['name']})"]
+    rows = []
+    for y in rec["years"]:
+        shares = ", ".join(f"{v:,} {k}" for k, v in y["shares"].items()) or "-"
+        qual = ", ".join(sorted(set(y["qualifying_dates"].values()))) or "-"
+        rows.append([f"{y['year']}{'*' if y['projected'] else ''}", shares, f"${y['price']:,.2f}",
+                     money(y["iso_spread"] + y["nso_income"]), money(y["amt"]), money(y["regular_tax"]),
+                     money(y["strike_cash"]), money(y["credit_used"]), money(y["credit_created"]), qual])
+    out.append(table(["year", "exercise (shares)", "price", "spread", "AMT", "regular tax", "strike cash",
+                      "credit used", "credit made", "qualifies"], rows, align="llrrrrrrrl"))
+    out.append("* projected tax law")
+    out += ["", "Compared on the same assumptions (after-tax value at the exit, discounted if set)"]
+    rows = [[rec["name"], money(rec["after_tax_value"]), money(rec["total_amt"]), "yes", "-"]]
+    for b in data["baselines"]:
+        rows.append([b["name"], money(b["after_tax_value"]), money(b["total_amt"]),
+                     "yes" if b["feasible"] else "NO (cash or AMT limit)", money(b["advantage_of_plan"])])
+    out.append(table(["strategy", "after-tax value", "total AMT", "fits the limits", "plan's advantage"], rows))
+    if data["catches"]:
+        out += ["", "The catches of staging"] + [f"- {c}" for c in data["catches"]]
+    if data["notes"]:
+        out += ["", "Notes"] + [f"- {n}" for n in data["notes"]]
+    out.append("")
+    out.append("A planning estimate, not tax advice.")
+    return "\n".join(out)
 
 
 if __name__ == "__main__":

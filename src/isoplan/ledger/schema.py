@@ -1,0 +1,131 @@
+"""The ledger's schema as numbered migrations, each applied in one transaction and recorded.
+
+Tables are STRICT (SQLite >= 3.37): a column declared TEXT or INTEGER
+refuses anything else. Prices and money are decimal TEXT (exact), shares
+INTEGER, dates TEXT as YYYY-MM-DD. No column is REAL; a test checks it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from isoplan.errors import InputError
+
+#: (version, name, statements). Never edit a released migration: add a new one.
+MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
+    (1, "grants, vesting, lots, sales, tax years and income", (
+        """CREATE TABLE grants (
+            id TEXT PRIMARY KEY,
+            company TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('ISO', 'NSO')),
+            grant_date TEXT NOT NULL,
+            shares INTEGER NOT NULL CHECK (shares > 0),
+            strike TEXT NOT NULL,
+            fmv_at_grant TEXT NOT NULL,
+            expiration_date TEXT NOT NULL,
+            early_exercise_allowed INTEGER NOT NULL DEFAULT 0 CHECK (early_exercise_allowed IN (0, 1)),
+            post_termination_months INTEGER,
+            post_termination_days INTEGER,
+            vesting_rule TEXT NOT NULL DEFAULT '',
+            source TEXT NOT NULL DEFAULT 'entered'
+        ) STRICT""",
+        """CREATE TABLE vesting_tranches (
+            grant_id TEXT NOT NULL REFERENCES grants(id),
+            seq INTEGER NOT NULL,
+            vest_date TEXT NOT NULL,
+            shares INTEGER NOT NULL CHECK (shares > 0),
+            PRIMARY KEY (grant_id, seq)
+        ) STRICT""",
+        """CREATE TABLE lots (
+            id TEXT PRIMARY KEY,
+            grant_id TEXT NOT NULL REFERENCES grants(id),
+            kind TEXT NOT NULL CHECK (kind IN ('ISO', 'NSO')),
+            exercise_date TEXT NOT NULL,
+            shares INTEGER NOT NULL CHECK (shares > 0),
+            strike TEXT NOT NULL,
+            fmv_at_exercise TEXT NOT NULL,
+            vesting_date TEXT,
+            fmv_at_vesting TEXT,
+            election_83b_date TEXT,
+            termination_date TEXT,
+            termination_reason TEXT,
+            kind_reason TEXT NOT NULL DEFAULT '',
+            source TEXT NOT NULL DEFAULT 'entered'
+        ) STRICT""",
+        """CREATE TABLE sales (
+            id TEXT PRIMARY KEY,
+            lot_id TEXT NOT NULL REFERENCES lots(id),
+            sale_date TEXT NOT NULL,
+            shares INTEGER NOT NULL CHECK (shares > 0),
+            price TEXT NOT NULL,
+            wash_sale_or_related_party INTEGER NOT NULL DEFAULT 0 CHECK (wash_sale_or_related_party IN (0, 1))
+        ) STRICT""",
+        """CREATE TABLE tax_years (
+            year INTEGER PRIMARY KEY,
+            filing_status TEXT NOT NULL
+        ) STRICT""",
+        """CREATE TABLE income (
+            year INTEGER NOT NULL REFERENCES tax_years(year),
+            field TEXT NOT NULL,
+            amount TEXT NOT NULL,
+            PRIMARY KEY (year, field)
+        ) STRICT""",
+    )),
+    (2, "indexes for lookups by grant and by lot", (
+        "CREATE INDEX lots_by_grant ON lots(grant_id)",
+        "CREATE INDEX sales_by_lot ON sales(lot_id)",
+    )),
+)
+
+LATEST = MIGRATIONS[-1][0]
+
+_TRACKING = """CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    applied_at TEXT NOT NULL
+) STRICT"""
+
+
+def current_version(conn: sqlite3.Connection) -> int:
+    exists = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+    ).fetchone()
+    if not exists:
+        return 0
+    row = conn.execute("SELECT MAX(version) FROM schema_migrations").fetchone()
+    return int(row[0] or 0)
+
+
+def migrate(conn: sqlite3.Connection,
+            migrations: Sequence[tuple[int, str, Sequence[str]]] = MIGRATIONS) -> list[int]:
+    """Apply the migrations not yet applied, each in its own write transaction; return their numbers."""
+    from isoplan.ledger.store import write_transaction
+
+    versions = [m[0] for m in migrations]
+    if versions != sorted(set(versions)):
+        raise ValueError("migrations must have increasing, unique versions")
+    with write_transaction(conn):
+        conn.execute(_TRACKING)
+    done = current_version(conn)
+    newest = versions[-1] if versions else 0
+    if done > newest:
+        raise InputError("ledger schema", done,
+                         f"version {newest} or older: this ledger was written by a newer isoplan")
+    applied = []
+    for version, name, statements in migrations:
+        if version <= done:
+            continue
+        with write_transaction(conn):
+            # re-check inside the lock: another process may have migrated meanwhile
+            if current_version(conn) >= version:
+                continue
+            for statement in statements:
+                conn.execute(statement)
+            conn.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                (version, name, datetime.now(UTC).isoformat(timespec="seconds")),
+            )
+        applied.append(version)
+    return applied

@@ -1,0 +1,227 @@
+"""What an ISO exercise really costs: strike cash plus the federal tax it causes, and two ways it can go.
+
+* The tax caused by the exercise is the tax with it minus the tax without it
+  (regular tax, AMT and the minimum tax credit used, each shown separately):
+  the spread is an AMT adjustment (Form 6251 line 2i, IRC §56(b)(3)), not
+  regular income, while the shares are held past December 31.
+* Stress: if the price then falls by ``drop``, the AMT does not fall with it:
+  once the year closes, the adjustment is fixed at the exercise-date spread.
+* The same-year rescue: shares sold in the year of exercise make a
+  disqualifying disposition (IRC §421(b)); a same-year disposition gets the
+  same treatment for regular tax and AMT, so there is no line 2i adjustment
+  (Form 6251 instructions, line 2i). The compensation income is the spread
+  at exercise, but when the sale is one on which a loss would be recognized
+  it is limited to the gain actually realized, IRC §422(c)(2) (TAX_FACTS D4,
+  D5); a sale below the strike is a short-term capital loss (subject to the
+  IRC §1211(b) limit, applied by the engine). The income is not FICA wages
+  (IRC §3121(a)(22)), so it enters the engine as ``other_ordinary_income``.
+
+Vectorized over households: every argument broadcasts to ``len(h)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from isoplan.errors import InputError
+from isoplan.planning.room import Deduction, amt_room, shares_for_spread, with_added_spread
+from isoplan.tax.federal import compute_federal
+from isoplan.tax.households import Households
+from isoplan.tax.law import LawTable, law_table
+
+_KEEP = ("regular_tax", "amt", "amt_credit_used", "niit", "additional_medicare_tax", "total_tax")
+
+
+@dataclass(frozen=True)
+class TaxPath:
+    """Federal tax of the household on one path (arrays): the lines that an exercise or a sale moves."""
+
+    regular_tax: np.ndarray
+    amt: np.ndarray
+    credit_used: np.ndarray
+    niit: np.ndarray
+    additional_medicare_tax: np.ndarray
+    total_tax: np.ndarray
+
+    def minus(self, other: TaxPath) -> TaxPath:
+        return TaxPath(**{k: getattr(self, k) - getattr(other, k) for k in self.__dataclass_fields__})
+
+
+def _tax(h: Households, law: LawTable, deduction: Deduction) -> TaxPath:
+    r = compute_federal(h, law, deduction=deduction, keep=_KEEP)
+    return TaxPath(
+        regular_tax=r.regular_tax,
+        amt=r.amt,
+        credit_used=r.amt_credit_used,
+        niit=r.niit,
+        additional_medicare_tax=r.additional_medicare_tax,
+        total_tax=r.total_tax,
+    )
+
+
+@dataclass(frozen=True)
+class ExerciseCost:
+    """The cost of exercising ``shares`` ISOs at ``strike`` when the stock is worth ``fmv`` (arrays).
+
+    Exercise: ``spread_per_share`` (0 when underwater), ``bargain_element``
+    (Form 3921 (box 4 - box 3) x box 5; Form 6251 line 2i), ``strike_cash``.
+    Tax: ``without`` / ``with_exercise`` paths and ``incremental`` = with -
+    without; ``incremental.total_tax`` is the tax the exercise causes
+    (a smaller credit use counts: ``credit_use_lost``; that credit is not
+    lost, it stays carried forward). ``outlay`` = strike cash + that tax.
+    Room: the household's AMT room before this exercise, the spread past it,
+    and how many of the shares fit in it.
+    Stress (the price falls by ``drop`` after exercise and the shares are held
+    into the next year): ``value_after_drop`` against the locked-in tax; with
+    ``cash``, whether it covers strike cash + tax and the gap.
+    Rescue (sold the same year at the stressed price): ``rescue_*``.
+    """
+
+    shares: np.ndarray
+    strike: np.ndarray
+    fmv: np.ndarray
+    spread_per_share: np.ndarray
+    bargain_element: np.ndarray
+    strike_cash: np.ndarray
+    underwater: np.ndarray
+    without: TaxPath
+    with_exercise: TaxPath
+    incremental: TaxPath
+    credit_use_lost: np.ndarray
+    outlay: np.ndarray
+    outlay_per_share: np.ndarray
+    amt_room: np.ndarray
+    already_in_amt: np.ndarray
+    spread_past_room: np.ndarray
+    shares_within_room: np.ndarray
+    drop: np.ndarray
+    price_after_drop: np.ndarray
+    value_after_drop: np.ndarray
+    tax_exceeds_value: np.ndarray
+    cash: np.ndarray  # NaN when not given
+    cash_needed: np.ndarray
+    cash_covers: np.ndarray
+    cash_gap: np.ndarray
+    rescue_ordinary_income: np.ndarray
+    rescue_capital_gain: np.ndarray  # short-term; negative = loss
+    rescue: TaxPath
+    rescue_incremental: TaxPath
+    rescue_proceeds: np.ndarray
+    rescue_net_cash: np.ndarray  # proceeds - strike cash - tax caused by exercise and sale
+    hold_net: np.ndarray  # value after the drop - strike cash - tax caused (the position if held)
+
+
+def _check(name: str, values: np.ndarray, bad: np.ndarray, allowed: str) -> None:
+    if np.any(bad):
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError(name, float(values.flat[i]), allowed, row=i if values.size > 1 else None)
+
+
+def validate_exercise(shares, strike, fmv, drop, cash) -> None:
+    """Raise :class:`InputError` for inputs the calculator cannot use (named by field)."""
+    shares, strike, fmv, drop = (np.asarray(v, dtype=np.float64) for v in (shares, strike, fmv, drop))
+    _check("shares", shares, ~np.isfinite(shares) | (shares <= 0) | (shares != np.round(shares)),
+           "a positive whole number of shares")
+    _check("strike", strike, ~np.isfinite(strike) | (strike < 0), "a price per share of 0 or more")
+    _check("fmv", fmv, ~np.isfinite(fmv) | (fmv < 0), "a price per share of 0 or more")
+    _check("drop", drop, ~np.isfinite(drop) | (drop <= 0) | (drop >= 1),
+           "a fraction between 0 and 1 (exclusive), e.g. 0.5 for a 50% fall")
+    if cash is not None:
+        cash_arr = np.asarray(cash, dtype=np.float64)
+        _check("cash", cash_arr, ~np.isfinite(cash_arr) | (cash_arr < 0), "a dollar amount of 0 or more")
+
+
+def exercise_cost(
+    h: Households,
+    shares: np.ndarray | float,
+    strike: np.ndarray | float,
+    fmv: np.ndarray | float,
+    law: LawTable | None = None,
+    *,
+    deduction: Deduction = "auto",
+    drop: np.ndarray | float = 0.5,
+    cash: np.ndarray | float | None = None,
+) -> ExerciseCost:
+    """Cost, stress test and same-year rescue of one ISO exercise per household (see :class:`ExerciseCost`)."""
+    validate_exercise(shares, strike, fmv, drop, cash)
+    law = law or law_table()
+    n = len(h)
+
+    def arr(value: np.ndarray | float) -> np.ndarray:
+        return np.broadcast_to(np.asarray(value, dtype=np.float64), (n,)).copy()
+
+    shares_a, strike_a, fmv_a, drop_a = arr(shares), arr(strike), arr(fmv), arr(drop)
+    cash_a = arr(np.nan if cash is None else cash)
+
+    # the exercise: Form 3921 boxes 3-5; an underwater option has no spread and no AMT adjustment
+    spread = np.maximum(fmv_a - strike_a, 0.0)
+    bargain = shares_a * spread
+    strike_cash = shares_a * strike_a
+
+    without = _tax(h, law, deduction)
+    with_exercise = _tax(with_added_spread(h, bargain), law, deduction)
+    incremental = with_exercise.minus(without)
+    credit_use_lost = without.credit_used - with_exercise.credit_used
+    outlay = strike_cash + incremental.total_tax
+
+    room = amt_room(h, law, deduction=deduction)
+    past = np.maximum(bargain - room.amt_room, 0.0)
+    within = np.minimum(shares_for_spread(room.amt_room, spread), shares_a)
+
+    # stress: the price falls after exercise; held past December 31 the tax stays at the exercise-date spread
+    price_after = fmv_a * (1.0 - drop_a)
+    value_after = shares_a * price_after
+    needed = strike_cash + incremental.total_tax
+    covers = cash_a >= needed
+    gap = np.where(np.isnan(cash_a), np.nan, np.maximum(needed - np.nan_to_num(cash_a), 0.0))
+
+    # the same-year rescue: a disqualifying disposition at the stressed price, no line 2i adjustment;
+    # §422(c)(2): compensation is limited to the gain realized (sale price - strike, not below 0)
+    ordinary_per_share = np.minimum(spread, np.maximum(price_after - strike_a, 0.0))
+    capital_per_share = price_after - (strike_a + ordinary_per_share)  # regular basis = price paid + compensation
+    rescue_ordinary = shares_a * ordinary_per_share
+    rescue_capital = shares_a * capital_per_share
+    sold = h.replace(
+        other_ordinary_income=h.other_ordinary_income + rescue_ordinary,
+        short_term_gain=h.short_term_gain + rescue_capital,
+    )
+    rescue = _tax(sold, law, deduction)
+    rescue_incremental = rescue.minus(without)
+    proceeds = shares_a * price_after
+
+    return ExerciseCost(
+        shares=shares_a,
+        strike=strike_a,
+        fmv=fmv_a,
+        spread_per_share=spread,
+        bargain_element=bargain,
+        strike_cash=strike_cash,
+        underwater=fmv_a <= strike_a,
+        without=without,
+        with_exercise=with_exercise,
+        incremental=incremental,
+        credit_use_lost=credit_use_lost,
+        outlay=outlay,
+        outlay_per_share=outlay / shares_a,
+        amt_room=room.amt_room,
+        already_in_amt=room.already_in_amt,
+        spread_past_room=past,
+        shares_within_room=within,
+        drop=drop_a,
+        price_after_drop=price_after,
+        value_after_drop=value_after,
+        tax_exceeds_value=incremental.total_tax > value_after,
+        cash=cash_a,
+        cash_needed=needed,
+        cash_covers=covers,
+        cash_gap=gap,
+        rescue_ordinary_income=rescue_ordinary,
+        rescue_capital_gain=rescue_capital,
+        rescue=rescue,
+        rescue_incremental=rescue_incremental,
+        rescue_proceeds=proceeds,
+        rescue_net_cash=proceeds - strike_cash - rescue_incremental.total_tax,
+        hold_net=value_after - strike_cash - incremental.total_tax,
+    )
