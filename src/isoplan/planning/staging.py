@@ -1,0 +1,792 @@
+"""Staging a grant across years: the model, schedule evaluation, the optimizer and the baselines.
+
+"Find the room. Fill it. Stop. Repeat next year." A *schedule* says how many
+shares of each block (a grant's ISO part or NSO part under the §422(d)
+$100,000 limit) are exercised at each year's exercise date (early January by
+default). What is left is exercised and sold at the exit (or, if the option
+would end first, on its last day, public stock only). Every lot exercised
+before the exit is held and sold at the exit.
+
+Objective: the after-tax value at the exit: sale proceeds, less strike paid,
+less every year's federal tax above the tax the household would pay without
+any exercise, optionally discounted. AMT paid creates minimum tax credit
+(Form 8801) that later years recover, so the optimizer weighs AMT now against
+ordinary income later.
+
+Method (exact on a share grid): dynamic programming over the years. The state
+is the number of shares of each block exercised so far (on the grid); the
+future depends on the path only through the credit carried (Form 8801 line
+21) and the regular and AMT bases of the lots held, and it can only gain from
+more of each, so each state keeps its Pareto set of (value so far, credit,
+regular basis, AMT basis) and drops dominated labels. A brute-force test
+checks the optimum on small grids.
+
+Model simplifications (stated in every plan's output):
+* lots exercised before the exit must be held to their qualifying date
+  (ISO) or long-term (NSO) by the exit: the optimizer does not plan early
+  exercises that end in a disqualifying sale at the exit;
+* cash: each year's strike plus that year's extra tax must fit in that
+  year's cash less the reserve; unspent cash does not roll forward;
+* the credit left after the exit year is reported, not valued.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+
+from isoplan.equity.dates import first_day_more_than
+from isoplan.equity.exercise import iso_status_at_exercise
+from isoplan.equity.iso_limit import iso_nso_split
+from isoplan.equity.records import ISO, NSO, Grant
+from isoplan.equity.rules import equity_rules
+from isoplan.planning.plan import Plan
+from isoplan.tax.federal import compute_federal
+from isoplan.tax.form8801 import exclusion_items_only, net_minimum_tax_on_exclusions
+from isoplan.tax.households import Households, households
+from isoplan.tax.law import LawTable, law_table
+
+#: state-space budget for the automatic grid (product of levels over blocks)
+AUTO_STATES = 200
+#: most labels kept per state: half by value so far, half by what they could still be worth (the output
+#: says when this binds; then the optimum is the best found, not proven)
+MAX_LABELS = 16
+
+
+@dataclass(frozen=True)
+class Block:
+    """Shares of one grant that share a tax kind under §422(d): exercised only on the grid."""
+
+    grant: Grant
+    kind: str  # ISO or NSO (the §422(d) split)
+    tranches: tuple[tuple[date, date, int], ...]  # (first exercisable, vests, shares)
+    last_day: date  # expiration, or the plan's post-termination window end
+    departure: date | None
+
+    @property
+    def label(self) -> str:
+        return f"{self.grant.id} {self.kind}"
+
+    @property
+    def strike(self) -> float:
+        return float(self.grant.strike)
+
+    @property
+    def shares(self) -> int:
+        return sum(s for _, _, s in self.tranches)
+
+    def exercisable(self, day: date) -> int:
+        """Shares of the block that may have been exercised by ``day`` (vested, or early exercise)."""
+        if day > self.last_day:
+            day = self.last_day
+        return sum(s for first, _, s in self.tranches if first <= day)
+
+    def iso_treated(self, day: date) -> bool:
+        """ISO tax treatment for an exercise on ``day`` (§422(a)(2) employment window)."""
+        return self.kind == ISO and iso_status_at_exercise(day, self.departure).iso
+
+    def holding_ok(self, exercise: date, sale: date) -> bool:
+        """Whether a lot exercised on ``exercise`` is qualifying (ISO) / long-term (NSO) when sold on ``sale``."""
+        rules = equity_rules()
+        long_term = sale >= first_day_more_than(exercise, rules.years_after_exercise)
+        if not self.iso_treated(exercise):
+            return sale >= first_day_more_than(exercise, rules.long_term_years)
+        return long_term and sale >= first_day_more_than(self.grant.grant_date, rules.years_after_grant)
+
+    def qualifying_date(self, exercise: date) -> date:
+        rules = equity_rules()
+        if not self.iso_treated(exercise):
+            return first_day_more_than(exercise, rules.long_term_years)
+        return max(first_day_more_than(exercise, rules.years_after_exercise),
+                   first_day_more_than(self.grant.grant_date, rules.years_after_grant))
+
+
+def blocks_from_grants(grants: Sequence[Grant], departure: date | None) -> list[Block]:
+    """Split grants into ISO and NSO blocks (§422(d)); tranches vesting after a departure are forfeited."""
+    splits = iso_nso_split(grants)
+    out = []
+    for grant in grants:
+        mine = [s for s in splits if s.grant_id == grant.id]
+        last = grant.plan_window_end(departure) if departure else grant.expiration_date
+        for kind in (ISO, NSO):
+            tranches = tuple(
+                (s.first_exercisable, s.vest_date, s.iso_shares if kind == ISO else s.nso_shares)
+                for s in mine
+                if (s.iso_shares if kind == ISO else s.nso_shares) > 0
+                and (departure is None or s.vest_date <= departure)
+            )
+            if tranches:
+                out.append(Block(grant, kind, tranches, last, departure))
+    return out
+
+
+@dataclass
+class StagingModel:
+    """Everything the evaluation needs, as arrays over (block, year)."""
+
+    plan: Plan
+    law: LawTable
+    blocks: list[Block]
+    years: list[int]
+    exercise_dates: list[date]
+    price_at_exercise: np.ndarray  # (T,)
+    allowed: np.ndarray  # (B, T) bool: an exercise may be planned that year
+    cap: np.ndarray  # (B, T) cumulative shares exercisable by the exercise date
+    iso_treated: np.ndarray  # (B, T)
+    strike: np.ndarray  # (B,)
+    exit_date: date
+    exit_price: float
+    sale_possible_at_exit: bool
+    last_chance: list[tuple[int, date, float, bool, bool]]  # per block: (year index, date, price, iso, can sell)
+    exit_cap: np.ndarray  # (B,) shares exercisable for exercise-and-sell at the exit (0 if closed before)
+    base: list[Households]  # per year, length-1 households without any equity
+    base_tax: np.ndarray  # (T,) total tax of the no-exercise reference path (prior credit used as it comes)
+    discount: np.ndarray  # (T,)
+    cash_limit: np.ndarray  # (T,)
+    notes: list[str] = field(default_factory=list)
+
+
+def build_model(plan: Plan, law: LawTable | None = None) -> StagingModel:
+    law = law or law_table(plan.inflation)
+    blocks = blocks_from_grants(plan.grants, plan.departure_date)
+    years = list(plan.years)
+    dates = [plan.exercise_date(y) for y in years]
+    prices = plan.stock.price_path.prices(dates)
+    exit_date, exit_price = plan.exit_date, plan.exit_price
+    b_count, t_count = len(blocks), len(years)
+    allowed = np.zeros((b_count, t_count), dtype=bool)
+    cap = np.zeros((b_count, t_count))
+    iso_treated = np.zeros((b_count, t_count), dtype=bool)
+    notes: list[str] = []
+    private = plan.stock.kind == "private"
+    liquidity = plan.stock.liquidity_date
+    for b, block in enumerate(blocks):
+        for t, d in enumerate(dates):
+            cap[b, t] = block.exercisable(d)
+            iso_treated[b, t] = block.iso_treated(d)
+            allowed[b, t] = d < exit_date and d <= block.last_day and block.holding_ok(d, exit_date)
+    last_chance = []
+    exit_cap = np.zeros(b_count)
+    for b, block in enumerate(blocks):
+        if block.last_day < exit_date:
+            can_sell = not private or (liquidity is not None and block.last_day >= liquidity)
+            year_index = block.last_day.year - years[0]
+            price = float(plan.stock.price_path.price(block.last_day))
+            last_chance.append((year_index, block.last_day, price, block.iso_treated(block.last_day), can_sell))
+            if not can_sell:
+                notes.append(f"{block.label}: the option ends {block.last_day.isoformat()}, before the exit, and "
+                             "private stock cannot be sold then; shares not exercised by then are lost.")
+        else:
+            last_chance.append((t_count - 1, exit_date, exit_price, block.iso_treated(exit_date), True))
+            exit_cap[b] = block.exercisable(exit_date)
+    sale_possible = not private or (liquidity is not None and exit_date >= liquidity)
+    if not sale_possible:
+        notes.append("The exit is before the expected liquidity date of this private stock: the plan assumes a "
+                     "sale at the exit price anyway; check the exit assumption.")
+    base = []
+    for year in years:
+        row = dict(plan.income_by_year[year])
+        base.append(households(year=year, filing_status=plan.filing_status, **row))
+    disc = np.asarray([(1.0 + plan.discount_rate) ** -(t) for t in range(t_count)])
+    cash_limit = np.asarray([plan.cash_by_year[y] - plan.cash_reserve for y in years])
+    model = StagingModel(
+        plan=plan, law=law, blocks=blocks, years=years, exercise_dates=dates, price_at_exercise=prices,
+        allowed=allowed, cap=cap, iso_treated=iso_treated,
+        strike=np.asarray([blk.strike for blk in blocks]), exit_date=exit_date, exit_price=exit_price,
+        sale_possible_at_exit=sale_possible, last_chance=last_chance, exit_cap=exit_cap, base=base,
+        base_tax=np.zeros(t_count), discount=disc, cash_limit=cash_limit, notes=notes,
+    )
+    reference = evaluate(model, np.zeros((1, b_count, t_count)), reference=True)
+    model.base_tax = reference.total_tax[:, 0]
+    if not np.any(allowed) and not np.any(exit_cap):
+        notes.append("No grant can be exercised within the plan's years: check the grant dates, vesting, "
+                     "expiration and departure.")
+    return model
+
+
+# ---------------------------------------------------------------- one year for many scenarios
+
+
+_ENGINE_KEYS = ("regular_tax", "tentative_minimum_tax", "niit", "additional_medicare_tax", "itemized_allowed",
+                "standard_total")
+
+
+@dataclass
+class YearTaxes:
+    """One year's federal tax for many scenarios (the engine's "auto" election, Form 8801 line 15)."""
+
+    total_tax: np.ndarray
+    regular_tax: np.ndarray
+    tmt: np.ndarray
+    amt: np.ndarray
+    credit_used: np.ndarray
+    line15: np.ndarray  # net minimum tax on exclusion items
+
+
+def year_taxes(model: StagingModel, t: int, *, iso_spread: np.ndarray, ordinary: np.ndarray,
+               credit: np.ndarray, long_term_gain: np.ndarray | None = None,
+               amt_long_term_gain: np.ndarray | None = None) -> YearTaxes:
+    """Year ``t``'s return for many scenarios.
+
+    Scenarios share few distinct (spread, income) rows, so the engine runs once
+    per distinct row and per deduction election; the credit (Form 8801 line 25,
+    limited to regular tax - TMT by §53(c)) and the election (the one with the
+    lower regular tax + AMT - credit, ties to the larger deduction, as
+    :func:`~isoplan.tax.federal.compute_federal` chooses) are then applied per
+    scenario. A test checks this against the engine row by row.
+    """
+    n = iso_spread.shape[0]
+    lt = np.zeros(n) if long_term_gain is None else long_term_gain
+    amt_lt = np.zeros(n) if amt_long_term_gain is None else amt_long_term_gain
+    keys = np.stack([iso_spread, ordinary, lt, amt_lt], axis=1)
+    unique, inverse = np.unique(keys, axis=0, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    base = model.base[t]
+    m = unique.shape[0]
+    h = base.take(np.zeros(m, dtype=np.intp)).replace(
+        iso_bargain_element=unique[:, 0],
+        other_ordinary_income=base.other_ordinary_income[0] + unique[:, 1],
+        long_term_gain=base.long_term_gain[0] + unique[:, 2],
+        amt_long_term_gain=base.amt_long_term_gain[0] + unique[:, 3],
+        amt_disposition_adjustment=base.amt_disposition_adjustment[0] + unique[:, 3] - unique[:, 2],
+        amt_credit_carryforward=0.0,
+    )
+    excl_h = exclusion_items_only(h)
+    per_election = {}
+    for election in ("standard", "itemized"):
+        r = compute_federal(h, model.law, deduction=election, keep=_ENGINE_KEYS)
+        excl = compute_federal(excl_h, model.law, deduction=election, keep=("tentative_minimum_tax",))
+        regular = r.regular_tax[inverse]
+        tmt = r.tentative_minimum_tax[inverse]
+        amt = np.maximum(tmt - regular, 0.0)
+        used = np.minimum(credit, np.maximum(regular - tmt, 0.0))
+        per_election[election] = (regular, tmt, amt, used, regular + amt - used,
+                                  (r.niit + r.additional_medicare_tax)[inverse],
+                                  net_minimum_tax_on_exclusions(excl.tentative_minimum_tax, r.regular_tax)[inverse],
+                                  (r.itemized_allowed > r.standard_total)[inverse])
+    std, itm = per_election["standard"], per_election["itemized"]
+    larger_is_itemized = itm[7]
+    itemize = np.where(larger_is_itemized, ~(std[4] < itm[4] - 1e-9), itm[4] < std[4] - 1e-9)
+
+    def pick(i: int) -> np.ndarray:
+        return np.where(itemize, itm[i], std[i])
+
+    income_tax = pick(4)
+    return YearTaxes(total_tax=income_tax + pick(5), regular_tax=pick(0), tmt=pick(1), amt=pick(2),
+                     credit_used=pick(3), line15=pick(6))
+
+
+@dataclass
+class YearStep:
+    """What year ``t`` does to many scenarios at once."""
+
+    total_tax: np.ndarray
+    regular_tax: np.ndarray
+    tmt: np.ndarray
+    amt: np.ndarray
+    credit_used: np.ndarray
+    credit_created: np.ndarray
+    credit_next: np.ndarray
+    iso_spread: np.ndarray
+    nso_income: np.ndarray
+    strike_paid: np.ndarray
+    sale_proceeds: np.ndarray
+    regular_basis_added: np.ndarray
+    amt_basis_added: np.ndarray
+    cash_out: np.ndarray
+    flow: np.ndarray  # proceeds - strike - (tax - reference tax), undiscounted
+
+
+def year_step(model: StagingModel, t: int, exercised_before: np.ndarray, exercise: np.ndarray,
+              credit: np.ndarray, regular_basis: np.ndarray | None = None,
+              amt_basis: np.ndarray | None = None, *, reference: bool = False) -> YearStep:
+    """Year ``t`` for ``n`` scenarios.
+
+    ``exercised_before`` (n, B): shares exercised in earlier years;
+    ``exercise`` (n, B): shares exercised at this year's exercise date;
+    ``credit`` (n,): minimum tax credit available (Form 8801 line 21);
+    ``regular_basis`` / ``amt_basis`` (n,): bases of the lots held (used in the exit year).
+    """
+    n = exercise.shape[0]
+    price = model.price_at_exercise[t]
+    spread_per_share = np.maximum(price - model.strike, 0.0)
+    iso = model.iso_treated[:, t]
+    iso_spread = exercise[:, iso] @ spread_per_share[iso]
+    nso_income = exercise[:, ~iso] @ spread_per_share[~iso]
+    strike_paid = exercise @ model.strike
+    ordinary = nso_income.copy()
+    proceeds = np.zeros(n)
+    held = exercised_before + exercise
+    is_exit = t == len(model.years) - 1
+    # exercise-and-sell on a block's last chance (its option ends before the exit) or at the exit
+    for b, (year_index, _day, sale_price, _iso_at, can_sell) in enumerate(model.last_chance):
+        if year_index != t or not can_sell or (is_exit and model.exit_cap[b] == 0 and _day >= model.exit_date):
+            continue
+        if _day >= model.exit_date:
+            remaining = np.maximum(model.exit_cap[b] - held[:, b], 0.0)
+        else:
+            remaining = np.maximum(model.blocks[b].exercisable(_day) - held[:, b], 0.0)
+        in_money = sale_price > model.strike[b]
+        if in_money and not reference:
+            # a same-day sale: ordinary income = the spread (ISO disqualifying disposition, §421(b); or NSO)
+            ordinary = ordinary + remaining * (sale_price - model.strike[b])
+            strike_paid = strike_paid + remaining * model.strike[b]
+            proceeds = proceeds + remaining * sale_price
+    lt = amt_lt = None
+    if is_exit and not reference:
+        shares_held = exercised_before.sum(axis=1)
+        sale_value = shares_held * model.exit_price
+        proceeds = proceeds + sale_value
+        lt = sale_value - regular_basis
+        amt_lt = sale_value - amt_basis
+    result = year_taxes(model, t, iso_spread=iso_spread, ordinary=ordinary, credit=credit,
+                        long_term_gain=lt, amt_long_term_gain=amt_lt)
+    used = result.credit_used
+    created = result.amt - result.line15
+    credit_next = np.maximum(credit - used + created, 0.0)
+    extra_tax = result.total_tax - model.base_tax[t]
+    basis_iso = np.where(iso, model.strike, price)  # regular basis per share: strike (ISO) or FMV (NSO income)
+    return YearStep(
+        total_tax=result.total_tax, regular_tax=result.regular_tax, tmt=result.tmt,
+        amt=result.amt, credit_used=used, credit_created=created, credit_next=credit_next,
+        iso_spread=iso_spread, nso_income=nso_income, strike_paid=strike_paid, sale_proceeds=proceeds,
+        regular_basis_added=exercise @ basis_iso, amt_basis_added=exercise.sum(axis=1) * price,
+        # a same-day exercise-and-sale pays its own strike and tax
+        cash_out=np.maximum(strike_paid + np.maximum(extra_tax, 0.0) - proceeds, 0.0),
+        flow=proceeds - strike_paid - extra_tax,
+    )
+
+
+# ---------------------------------------------------------------- evaluating whole schedules
+
+
+@dataclass
+class Evaluation:
+    """Schedules run through every year: arrays of shape (T, n) unless noted."""
+
+    schedule: np.ndarray  # (n, B, T) shares exercised at each year's exercise date
+    total_tax: np.ndarray
+    extra_tax: np.ndarray
+    regular_tax: np.ndarray
+    tmt: np.ndarray
+    amt: np.ndarray
+    credit_available: np.ndarray
+    credit_used: np.ndarray
+    credit_created: np.ndarray
+    iso_spread: np.ndarray
+    nso_income: np.ndarray
+    strike_paid: np.ndarray
+    sale_proceeds: np.ndarray
+    cash_out: np.ndarray
+    value: np.ndarray  # (n,) after-tax value at the exit (discounted if set)
+    feasible: np.ndarray  # (n,) cash, allowed exercises and the zero-AMT setting all hold
+    credit_left: np.ndarray  # (n,) credit available after the exit year
+
+
+def evaluate(model: StagingModel, schedule: np.ndarray, *, reference: bool = False) -> Evaluation:
+    """Run ``schedule`` (n, B, T) of shares through every year, with the credit carried (Form 8801)."""
+    schedule = np.asarray(schedule, dtype=np.float64)
+    n, _, t_count = schedule.shape
+    credit = np.full(n, model.plan.prior_credit)
+    before = np.zeros((n, len(model.blocks)))
+    regular_basis = np.zeros(n)
+    amt_basis = np.zeros(n)
+    keys = ("total_tax", "regular_tax", "tmt", "amt", "credit_used", "credit_created", "iso_spread",
+            "nso_income", "strike_paid", "sale_proceeds", "cash_out")
+    rows: dict[str, list[np.ndarray]] = {k: [] for k in (*keys, "credit_available", "extra_tax")}
+    value = np.zeros(n)
+    feasible = np.ones(n, dtype=bool)
+    for t in range(t_count):
+        exercise = schedule[:, :, t]
+        step = year_step(model, t, before, exercise, credit, regular_basis, amt_basis, reference=reference)
+        rows["credit_available"].append(credit)
+        for k in keys:
+            rows[k].append(getattr(step, k))
+        rows["extra_tax"].append(step.total_tax - model.base_tax[t])
+        value = value + model.discount[t] * step.flow
+        if not reference:
+            cum = before + exercise
+            ok = np.all((exercise == 0) | model.allowed[None, :, t], axis=1)
+            ok &= np.all(cum <= model.cap[None, :, t] + 1e-9, axis=1) | np.all(exercise == 0, axis=1)
+            if t < t_count - 1:
+                ok &= step.cash_out <= model.cash_limit[t] + 1e-6
+                if model.plan.zero_amt:
+                    ok &= step.amt <= 0.5
+            feasible &= ok
+        before = before + exercise
+        regular_basis = regular_basis + step.regular_basis_added
+        amt_basis = amt_basis + step.amt_basis_added
+        credit = step.credit_next
+    out = {k: np.asarray(v) for k, v in rows.items()}
+    return Evaluation(schedule=schedule, value=value, feasible=feasible, credit_left=credit, **out)
+
+
+# ---------------------------------------------------------------- the grid and the optimizer
+
+
+def share_levels(model: StagingModel, steps: int | None = None) -> list[np.ndarray]:
+    """Grid of cumulative share counts per block: even steps plus every year's vesting cap."""
+    b_count = len(model.blocks)
+    if not steps:
+        steps = max(1, int(AUTO_STATES ** (1.0 / max(b_count, 1))) - 1)
+    levels = []
+    for b in range(b_count):
+        top = float(model.cap[b].max(initial=0.0))
+        even = np.floor(np.linspace(0.0, top, min(steps, max(int(top), 1)) + 1))
+        caps = model.cap[b][model.allowed[b]]
+        levels.append(np.unique(np.concatenate([even, caps, [0.0]])))
+    return levels
+
+
+@dataclass
+class OptimizerResult:
+    schedule: np.ndarray  # (B, T)
+    value: float
+    states: int
+    labels_max: int
+    truncated: bool
+    evaluations: int
+
+
+def optimize(model: StagingModel, steps: int | None = None,
+             progress: Callable[[int, int], None] | None = None) -> OptimizerResult:
+    """The best schedule on the share grid (dynamic programming with Pareto labels; see module doc)."""
+    levels = share_levels(model, steps)
+    b_count, t_count = len(model.blocks), len(model.years)
+    combos = np.asarray(list(itertools.product(*[range(len(lv)) for lv in levels])), dtype=np.intp).reshape(-1, b_count)
+    combo_shares = np.stack([levels[b][combos[:, b]] for b in range(b_count)], axis=1) if b_count else \
+        np.zeros((1, 0))
+    n_combos = combos.shape[0]
+    # nodes: combo index, value, credit, regular basis, amt basis, and back-pointers
+    node_combo = np.zeros(1, dtype=np.intp)
+    node_value = np.zeros(1)
+    node_credit = np.full(1, model.plan.prior_credit)
+    node_rb = np.zeros(1)
+    node_ab = np.zeros(1)
+    history: list[tuple[np.ndarray, np.ndarray]] = []  # per year: (parent index, combo chosen)
+    labels_max, truncated, evaluations = 1, False, 0
+    weights = _label_weights(model)
+    for t in range(t_count - 1):
+        if progress:
+            progress(t, t_count)
+        shares_now = combo_shares[node_combo]  # (N, B)
+        # every (node, combo) pair that exercises a valid amount this year
+        ok = np.ones((node_combo.size, n_combos), dtype=bool)
+        for b in range(b_count):
+            new = combo_shares[None, :, b]
+            old = shares_now[:, b:b + 1]
+            if model.allowed[b, t]:
+                ok &= (new >= old) & (new <= model.cap[b, t] + 1e-9)
+            else:
+                ok &= new == old
+        parent, child = np.nonzero(ok)
+        exercise = combo_shares[child] - shares_now[parent]
+        step = year_step(model, t, shares_now[parent], exercise, node_credit[parent])
+        evaluations += parent.size
+        feasible = step.cash_out <= model.cash_limit[t] + 1e-6
+        if model.plan.zero_amt:
+            feasible &= step.amt <= 0.5
+        parent, child = parent[feasible], child[feasible]
+        value = node_value[parent] + model.discount[t] * step.flow[feasible]
+        credit = step.credit_next[feasible]
+        rb = node_rb[parent] + step.regular_basis_added[feasible]
+        ab = node_ab[parent] + step.amt_basis_added[feasible]
+        keep = _prefilter(child, value, credit, rb, ab, weights)
+        if keep.size < child.size:
+            truncated = True
+        keep = keep[_pareto(child[keep], value[keep], credit[keep], rb[keep], ab[keep], weights)]
+        if keep.size == 0:
+            raise RuntimeError("no feasible schedule: check cash and the zero-AMT setting")
+        labels_max = max(labels_max, int(np.bincount(child[keep]).max()))
+        history.append((parent[keep], child[keep]))
+        node_combo, node_value, node_credit, node_rb, node_ab = child[keep], value[keep], credit[keep], rb[keep], \
+            ab[keep]
+    # the exit year: exercise-and-sell what is left, sell every lot held
+    shares_now = combo_shares[node_combo]
+    last = t_count - 1
+    step = year_step(model, last, shares_now, np.zeros_like(shares_now), node_credit, node_rb, node_ab)
+    evaluations += node_combo.size
+    final = node_value + model.discount[last] * step.flow
+    best = int(np.argmax(final))
+    # walk back
+    schedule = np.zeros((b_count, t_count))
+    node = best
+    current = combo_shares[node_combo[node]]
+    for t in range(len(history) - 1, -1, -1):
+        parent = int(history[t][0][node])
+        before = combo_shares[history[t - 1][1][parent]] if t > 0 else np.zeros(b_count)
+        schedule[:, t] = current - before
+        current = before
+        node = parent
+    return OptimizerResult(schedule=schedule, value=float(final[best]), states=n_combos, labels_max=labels_max,
+                           truncated=truncated, evaluations=evaluations)
+
+
+def _pareto(state: np.ndarray, value: np.ndarray, credit: np.ndarray, rb: np.ndarray,
+            ab: np.ndarray, weights: tuple[float, float, float]) -> np.ndarray:
+    """Indices of the labels of each state that may still lead to the optimum.
+
+    Label j is dropped when another label i of the same state has
+    ``value_i - value_j >= w_c (c_j - c_i)+ + w_r (r_j - r_i)+ + w_a (a_j - a_i)+``:
+    whatever j's extra credit and bases can still be worth (a dollar of credit
+    at most a dollar; a dollar of basis at most the bounds in ``weights``),
+    i is at least as good.
+    """
+    w_c, w_r, w_a = weights
+    order = np.lexsort((-credit, -value, state))
+    state_sorted = state[order]
+    starts = np.flatnonzero(np.r_[True, state_sorted[1:] != state_sorted[:-1]])
+    ends = np.r_[starts[1:], state_sorted.size]
+    kept = []
+    eps = 1e-6
+    for a, b in zip(starts, ends, strict=True):
+        idx = order[a:b]
+        if b - a == 1:
+            kept.append(idx)
+            continue
+        v, c, r, m = value[idx], credit[idx], rb[idx], ab[idx]
+        alive = np.ones(idx.size, dtype=bool)
+        for i in range(idx.size):  # sorted by value: only an earlier label can drop a later one
+            if not alive[i]:
+                continue
+            worth = (w_c * np.maximum(c[i + 1:] - c[i], 0.0) + w_r * np.maximum(r[i + 1:] - r[i], 0.0)
+                     + w_a * np.maximum(m[i + 1:] - m[i], 0.0))
+            alive[i + 1:] &= ~(v[i] - v[i + 1:] >= worth - eps)
+        kept.append(idx[alive])
+    return np.concatenate(kept) if kept else np.zeros(0, dtype=np.intp)
+
+
+def _label_weights(model: StagingModel) -> tuple[float, float, float]:
+    """Most a dollar of credit, of regular basis and of AMT basis can be worth later (see :func:`_pareto`).
+
+    Credit: a dollar at most (it only offsets tax). Regular basis: a dollar at
+    most. AMT basis: it lowers AMTI dollar for dollar (line 2k), and TMT
+    moves at most at the top AMT rate times the phase-out (or MFS add-on)
+    stretch, read from the law of the plan's years.
+    """
+    stretch = 0.0
+    top = 0.0
+    for year in model.years:
+        law = model.law.laws[year]
+        top = max(top, max(law.value("amt_rates", "single")))
+        stretch = max(stretch, law.value("amt_phaseout_rate", "single"), law.value("amt_mfs_addon_rate", "mfs"))
+    return 1.0, 1.0, top * (1.0 + stretch)
+
+
+def _prefilter(state: np.ndarray, value: np.ndarray, credit: np.ndarray, rb: np.ndarray, ab: np.ndarray,
+               weights: tuple[float, float, float]) -> np.ndarray:
+    """At most MAX_LABELS candidates per state before the exact pruning: the best by value so far and the
+    best by value plus the most that credit and bases can still add."""
+    half = MAX_LABELS // 2
+    w_c, w_r, w_a = weights
+    optimistic = value + w_c * credit + w_r * rb + w_a * ab
+    chosen = np.zeros(state.size, dtype=bool)
+    for score in (value, optimistic):
+        order = np.lexsort((-score, state))
+        s = state[order]
+        rank = np.arange(order.size) - np.searchsorted(s, s, side="left")
+        chosen[order[rank < half]] = True
+    return np.flatnonzero(chosen)
+
+
+# ---------------------------------------------------------------- baselines
+
+
+def baseline_schedules(model: StagingModel) -> dict[str, np.ndarray]:
+    """The staging strategies people compare against, each (B, T) shares."""
+    b_count, t_count = len(model.blocks), len(model.years)
+    out: dict[str, np.ndarray] = {}
+    # exercise everything now (and the rest as it becomes exercisable, each year)
+    now = np.zeros((b_count, t_count))
+    done = np.zeros(b_count)
+    for t in range(t_count - 1):
+        take = np.where(model.allowed[:, t], np.maximum(model.cap[:, t] - done, 0.0), 0.0)
+        now[:, t] = take
+        done += take
+    out["exercise everything now"] = now
+    # equal blocks over three Januaries
+    thirds = np.zeros((b_count, t_count))
+    done = np.zeros(b_count)
+    total = model.cap.max(axis=1, initial=0.0) if t_count else np.zeros(b_count)
+    for k, t in enumerate(range(min(3, t_count - 1))):
+        target = np.minimum(np.ceil(total * (k + 1) / 3.0), model.cap[:, t])
+        take = np.where(model.allowed[:, t], np.maximum(target - done, 0.0), 0.0)
+        thirds[:, t] = take
+        done += take
+    out["equal thirds over three Januaries"] = thirds
+    out["fill the room each January"] = fill_room_schedule(model)
+    out["wait and exercise at the exit"] = np.zeros((b_count, t_count))
+    return out
+
+
+def fill_room_schedule(model: StagingModel) -> np.ndarray:
+    """Each year, exercise ISO shares up to the AMT-free room (highest strike first: the least spread per share)."""
+    from isoplan.planning.room import amt_room
+
+    b_count, t_count = len(model.blocks), len(model.years)
+    schedule = np.zeros((b_count, t_count))
+    before = np.zeros((1, b_count))
+    credit = np.full(1, model.plan.prior_credit)
+    rb, ab = np.zeros(1), np.zeros(1)
+    for t in range(t_count - 1):
+        base = model.base[t].replace(amt_credit_carryforward=credit)
+        room = float(amt_room(base, model.law).amt_room[0])
+        price = model.price_at_exercise[t]
+        order = sorted(range(b_count), key=lambda b: -model.strike[b])
+        for b in order:
+            if not (model.allowed[b, t] and model.iso_treated[b, t]):
+                continue
+            spread = price - model.strike[b]
+            available = model.cap[b, t] - before[0, b] - schedule[b, t]
+            if spread <= 0 or available <= 0:
+                continue
+            take = min(available, np.floor(room / spread))
+            schedule[b, t] += take
+            room -= take * spread
+        step = year_step(model, t, before, schedule[None, :, t], credit, rb, ab)
+        before = before + schedule[None, :, t]
+        rb, ab, credit = rb + step.regular_basis_added, ab + step.amt_basis_added, step.credit_next
+    return schedule
+
+
+# ---------------------------------------------------------------- the plan, with its comparison
+
+
+@dataclass
+class Strategy:
+    name: str
+    schedule: np.ndarray  # (B, T)
+    evaluation: Evaluation  # one scenario
+
+    @property
+    def value(self) -> float:
+        return float(self.evaluation.value[0])
+
+    @property
+    def feasible(self) -> bool:
+        return bool(self.evaluation.feasible[0])
+
+
+@dataclass
+class PlanOutcome:
+    model: StagingModel
+    recommended: Strategy
+    baselines: list[Strategy]
+    optimizer: OptimizerResult
+    catches: list[str]
+    notes: list[str]
+
+    def year_rows(self, strategy: Strategy) -> list[dict[str, object]]:
+        """The per-year table: shares, spread, AMT, regular tax, strike cash, credit, qualifying dates."""
+        ev, m = strategy.evaluation, self.model
+        rows = []
+        for t, year in enumerate(m.years):
+            shares = {m.blocks[b].label: int(strategy.schedule[b, t]) for b in range(len(m.blocks))
+                      if strategy.schedule[b, t] > 0}
+            qualifying = {m.blocks[b].label: m.blocks[b].qualifying_date(m.exercise_dates[t]).isoformat()
+                          for b in range(len(m.blocks)) if strategy.schedule[b, t] > 0}
+            rows.append({
+                "year": year,
+                "projected": bool(m.law.is_projected(year)),
+                "exercise_date": m.exercise_dates[t].isoformat() if shares else None,
+                "price": float(m.price_at_exercise[t]),
+                "shares": shares,
+                "iso_spread": float(ev.iso_spread[t, 0]),
+                "nso_income": float(ev.nso_income[t, 0]),
+                "regular_tax": float(ev.regular_tax[t, 0]),
+                "tentative_minimum_tax": float(ev.tmt[t, 0]),
+                "amt": float(ev.amt[t, 0]),
+                "extra_tax": float(ev.extra_tax[t, 0]),
+                "strike_cash": float(ev.strike_paid[t, 0]),
+                "sale_proceeds": float(ev.sale_proceeds[t, 0]),
+                "credit_available": float(ev.credit_available[t, 0]),
+                "credit_used": float(ev.credit_used[t, 0]),
+                "credit_created": float(ev.credit_created[t, 0]),
+                "qualifying_dates": qualifying,
+            })
+        return rows
+
+    def as_dict(self) -> dict[str, object]:
+        def strategy_dict(s: Strategy) -> dict[str, object]:
+            return {
+                "name": s.name,
+                "after_tax_value": s.value,
+                "feasible": s.feasible,
+                "total_amt": float(s.evaluation.amt[:, 0].sum()),
+                "total_extra_tax": float(s.evaluation.extra_tax[:, 0].sum()),
+                "credit_left_after_exit": float(s.evaluation.credit_left[0]),
+                "years": self.year_rows(s),
+            }
+
+        rec = self.recommended
+        return {
+            "plan": self.model.plan.source,
+            "blocks": [{"block": b.label, "grant": b.grant.id, "kind": b.kind, "shares": b.shares,
+                        "strike": b.strike} for b in self.model.blocks],
+            "exit": {"date": self.model.exit_date.isoformat(), "price": self.model.exit_price},
+            "recommended": strategy_dict(rec),
+            "baselines": [dict(strategy_dict(b), advantage_of_plan=rec.value - b.value) for b in self.baselines],
+            "optimizer": {"grid_states": self.optimizer.states, "labels_max": self.optimizer.labels_max,
+                          "label_cap_reached": self.optimizer.truncated, "evaluations": self.optimizer.evaluations,
+                          "grid_value": self.optimizer.value},
+            "catches": self.catches,
+            "notes": self.notes,
+        }
+
+
+def run_plan(plan: Plan, law: LawTable | None = None,
+             progress: Callable[[int, int], None] | None = None) -> PlanOutcome:
+    """Optimize a plan and compare it with the baselines on the same assumptions."""
+    model = build_model(plan, law)
+    if not model.blocks:
+        from isoplan.errors import InputError
+
+        raise InputError("grants", "none exercisable", "a grant with shares that vest before the departure",
+                         source=plan.source)
+    result = optimize(model, plan.grid_steps or None, progress)
+    schedules = baseline_schedules(model)
+    baselines = [Strategy(name, s, evaluate(model, s[None])) for name, s in schedules.items()]
+    optimum = Strategy("optimized", result.schedule, evaluate(model, result.schedule[None]))
+    candidates = [optimum, *[b for b in baselines if b.feasible]]
+    best = max(candidates, key=lambda s: s.value)
+    recommended = best if best is optimum else Strategy(f"{best.name} (beats the grid optimum)", best.schedule,
+                                                        best.evaluation)
+    notes = list(plan.warnings) + list(model.notes)
+    notes.append("Model: lots exercised before the exit are held until they qualify; cash per year covers that "
+                 "year's strike and extra tax; credit left after the exit is reported, not valued.")
+    if result.truncated:
+        notes.append(f"The optimizer kept at most {MAX_LABELS} paths per grid point; the schedule is the best "
+                     "found, not proven optimal.")
+    projected = [y for y in model.years if model.law.is_projected(y)]
+    if projected:
+        notes.append(f"Tax years {', '.join(map(str, projected))} use PROJECTED law (inflation "
+                     f"{model.law.inflation:.2%} a year).")
+    return PlanOutcome(model, recommended, baselines, result, staging_catches(model, recommended), notes)
+
+
+def staging_catches(model: StagingModel, strategy: Strategy) -> list[str]:
+    """The costs of staging, in numbers: rising spreads on later blocks; options at risk on a departure."""
+    out = []
+    sched = strategy.schedule
+    years_used = [t for t in range(len(model.years)) if sched[:, t].sum() > 0]
+    if len(years_used) > 1:
+        first, last = years_used[0], years_used[-1]
+        p0, p1 = model.price_at_exercise[first], model.price_at_exercise[last]
+        out.append(f"Later blocks cost more AMT room if the price rises: ${p0:,.2f} a share in "
+                   f"{model.years[first]} vs ${p1:,.2f} assumed in {model.years[last]}; each later share adds "
+                   f"${p1 - p0:,.2f} more bargain element.")
+    for t in years_used[1:] or []:
+        held_back = model.cap[:, t - 1] - sched[:, :t].sum(axis=1)
+        at_risk = float(np.sum(np.maximum(held_back, 0.0) * np.maximum(model.price_at_exercise[t - 1] - model.strike,
+                                                                         0.0)))
+        if at_risk > 0:
+            out.append(f"Through {model.years[t - 1]}, {int(np.maximum(held_back, 0).sum()):,} vested shares wait "
+                       f"unexercised (${at_risk:,.0f} of spread): leaving the company starts a post-termination "
+                       "window (3 months for ISO treatment, IRC §422(a)(2)); exercise after it is an NSO exercise "
+                       "or impossible.")
+            break
+    return out
