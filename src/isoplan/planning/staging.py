@@ -50,11 +50,12 @@ from isoplan.tax.form8801 import exclusion_items_only, net_minimum_tax_on_exclus
 from isoplan.tax.households import Households, households
 from isoplan.tax.law import LawTable, law_table
 
-#: state-space budget for the automatic grid (product of levels over blocks)
+#: state-space budget for the automatic grid (product of levels over grants), and the most steps per grant
 AUTO_STATES = 200
+MAX_STEPS = 40
 #: most labels kept per state: half by value so far, half by what they could still be worth (the output
 #: says when this binds; then the optimum is the best found, not proven)
-MAX_LABELS = 16
+MAX_LABELS = 48
 
 
 @dataclass(frozen=True)
@@ -229,7 +230,7 @@ class YearTaxes:
 
 def year_taxes(model: StagingModel, t: int, *, iso_spread: np.ndarray, ordinary: np.ndarray,
                credit: np.ndarray, long_term_gain: np.ndarray | None = None,
-               amt_long_term_gain: np.ndarray | None = None) -> YearTaxes:
+               amt_long_term_gain: np.ndarray | None = None, same_as: np.ndarray | None = None) -> YearTaxes:
     """Year ``t``'s return for many scenarios.
 
     Scenarios share few distinct (spread, income) rows, so the engine runs once
@@ -243,7 +244,11 @@ def year_taxes(model: StagingModel, t: int, *, iso_spread: np.ndarray, ordinary:
     lt = np.zeros(n) if long_term_gain is None else long_term_gain
     amt_lt = np.zeros(n) if amt_long_term_gain is None else amt_long_term_gain
     keys = np.stack([iso_spread, ordinary, lt, amt_lt], axis=1)
-    unique, inverse = np.unique(keys, axis=0, return_inverse=True)
+    if same_as is not None:  # an integer per scenario, equal where the inputs are equal (faster to sort)
+        _, first, inverse = np.unique(same_as, return_index=True, return_inverse=True)
+        unique = keys[first]
+    else:
+        unique, inverse = np.unique(keys, axis=0, return_inverse=True)
     inverse = inverse.reshape(-1)
     base = model.base[t]
     m = unique.shape[0]
@@ -303,7 +308,8 @@ class YearStep:
 
 def year_step(model: StagingModel, t: int, exercised_before: np.ndarray, exercise: np.ndarray,
               credit: np.ndarray, regular_basis: np.ndarray | None = None,
-              amt_basis: np.ndarray | None = None, *, reference: bool = False) -> YearStep:
+              amt_basis: np.ndarray | None = None, *, reference: bool = False,
+              same_as: np.ndarray | None = None) -> YearStep:
     """Year ``t`` for ``n`` scenarios.
 
     ``exercised_before`` (n, B): shares exercised in earlier years;
@@ -344,7 +350,7 @@ def year_step(model: StagingModel, t: int, exercised_before: np.ndarray, exercis
         lt = sale_value - regular_basis
         amt_lt = sale_value - amt_basis
     result = year_taxes(model, t, iso_spread=iso_spread, ordinary=ordinary, credit=credit,
-                        long_term_gain=lt, amt_long_term_gain=amt_lt)
+                        long_term_gain=lt, amt_long_term_gain=amt_lt, same_as=same_as)
     used = result.credit_used
     created = result.amt - result.line15
     credit_next = np.maximum(credit - used + created, 0.0)
@@ -428,18 +434,94 @@ def evaluate(model: StagingModel, schedule: np.ndarray, *, reference: bool = Fal
 # ---------------------------------------------------------------- the grid and the optimizer
 
 
-def share_levels(model: StagingModel, steps: int | None = None) -> list[np.ndarray]:
-    """Grid of cumulative share counts per block: even steps plus every year's vesting cap."""
+def _exercise_order(model: StagingModel, grant_id: str) -> tuple[list[int], np.ndarray, np.ndarray]:
+    """A grant's blocks and the order its shares are exercised in: tranche by tranche (oldest first), ISO
+    shares before NSO shares within a tranche (isoplan's convention, as :mod:`isoplan.equity.exercise`).
+
+    Returns the grant's block indices and, for the sequence of segments, the block of each and its size.
+    """
+    blocks = [b for b, blk in enumerate(model.blocks) if blk.grant.id == grant_id]
+    segments = []
+    for b in blocks:
+        rank = 0 if model.blocks[b].kind == ISO else 1
+        for first, vest, shares in model.blocks[b].tranches:
+            segments.append((vest, first, rank, b, shares))
+    segments.sort()
+    return blocks, np.asarray([s[3] for s in segments], dtype=np.intp), np.asarray([s[4] for s in segments], float)
+
+
+def _compose(segment_block: np.ndarray, segment_shares: np.ndarray, level: float, b_count: int) -> np.ndarray:
+    """Shares of each block among the first ``level`` shares of a grant's exercise order."""
+    out = np.zeros(b_count)
+    ends = np.cumsum(segment_shares)
+    starts = ends - segment_shares
+    taken = np.clip(level - starts, 0.0, segment_shares)
+    np.add.at(out, segment_block, taken)
+    return out
+
+
+@dataclass
+class Grid:
+    """The share grid: per grant, cumulative share levels; combined into block-level share vectors."""
+
+    grant_ids: list[str]
+    levels: list[np.ndarray]
+    combo_shares: np.ndarray  # (n_combos, B): cumulative shares of each block at each grid point
+
+
+def share_grid(model: StagingModel, steps: int | None = None) -> Grid:
+    """Even steps of each grant plus each year's exercisable total, combined over grants."""
     b_count = len(model.blocks)
+    grant_ids = list(dict.fromkeys(blk.grant.id for blk in model.blocks))
     if not steps:
-        steps = max(1, int(AUTO_STATES ** (1.0 / max(b_count, 1))) - 1)
-    levels = []
-    for b in range(b_count):
-        top = float(model.cap[b].max(initial=0.0))
+        steps = min(MAX_STEPS, max(1, int(round(AUTO_STATES ** (1.0 / max(len(grant_ids), 1)))) - 1))
+    levels, compositions = [], []
+    for gid in grant_ids:
+        blocks, seg_block, seg_shares = _exercise_order(model, gid)
+        cap = model.cap[blocks].sum(axis=0)
+        usable = model.allowed[blocks].any(axis=0)
+        top = float(cap[usable].max(initial=0.0))
         even = np.floor(np.linspace(0.0, top, min(steps, max(int(top), 1)) + 1))
-        caps = model.cap[b][model.allowed[b]]
-        levels.append(np.unique(np.concatenate([even, caps, [0.0]])))
-    return levels
+        grant_levels = np.unique(np.concatenate([even, cap[usable], [0.0]]))
+        levels.append(grant_levels)
+        compositions.append(np.stack([_compose(seg_block, seg_shares, lv, b_count) for lv in grant_levels]))
+    combos = itertools.product(*[range(len(lv)) for lv in levels])
+    combo_shares = np.asarray([sum((compositions[g][k] for g, k in enumerate(c)), np.zeros(b_count))
+                               for c in combos]).reshape(-1, b_count)
+    return Grid(grant_ids, levels, combo_shares)
+
+
+def _valid_moves(model: StagingModel, t: int, old: np.ndarray, new: np.ndarray) -> np.ndarray:
+    """(len(old), len(new)) bool: moving from cumulative ``old`` to ``new`` shares is a valid year-t exercise."""
+    ok = np.ones((old.shape[0], new.shape[0]), dtype=bool)
+    for b in range(old.shape[1]):
+        n_b, o_b = new[None, :, b], old[:, b:b + 1]
+        if model.allowed[b, t]:
+            ok &= (n_b >= o_b - 1e-9) & (n_b <= model.cap[b, t] + 1e-9)
+        else:
+            ok &= np.abs(n_b - o_b) <= 1e-9
+    return ok
+
+
+def grid_schedules(model: StagingModel, steps: int | None = None, limit: int = 2_000_000) -> np.ndarray:
+    """Every on-grid schedule (n, B, T) that respects vesting and windows: the brute force the optimizer is
+    tested against (cash and the zero-AMT setting are checked by :func:`evaluate`)."""
+    grid = share_grid(model, steps)
+    t_count = len(model.years)
+    paths = np.zeros((1, 1), dtype=np.intp)  # combo index after each decision year (start: all zero)
+    start = int(np.flatnonzero(~grid.combo_shares.any(axis=1))[0])
+    paths[:] = start
+    for t in range(t_count - 1):
+        ok = _valid_moves(model, t, grid.combo_shares[paths[:, -1]], grid.combo_shares)
+        p, c = np.nonzero(ok)
+        if p.size > limit:
+            raise ValueError(f"{p.size} schedules: too many to enumerate")
+        paths = np.concatenate([paths[p], c[:, None]], axis=1)
+    cumulative = grid.combo_shares[paths]  # (n, T, B) after each decision year (index 0: the start)
+    steps_taken = np.diff(cumulative, axis=1)  # (n, T-1, B)
+    out = np.zeros((paths.shape[0], len(model.blocks), t_count))
+    out[:, :, : t_count - 1] = np.transpose(steps_taken, (0, 2, 1))
+    return out
 
 
 @dataclass
@@ -455,14 +537,13 @@ class OptimizerResult:
 def optimize(model: StagingModel, steps: int | None = None,
              progress: Callable[[int, int], None] | None = None) -> OptimizerResult:
     """The best schedule on the share grid (dynamic programming with Pareto labels; see module doc)."""
-    levels = share_levels(model, steps)
+    grid = share_grid(model, steps)
+    combo_shares = grid.combo_shares
     b_count, t_count = len(model.blocks), len(model.years)
-    combos = np.asarray(list(itertools.product(*[range(len(lv)) for lv in levels])), dtype=np.intp).reshape(-1, b_count)
-    combo_shares = np.stack([levels[b][combos[:, b]] for b in range(b_count)], axis=1) if b_count else \
-        np.zeros((1, 0))
-    n_combos = combos.shape[0]
+    n_combos = combo_shares.shape[0]
+    start = int(np.flatnonzero(~combo_shares.any(axis=1))[0])
     # nodes: combo index, value, credit, regular basis, amt basis, and back-pointers
-    node_combo = np.zeros(1, dtype=np.intp)
+    node_combo = np.full(1, start, dtype=np.intp)
     node_value = np.zeros(1)
     node_credit = np.full(1, model.plan.prior_credit)
     node_rb = np.zeros(1)
@@ -475,17 +556,11 @@ def optimize(model: StagingModel, steps: int | None = None,
             progress(t, t_count)
         shares_now = combo_shares[node_combo]  # (N, B)
         # every (node, combo) pair that exercises a valid amount this year
-        ok = np.ones((node_combo.size, n_combos), dtype=bool)
-        for b in range(b_count):
-            new = combo_shares[None, :, b]
-            old = shares_now[:, b:b + 1]
-            if model.allowed[b, t]:
-                ok &= (new >= old) & (new <= model.cap[b, t] + 1e-9)
-            else:
-                ok &= new == old
+        ok = _valid_moves(model, t, shares_now, combo_shares)
         parent, child = np.nonzero(ok)
         exercise = combo_shares[child] - shares_now[parent]
-        step = year_step(model, t, shares_now[parent], exercise, node_credit[parent])
+        step = year_step(model, t, shares_now[parent], exercise, node_credit[parent],
+                         same_as=node_combo[parent] * n_combos + child)
         evaluations += parent.size
         feasible = step.cash_out <= model.cash_limit[t] + 1e-6
         if model.plan.zero_amt:
@@ -518,7 +593,7 @@ def optimize(model: StagingModel, steps: int | None = None,
     current = combo_shares[node_combo[node]]
     for t in range(len(history) - 1, -1, -1):
         parent = int(history[t][0][node])
-        before = combo_shares[history[t - 1][1][parent]] if t > 0 else np.zeros(b_count)
+        before = combo_shares[history[t - 1][1][parent]] if t > 0 else combo_shares[start]
         schedule[:, t] = current - before
         current = before
         node = parent
@@ -530,34 +605,34 @@ def _pareto(state: np.ndarray, value: np.ndarray, credit: np.ndarray, rb: np.nda
             ab: np.ndarray, weights: tuple[float, float, float]) -> np.ndarray:
     """Indices of the labels of each state that may still lead to the optimum.
 
-    Label j is dropped when another label i of the same state has
-    ``value_i - value_j >= w_c (c_j - c_i)+ + w_r (r_j - r_i)+ + w_a (a_j - a_i)+``:
+    Label j is dropped when another label i of the same state, ranked before
+    it (higher value), has ``value_i - value_j >= w_c (c_j - c_i)+ + w_r (r_j - r_i)+ + w_a (a_j - a_i)+``:
     whatever j's extra credit and bases can still be worth (a dollar of credit
-    at most a dollar; a dollar of basis at most the bounds in ``weights``),
-    i is at least as good.
+    at most a dollar; a dollar of basis at most the bounds in ``weights``), i
+    is at least as good. The relation is transitive, so all pairs of a state
+    are compared at once.
     """
     w_c, w_r, w_a = weights
     order = np.lexsort((-credit, -value, state))
-    state_sorted = state[order]
-    starts = np.flatnonzero(np.r_[True, state_sorted[1:] != state_sorted[:-1]])
-    ends = np.r_[starts[1:], state_sorted.size]
-    kept = []
-    eps = 1e-6
-    for a, b in zip(starts, ends, strict=True):
-        idx = order[a:b]
-        if b - a == 1:
-            kept.append(idx)
-            continue
-        v, c, r, m = value[idx], credit[idx], rb[idx], ab[idx]
-        alive = np.ones(idx.size, dtype=bool)
-        for i in range(idx.size):  # sorted by value: only an earlier label can drop a later one
-            if not alive[i]:
-                continue
-            worth = (w_c * np.maximum(c[i + 1:] - c[i], 0.0) + w_r * np.maximum(r[i + 1:] - r[i], 0.0)
-                     + w_a * np.maximum(m[i + 1:] - m[i], 0.0))
-            alive[i + 1:] &= ~(v[i] - v[i + 1:] >= worth - eps)
-        kept.append(idx[alive])
-    return np.concatenate(kept) if kept else np.zeros(0, dtype=np.intp)
+    s = state[order]
+    first = np.searchsorted(s, s, side="left")
+    rank = np.arange(order.size) - first
+    groups = np.unique(s, return_inverse=True)[1].reshape(-1)
+    size = int(rank.max()) + 1 if rank.size else 0
+    shape = (int(groups.max()) + 1 if groups.size else 0, size)
+    pads = []
+    for values in (value, credit, rb, ab):
+        padded = np.full(shape, np.nan)
+        padded[groups, rank] = values[order]
+        pads.append(padded)
+    v, c, r, m = pads
+    worth = (w_c * np.maximum(c[:, None, :] - c[:, :, None], 0.0) + w_r * np.maximum(r[:, None, :] - r[:, :, None], 0.0)
+             + w_a * np.maximum(m[:, None, :] - m[:, :, None], 0.0))  # [g, i, j]: what j has over i
+    with np.errstate(invalid="ignore"):
+        beats = (v[:, :, None] - v[:, None, :]) >= worth - 1e-6
+    earlier = np.triu(np.ones((size, size), dtype=bool), k=1)  # i ranked before j
+    dropped = np.any(beats & earlier[None, :, :], axis=1)  # [g, j]
+    return order[~dropped[groups, rank]]
 
 
 def _label_weights(model: StagingModel) -> tuple[float, float, float]:
