@@ -25,6 +25,8 @@ xcheck-env:
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_engine.py
+	$(BIN)/python benchmarks/bench_room.py
+	$(BIN)/python benchmarks/bench_plan.py
 
 clean:
 	rm -rf $(VENV) .venv-taxcalc .pytest_cache .ruff_cache

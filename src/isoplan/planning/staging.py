@@ -469,12 +469,17 @@ class Grid:
     combo_shares: np.ndarray  # (n_combos, B): cumulative shares of each block at each grid point
 
 
-def share_grid(model: StagingModel, steps: int | None = None) -> Grid:
-    """Even steps of each grant plus each year's exercisable total, combined over grants."""
+def share_grid(model: StagingModel, steps: int | None = None,
+               extra: Sequence[np.ndarray] = ()) -> Grid:
+    """Even steps of each grant plus each year's exercisable total, combined over grants.
+
+    ``extra``: schedules (B, T) whose cumulative share counts join the grid (the baselines), so the
+    optimizer can always reach them.
+    """
     b_count = len(model.blocks)
     grant_ids = list(dict.fromkeys(blk.grant.id for blk in model.blocks))
     if not steps:
-        steps = min(MAX_STEPS, max(1, int(round(AUTO_STATES ** (1.0 / max(len(grant_ids), 1)))) - 1))
+        steps = min(MAX_STEPS, max(1, round(AUTO_STATES ** (1.0 / max(len(grant_ids), 1))) - 1))
     levels, compositions = [], []
     for gid in grant_ids:
         blocks, seg_block, seg_shares = _exercise_order(model, gid)
@@ -482,7 +487,8 @@ def share_grid(model: StagingModel, steps: int | None = None) -> Grid:
         usable = model.allowed[blocks].any(axis=0)
         top = float(cap[usable].max(initial=0.0))
         even = np.floor(np.linspace(0.0, top, min(steps, max(int(top), 1)) + 1))
-        grant_levels = np.unique(np.concatenate([even, cap[usable], [0.0]]))
+        cumulative = [np.cumsum(x[blocks].sum(axis=0))[:-1] for x in extra]
+        grant_levels = np.unique(np.concatenate([even, cap[usable], [0.0], *cumulative]))
         levels.append(grant_levels)
         compositions.append(np.stack([_compose(seg_block, seg_shares, lv, b_count) for lv in grant_levels]))
     combos = itertools.product(*[range(len(lv)) for lv in levels])
@@ -535,9 +541,10 @@ class OptimizerResult:
 
 
 def optimize(model: StagingModel, steps: int | None = None,
-             progress: Callable[[int, int], None] | None = None) -> OptimizerResult:
+             progress: Callable[[int, int], None] | None = None,
+             extra: Sequence[np.ndarray] = ()) -> OptimizerResult:
     """The best schedule on the share grid (dynamic programming with Pareto labels; see module doc)."""
-    grid = share_grid(model, steps)
+    grid = share_grid(model, steps, extra)
     combo_shares = grid.combo_shares
     b_count, t_count = len(model.blocks), len(model.years)
     n_combos = combo_shares.shape[0]
@@ -822,17 +829,19 @@ def run_plan(plan: Plan, law: LawTable | None = None,
 
         raise InputError("grants", "none exercisable", "a grant with shares that vest before the departure",
                          source=plan.source)
-    result = optimize(model, plan.grid_steps or None, progress)
     schedules = baseline_schedules(model)
+    result = optimize(model, plan.grid_steps or None, progress)
     baselines = [Strategy(name, s, evaluate(model, s[None])) for name, s in schedules.items()]
     optimum = Strategy("optimized", result.schedule, evaluate(model, result.schedule[None]))
     candidates = [optimum, *[b for b in baselines if b.feasible]]
     best = max(candidates, key=lambda s: s.value)
-    recommended = best if best is optimum else Strategy(f"{best.name} (beats the grid optimum)", best.schedule,
-                                                        best.evaluation)
+    recommended = best if best is optimum else Strategy(f"{best.name} (better than the grid optimum)",
+                                                        best.schedule, best.evaluation)
     notes = list(plan.warnings) + list(model.notes)
     notes.append("Model: lots exercised before the exit are held until they qualify; cash per year covers that "
                  "year's strike and extra tax; credit left after the exit is reported, not valued.")
+    notes.append("The objective weighs taxes on the assumed price path only: the risk of holding a concentrated "
+                 "position while waiting (price falls, a departure) is not in it.")
     if result.truncated:
         notes.append(f"The optimizer kept at most {MAX_LABELS} paths per grid point; the schedule is the best "
                      "found, not proven optimal.")
