@@ -199,7 +199,7 @@ def _vesting(spec: Any, shares: int, grant_date: date, where: str, source: str) 
     )
 
 
-def _stock(data: Mapping[str, Any], source: str) -> Stock:
+def _stock(data: Mapping[str, Any], source: str, today: date) -> Stock:
     allowed = ("kind", "price", "price_date", "growth", "prices", "volatility", "liquidity_date",
                "liquidity_price", "drift")
     _unknown(data, allowed, "stock.", source)
@@ -209,7 +209,7 @@ def _stock(data: Mapping[str, Any], source: str) -> Stock:
     if "price" not in data:
         raise InputError("stock.price", None, "the current price (public) or 409A value (private)", source=source)
     price = _number(data["price"], "stock.price", source)
-    price_date = _date(data.get("price_date", date.today().isoformat()), "stock.price_date", source)
+    price_date = _date(data.get("price_date", today.isoformat()), "stock.price_date", source)
     growth = _number(data.get("growth", 0.0), "stock.growth", source, minimum=-0.99, maximum=10.0)
     points = []
     for k, item in enumerate(data.get("prices", []) or []):
@@ -302,7 +302,7 @@ def parse_plan(data: Mapping[str, Any], source: str, *, today: date) -> Plan:
                                  f"a date on or after grant {g.id}'s grant date {g.grant_date.isoformat()}",
                                  source=source)
 
-    stock = _stock(_table(data, "stock", source, required=True), source)
+    stock = _stock(_table(data, "stock", source, required=True), source, today)
     exit_price = (_number(plan_table["exit_price"], "plan.exit_price", source) if "exit_price" in plan_table
                   else stock.price_path.price(exit_date))
     zero_amt = plan_table.get("zero_amt", False)

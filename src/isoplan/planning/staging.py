@@ -203,7 +203,7 @@ def build_model(plan: Plan, law: LawTable | None = None) -> StagingModel:
     )
     reference = evaluate(model, np.zeros((1, b_count, t_count)), reference=True)
     model.base_tax = reference.total_tax[:, 0]
-    if not np.any(allowed) and not np.any(exit_cap):
+    if not np.any(allowed & (cap > 0)) and not np.any(exit_cap):
         notes.append("No grant can be exercised within the plan's years: check the grant dates, vesting, "
                      "expiration and departure.")
     return model
