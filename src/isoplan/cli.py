@@ -298,6 +298,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_room_cost_parsers(sub)
     add_ledger_parser(sub)
     add_plan_parser(sub)
+    add_risk_parser(sub)
+    add_checklist_report_parsers(sub)
+    add_serve_parser(sub)
     return parser
 
 
@@ -1515,6 +1518,28 @@ def render_plan(data: dict[str, Any]) -> str:
     out.append("")
     out.append("A planning estimate, not tax advice.")
     return "\n".join(out)
+
+
+
+# ---------------------------------------------------------------- isoplan risk (issue 6)
+
+
+def add_risk_parser(sub: Any) -> None:
+    """Register ``isoplan risk``."""
+
+
+# ---------------------------------------------------------------- isoplan checklist / report (issue 7)
+
+
+def add_checklist_report_parsers(sub: Any) -> None:
+    """Register ``isoplan checklist`` and ``isoplan report``."""
+
+
+# ---------------------------------------------------------------- isoplan serve (issue 8)
+
+
+def add_serve_parser(sub: Any) -> None:
+    """Register ``isoplan serve``."""
 
 
 if __name__ == "__main__":
