@@ -1416,6 +1416,8 @@ def add_plan_parser(sub: Any) -> None:
     p.add_argument("--ledger", nargs="?", const="", metavar="DB",
                    help="take the grants from the ledger (default ledger, or the given file) instead of the plan")
     p.add_argument("--grid", type=int, metavar="N", help="share-grid steps per grant (default: automatic)")
+    p.add_argument("--explain", action="store_true",
+                   help="every year's Form 1040 / 6251 / 8801 lines for the recommended schedule")
     p.add_argument("--inflation", type=float, metavar="RATE", help="assumed inflation for projected years")
     p.add_argument("--today", metavar="YYYY-MM-DD", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_plan)
@@ -1478,12 +1480,25 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from isoplan.tax.law import law_table
 
     plan = load_plan(args.plan_file, args)
-    outcome = run_plan(plan, law_table(plan.inflation), progress=_progress())
+    law = law_table(plan.inflation)
+    outcome = run_plan(plan, law, progress=_progress())
     data = outcome.as_dict()
+    explained = []
+    if args.explain:
+        from isoplan.tax.federal import compute_federal
+
+        for t, _year in enumerate(outcome.model.years):
+            h = outcome.year_household(outcome.recommended, t)
+            explained.append((h, compute_federal(h, law)))
     if args.json:
+        if explained:
+            data["explain"] = [tax_json(h, r, law, explain=True) for h, r in explained]
         _print_json(data)
     else:
         print(render_plan(data))
+        for h, r in explained:
+            print()
+            print(render_tax(h, r, law, explain=True))
     return 0
 
 

@@ -83,3 +83,16 @@ def test_plan_bad_grid(capsys, grid):
     code, out, err = run(capsys, "plan", SEED, *PIN, "--grid", grid)
     assert code == 2 and out == ""
     assert len(err.strip().splitlines()) == 1 and "--grid" in err and "Traceback" not in err
+
+
+def test_plan_explain_shows_each_years_form_6251(capsys):
+    example = Path(__file__).resolve().parents[2] / "examples" / "staging-three-years.toml"
+    code = main(["plan", str(example), "--today", "2026-11-28", "--explain", "--json"])
+    assert code == 0
+    data = json.loads(capsys.readouterr().out)
+    years = [row["year"] for row in data["recommended"]["years"]]
+    assert [e["year"] for e in data["explain"]] == years
+    for row, explained in zip(data["recommended"]["years"], data["explain"], strict=True):
+        lines = {line["key"]: line["value"] for line in explained["lines"]}
+        assert lines["amt"] == pytest.approx(row["amt"], abs=0.01)
+        assert lines["amt_line2i"] == pytest.approx(row["iso_spread"], abs=0.01)

@@ -269,3 +269,25 @@ def test_departure_window_before_exit_is_noted_for_private_stock():
                for n in model.notes)
     outcome = run_plan(plan, LAW)
     assert any("private stock cannot be sold then" in n for n in outcome.notes)
+
+
+def test_year_household_reproduces_each_row_through_the_engine():
+    """Every per-year figure of the plan can be explained: the engine on that year's household gives the row."""
+    import datetime
+    import tomllib
+    from pathlib import Path
+
+    from isoplan.planning.plan import parse_plan
+    from isoplan.planning.staging import run_plan
+    from isoplan.tax.federal import compute_federal
+
+    root = Path(__file__).resolve().parents[2]
+    path = root / "examples" / "staging-fast-rise.toml"
+    plan = parse_plan(tomllib.loads(path.read_text()), str(path), today=datetime.date(2026, 11, 28))
+    outcome = run_plan(plan)
+    for strategy in (outcome.recommended, *outcome.baselines):
+        for t, row in enumerate(outcome.year_rows(strategy)):
+            r = compute_federal(outcome.year_household(strategy, t), outcome.model.law)
+            assert float(r.amt[0]) == pytest.approx(row["amt"], abs=0.01)
+            assert float(r.regular_tax[0]) == pytest.approx(row["regular_tax"], abs=0.01)
+            assert float(r.amt_credit_used[0]) == pytest.approx(row["credit_used"], abs=0.01)

@@ -304,6 +304,9 @@ class YearStep:
     amt_basis_added: np.ndarray
     cash_out: np.ndarray
     flow: np.ndarray  # proceeds - strike - (tax - reference tax), undiscounted
+    ordinary: np.ndarray  # ordinary income added to the year's household (NSO and same-day sales)
+    long_term_gain: np.ndarray  # long-term gain added (exit-year sales), regular basis
+    amt_long_term_gain: np.ndarray  # the same with AMT basis
 
 
 def year_step(model: StagingModel, t: int, exercised_before: np.ndarray, exercise: np.ndarray,
@@ -364,6 +367,8 @@ def year_step(model: StagingModel, t: int, exercised_before: np.ndarray, exercis
         # a same-day exercise-and-sale pays its own strike and tax
         cash_out=np.maximum(strike_paid + np.maximum(extra_tax, 0.0) - proceeds, 0.0),
         flow=proceeds - strike_paid - extra_tax,
+        ordinary=ordinary, long_term_gain=np.zeros(n) if lt is None else lt,
+        amt_long_term_gain=np.zeros(n) if amt_lt is None else amt_lt,
     )
 
 
@@ -388,6 +393,9 @@ class Evaluation:
     strike_paid: np.ndarray
     sale_proceeds: np.ndarray
     cash_out: np.ndarray
+    ordinary: np.ndarray
+    long_term_gain: np.ndarray
+    amt_long_term_gain: np.ndarray
     value: np.ndarray  # (n,) after-tax value at the exit (discounted if set)
     feasible: np.ndarray  # (n,) cash, allowed exercises and the zero-AMT setting all hold
     credit_left: np.ndarray  # (n,) credit available after the exit year
@@ -402,7 +410,8 @@ def evaluate(model: StagingModel, schedule: np.ndarray, *, reference: bool = Fal
     regular_basis = np.zeros(n)
     amt_basis = np.zeros(n)
     keys = ("total_tax", "regular_tax", "tmt", "amt", "credit_used", "credit_created", "iso_spread",
-            "nso_income", "strike_paid", "sale_proceeds", "cash_out")
+            "nso_income", "strike_paid", "sale_proceeds", "cash_out", "ordinary", "long_term_gain",
+            "amt_long_term_gain")
     rows: dict[str, list[np.ndarray]] = {k: [] for k in (*keys, "credit_available", "extra_tax")}
     value = np.zeros(n)
     feasible = np.ones(n, dtype=bool)
@@ -791,6 +800,20 @@ class PlanOutcome:
                 "qualifying_dates": qualifying,
             })
         return rows
+
+    def year_household(self, strategy: Strategy, t: int) -> Households:
+        """Year ``t``'s household (length 1) under ``strategy``: the engine inputs behind its row, so that
+        every figure can be shown line by line (Form 1040 / 6251 / 8801)."""
+        ev, base = strategy.evaluation, self.model.base[t]
+        lt, amt_lt = float(ev.long_term_gain[t, 0]), float(ev.amt_long_term_gain[t, 0])
+        return base.replace(
+            iso_bargain_element=float(ev.iso_spread[t, 0]),
+            other_ordinary_income=base.other_ordinary_income[0] + float(ev.ordinary[t, 0]),
+            long_term_gain=base.long_term_gain[0] + lt,
+            amt_long_term_gain=base.amt_long_term_gain[0] + amt_lt,
+            amt_disposition_adjustment=base.amt_disposition_adjustment[0] + amt_lt - lt,
+            amt_credit_carryforward=float(ev.credit_available[t, 0]),
+        )
 
     def as_dict(self) -> dict[str, object]:
         def strategy_dict(s: Strategy) -> dict[str, object]:
