@@ -291,3 +291,21 @@ def test_year_household_reproduces_each_row_through_the_engine():
             assert float(r.amt[0]) == pytest.approx(row["amt"], abs=0.01)
             assert float(r.regular_tax[0]) == pytest.approx(row["regular_tax"], abs=0.01)
             assert float(r.amt_credit_used[0]) == pytest.approx(row["credit_used"], abs=0.01)
+
+
+@pytest.mark.parametrize("name", ["staging-three-years.toml", "staging-fast-rise.toml"])
+def test_single_grant_examples_are_proven_optimal_on_the_grid(name):
+    """No label that could still win is dropped, and no baseline beats the optimizer."""
+    import datetime
+    import tomllib
+    from pathlib import Path
+
+    from isoplan.planning.plan import parse_plan
+    from isoplan.planning.staging import run_plan
+
+    path = Path(__file__).resolve().parents[2] / "examples" / name
+    plan = parse_plan(tomllib.loads(path.read_text()), str(path), today=datetime.date(2026, 11, 28))
+    outcome = run_plan(plan)
+    assert not outcome.optimizer.truncated
+    assert outcome.recommended.name == "optimized"
+    assert all(outcome.recommended.value >= b.value - 1e-6 for b in outcome.baselines if b.feasible)

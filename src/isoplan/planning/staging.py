@@ -53,9 +53,12 @@ from isoplan.tax.law import LawTable, law_table
 #: state-space budget for the automatic grid (product of levels over grants), and the most steps per grant
 AUTO_STATES = 200
 MAX_STEPS = 40
-#: most labels kept per state: half by value so far, half by what they could still be worth (the output
-#: says when this binds; then the optimum is the best found, not proven)
-MAX_LABELS = 48
+#: labels kept per state: PAIR_BUDGET (state, move) pairs per year spread over the grid, between MIN_LABELS
+#: and MAX_LABELS; half by value so far, half by what they could still be worth. The output says when a
+#: label that could still have won was dropped: then the schedule is the best found, not proven optimal.
+PAIR_BUDGET = 2_500_000
+MIN_LABELS = 16
+MAX_LABELS = 1024
 
 
 @dataclass(frozen=True)
@@ -567,6 +570,7 @@ def optimize(model: StagingModel, steps: int | None = None,
     history: list[tuple[np.ndarray, np.ndarray]] = []  # per year: (parent index, combo chosen)
     labels_max, truncated, evaluations = 1, False, 0
     weights = _label_weights(model)
+    labels = int(np.clip(PAIR_BUDGET // (n_combos * n_combos), MIN_LABELS, MAX_LABELS))
     for t in range(t_count - 1):
         if progress:
             progress(t, t_count)
@@ -586,9 +590,10 @@ def optimize(model: StagingModel, steps: int | None = None,
         credit = step.credit_next[feasible]
         rb = node_rb[parent] + step.regular_basis_added[feasible]
         ab = node_ab[parent] + step.amt_basis_added[feasible]
-        keep = _prefilter(child, value, credit, rb, ab, weights)
-        if keep.size < child.size:
-            truncated = True
+        alive = _prune_by_leaders(child, value, credit, rb, ab, weights)
+        keep = alive[_prefilter(child[alive], value[alive], credit[alive], rb[alive], ab[alive], weights, labels)]
+        if keep.size < alive.size:
+            truncated |= _dropped_could_win(child, value, credit, rb, ab, weights, keep)
         keep = keep[_pareto(child[keep], value[keep], credit[keep], rb[keep], ab[keep], weights)]
         if keep.size == 0:
             raise RuntimeError("no feasible schedule: check cash and the zero-AMT setting")
@@ -626,28 +631,31 @@ def _pareto(state: np.ndarray, value: np.ndarray, credit: np.ndarray, rb: np.nda
     whatever j's extra credit and bases can still be worth (a dollar of credit
     at most a dollar; a dollar of basis at most the bounds in ``weights``), i
     is at least as good. The relation is transitive, so all pairs of a state
-    are compared at once.
+    are compared at once (in chunks of states, to bound memory).
     """
     w_c, w_r, w_a = weights
     order = np.lexsort((-credit, -value, state))
     s = state[order]
-    first = np.searchsorted(s, s, side="left")
-    rank = np.arange(order.size) - first
+    rank = np.arange(order.size) - np.searchsorted(s, s, side="left")
     groups = np.unique(s, return_inverse=True)[1].reshape(-1)
     size = int(rank.max()) + 1 if rank.size else 0
-    shape = (int(groups.max()) + 1 if groups.size else 0, size)
+    n_groups = int(groups.max()) + 1 if groups.size else 0
     pads = []
     for values in (value, credit, rb, ab):
-        padded = np.full(shape, np.nan)
+        padded = np.full((n_groups, size), np.nan)
         padded[groups, rank] = values[order]
         pads.append(padded)
-    v, c, r, m = pads
-    worth = (w_c * np.maximum(c[:, None, :] - c[:, :, None], 0.0) + w_r * np.maximum(r[:, None, :] - r[:, :, None], 0.0)
-             + w_a * np.maximum(m[:, None, :] - m[:, :, None], 0.0))  # [g, i, j]: what j has over i
-    with np.errstate(invalid="ignore"):
-        beats = (v[:, :, None] - v[:, None, :]) >= worth - 1e-6
     earlier = np.triu(np.ones((size, size), dtype=bool), k=1)  # i ranked before j
-    dropped = np.any(beats & earlier[None, :, :], axis=1)  # [g, j]
+    dropped = np.zeros((n_groups, size), dtype=bool)
+    step = max(1, 2_000_000 // max(size * size, 1))
+    for a in range(0, n_groups, step):
+        v, c, r, m = (x[a:a + step] for x in pads)
+        worth = (w_c * np.maximum(c[:, None, :] - c[:, :, None], 0.0)
+                 + w_r * np.maximum(r[:, None, :] - r[:, :, None], 0.0)
+                 + w_a * np.maximum(m[:, None, :] - m[:, :, None], 0.0))  # [g, i, j]: what j has over i
+        with np.errstate(invalid="ignore"):
+            beats = (v[:, :, None] - v[:, None, :]) >= worth - 1e-6
+        dropped[a:a + step] = np.any(beats & earlier[None, :, :], axis=1)
     return order[~dropped[groups, rank]]
 
 
@@ -668,11 +676,50 @@ def _label_weights(model: StagingModel) -> tuple[float, float, float]:
     return 1.0, 1.0, top * (1.0 + stretch)
 
 
+def _prune_by_leaders(state: np.ndarray, value: np.ndarray, credit: np.ndarray, rb: np.ndarray, ab: np.ndarray,
+                      weights: tuple[float, float, float], leaders: int = 32) -> np.ndarray:
+    """Indices of the labels that none of their state's ``leaders`` highest-value labels rules out (the
+    same exact test as :func:`_pareto`, against a few labels only, so it scales to many labels)."""
+    w_c, w_r, w_a = weights
+    order = np.lexsort((-credit, -value, state))
+    s = state[order]
+    rank = np.arange(order.size) - np.searchsorted(s, s, side="left")
+    groups = np.unique(s, return_inverse=True)[1].reshape(-1)
+    top = np.full((int(groups.max()) + 1, leaders), -1)
+    lead = rank < leaders
+    top[groups[lead], rank[lead]] = order[lead]
+    cand = top[groups]  # (N, leaders) leader indices for each label (in sorted order)
+    valid = (cand >= 0) & (np.arange(leaders)[None, :] < rank[:, None])  # only labels ranked before
+    i = np.where(valid, cand, 0)
+    j = order[:, None]
+    worth = (w_c * np.maximum(credit[j] - credit[i], 0.0) + w_r * np.maximum(rb[j] - rb[i], 0.0)
+             + w_a * np.maximum(ab[j] - ab[i], 0.0))
+    dropped = np.any(valid & (value[i] - value[j] >= worth - 1e-6), axis=1)
+    return np.sort(order[~dropped])
+
+
+def _dropped_could_win(state: np.ndarray, value: np.ndarray, credit: np.ndarray, rb: np.ndarray,
+                       ab: np.ndarray, weights: tuple[float, float, float], keep: np.ndarray) -> bool:
+    """Whether a label the prefilter dropped is not dominated by its state's highest-value label."""
+    w_c, w_r, w_a = weights
+    dropped = np.ones(state.size, dtype=bool)
+    dropped[keep] = False
+    order = np.lexsort((-value, state))
+    first = order[np.r_[True, state[order][1:] != state[order][:-1]]]
+    best = np.full(int(state.max()) + 1, -1)
+    best[state[first]] = first
+    j = np.flatnonzero(dropped)
+    i = best[state[j]]
+    worth = (w_c * np.maximum(credit[j] - credit[i], 0.0) + w_r * np.maximum(rb[j] - rb[i], 0.0)
+             + w_a * np.maximum(ab[j] - ab[i], 0.0))
+    return bool(np.any(value[i] - value[j] < worth - 1e-6))
+
+
 def _prefilter(state: np.ndarray, value: np.ndarray, credit: np.ndarray, rb: np.ndarray, ab: np.ndarray,
-               weights: tuple[float, float, float]) -> np.ndarray:
-    """At most MAX_LABELS candidates per state before the exact pruning: the best by value so far and the
+               weights: tuple[float, float, float], labels: int) -> np.ndarray:
+    """At most ``labels`` candidates per state before the exact pruning: the best by value so far and the
     best by value plus the most that credit and bases can still add."""
-    half = MAX_LABELS // 2
+    half = max(labels // 2, 1)
     w_c, w_r, w_a = weights
     optimistic = value + w_c * credit + w_r * rb + w_a * ab
     chosen = np.zeros(state.size, dtype=bool)
@@ -866,8 +913,8 @@ def run_plan(plan: Plan, law: LawTable | None = None,
     notes.append("The objective weighs taxes on the assumed price path only: the risk of holding a concentrated "
                  "position while waiting (price falls, a departure) is not in it.")
     if result.truncated:
-        notes.append(f"The optimizer kept at most {MAX_LABELS} paths per grid point; the schedule is the best "
-                     "found, not proven optimal.")
+        notes.append(f"The optimizer kept at most {result.labels_max} paths per grid point and dropped some that "
+                     "could still have won: the schedule is the best found, not proven optimal.")
     projected = [y for y in model.years if model.law.is_projected(y)]
     if projected:
         notes.append(f"Tax years {', '.join(map(str, projected))} use PROJECTED law (inflation "
