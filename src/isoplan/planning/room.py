@@ -48,7 +48,7 @@ from typing import Literal
 import numpy as np
 
 from isoplan.errors import InputError
-from isoplan.tax.federal import FederalResult, amt_rate_tax, compute_federal
+from isoplan.tax.federal import FederalResult, compute_federal, form6251_from_amti
 from isoplan.tax.households import Households
 from isoplan.tax.law import STATUS_CODE, STATUSES, LawTable, law_table
 
@@ -108,38 +108,9 @@ class SpreadCurve:
         return self.line1b + self.line2a + (self.line2i + s) + self.line2k + self.line3
 
     def tmt(self, s: np.ndarray) -> np.ndarray:
-        """Form 6251 line 9 with ``s`` dollars of spread added to line 2i."""
-        p = self.p
-        amti_before_addon = self.amti_before_addon(s)
-        mfs_zero_point = p.amt_phaseout_start + p.amt_exemption / p.amt_phaseout_rate
-        mfs_addon = np.where(
-            self.status == _MFS,
-            np.minimum(
-                p.amt_mfs_addon_rate * np.maximum(amti_before_addon - mfs_zero_point, 0.0), p.amt_exemption
-            ),
-            0.0,
-        )
-        line4 = amti_before_addon + mfs_addon
-        line5 = np.maximum(
-            p.amt_exemption - p.amt_phaseout_rate * np.maximum(line4 - p.amt_phaseout_start, 0.0), 0.0
-        )
-        line12 = np.maximum(line4 - line5, 0.0)  # line 6
-        line13 = self.line13
-        line16 = np.minimum(line12, line13)
-        line17 = line12 - line16
-        line18 = amt_rate_tax(line17, p)
-        line22 = np.minimum(line12, line13)
-        line23 = np.minimum(self.line21, line22)
-        line24 = line22 - line23
-        line30 = np.minimum(line24, self.line29)
-        line31 = p.capital_gain_rates[..., 1] * line30
-        line32 = line23 + line30
-        line33 = line22 - line32
-        line34 = p.capital_gain_rates[..., 2] * line33
-        line38 = line18 + line31 + line34
-        line39 = amt_rate_tax(line12, p)
-        line40 = np.minimum(line38, line39)
-        return np.where(line13 > 0, line40, line39)
+        """Form 6251 line 9 with ``s`` dollars of spread added to line 2i (the engine's own function)."""
+        return form6251_from_amti(self.amti_before_addon(s), self.status, self.line13, self.line21, self.line29,
+                                  self.p)["line7"]
 
     def taxes(self, s: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(AMT, regular tax + AMT - credit used, TMT) with ``s`` added: Form 6251 lines 11 and 9, Form 8801."""

@@ -129,6 +129,54 @@ def amt_rate_tax(base: np.ndarray, p: SimpleNamespace) -> np.ndarray:
 CHUNK_ROWS = 32_768
 
 
+def form6251_from_amti(
+    amti_before_addon: np.ndarray,
+    status: np.ndarray,
+    line13: np.ndarray,
+    line21: np.ndarray,
+    line29: np.ndarray,
+    p: SimpleNamespace,
+) -> dict[str, np.ndarray]:
+    """Form 6251 line 4 (with the MFS add-on) through line 7, from AMTI before the add-on.
+
+    ``line13``: qualified dividends and net capital gain with AMT basis;
+    ``line21`` / ``line29``: the room left in the 0% and 15% bands, measured
+    on regular-tax ordinary income (lines 19-21 and 25-29). Shared by the
+    engine and by the room solver, which evaluates it at many spreads.
+    """
+    # MFS: AMTI above the exemption's zero point is increased (§55(d) flush language)
+    mfs_zero_point = p.amt_phaseout_start + p.amt_exemption / p.amt_phaseout_rate
+    mfs_addon = np.where(
+        status == _MFS,
+        np.minimum(p.amt_mfs_addon_rate * np.maximum(amti_before_addon - mfs_zero_point, 0.0), p.amt_exemption),
+        0.0,
+    )
+    line4 = amti_before_addon + mfs_addon
+    # ---- Part II ----
+    line5 = np.maximum(p.amt_exemption - p.amt_phaseout_rate * np.maximum(line4 - p.amt_phaseout_start, 0.0), 0.0)
+    line6 = np.maximum(line4 - line5, 0.0)
+    # ---- Part III: capital gains keep their rates inside the AMT (§55(b)(3)) ----
+    cg_rates = p.capital_gain_rates
+    line12 = line6
+    line16 = np.minimum(line12, line13)
+    line17 = line12 - line16
+    line18 = amt_rate_tax(line17, p)
+    line22 = np.minimum(line12, line13)
+    line23 = np.minimum(line21, line22)
+    line24 = line22 - line23
+    line30 = np.minimum(line24, line29)
+    line31 = cg_rates[..., 1] * line30
+    line32 = line23 + line30
+    line33 = line22 - line32
+    line34 = cg_rates[..., 2] * line33
+    line38 = line18 + line31 + line34
+    line39 = amt_rate_tax(line12, p)
+    line40 = np.minimum(line38, line39)
+    line7 = np.where(line13 > 0, line40, line39)
+    return {"mfs_addon": mfs_addon, "line4": line4, "line5": line5, "line6": line6, "line18": line18,
+            "line31": line31, "line34": line34, "line39": line39, "line7": line7}
+
+
 def compute_federal(
     h: Households,
     law: LawTable | None = None,
@@ -355,46 +403,14 @@ def _tax_lines(
     section_68_restored = np.where(itemize, -pre["section_68_reduction"], 0.0)
     line3 = h.other_amt_adjustments + section_68_restored
     amti_before_addon = line1b + line2a + line2i + line2k + line3
-    # MFS: AMTI above the exemption's zero point is increased (§55(d) flush language)
-    mfs_zero_point = p.amt_phaseout_start + p.amt_exemption / p.amt_phaseout_rate
-    mfs_addon = np.where(
-        status == _MFS,
-        np.minimum(
-            p.amt_mfs_addon_rate * np.maximum(amti_before_addon - mfs_zero_point, 0.0), p.amt_exemption
-        ),
-        0.0,
-    )
-    line4 = amti_before_addon + mfs_addon
-
-    # ---- Part II ----
-    line5 = np.maximum(
-        p.amt_exemption - p.amt_phaseout_rate * np.maximum(line4 - p.amt_phaseout_start, 0.0), 0.0
-    )
-    line6 = np.maximum(line4 - line5, 0.0)
-
-    # ---- Part III: capital gains keep their rates inside the AMT (§55(b)(3)) ----
+    # Part III bands are measured on regular-tax ordinary income (QDCG worksheet line 5): lines 20-21, 27-29
     amt_q3 = np.maximum(np.minimum(h.amt_long_term_gain, h.short_term_gain + h.amt_long_term_gain), 0.0)
-    line12 = line6
     line13 = h.qualified_dividends + amt_q3
-    line16 = np.minimum(line12, line13)
-    line17 = line12 - line16
-    line18 = amt_rate_tax(line17, p)
-    line20 = q5  # regular-tax ordinary income (QDCG worksheet line 5)
-    line21 = np.maximum(cg_top0 - line20, 0.0)
-    line22 = np.minimum(line12, line13)
-    line23 = np.minimum(line21, line22)
-    line24 = line22 - line23
-    line28 = line21 + q5
-    line29 = np.maximum(cg_top15 - line28, 0.0)
-    line30 = np.minimum(line24, line29)
-    line31 = cg_rates[..., 1] * line30
-    line32 = line23 + line30
-    line33 = line22 - line32
-    line34 = cg_rates[..., 2] * line33
-    line38 = line18 + line31 + line34
-    line39 = amt_rate_tax(line12, p)
-    line40 = np.minimum(line38, line39)
-    line7 = np.where(line13 > 0, line40, line39)
+    line21 = np.maximum(cg_top0 - q5, 0.0)
+    line29 = np.maximum(cg_top15 - (line21 + q5), 0.0)
+    part = form6251_from_amti(amti_before_addon, status, line13, line21, line29, p)
+    mfs_addon, line4, line5, line6 = part["mfs_addon"], part["line4"], part["line5"], part["line6"]
+    line18, line31, line34, line39, line7 = (part[k] for k in ("line18", "line31", "line34", "line39", "line7"))
     line9 = line7  # no AMT foreign tax credit (line 8) modeled
     line10 = regular_tax
     line11 = np.maximum(line9 - line10, 0.0)
