@@ -55,9 +55,6 @@ from isoplan.tax.law import STATUS_CODE, STATUSES, LawTable, law_table
 Deduction = Literal["auto", "standard", "itemized"]
 
 _MFS = STATUS_CODE["mfs"]
-#: The engine's tie rule for the deduction election (federal._try_other_election):
-#: the other election is taken only when cheaper by more than this many dollars.
-_ELECTION_TIE = 1e-9
 #: Tolerance for "the tax after the credit is unchanged" (a millionth of a dollar).
 _UNCHANGED = 1e-6
 #: The law parameters Form 6251 needs, gathered once per household.
@@ -275,7 +272,7 @@ class _SpreadTax:
         other = self.other if idx.size == n else self.other.take(idx)
         spread = np.broadcast_to(np.asarray(s, dtype=np.float64), (n,))
         amt_b, after_b, line9_b = other.taxes(spread if idx.size == n else spread[idx])
-        better = after_b < after[idx] - _ELECTION_TIE
+        better = after_b < after[idx] - ELECTION_TIE
         if not np.any(better):
             return amt, after, switch, line9
         rows = idx[better]
@@ -363,7 +360,7 @@ def _first_crossing(tax: _SpreadTax, start: np.ndarray, other_room: np.ndarray) 
     d = x_start - other.amti_before_addon(start)
     line6_starts = first._amti_for_line4(first._line4_for_line6(np.zeros(len(first))))
     bound = first.p.amt_rates[..., 0] * np.minimum(d, x_start - line6_starts)
-    scan = np.flatnonzero((first.line13 > 0) | (bound <= 1e3 * _ELECTION_TIE))
+    scan = np.flatnonzero((first.line13 > 0) | (bound <= 1e3 * ELECTION_TIE))
     if scan.size == 0:
         return room
     tax = tax.take(scan)

@@ -45,7 +45,7 @@ from isoplan.equity.iso_limit import iso_nso_split
 from isoplan.equity.records import ISO, NSO, Grant
 from isoplan.equity.rules import equity_rules
 from isoplan.planning.plan import Plan
-from isoplan.tax.federal import compute_federal
+from isoplan.tax.federal import ELECTION_TIE, compute_federal
 from isoplan.tax.form8801 import exclusion_items_only, net_minimum_tax_on_exclusions
 from isoplan.tax.households import Households, households
 from isoplan.tax.law import LawTable, law_table
@@ -278,7 +278,7 @@ def year_taxes(model: StagingModel, t: int, *, iso_spread: np.ndarray, ordinary:
                                   (r.itemized_allowed > r.standard_total)[inverse])
     std, itm = per_election["standard"], per_election["itemized"]
     larger_is_itemized = itm[7]
-    itemize = np.where(larger_is_itemized, ~(std[4] < itm[4] - 1e-9), itm[4] < std[4] - 1e-9)
+    itemize = np.where(larger_is_itemized, ~(std[4] < itm[4] - ELECTION_TIE), itm[4] < std[4] - ELECTION_TIE)
 
     def pick(i: int) -> np.ndarray:
         return np.where(itemize, itm[i], std[i])

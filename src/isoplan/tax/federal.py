@@ -36,6 +36,9 @@ from isoplan.tax.law import STATUS_CODE, STATUSES, LawTable, law_table
 Deduction = Literal["auto", "standard", "itemized"]
 
 _MFS = STATUS_CODE["mfs"]
+#: The deduction election switches only when the other election is cheaper by more than this (dollars):
+#: ties go to the larger deduction. The room solver and the planner use the same rule.
+ELECTION_TIE = 1e-9
 
 
 @dataclass(frozen=True)
@@ -280,7 +283,7 @@ def _try_other_election(
     sub_pre = {k: v[idx] for k, v in pre.items()}
     alt = _tax_lines(sub, p, sub_pre, ~itemize[idx])
     key = "income_tax_after_credit"
-    better = alt[key] < lines[key][idx] - 1e-9
+    better = alt[key] < lines[key][idx] - ELECTION_TIE
     if not np.any(better):
         return
     rows = idx[better]
