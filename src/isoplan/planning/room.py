@@ -48,7 +48,7 @@ from typing import Literal
 import numpy as np
 
 from isoplan.errors import InputError
-from isoplan.tax.federal import FederalResult, compute_federal, form6251_from_amti
+from isoplan.tax.federal import ELECTION_TIE, FederalResult, compute_federal, form6251_from_amti
 from isoplan.tax.households import Households
 from isoplan.tax.law import STATUS_CODE, STATUSES, LawTable, law_table
 
