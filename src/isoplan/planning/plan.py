@@ -35,6 +35,43 @@ INCOME_KEYS = tuple(
                     "amt_credit_carryforward")
 ) + tuple(name for name, _ in COUNT_FIELDS)
 STOCK_KINDS = ("public", "private")
+#: outcomes of a private company's liquidity event ([stock.liquidity] outcomes)
+OUTCOME_KINDS = ("ipo", "acquisition", "failure")
+STEP_KINDS = ("daily", "monthly")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One outcome of a liquidity event: the price is ``price``, or ``multiple`` x the 409A value that day."""
+
+    kind: str
+    probability: float
+    multiple: float | None = None
+    price: float | None = None
+
+
+@dataclass(frozen=True)
+class Liquidity:
+    """A private company's liquidity event: whether it happens, when (uniform between two dates), and how."""
+
+    probability: float
+    earliest: date
+    latest: date
+    outcomes: tuple[Outcome, ...]
+
+
+@dataclass(frozen=True)
+class RiskSettings:
+    """The ``[risk]`` table: Monte Carlo settings for ``isoplan risk`` (docs/risk.md)."""
+
+    paths: int = 20_000
+    seed: int = 0
+    steps: str = "daily"
+    drop: float = 0.5
+    risk_aversion: float = 3.0
+    target_concentration: float = 0.20
+    affordable_loss: float | None = None
+    sell_below: float | None = None  # the January exerciser's threshold, a fraction of the exercise price
 
 
 @dataclass(frozen=True)
@@ -44,6 +81,8 @@ class Stock:
     volatility: float | None = None
     liquidity_date: date | None = None
     liquidity_price: float | None = None
+    drift: float | None = None
+    liquidity: Liquidity | None = None
 
 
 @dataclass(frozen=True)
@@ -71,6 +110,7 @@ class Plan:
     grid_steps: int
     inflation: float | None
     warnings: tuple[str, ...] = field(default=())
+    risk: RiskSettings = field(default_factory=RiskSettings)
 
     @property
     def years(self) -> range:
@@ -201,7 +241,7 @@ def _vesting(spec: Any, shares: int, grant_date: date, where: str, source: str) 
 
 def _stock(data: Mapping[str, Any], source: str, today: date) -> Stock:
     allowed = ("kind", "price", "price_date", "growth", "prices", "volatility", "liquidity_date",
-               "liquidity_price", "drift")
+               "liquidity_price", "drift", "liquidity")
     _unknown(data, allowed, "stock.", source)
     kind = str(data.get("kind", "public")).lower()
     if kind not in STOCK_KINDS:
@@ -227,12 +267,109 @@ def _stock(data: Mapping[str, Any], source: str, today: date) -> Stock:
     liquidity_date = _date(data["liquidity_date"], "stock.liquidity_date", source) if "liquidity_date" in data else None
     liquidity_price = (_number(data["liquidity_price"], "stock.liquidity_price", source)
                        if "liquidity_price" in data else None)
-    return Stock(kind, path, volatility, liquidity_date, liquidity_price)
+    drift = _number(data["drift"], "stock.drift", source, minimum=-1.0, maximum=2.0) if "drift" in data else None
+    liquidity = _liquidity(data["liquidity"], source) if "liquidity" in data else None
+    if liquidity is not None and kind != "private":
+        raise InputError("stock.liquidity", "a [stock.liquidity] table", 'kind = "private" (public stock can be '
+                         "sold any day)", source=source)
+    return Stock(kind, path, volatility, liquidity_date, liquidity_price, drift, liquidity)
+
+
+def _liquidity(data: Any, source: str) -> Liquidity:
+    """``[stock.liquidity]``: probability, earliest, latest, outcomes (docs/plan-file.md, "Risk inputs")."""
+    if not isinstance(data, Mapping):
+        raise InputError("stock.liquidity", data, "a table", source=source)
+    _unknown(data, ("probability", "earliest", "latest", "outcomes"), "stock.liquidity.", source)
+    probability = _number(data.get("probability", 1.0), "stock.liquidity.probability", source, maximum=1.0)
+    for key in ("earliest", "latest"):
+        if key not in data:
+            raise InputError(f"stock.liquidity.{key}", None, "a date", source=source)
+    earliest = _date(data["earliest"], "stock.liquidity.earliest", source)
+    latest = _date(data["latest"], "stock.liquidity.latest", source)
+    if latest < earliest:
+        raise InputError("stock.liquidity.latest", latest.isoformat(), f"a date on or after earliest "
+                         f"({earliest.isoformat()})", source=source)
+    if latest.year > 2034:
+        raise InputError("stock.liquidity.latest", latest.isoformat(), "a date no later than 2034-12-31 (taxes "
+                         "are computed through 2035)", source=source)
+    items = data.get("outcomes")
+    if not isinstance(items, list) or not items:
+        raise InputError("stock.liquidity.outcomes", items, "a list of {kind, probability, multiple or price}",
+                         source=source)
+    outcomes = []
+    for k, item in enumerate(items):
+        where = f"stock.liquidity.outcomes[{k}]"
+        if not isinstance(item, Mapping):
+            raise InputError(where, item, "a table {kind, probability, multiple or price}", source=source)
+        _unknown(item, ("kind", "probability", "multiple", "price"), f"{where}.", source)
+        kind = str(item.get("kind", "")).lower()
+        if kind not in OUTCOME_KINDS:
+            raise InputError(f"{where}.kind", item.get("kind"), "ipo, acquisition or failure", source=source)
+        if "probability" not in item:
+            raise InputError(f"{where}.probability", None, "a probability from 0 to 1", source=source)
+        prob = _number(item["probability"], f"{where}.probability", source, maximum=1.0)
+        multiple = _number(item["multiple"], f"{where}.multiple", source) if "multiple" in item else None
+        price = _number(item["price"], f"{where}.price", source) if "price" in item else None
+        if multiple is not None and price is not None:
+            raise InputError(where, "both multiple and price", "one of multiple or price", source=source)
+        if kind == "failure":
+            if (multiple or 0.0) > 0 or (price or 0.0) > 0:
+                raise InputError(f"{where}.price", price if price is not None else multiple,
+                                 "0 or nothing (a failure leaves the shares worthless)", source=source)
+            multiple, price = None, 0.0
+        elif multiple is None and price is None:
+            raise InputError(where, kind, "a multiple (of the 409A value on the event date) or a price",
+                             source=source)
+        outcomes.append(Outcome(kind, prob, multiple, price))
+    total = sum(o.probability for o in outcomes)
+    if abs(total - 1.0) > 1e-6:
+        raise InputError("stock.liquidity.outcomes", f"probabilities adding up to {total:g}", "probabilities "
+                         "adding up to 1 (given that the event happens)", source=source)
+    return Liquidity(probability, earliest, latest, tuple(outcomes))
+
+
+def _risk(data: Mapping[str, Any], source: str) -> RiskSettings:
+    """``[risk]``: Monte Carlo settings (docs/risk.md)."""
+    allowed = ("paths", "seed", "steps", "drop", "risk_aversion", "target_concentration", "affordable_loss",
+               "sell_below")
+    _unknown(data, allowed, "risk.", source)
+    d = RiskSettings()
+    paths = _number(data.get("paths", d.paths), "risk.paths", source, minimum=1, maximum=10_000_000)
+    if paths != int(paths):
+        raise InputError("risk.paths", data.get("paths"), "a whole number of paths from 1 to 10,000,000",
+                         source=source)
+    seed = _number(data.get("seed", d.seed), "risk.seed", source, maximum=2**63 - 1)
+    if seed != int(seed):
+        raise InputError("risk.seed", data.get("seed"), "a whole number of 0 or more", source=source)
+    steps = str(data.get("steps", d.steps)).lower()
+    if steps not in STEP_KINDS:
+        raise InputError("risk.steps", data.get("steps"), "daily or monthly", source=source)
+    drop = _number(data.get("drop", d.drop), "risk.drop", source)
+    if not 0.0 < drop < 1.0:
+        raise InputError("risk.drop", drop, "a fraction between 0 and 1 (exclusive), e.g. 0.5 for a 50% fall",
+                         source=source)
+    concentration = _number(data.get("target_concentration", d.target_concentration), "risk.target_concentration",
+                            source, maximum=1.0)
+    sell_below = data.get("sell_below")
+    if sell_below is not None:
+        sell_below = _number(sell_below, "risk.sell_below", source)
+        if not 0.0 < sell_below < 1.0:
+            raise InputError("risk.sell_below", sell_below, "a fraction of the exercise price between 0 and 1 "
+                             "(exclusive)", source=source)
+    loss = data.get("affordable_loss")
+    return RiskSettings(
+        paths=int(paths), seed=int(seed), steps=steps, drop=drop,
+        risk_aversion=_number(data.get("risk_aversion", d.risk_aversion), "risk.risk_aversion", source,
+                              maximum=50.0),
+        target_concentration=concentration,
+        affordable_loss=None if loss is None else _number(loss, "risk.affordable_loss", source),
+        sell_below=sell_below,
+    )
 
 
 def parse_plan(data: Mapping[str, Any], source: str, *, today: date) -> Plan:
     """Validate a parsed plan file. ``today`` dates the default start of the plan."""
-    top = ("person", "income", "cash", "stock", "grants", "plan")
+    top = ("person", "income", "cash", "stock", "grants", "plan", "risk")
     _unknown(data, top, "", source)
     person = _table(data, "person", source, required=True)
     _unknown(person, ("filing_status", "state", "departure_date", "net_worth_outside"), "person.", source)
@@ -334,4 +471,5 @@ def parse_plan(data: Mapping[str, Any], source: str, *, today: date) -> Plan:
         grid_steps=int(_number(plan_table.get("grid_steps", 0), "plan.grid_steps", source, maximum=400)),
         inflation=inflation,
         warnings=tuple(warnings),
+        risk=_risk(_table(data, "risk", source), source),
     )

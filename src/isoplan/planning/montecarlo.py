@@ -1,0 +1,329 @@
+"""Price paths and the federal tax on every path: the engine under ``isoplan risk``.
+
+Price model (docs/risk.md):
+
+* Public stock follows geometric Brownian motion around the plan's mean
+  path ``m(d)``: ``S(d) = m(d) exp(sigma W(t) - sigma^2 t / 2)``, ``t`` in years
+  (365.25 days) from ``[stock] price_date``, so ``E[S(d)] = m(d)`` and
+  ``log S(d) ~ Normal(log m(d) - sigma^2 t / 2, sigma^2 t)``. The mean path
+  is the plan's deterministic price path (``growth`` or ``prices``) unless
+  ``[stock] drift`` is set, when ``m(d) = price exp(drift t)`` (the drift
+  ``mu`` of ``dS = mu S dt + sigma S dW``). With zero volatility every path is
+  the deterministic plan path. The simulation is exact at any set of dates
+  (independent Gaussian increments), so "daily" or "monthly" steps only
+  decide which dates are watched (the January exerciser's price checks, the
+  fan chart); the value on an arbitrary date between two of them is drawn
+  from the Brownian bridge.
+* Private stock: the same process describes the 409A value. A liquidity
+  event happens with ``probability`` on a date uniform between ``earliest``
+  and ``latest``; its outcome is drawn from the outcome list. After an IPO
+  at a multiple the price is that multiple of the 409A process (at a fixed
+  IPO price, that price times the process's later change); an acquisition
+  pays its price in cash; a failure leaves the shares worthless. Nothing can
+  be sold before the event (and never on a path without one).
+
+Tax: :func:`path_years` runs the federal engine (``compute_federal``, "auto"
+election) once per tax year over all paths at once, with the minimum tax
+credit carried (Form 8801: line 15 from the exclusion-items-only return under
+the same election, IRC §53(d)(1)(B); credit used limited to regular tax - TMT,
+§53(c), by the engine). The income of a year beyond the plan's years is the
+last plan year's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+
+from isoplan.planning.plan import Plan, Stock
+from isoplan.tax.federal import compute_federal
+from isoplan.tax.form8801 import exclusion_items_only, net_minimum_tax_on_exclusions
+from isoplan.tax.households import Households, households
+from isoplan.tax.law import LawTable
+
+#: yearly volatility used when the plan file gives none (a typical single growth stock: 0.3-0.7)
+DEFAULT_VOLATILITY = 0.50
+DAYS_PER_YEAR = 365.25
+
+
+def volatility_of(stock: Stock) -> float:
+    return DEFAULT_VOLATILITY if stock.volatility is None else float(stock.volatility)
+
+
+def mean_prices(stock: Stock, ordinals: np.ndarray) -> np.ndarray:
+    """The mean path ``m(d)`` at day ordinals (any shape)."""
+    ordinals = np.asarray(ordinals, dtype=np.int64)
+    start = stock.price_path.start_date.toordinal()
+    if stock.drift is not None:
+        years = np.maximum(ordinals - start, 0) / DAYS_PER_YEAR
+        return stock.price_path.start_price * np.exp(stock.drift * years)
+    unique, inverse = np.unique(ordinals, return_inverse=True)
+    values = stock.price_path.prices([date.fromordinal(int(o)) for o in unique])
+    return values[inverse.reshape(ordinals.shape)]
+
+
+@dataclass
+class Simulation:
+    """Brownian paths on a grid of dates; prices are computed from them on demand."""
+
+    stock: Stock
+    sigma: float
+    dates: list[date]
+    ordinals: np.ndarray  # (D,)
+    years: np.ndarray  # (D,) years from price_date, 0 before it
+    mean: np.ndarray  # (D,)
+    brownian: np.ndarray  # (D, n) W(t) at each date (date-major: each date's paths are contiguous)
+    rng: np.random.Generator
+
+    @property
+    def paths(self) -> int:
+        return self.brownian.shape[1]
+
+    def column(self, day: date) -> int:
+        return int(np.searchsorted(self.ordinals, day.toordinal()))
+
+    def prices(self, days: Sequence[date]) -> np.ndarray:
+        """(n, len(days)) prices of the process at grid dates."""
+        cols = np.asarray([self.column(d) for d in days], dtype=np.intp)
+        with np.errstate(under="ignore"):
+            return (self.mean[cols, None] * np.exp(self.sigma * self.brownian[cols]
+                                                   - 0.5 * self.sigma ** 2 * self.years[cols, None])).T
+
+    def price(self, day: date) -> np.ndarray:
+        return self.prices([day])[:, 0]
+
+    def price_on(self, ordinals: np.ndarray) -> np.ndarray:
+        """(n,) the process on a per-path day (ordinal), by the Brownian bridge between grid dates."""
+        ordinals = np.asarray(ordinals, dtype=np.int64)
+        start = self.stock.price_path.start_date.toordinal()
+        t = np.maximum(ordinals - start, 0) / DAYS_PER_YEAR
+        right = np.clip(np.searchsorted(self.years, t, side="left"), 0, len(self.years) - 1)
+        left = np.maximum(right - 1, 0)
+        rows = np.arange(self.paths)
+        t_l, t_r = self.years[left], self.years[right]
+        w_l, w_r = self.brownian[left, rows], self.brownian[right, rows]
+        span = t_r - t_l
+        beyond = t > t_r  # after the last grid date: free Brownian increment
+        inside = (span > 0) & ~beyond
+        frac = np.where(inside, (t - t_l) / np.where(span > 0, span, 1.0), 0.0)
+        var = np.where(inside, (t - t_l) * (t_r - t) / np.where(span > 0, span, 1.0), 0.0)
+        var = np.where(beyond, t - t_r, var)
+        base = np.where(beyond, w_r, w_l + frac * (w_r - w_l))
+        w = base + np.sqrt(np.maximum(var, 0.0)) * self.rng.standard_normal(self.paths)
+        w = np.where((t <= t_l) & ~beyond, w_l, w)
+        with np.errstate(under="ignore"):
+            return mean_prices(self.stock, ordinals) * np.exp(self.sigma * w - 0.5 * self.sigma ** 2 * t)
+
+
+def simulate(stock: Stock, dates: Sequence[date], paths: int, rng: np.random.Generator) -> Simulation:
+    """Exact GBM (see module doc) on the sorted set of ``dates``."""
+    grid = sorted(set(dates))
+    ordinals = np.asarray([d.toordinal() for d in grid], dtype=np.int64)
+    start = stock.price_path.start_date.toordinal()
+    years = np.maximum(ordinals - start, 0) / DAYS_PER_YEAR
+    sigma = volatility_of(stock)
+    steps = np.diff(years, prepend=0.0)
+    brownian = rng.standard_normal((len(grid), paths))
+    brownian *= np.sqrt(steps)[:, None]
+    np.cumsum(brownian, axis=0, out=brownian)
+    return Simulation(stock, sigma, grid, ordinals, years, mean_prices(stock, ordinals), brownian, rng)
+
+
+def month_ends(first: date, last: date) -> list[date]:
+    out, y, m = [], first.year, first.month
+    while True:
+        nxt = date(y + (m == 12), m % 12 + 1, 1)
+        end = nxt - timedelta(days=1)
+        if end > last:
+            break
+        out.append(end)
+        y, m = nxt.year, nxt.month
+    return out
+
+
+def check_dates(first: date, last: date, steps: str) -> list[date]:
+    """The price checks after ``first`` up to ``last``: every weekday (daily) or each month's end (monthly)."""
+    if steps == "monthly":
+        return [d for d in month_ends(first, last) if d > first]
+    out, d = [], first + timedelta(days=1)
+    while d <= last:
+        if d.weekday() < 5:
+            out.append(d)
+        d += timedelta(days=1)
+    return out
+
+
+# ---------------------------------------------------------------- tax on every path
+
+
+_KEEP = ("total_tax", "regular_tax", "tentative_minimum_tax", "amt", "amt_credit_used", "itemized")
+
+
+def base_households(plan: Plan, year: int) -> Households:
+    """The household without any equity in ``year`` (a year past the plan takes the last plan year's inputs)."""
+    known = [y for y in plan.income_by_year if y <= year] or [min(plan.income_by_year)]
+    row = plan.income_by_year[max(known)]
+    return households(year=year, filing_status=plan.filing_status, **row)
+
+
+@dataclass
+class PathYear:
+    """One tax year over ``n`` paths."""
+
+    total_tax: np.ndarray
+    regular_tax: np.ndarray
+    tmt: np.ndarray
+    amt: np.ndarray
+    credit_used: np.ndarray
+    credit_next: np.ndarray
+
+
+def path_year(law: LawTable, base: Households, n: int, credit: np.ndarray, *, iso_spread=0.0, ordinary=0.0,
+              short_term=0.0, long_term=0.0, amt_long_term=0.0, disposition_adjustment=0.0) -> PathYear:
+    """The federal return of one year for ``n`` paths; amounts are added to the base household.
+
+    ``iso_spread``: Form 6251 line 2i; ``ordinary``: disqualifying-disposition or NSO income
+    (not FICA wages, §3121(a)(22)); ``disposition_adjustment``: line 2k (AMT gain - regular gain);
+    ``amt_long_term``: the AMT long-term gain (Part III). ``credit``: Form 8801 line 21.
+    """
+    h = base.take(np.zeros(n, dtype=np.intp)).replace(
+        iso_bargain_element=base.iso_bargain_element[0] + iso_spread,
+        other_ordinary_income=base.other_ordinary_income[0] + ordinary,
+        short_term_gain=base.short_term_gain[0] + short_term,
+        long_term_gain=base.long_term_gain[0] + long_term,
+        amt_long_term_gain=base.amt_long_term_gain[0] + amt_long_term,
+        amt_disposition_adjustment=base.amt_disposition_adjustment[0] + disposition_adjustment,
+        amt_credit_carryforward=credit,
+    )
+    r = compute_federal(h, law, keep=_KEEP)
+    # Form 8801 line 15 under the election the return used
+    excl = exclusion_items_only(h)
+    itemize = r.itemized > 0.5
+    excl_tmt = np.empty(n)
+    for election, rows in (("itemized", np.flatnonzero(itemize)), ("standard", np.flatnonzero(~itemize))):
+        if rows.size:
+            part = excl if rows.size == n else excl.take(rows)
+            excl_tmt[rows] = compute_federal(part, law, deduction=election,
+                                             keep=("tentative_minimum_tax",)).tentative_minimum_tax
+    line15 = net_minimum_tax_on_exclusions(excl_tmt, r.regular_tax)
+    created = r.amt - line15
+    credit_next = np.maximum(credit - r.amt_credit_used + created, 0.0)
+    return PathYear(r.total_tax, r.regular_tax, r.tentative_minimum_tax, r.amt, r.amt_credit_used, credit_next)
+
+
+@dataclass
+class PathYears:
+    """Several years over ``n`` paths: (T, n) arrays, and the credit left after the last year."""
+
+    years: list[int]
+    total_tax: np.ndarray
+    extra_tax: np.ndarray  # total tax - the no-exercise reference's
+    amt: np.ndarray
+    extra_amt: np.ndarray
+    credit_left: np.ndarray
+
+
+def path_years(plan: Plan, law: LawTable, years: Sequence[int], n: int, events: dict[int, dict[str, np.ndarray]],
+               credit: float | np.ndarray) -> PathYears:
+    """Run ``years`` in order with the credit carried; ``events[year]`` holds the amounts of :func:`path_year`.
+
+    The reference (no exercise at all) runs the same years with the same starting credit.
+    """
+    credit_arr = np.broadcast_to(np.asarray(credit, dtype=np.float64), (n,)).copy()
+    ref_credit = np.asarray([float(np.max(credit_arr)) if n else 0.0])
+    rows: dict[str, list[np.ndarray]] = {"total": [], "extra": [], "amt": [], "extra_amt": []}
+    for year in years:
+        base = base_households(plan, year)
+        step = path_year(law, base, n, credit_arr, **events.get(year, {}))
+        ref = path_year(law, base, 1, ref_credit)
+        rows["total"].append(step.total_tax)
+        rows["extra"].append(step.total_tax - ref.total_tax[0])
+        rows["amt"].append(step.amt)
+        rows["extra_amt"].append(step.amt - ref.amt[0])
+        credit_arr, ref_credit = step.credit_next, ref.credit_next
+    return PathYears(list(years), *(np.asarray(rows[k]).reshape(len(years), n) for k in ("total", "extra", "amt",
+                                                                                         "extra_amt")),
+                     credit_left=credit_arr)
+
+
+# ---------------------------------------------------------------- a plan's schedule on every path
+
+
+@dataclass
+class ScheduleOnPaths:
+    """A staging schedule run on simulated prices: (T, n) arrays and the after-tax value per path."""
+
+    total_tax: np.ndarray
+    extra_tax: np.ndarray
+    amt: np.ndarray
+    value: np.ndarray  # (n,) proceeds - strike - extra tax, discounted as the plan says
+    credit_left: np.ndarray
+
+
+def schedule_on_paths(model, schedule: np.ndarray, exercise_prices: np.ndarray, exit_prices: np.ndarray,
+                      last_chance_prices: np.ndarray | None = None) -> ScheduleOnPaths:
+    """:func:`isoplan.planning.staging.evaluate` of one (B, T) schedule with a price per path.
+
+    ``exercise_prices`` (n, T): the price on each year's exercise date; ``exit_prices`` (n,);
+    ``last_chance_prices`` (n, B): the price on each block's last chance (its option's end, or the
+    exit). The tax rules are staging's (module doc there); with every path at the plan's prices the
+    result is the deterministic evaluation (a test checks it).
+    """
+    n, t_count = exercise_prices.shape
+    b_count = len(model.blocks)
+    if last_chance_prices is None:
+        last_chance_prices = np.repeat(exit_prices[:, None], b_count, axis=1)
+    strike = model.strike
+    credit = np.full(n, model.plan.prior_credit)
+    ref_credit = np.full(1, model.plan.prior_credit)
+    before = np.zeros(b_count)
+    regular_basis = np.zeros(n)
+    amt_basis = np.zeros(n)
+    value = np.zeros(n)
+    out: dict[str, list[np.ndarray]] = {"total": [], "extra": [], "amt": []}
+    for t in range(t_count):
+        price = exercise_prices[:, t]
+        exercise = schedule[:, t]
+        spread = np.maximum(price[:, None] - strike[None, :], 0.0)  # (n, B)
+        iso = model.iso_treated[:, t]
+        iso_spread = spread[:, iso] @ exercise[iso]
+        ordinary = spread[:, ~iso] @ exercise[~iso]
+        strike_paid = np.full(n, float(exercise @ strike))
+        proceeds = np.zeros(n)
+        held = before + exercise
+        is_exit = t == t_count - 1
+        for b, (year_index, day, _p, _iso, can_sell) in enumerate(model.last_chance):
+            if year_index != t or not can_sell or (is_exit and model.exit_cap[b] == 0 and day >= model.exit_date):
+                continue
+            if day >= model.exit_date:
+                remaining = max(model.exit_cap[b] - held[b], 0.0)
+            else:
+                remaining = max(model.blocks[b].exercisable(day) - held[b], 0.0)
+            sale = last_chance_prices[:, b]
+            in_money = sale > strike[b]  # exercise-and-sell only in the money (§421(b) same-day sale)
+            ordinary = ordinary + np.where(in_money, remaining * (sale - strike[b]), 0.0)
+            strike_paid = strike_paid + np.where(in_money, remaining * strike[b], 0.0)
+            proceeds = proceeds + np.where(in_money, remaining * sale, 0.0)
+        events: dict[str, np.ndarray] = {"iso_spread": iso_spread, "ordinary": ordinary}
+        if is_exit:
+            sale_value = before.sum() * exit_prices
+            proceeds = proceeds + sale_value
+            lt, amt_lt = sale_value - regular_basis, sale_value - amt_basis
+            events.update(long_term=lt, amt_long_term=amt_lt, disposition_adjustment=amt_lt - lt)
+        step = path_year(model.law, model.base[t], n, credit, **events)
+        ref = path_year(model.law, model.base[t], 1, ref_credit)
+        extra = step.total_tax - ref.total_tax[0]
+        value = value + model.discount[t] * (proceeds - strike_paid - extra)
+        out["total"].append(step.total_tax)
+        out["extra"].append(extra)
+        out["amt"].append(step.amt)
+        basis = np.where(iso, strike, price[:, None])  # (n, B): strike (ISO) or FMV (NSO income)
+        regular_basis = regular_basis + basis @ exercise
+        amt_basis = amt_basis + exercise.sum() * price
+        before = held
+        credit, ref_credit = step.credit_next, ref.credit_next
+    return ScheduleOnPaths(np.asarray(out["total"]), np.asarray(out["extra"]), np.asarray(out["amt"]), value,
+                           credit)
