@@ -1,0 +1,404 @@
+"""The plan report: one self-contained HTML file to keep, print or hand to an advisor.
+
+:func:`render_report` returns a complete document with its stylesheet inline
+(including ``@media print``), its charts as inline SVG (:mod:`isoplan.report.charts`)
+and its calendar as a ``data:`` link, so it opens with no network and no
+other file: no scripts, no web fonts, no external styles or images. Every
+piece of user text (file names, grant ids, notes) passes through
+:func:`html.escape`.
+
+Sections: the situation, the recommended schedule, the comparison with the
+baselines, the checklist, the risk results, the per-year tax detail (Form 1040,
+6251 and 8801 lines from the engine for the recommended schedule's
+households), and the assumptions with the parameters of projected tax years.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, date, datetime
+from html import escape
+from typing import Any
+
+from isoplan.report import charts
+from isoplan.report.calendar import Event, ics
+from isoplan.report.text import money
+
+DISCLAIMER = ("This is a planning estimate, not tax advice. It models federal income tax only, on the assumptions "
+              "listed below; check the numbers with a tax professional before acting on them.")
+
+_CSS = """
+:root { --ok: #1b7a2f; --warning: #a15c00; --stop: #b00020; --ink: #1d1d1d; --muted: #5b5b5b; --rule: #d8d8d8; }
+* { box-sizing: border-box; }
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; color: var(--ink);
+       max-width: 960px; margin: 0 auto; padding: 24px; line-height: 1.45; background: #fff; }
+h1 { font-size: 1.6em; margin: 0 0 0.2em; }
+h2 { font-size: 1.25em; border-bottom: 2px solid var(--rule); padding-bottom: 4px; margin-top: 2em; }
+h3 { font-size: 1.05em; margin: 1.2em 0 0.4em; }
+p.sub { color: var(--muted); margin-top: 0; }
+.disclaimer { border: 1px solid #e0c36a; background: #fff8e1; padding: 10px 14px; border-radius: 4px; }
+nav ol { columns: 2; padding-left: 1.2em; }
+table { border-collapse: collapse; width: 100%; margin: 0.5em 0 1em; font-size: 0.92em; }
+th, td { border-bottom: 1px solid var(--rule); padding: 4px 8px; text-align: left; vertical-align: top; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+tr.recommended td { font-weight: 600; }
+.status { display: inline-block; min-width: 5.5em; text-align: center; border-radius: 3px; padding: 1px 6px;
+          font-size: 0.85em; font-weight: 700; text-transform: uppercase; color: #fff; }
+.status-ok { background: var(--ok); } .status-warning { background: var(--warning); }
+.status-stop { background: var(--stop); }
+.item { border: 1px solid var(--rule); border-left-width: 6px; border-radius: 4px; padding: 8px 12px; margin: 10px 0;
+        break-inside: avoid; }
+.item.ok { border-left-color: var(--ok); } .item.warning { border-left-color: var(--warning); }
+.item.stop { border-left-color: var(--stop); }
+.item h3 { margin: 0 0 4px; }
+.item .action { margin: 4px 0; }
+.item ul { margin: 4px 0; padding-left: 1.2em; color: var(--muted); }
+figure { margin: 1em 0; break-inside: avoid; }
+figure svg { width: 100%; max-width: 760px; height: auto; border: 1px solid var(--rule); }
+figcaption { color: var(--muted); font-size: 0.9em; }
+.yeartax { break-inside: avoid; }
+.muted { color: var(--muted); }
+footer { margin-top: 3em; border-top: 2px solid var(--rule); padding-top: 8px; }
+@media print {
+  body { max-width: none; padding: 0; font-size: 10.5pt; }
+  nav, .screen-only { display: none; }
+  h2 { break-after: avoid; }
+  section { break-before: auto; }
+  table, figure, .item, .yeartax { break-inside: avoid; }
+  figure svg { border: none; width: 100%; }
+  .status { border: 1px solid #000; color: #000; background: none !important; }
+  a { color: inherit; text-decoration: none; }
+  @page { margin: 16mm 14mm; }
+}
+"""
+
+#: Form lines shown per year in the tax detail (besides every Form 6251 and Form 8801 line)
+_FORM_1040_KEYS = ("agi", "deduction", "taxable_income", "regular_tax")
+
+
+# ---------------------------------------------------------------- small helpers
+
+
+def _e(value: Any) -> str:
+    return escape(str(value), quote=True)
+
+
+def _num(value: Any, *, cents: bool = False) -> str:
+    if value is None:
+        return "-"
+    return money(float(value), cents=cents)
+
+
+def _pct(value: Any) -> str:
+    return "-" if value is None else f"{float(value):.0%}"
+
+
+def _table(headers: Sequence[str], rows: Iterable[Sequence[str]], *, numeric: Sequence[bool] | None = None,
+           classes: Sequence[str] | None = None) -> str:
+    """A table of already-escaped cells."""
+    numeric = numeric or [False] + [True] * (len(headers) - 1)
+    head = "".join(f'<th class="{"num" if numeric[i] else ""}">{_e(h)}</th>' for i, h in enumerate(headers))
+    body = []
+    for r, row in enumerate(rows):
+        cls = f' class="{classes[r]}"' if classes and classes[r] else ""
+        cells = "".join(f'<td class="{"num" if numeric[i] else ""}">{c}</td>' for i, c in enumerate(row))
+        body.append(f"<tr{cls}>{cells}</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _figure(svg: str, caption: str) -> str:
+    return f"<figure>{svg}<figcaption>{_e(caption)}</figcaption></figure>"
+
+
+def _list(items: Iterable[str]) -> str:
+    items = list(items)
+    return "<ul>" + "".join(f"<li>{_e(i)}</li>" for i in items) + "</ul>" if items else ""
+
+
+# ---------------------------------------------------------------- calendar
+
+
+def checklist_ics(checklist: Mapping[str, Any], *, stamp: datetime | None = None,
+                  name: str = "isoplan exercise plan") -> str:
+    """The checklist's dated reminders (qualifying dates, year-end decision, AMT due) as an iCalendar file."""
+    events = [Event(date.fromisoformat(e["date"]), e["summary"].split(";")[0], e["summary"],
+                    f"plan:{e['kind']}:{e.get('lot', '')}:{e['date']}") for e in checklist.get("events", [])]
+    return ics(events, stamp=stamp or datetime.now(UTC), name=name)
+
+
+# ---------------------------------------------------------------- sections
+
+
+def _situation(plan: Any, outcome: Any) -> str:
+    year0 = plan.start_year
+    path = plan.stock.price_path
+    income = plan.income_by_year.get(year0, {})
+    rows = [["Filing status", _e(plan.filing_status)],
+            ["State", _e(plan.state or "not given (federal tax only)")],
+            ["Stock", _e(f"{plan.stock.kind}, ${path.start_price:,.2f} a share on {path.start_date.isoformat()}, "
+                         f"growing {path.growth:.1%} a year"
+                         + (f", through {len(path.points)} given prices" if path.points else "")
+                         + (f"; liquidity expected {plan.stock.liquidity_date.isoformat()}"
+                            if plan.stock.liquidity_date else ""))],
+            ["Exit", _e(f"everything sold {plan.exit_date.isoformat()} at ${plan.exit_price:,.2f} a share")],
+            ["Plan years", _e(f"{plan.start_year}-{plan.exit_date.year}")],
+            ["Departure", _e(plan.departure_date.isoformat() if plan.departure_date else "none planned")],
+            ["Net worth outside the company", _num(plan.net_worth_outside)],
+            ["Minimum tax credit carried in", _num(plan.prior_credit)]]
+    out = ["<h3>The household</h3>", _table(["", ""], rows, numeric=[False, False])]
+    if income:
+        out.append(f"<h3>Income in {year0}</h3>")
+        out.append(_table(["input", "amount"], [[_e(k), _num(v)] for k, v in income.items()]))
+    cash_rows = []
+    for year in plan.years:
+        cash = plan.cash_by_year[year]
+        cash_rows.append([_e(year), "not stated" if cash >= 1e14 else _num(cash), _num(plan.cash_reserve)])
+    out.append("<h3>Cash for strike and tax</h3>")
+    out.append(_table(["year", "cash", "reserve (never spent)"], cash_rows))
+    grant_rows = [[_e(g.id), _e(g.company), _e(g.kind), _e(g.grant_date.isoformat()), f"{g.shares:,}",
+                   _num(float(g.strike), cents=True), _num(float(g.fmv_at_grant), cents=True),
+                   _e(g.expiration_date.isoformat())] for g in plan.grants]
+    out.append("<h3>Grants</h3>")
+    out.append(_table(["grant", "company", "kind", "granted", "shares", "strike", "FMV at grant", "expires"],
+                      grant_rows, numeric=[False, False, False, False, True, True, True, False]))
+    data = outcome.as_dict()
+    out.append("<h3>ISO and NSO blocks (the $100,000 limit, IRC §422(d))</h3>")
+    out.append(_table(["block", "grant", "kind", "shares", "strike"],
+                      [[_e(b["block"]), _e(b["grant"]), _e(b["kind"]), f"{b['shares']:,}",
+                        _num(b["strike"], cents=True)] for b in data["blocks"]],
+                      numeric=[False, False, False, True, True]))
+    return "\n".join(out)
+
+
+def _schedule(data: Mapping[str, Any]) -> str:
+    rec = data["recommended"]
+    rows = []
+    for y in rec["years"]:
+        shares = ", ".join(f"{v:,} {k}" for k, v in y["shares"].items()) or "-"
+        qual = ", ".join(sorted(set(y["qualifying_dates"].values()))) or "-"
+        rows.append([_e(f"{y['year']}{'*' if y['projected'] else ''}"), _e(shares), _num(y["price"], cents=True),
+                     _num(y["iso_spread"]), _num(y["nso_income"]), _num(y["regular_tax"]), _num(y["amt"]),
+                     _num(y["strike_cash"]), _num(y["credit_used"]), _num(y["credit_created"]), _e(qual)])
+    table = _table(["year", "exercise (shares)", "price", "ISO spread", "NSO income", "regular tax", "AMT",
+                    "strike cash", "credit used", "credit made", "qualifies"], rows,
+                   numeric=[False, False] + [True] * 8 + [False])
+    svg = charts.schedule_chart([y["year"] for y in rec["years"]],
+                                [float(sum(y["shares"].values())) for y in rec["years"]],
+                                [y["amt"] for y in rec["years"]], [y["credit_used"] for y in rec["years"]],
+                                [y["credit_available"] for y in rec["years"]])
+    out = [f"<p>Strategy: <strong>{_e(rec['name'])}</strong>. After-tax value at the exit "
+           f"{_num(rec['after_tax_value'])}; total AMT {_num(rec['total_amt'])}; credit left after the exit "
+           f"{_num(rec['credit_left_after_exit'])}.</p>", table,
+           '<p class="muted">* projected tax law (see the assumptions)</p>',
+           _figure(svg, "AMT paid, minimum tax credit used and credit available each year, with the shares "
+                        "exercised above each year.")]
+    if data.get("catches"):
+        out += ["<h3>The catches of staging</h3>", _list(data["catches"])]
+    return "\n".join(out)
+
+
+def _comparison(data: Mapping[str, Any]) -> str:
+    rec = data["recommended"]
+    rows = [[_e(rec["name"]), _num(rec["after_tax_value"]), _num(rec["total_amt"]), _num(rec["total_extra_tax"]),
+             "yes", "-"]]
+    for b in data["baselines"]:
+        rows.append([_e(b["name"]), _num(b["after_tax_value"]), _num(b["total_amt"]), _num(b["total_extra_tax"]),
+                     "yes" if b["feasible"] else "NO (cash or AMT limit)", _num(b["advantage_of_plan"])])
+    return ("<p>Every strategy on the same assumptions: after-tax value at the exit (discounted if the plan sets a "
+            "rate).</p>" + _table(["strategy", "after-tax value", "total AMT", "total extra tax", "fits the limits",
+                                   "plan's advantage"], rows, classes=["recommended"] + [""] * len(data["baselines"])))
+
+
+def _checklist(checklist: Mapping[str, Any], curve: Mapping[str, Any] | None, ics_text: str) -> str:
+    overall = checklist["overall"]
+    out = [f'<p>Exercise year <strong>{_e(checklist["year"])}</strong>. Overall: '
+           f'<span class="status status-{_e(overall)}">{_e(overall)}</span></p>']
+    for item in checklist["items"]:
+        status = item["status"]
+        out.append(f'<div class="item {_e(status)}" id="item-{_e(item["key"])}">'
+                   f'<h3>{_e(item["number"])}. {_e(item["title"])} '
+                   f'<span class="status status-{_e(status)}">{_e(status)}</span></h3>'
+                   f'<p class="action">{_e(item["action"])}</p>{_list(item.get("detail", []))}</div>')
+    link = "data:text/calendar;charset=utf-8;base64," + base64.b64encode(ics_text.encode("utf-8")).decode("ascii")
+    out.append(f'<p class="screen-only"><a download="isoplan-{_e(checklist["year"])}.ics" href="{link}">'
+               "Download the dates as a calendar file (.ics)</a></p>")
+    if curve:
+        svg = charts.amt_vs_shares(curve["shares"], curve["amt"], room_shares=curve["room_shares"],
+                                   planned_shares=curve["planned_shares"], year=int(curve["year"]))
+        out.append(_figure(svg, f"AMT in {curve['year']} against ISO shares exercised at "
+                                f"${curve['price']:,.2f} (spread ${curve['spread_per_share']:,.2f} a share); the "
+                                f"AMT-free room is {money(curve['room'])} of spread."))
+    return "\n".join(out)
+
+
+def _risk(risk: Mapping[str, Any] | None, plan_source: str) -> str:
+    if not risk:
+        return (f"<p>No risk results: run <code>isoplan risk {_e(plan_source)}</code> (or <code>isoplan report</code> "
+                "with the risk engine available) for the stress test, hold vs sell and the price fan.</p>")
+    out = [f"<p>{_e(risk.get('paths', '?'))} simulated price paths (seed {_e(risk.get('seed', '?'))}), "
+           f"{_e(risk.get('stock_kind', ''))} stock.</p>"]
+    timing = risk.get("timing")
+    if timing:
+        rows = []
+        for when in ("january", "december"):
+            part = timing.get(when) or {}
+            rows.append([_e(when), _num(part.get("expected_tax")), _pct(part.get("prob_amt_on_vanished_gain")),
+                         _num(part.get("expected_amt_on_vanished_gain"))])
+        out += [f"<h3>Timing ({_e(timing.get('year', ''))}, {_e(timing.get('shares', ''))} shares)</h3>",
+                f"<p>{_e(timing.get('summary', ''))}</p>",
+                _table(["exercise in", "expected tax", "chance of AMT on vanished gain", "expected such AMT"], rows),
+                f"<p>Escape hatch {'exists' if timing.get('hatch_exists') else 'does not exist'}; its value: "
+                f"{_num(timing.get('escape_hatch_value'))}.</p>"]
+    hold = risk.get("hold_vs_sell")
+    if hold:
+        rows = [[_e(s.get("name")), _num(s.get("mean")), _num(s.get("median")), _num(s.get("p5")), _num(s.get("p95")),
+                 _pct(s.get("prob_worse_than_sell_now")), _num(s.get("certainty_equivalent")),
+                 _pct(s.get("concentration"))] for s in hold.get("strategies", [])]
+        out += ["<h3>Hold vs sell</h3>",
+                _table(["strategy", "mean", "median", "5th pct", "95th pct", "worse than selling now",
+                        "certainty equivalent", "concentration"], rows),
+                f"<p>{_e(hold.get('conclusion', ''))}</p>"]
+        cash = hold.get("cash_test") or {}
+        if cash:
+            out.append(f"<p>Cash test: AMT {_num(cash.get('amt'))}, cash {_num(cash.get('cash'))}, "
+                       f"{'covered' if cash.get('covered') else 'short by ' + _num(cash.get('gap'))}.</p>")
+        hist = hold.get("histogram") or {}
+        if hist.get("edges") and hist.get("counts"):
+            out.append(_figure(charts.outcome_histogram(hist["edges"], hist["counts"]),
+                               "Distribution of the after-tax value at the exit for each strategy."))
+    peak = risk.get("peak")
+    if peak:
+        out += ["<h3>The stress test</h3>", f"<p>{_e(peak.get('summary', ''))}</p>",
+                _table(["measure", "value"], [
+                    ["AMT now", _num(peak.get("amt_now"))], ["price drop", _pct(peak.get("drop"))],
+                    ["value after the drop", _num(peak.get("value_after_drop"))], ["cash", _num(peak.get("cash"))],
+                    ["covered after the drop", "yes" if peak.get("covered_after_drop") else "NO"],
+                    ["cash gap", _num(peak.get("cash_gap"))],
+                    ["chance the AMT exceeds the shares' value at year end",
+                     _pct(peak.get("prob_amt_exceeds_value_at_year_end"))]])]
+    pre = risk.get("pre_ipo")
+    if pre:
+        out += ["<h3>Before a liquidity event</h3>", f"<p>{_e(pre.get('summary', ''))}</p>",
+                f"<p>Cash at risk {_num(pre.get('cash_at_risk'))}; chance it is lost {_pct(pre.get('prob_cash_lost'))}"
+                f"{'; more than you can afford to lose' if pre.get('exceeds_affordable_loss') else ''}.</p>"]
+    fan = risk.get("fan")
+    if fan and fan.get("dates"):
+        out.append(_figure(charts.price_fan(fan["dates"], fan.get("percentiles", {}),
+                                            stress_level=fan.get("stress_level")),
+                           "Simulated price paths: the middle 90% and 50% of prices, the median, and the stress "
+                           "price of the stress test."))
+    if risk.get("notes"):
+        out += ["<h3>Notes on the simulation</h3>", _list(risk["notes"])]
+    return "\n".join(out)
+
+
+def _tax_detail(plan: Any, outcome: Any) -> str:
+    from isoplan.planning.checklist import schedule_returns
+    from isoplan.tax.explain import explain_row, year_notes
+    from isoplan.tax.law import STATUS_CODE
+
+    law = outcome.model.law
+    out = ["<p>The engine's return for each year of the recommended schedule (federal only). Form 6251 is the "
+           "alternative minimum tax; Form 8801 the minimum tax credit.</p>"]
+    for year, result in zip(outcome.model.years, schedule_returns(outcome), strict=True):
+        rows = [[_e(r.form), _e(r.line), _e(r.caption), _num(r.value)] for r in explain_row(result, 0)
+                if r.form in ("Form 6251", "Form 8801") or r.key in _FORM_1040_KEYS]
+        notes = year_notes(law, year, STATUS_CODE[plan.filing_status])
+        tag = " (projected law)" if law.is_projected(year) else ""
+        out.append(f'<div class="yeartax"><h3>{_e(year)}{_e(tag)}</h3>'
+                   + _table(["form", "line", "what", "amount"], rows, numeric=[False, False, False, True])
+                   + _list(notes) + "</div>")
+    return "\n".join(out)
+
+
+def _format_value(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(_format_value(v) for v in value)
+    if isinstance(value, float):
+        return f"{value:,.4g}" if abs(value) < 1 else f"{value:,.2f}".rstrip("0").rstrip(".")
+    return str(value)
+
+
+def _assumptions(plan: Any, outcome: Any, risk: Mapping[str, Any] | None) -> str:
+    law = outcome.model.law
+    data = outcome.as_dict()
+    rows = [["Stock price path", _e(f"{plan.stock.kind} stock; growth {plan.stock.price_path.growth:.1%} a year "
+                                    "unless explicit prices are given")],
+            ["Exit", _e(f"{data['exit']['date']} at ${data['exit']['price']:,.2f} a share")],
+            ["Exercise date each year", _e(f"month {plan.exercise_month}, day {plan.exercise_day}")],
+            ["Discount rate", _e(f"{plan.discount_rate:.1%}")],
+            ["Inflation for projected tax years", _e(f"{law.inflation:.2%}")],
+            ["Only AMT-free years", _e("yes" if plan.zero_amt else "no")],
+            ["Optimizer", _e(f"{data['optimizer']['grid_states']} grid points, {data['optimizer']['evaluations']} "
+                             f"evaluations; path cap reached: {data['optimizer']['label_cap_reached']}")]]
+    out = [_table(["assumption", "value"], rows, numeric=[False, False])]
+    if data.get("notes"):
+        out += ["<h3>Notes</h3>", _list(data["notes"])]
+    if risk and risk.get("assumptions"):
+        out += ["<h3>Risk simulation inputs</h3>",
+                _table(["input", "value"], [[_e(k), _e(_format_value(v))] for k, v in risk["assumptions"].items()],
+                       numeric=[False, False])]
+    projected = [y for y in outcome.model.years if law.is_projected(y)]
+    out.append("<h3>Parameters of projected tax years</h3>")
+    if not projected:
+        out.append("<p>Every year of the plan uses published law.</p>")
+    for year in projected:
+        year_law = law.laws[year]
+        rows = [[_e(p.name), _e(p.description), _e(_format_value(p.values.get(plan.filing_status))),
+                 _e(p.citations[0] if p.citations else "")]
+                for p in year_law.parameters.values() if p.projected]
+        out.append(f"<h3>{_e(year)} ({_e(plan.filing_status)}), projected from {_e(law.last_published)} "
+                   f"law at {_e(f'{law.inflation:.2%}')} inflation</h3>")
+        out.append(_table(["parameter", "what", "value", "how"], rows, numeric=[False, False, True, False]))
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------- the document
+
+
+def render_report(plan: Any, outcome: Any, risk: Mapping[str, Any] | None, checklist: Mapping[str, Any], *,
+                  generated: datetime | None = None) -> str:
+    """The whole report as one HTML document (see the module docstring)."""
+    from isoplan.planning.checklist import amt_curve
+
+    generated = generated or datetime.now(UTC)
+    data = outcome.as_dict()
+    try:
+        curve = amt_curve(outcome, int(checklist["year"]))
+    except Exception:  # a chart is not worth failing the report for; the checklist still has the numbers
+        curve = None
+    sections = [
+        ("situation", "The situation", _situation(plan, outcome)),
+        ("schedule", "The recommended schedule", _schedule(data)),
+        ("comparison", "Compared with the usual strategies", _comparison(data)),
+        ("checklist", f"The {checklist['year']} exercise checklist",
+         _checklist(checklist, curve, checklist_ics(checklist, stamp=generated))),
+        ("risk", "Risk results", _risk(risk, plan.source)),
+        ("tax", "Tax detail by year", _tax_detail(plan, outcome)),
+        ("assumptions", "Assumptions and projected-year parameters", _assumptions(plan, outcome, risk)),
+    ]
+    nav = "".join(f'<li><a href="#{key}">{_e(title)}</a></li>' for key, title, _ in sections)
+    body = "\n".join(f'<section id="{key}"><h2>{_e(title)}</h2>\n{html}\n</section>' for key, title, html in sections)
+    title = f"ISO exercise plan: {plan.source}"
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<title>{_e(title)}</title>
+<style>{_CSS}</style>
+</head>
+<body>
+<header>
+<h1>{_e(title)}</h1>
+<p class="sub">Made by isoplan on {_e(generated.strftime('%Y-%m-%d %H:%M UTC'))}.</p>
+<p class="disclaimer"><strong>{_e(DISCLAIMER)}</strong></p>
+</header>
+<nav><ol>{nav}</ol></nav>
+{body}
+<footer><p><strong>{_e(DISCLAIMER)}</strong></p></footer>
+</body>
+</html>
+"""
