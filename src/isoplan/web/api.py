@@ -1,0 +1,456 @@
+"""The JSON behind the web pages: thin wrappers over the planning API the CLI uses.
+
+Each function takes the request's plain data (query parameters or a JSON
+body), validates it into the same objects the CLI builds, calls the same
+planning functions, and returns typed records (frozen dataclasses) or the
+CLI's own JSON builders (:func:`isoplan.cli.room_json`, :func:`isoplan.cli.cost_json`,
+:meth:`PlanOutcome.as_dict`). Bad input raises :class:`~isoplan.errors.InputError`
+naming the form field, which the app turns into a 400 with the field.
+"""
+
+from __future__ import annotations
+
+import datetime
+import importlib
+import math
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from isoplan.errors import InputError
+
+#: the household inputs the room and cost calculator accepts (the engine's own field names)
+ROOM_MONEY_FIELDS = (
+    "wages", "taxable_interest", "ordinary_dividends", "qualified_dividends", "short_term_gain", "long_term_gain",
+    "other_ordinary_income", "state_local_tax", "mortgage_interest", "charitable", "other_itemized",
+    "iso_bargain_element", "other_amt_adjustments", "amt_credit_carryforward",
+)
+_MAY_BE_NEGATIVE = {"short_term_gain", "long_term_gain", "other_amt_adjustments"}
+CURVE_POINTS = 81
+
+
+class Unavailable(Exception):
+    """A planning module another issue is still building is not importable yet."""
+
+    def __init__(self, module: str, reason: str) -> None:
+        self.module = module
+        super().__init__(f"not available yet: {module} ({reason})")
+
+
+def optional_module(name: str) -> Any:
+    """Import ``name`` lazily (risk, checklist, report); :class:`Unavailable` when it is missing."""
+    try:
+        return importlib.import_module(name)
+    except ImportError as err:
+        raise Unavailable(name, str(err)) from None
+
+
+# ---------------------------------------------------------------- typed records
+
+
+@dataclass(frozen=True)
+class LineExplanation:
+    """One form line behind a figure (from :data:`isoplan.tax.explain.LINES`)."""
+
+    key: str
+    form: str
+    line: str
+    caption: str
+    value: float
+
+
+@dataclass(frozen=True)
+class AmtCurve:
+    """AMT owed against shares exercised (or spread added), with the line and the chosen point marked."""
+
+    x: list[float]
+    amt: list[float]
+    x_label: str
+    line_x: float | None  # the AMT-free line (room), in x units
+    current_x: float | None  # the shares (or spread) being considered
+
+
+@dataclass(frozen=True)
+class RoomPage:
+    """``/api/room``: the room (``isoplan room --json``), the cost (``isoplan cost --json``), the chart, the lines."""
+
+    room: dict[str, Any]
+    cost: dict[str, Any] | None
+    curve: AmtCurve
+    explain: dict[str, list[LineExplanation]]
+
+
+@dataclass(frozen=True)
+class PlanPage:
+    """``/api/plan``: ``isoplan plan --json`` plus the plan file text and each year's form lines."""
+
+    outcome: dict[str, Any]
+    toml: str
+    form: dict[str, Any]
+    explain: list[list[LineExplanation]]  # per year of the recommended schedule
+    seconds: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _lines(result: Any, i: int = 0) -> list[LineExplanation]:
+    from isoplan.tax.explain import explain_row
+
+    return [LineExplanation(r.key, r.form, r.line, r.caption, r.value) for r in explain_row(result, i)]
+
+
+# ---------------------------------------------------------------- input parsing
+
+
+def _text(params: Mapping[str, Any], name: str) -> str | None:
+    raw = params.get(name)
+    if raw is None:
+        return None
+    text = str(raw).strip()
+    return text or None
+
+
+def number(params: Mapping[str, Any], name: str, default: float | None = 0.0, *, minimum: float | None = 0.0,
+           maximum: float | None = None, allowed: str | None = None) -> float | None:
+    """A dollar amount or rate from a form field ('1,234.50' and '$1234.5' accepted)."""
+    raw = params.get(name)
+    text = _text(params, name)
+    if text is None:
+        return default
+    cleaned = text.replace(",", "").replace("$", "").replace("_", "").strip()
+    what = allowed or ("a number" + (f" of at least {minimum:g}" if minimum is not None else ""))
+    try:
+        value = float(cleaned)
+    except ValueError:
+        raise InputError(name, raw, what) from None
+    if not math.isfinite(value) or (minimum is not None and value < minimum) or (
+            maximum is not None and value > maximum):
+        raise InputError(name, raw, what)
+    return value
+
+
+def whole(params: Mapping[str, Any], name: str, default: int | None = 0, *, minimum: int = 0,
+          maximum: int | None = None) -> int | None:
+    allowed = f"a whole number of at least {minimum}" + (f" and at most {maximum}" if maximum is not None else "")
+    value = number(params, name, None, minimum=None, allowed=allowed)
+    if value is None:
+        return default
+    if value != int(value) or value < minimum or (maximum is not None and value > maximum):
+        raise InputError(name, params.get(name), allowed)
+    return int(value)
+
+
+def flag(params: Mapping[str, Any], name: str) -> bool:
+    value = params.get(name)
+    if isinstance(value, bool):
+        return value
+    return str(value or "").strip().lower() in ("1", "true", "on", "yes")
+
+
+# ---------------------------------------------------------------- room and cost
+
+
+def room_page(params: Mapping[str, Any]) -> RoomPage:
+    """The room, the exercise cost and the AMT curve for one household (the inputs of ``isoplan room``/``cost``)."""
+    import numpy as np
+
+    from isoplan.cli import cost_json, room_json
+    from isoplan.planning.cost import exercise_cost
+    from isoplan.planning.room import amt_at_spreads, amt_room, shares_for_spread, with_added_spread
+    from isoplan.tax.federal import compute_federal
+    from isoplan.tax.households import households
+    from isoplan.tax.law import law_table
+
+    year = whole(params, "year", datetime.date.today().year, minimum=2025, maximum=2035)
+    status = (_text(params, "filing_status") or "single").lower()
+    inputs = {name: number(params, name, 0.0, minimum=None if name in _MAY_BE_NEGATIVE else 0.0)
+              for name in ROOM_MONEY_FIELDS}
+    deduction = (_text(params, "deduction") or "auto").lower()
+    if deduction not in ("auto", "standard", "itemized"):
+        raise InputError("deduction", deduction, "auto, standard or itemized")
+    margin = number(params, "margin", 0.10, maximum=0.999999,
+                    allowed="a fraction from 0 up to (not including) 1, e.g. 0.10")
+    drop = number(params, "drop", 0.5, minimum=1e-9, maximum=0.999999,
+                  allowed="a fraction between 0 and 1, e.g. 0.5 for a 50% fall")
+    cash = number(params, "cash", None)
+    shares = whole(params, "shares", 0)
+    strike = number(params, "strike", None, allowed="a price per share of 0 or more")
+    fmv = number(params, "fmv", None, allowed="a price per share of 0 or more")
+    if (strike is None) != (fmv is None):
+        missing = "strike" if strike is None else "fmv"
+        raise InputError(missing, None, "a price per share to go with the other price")
+    inflation = number(params, "inflation", None, minimum=-0.5, maximum=0.5,
+                       allowed="a yearly rate from -0.5 to 0.5, e.g. 0.025")
+    private = flag(params, "private")
+    assert year is not None and margin is not None and drop is not None and shares is not None
+
+    h = households(year=year, filing_status=status, **inputs)
+    law = law_table(inflation)
+    room = amt_room(h, law, deduction=deduction)  # type: ignore[arg-type]
+    spread_per_share = None if strike is None or fmv is None else max(fmv - strike, 0.0)
+    underwater = spread_per_share is not None and fmv is not None and strike is not None and fmv <= strike
+    room_data = room_json(h, room, law, deduction=deduction, margin=margin, spread_per_share=spread_per_share,
+                          underwater=underwater)
+    cost_data = None
+    bargain = 0.0
+    if shares > 0 and spread_per_share is not None:
+        cost = exercise_cost(h, float(shares), strike, fmv, law, deduction=deduction,  # type: ignore[arg-type]
+                             drop=drop, cash=cash)
+        cost_data = cost_json(h, cost, law, exercise_date=None, private=private)
+        bargain = shares * spread_per_share
+
+    amount = float(room.amt_room[0])
+    if spread_per_share:
+        room_shares = float(shares_for_spread(np.array([amount]), np.array([spread_per_share]))[0])
+        top = max(2.0 * room_shares, 1.25 * shares, 10.0)
+        x = np.unique(np.round(np.linspace(0.0, top, CURVE_POINTS)))
+        spreads = x * spread_per_share
+        x_label, line_x, current_x = "shares exercised", room_shares, float(shares)
+    else:
+        top = max(2.0 * amount, 50_000.0)
+        x = np.round(np.linspace(0.0, top, CURVE_POINTS))
+        spreads = x
+        x_label, line_x, current_x = "ISO spread added ($)", amount, None
+    curve_amt = amt_at_spreads(h, spreads[None, :], law, deduction=deduction).amt  # type: ignore[arg-type]
+    curve = AmtCurve(x=[float(v) for v in x], amt=[round(float(v), 2) for v in curve_amt], x_label=x_label,
+                     line_x=line_x, current_x=current_x)
+
+    now = compute_federal(h, law, deduction=deduction)  # type: ignore[arg-type]
+    at_line = compute_federal(with_added_spread(h, np.array([amount])), law, deduction=deduction)  # type: ignore[arg-type]
+    explain = {"now": _lines(now), "at_line": _lines(at_line)}
+    if cost_data is not None:
+        explain["with_exercise"] = _lines(compute_federal(with_added_spread(h, np.array([bargain])), law,
+                                                          deduction=deduction))  # type: ignore[arg-type]
+    return RoomPage(room=room_data, cost=cost_data, curve=curve, explain=explain)
+
+
+# ---------------------------------------------------------------- plan files
+
+_DATE_KEYS = {"departure_date", "price_date", "date", "liquidity_date", "grant_date", "expiration", "start",
+              "exit_date"}
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def _key(name: str) -> str:
+    return name if _BARE_KEY.match(name) else _toml_string(name)
+
+
+def _toml_string(text: str) -> str:
+    out = ['"']
+    for ch in text:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+def _toml_value(value: Any, key: str = "") -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise InputError(key or "value", value, "a finite number")
+        return repr(value)
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, str):
+        if key in _DATE_KEYS and _DATE_RE.match(value):
+            return value
+        return _toml_string(value)
+    if isinstance(value, Mapping):
+        return "{ " + ", ".join(f"{_key(k)} = {_toml_value(v, k)}" for k, v in value.items()) + " }"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v, key) for v in value) + "]"
+    raise InputError(key or "value", value, "a string, number, boolean, date, table or array")
+
+
+def to_toml(data: Mapping[str, Any]) -> str:
+    """A plan as TOML text (the subset plan files use: tables, one level of sub-tables, arrays of tables)."""
+    out: list[str] = ["# isoplan plan file (written by isoplan serve); format: docs/plan-file.md", ""]
+
+    def table(header: str, body: Mapping[str, Any], *, array: bool = False) -> None:
+        out.append(f"[[{header}]]" if array else f"[{header}]")
+        subs = []
+        for k, v in body.items():
+            if v is None:
+                continue
+            if isinstance(v, Mapping) and not (header == "grants" or array):
+                subs.append((k, v))
+            else:
+                out.append(f"{_key(k)} = {_toml_value(v, k)}")
+        out.append("")
+        for k, v in subs:
+            table(f"{header}.{_key(k)}", v)
+
+    for name, value in data.items():
+        if isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value) and name == "grants":
+            for item in value:
+                table(name, item, array=True)
+        elif isinstance(value, Mapping):
+            table(_key(name), value)
+        else:
+            raise InputError(name, value, "a table ([person], [income], [cash], [stock], [[grants]], [plan])")
+    return "\n".join(out)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def plan_source(body: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    """(TOML text, parsed TOML) from a request: ``{"toml": text}`` (a file) or ``{"plan": {...}}`` (the form)."""
+    if isinstance(body.get("toml"), str):
+        text = body["toml"]
+    elif isinstance(body.get("plan"), Mapping):
+        text = to_toml(body["plan"])
+    else:
+        from importlib import resources
+
+        text = resources.files("isoplan.data").joinpath("demo-plan.toml").read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise InputError("toml", str(err), "valid TOML (docs/plan-file.md)") from None
+    return text, data
+
+
+def load_plan(body: Mapping[str, Any], *, today: datetime.date | None = None) -> tuple[Any, str, dict[str, Any]]:
+    """A validated :class:`~isoplan.planning.plan.Plan` from a request, with its TOML text and parsed data."""
+    from isoplan.planning.plan import parse_plan
+
+    text, data = plan_source(body)
+    name = str(body.get("name") or "plan")
+    plan = parse_plan(data, Path(name).name, today=today or datetime.date.today())
+    return plan, text, data
+
+
+def plan_page(body: Mapping[str, Any]) -> PlanPage:
+    """Run a plan (``isoplan plan --json``) and the form lines of each year of the recommended schedule."""
+    import time
+
+    from isoplan.planning.staging import run_plan
+    from isoplan.tax.federal import compute_federal
+    from isoplan.tax.law import law_table
+
+    start = time.perf_counter()
+    plan, text, data = load_plan(body)
+    law = law_table(plan.inflation)
+    outcome = run_plan(plan, law)
+    result = outcome.as_dict()
+    explain = []
+    for t in range(len(outcome.model.years)):
+        explain.append(_lines(compute_federal(outcome.year_household(outcome.recommended, t), law)))
+    return PlanPage(outcome=result, toml=text, form=_plain(data), explain=explain,
+                    seconds=round(time.perf_counter() - start, 4))
+
+
+def check_plan(body: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate a plan file without running it (the import page): its TOML, the parsed form, a summary."""
+    plan, text, data = load_plan(body)
+    return {
+        "toml": text,
+        "form": _plain(data),
+        "summary": {
+            "filing_status": plan.filing_status,
+            "grants": [{"id": g.id, "kind": g.kind, "shares": g.shares, "strike": float(g.strike)}
+                       for g in plan.grants],
+            "years": [plan.years.start, plan.years.stop - 1],
+            "exit_date": plan.exit_date.isoformat(),
+            "stock": plan.stock.kind,
+        },
+    }
+
+
+def plan_toml(body: Mapping[str, Any]) -> dict[str, Any]:
+    """The form as a plan file (export), validated first so a download always loads again."""
+    _, text, _ = load_plan(body)
+    return {"toml": text}
+
+
+# ---------------------------------------------------------------- risk and checklist (issues 6 and 7)
+
+
+def risk_page(body: Mapping[str, Any]) -> dict[str, Any]:
+    """``run_risk(plan).as_dict()`` (issue 6 contract); :class:`Unavailable` until that module exists."""
+    from isoplan.planning.staging import run_plan
+    from isoplan.tax.law import law_table
+
+    risk = optional_module("isoplan.planning.risk")
+    paths = whole(body, "paths", 20_000, minimum=100, maximum=200_000)
+    seed = whole(body, "seed", 0, minimum=0, maximum=2**31 - 1)
+    plan, _, _ = load_plan(body)
+    law = law_table(plan.inflation)
+    outcome = run_plan(plan, law)
+    result = risk.run_risk(plan, paths=paths, seed=seed, law=law, outcome=outcome)
+    return dict(result.as_dict())
+
+
+def _ledger_lots(db: str | None) -> list[Any] | None:
+    from isoplan.ledger.paths import resolve
+    from isoplan.ledger.store import Ledger
+
+    path = resolve(db)
+    if not path.exists():
+        return None
+    with Ledger.open(path) as book:
+        return list(book.lots())
+
+
+def checklist_page(body: Mapping[str, Any], *, db: str | None) -> dict[str, Any]:
+    """``build_checklist(...).as_dict()`` (issue 7 contract), with the risk sections when issue 6 is there."""
+    from isoplan.planning.staging import run_plan
+    from isoplan.tax.law import law_table
+
+    checklist = optional_module("isoplan.planning.checklist")
+    year = whole(body, "year", None, minimum=2025, maximum=2035)
+    plan, _, _ = load_plan(body)
+    law = law_table(plan.inflation)
+    outcome = run_plan(plan, law)
+    risk_dict = None
+    notes = []
+    try:
+        risk = optional_module("isoplan.planning.risk")
+        paths = whole(body, "paths", 2_000, minimum=100, maximum=200_000)
+        risk_dict = dict(risk.run_risk(plan, paths=paths, seed=0, law=law, outcome=outcome).as_dict())
+    except Unavailable:
+        notes.append("The risk sections (issue 6) are not available yet: the checklist is built without them.")
+    result = checklist.build_checklist(plan, outcome, risk_dict, year=year, ledger_lots=_ledger_lots(db))
+    data = dict(result.as_dict())
+    data.setdefault("notes", [])
+    data["notes"] = list(data["notes"]) + notes
+    return data
+
+
+def report_html(body: Mapping[str, Any], *, db: str | None) -> str:
+    """The self-contained HTML report (issue 7's ``render_report``)."""
+    from isoplan.planning.staging import run_plan
+    from isoplan.tax.law import law_table
+
+    html = optional_module("isoplan.report.html")
+    checklist = optional_module("isoplan.planning.checklist")
+    plan, _, _ = load_plan(body)
+    law = law_table(plan.inflation)
+    outcome = run_plan(plan, law)
+    risk_dict = None
+    try:
+        risk = optional_module("isoplan.planning.risk")
+        risk_dict = dict(risk.run_risk(plan, paths=2_000, seed=0, law=law, outcome=outcome).as_dict())
+    except Unavailable:
+        pass
+    check = dict(checklist.build_checklist(plan, outcome, risk_dict, ledger_lots=_ledger_lots(db)).as_dict())
+    return str(html.render_report(plan, outcome, risk_dict, check))

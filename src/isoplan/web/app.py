@@ -1,0 +1,260 @@
+"""The WSGI application: pages, JSON endpoints and the safety rules.
+
+Standard library only (``wsgiref`` serves it), so ``isoplan serve`` needs no
+runtime dependency and makes no outside request. Safety:
+
+* every request's ``Host`` header must name this server (127.0.0.1 / localhost
+  and its port), else **421 Misdirected Request**: a DNS-rebinding page cannot
+  reach the app through another name;
+* every POST needs the page's CSRF token in ``X-CSRF-Token`` (403 without it), a
+  JSON body (415 otherwise, so a plain cross-site form cannot post), and an
+  ``Origin``, when sent, of this server (403);
+* every response carries a Content-Security-Policy allowing only this origin
+  (``default-src 'self'``, no inline script or style), ``nosniff``, no framing
+  and no referrer.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hmac
+import json
+import secrets
+import sys
+import traceback
+from collections.abc import Callable, Iterable
+from importlib import resources
+from string import Template
+from typing import Any
+from urllib.parse import parse_qs
+
+from isoplan.errors import InputError
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+       "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+SECURITY_HEADERS = [
+    ("Content-Security-Policy", CSP),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "no-referrer"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Cross-Origin-Resource-Policy", "same-origin"),
+]
+MAX_BODY = 2_000_000  # bytes: a plan file or a ledger export is far smaller
+
+#: path -> (template, title, navigation label)
+PAGES = {
+    "/": ("room.html", "Room and cost", "Room & cost"),
+    "/plan": ("plan.html", "Multi-year plan", "Plan"),
+    "/risk": ("risk.html", "Hold vs sell and timing", "Risk"),
+    "/checklist": ("checklist.html", "Checklist", "Checklist"),
+    "/ledger": ("ledger.html", "Ledger", "Ledger"),
+    "/files": ("files.html", "Import and export", "Files"),
+}
+_STATIC_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
+                 ".svg": "image/svg+xml", ".txt": "text/plain; charset=utf-8"}
+
+Start = Callable[..., Any]
+
+
+class HttpError(Exception):
+    def __init__(self, status: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def to_json(value: Any) -> Any:
+    """Typed records (frozen dataclasses) to plain JSON data."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {str(k): to_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_json(v) for v in value]
+    if isinstance(value, float) and value != value:
+        return None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def _read(name: str) -> str:
+    return resources.files("isoplan.web").joinpath(name).read_text(encoding="utf-8")
+
+
+class App:
+    """The web app (a WSGI callable). Build it with :func:`create_app`."""
+
+    def __init__(self, *, db: str | None, host: str, port: int) -> None:
+        self.db = db
+        self.host = host
+        self.csrf_token = secrets.token_urlsafe(32)
+        self.allowed_hosts: set[str] = set()
+        self.set_port(port)
+        self._static = {p.name: p for p in resources.files("isoplan.web").joinpath("static").iterdir()
+                        if p.is_file()}
+        self._layout = Template(_read("templates/layout.html"))
+        self._bodies = {path: _read("templates/" + t) for path, (t, _, _) in PAGES.items()}
+        self.routes: dict[tuple[str, str], Callable[[dict[str, Any], dict[str, Any]], Any]] = {}
+        self._register()
+
+    def set_port(self, port: int) -> None:
+        """The port the server listens on: the Host header must name it."""
+        self.port = port
+        names = {self.host, "127.0.0.1", "localhost"}
+        self.allowed_hosts = {f"{n}:{port}" for n in names} | ({*names} if port == 80 else set())
+        self.allowed_origins = {f"http://{h}" for h in self.allowed_hosts}
+
+    # ------------------------------------------------------------ routes
+
+    def _register(self) -> None:
+        from isoplan.web import api, ledger_api
+
+        db = self.db
+        self.routes = {
+            ("GET", "/api/room"): lambda q, b: api.room_page(q),
+            ("POST", "/api/plan"): lambda q, b: api.plan_page(b),
+            ("POST", "/api/plan/check"): lambda q, b: api.check_plan(b),
+            ("POST", "/api/plan/toml"): lambda q, b: api.plan_toml(b),
+            ("GET", "/api/plan/demo"): lambda q, b: api.check_plan({}),
+            ("POST", "/api/risk"): lambda q, b: api.risk_page(b),
+            ("POST", "/api/checklist"): lambda q, b: api.checklist_page(b, db=db),
+            ("POST", "/api/report"): lambda q, b: {"html": api.report_html(b, db=db)},
+            ("GET", "/api/ledger"): lambda q, b: ledger_api.ledger_view(db),
+            ("POST", "/api/ledger/grant"): lambda q, b: ledger_api.add_grant(db, b),
+            ("POST", "/api/ledger/exercise"): lambda q, b: ledger_api.add_exercise(db, b),
+            ("POST", "/api/ledger/sale"): lambda q, b: ledger_api.add_sale(db, b),
+            ("POST", "/api/ledger/income"): lambda q, b: ledger_api.set_income(db, b),
+            ("POST", "/api/ledger/import"): lambda q, b: ledger_api.import_json(db, b),
+        }
+
+    # ------------------------------------------------------------ WSGI
+
+    def __call__(self, environ: dict[str, Any], start_response: Start) -> Iterable[bytes]:
+        try:
+            status, headers, body = self.handle(environ)
+        except HttpError as err:
+            status, headers, body = err.status, [("Content-Type", "application/json")], \
+                json.dumps({"error": {"field": None, "message": err.message}}).encode()
+        except Exception:  # a bug: one line to the browser, the traceback to the terminal
+            traceback.print_exc(file=sys.stderr)
+            status, headers, body = "500 Internal Server Error", [("Content-Type", "application/json")], \
+                json.dumps({"error": {"field": None, "message": "internal error (see the terminal)"}}).encode()
+        start_response(status, [*headers, *SECURITY_HEADERS, ("Content-Length", str(len(body)))])
+        return [body]
+
+    def check_request(self, environ: dict[str, Any]) -> None:
+        """The safety rules (module docstring); raises :class:`HttpError`."""
+        host = environ.get("HTTP_HOST", "")
+        if not host:
+            raise HttpError("400 Bad Request", "a Host header is required")
+        if host.lower() not in self.allowed_hosts:
+            raise HttpError("421 Misdirected Request",
+                            f"this server answers only to {sorted(self.allowed_hosts)[0]} (DNS rebinding guard)")
+        method = environ.get("REQUEST_METHOD", "GET")
+        if method in ("GET", "HEAD"):
+            return
+        if method != "POST":
+            raise HttpError("405 Method Not Allowed", f"{method} is not allowed")
+        origin = environ.get("HTTP_ORIGIN")
+        if origin is not None and origin.lower() not in self.allowed_origins:
+            raise HttpError("403 Forbidden", "cross-origin request refused")
+        token = environ.get("HTTP_X_CSRF_TOKEN", "")
+        if not hmac.compare_digest(token.encode(), self.csrf_token.encode()):
+            raise HttpError("403 Forbidden", "missing or wrong CSRF token: reload the page")
+        if not environ.get("CONTENT_TYPE", "").split(";")[0].strip().lower() == "application/json":
+            raise HttpError("415 Unsupported Media Type", "the body must be JSON (application/json)")
+
+    def handle(self, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
+        self.check_request(environ)
+        method = environ.get("REQUEST_METHOD", "GET")
+        path = environ.get("PATH_INFO", "/") or "/"
+        if method == "HEAD":
+            method = "GET"
+        if method == "GET" and path in PAGES:
+            return "200 OK", [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store")], \
+                self.page(path).encode()
+        if method == "GET" and path.startswith("/static/"):
+            return self.static(path.removeprefix("/static/"))
+        if method == "GET" and path == "/ledger/calendar.ics":
+            from isoplan.web.ledger_api import calendar_ics
+
+            return self._download(lambda: calendar_ics(self.db), "isoplan.ics", "text/calendar; charset=utf-8")
+        if method == "GET" and path == "/ledger/export.json":
+            from isoplan.web.ledger_api import export_json
+
+            return self._download(lambda: export_json(self.db), "isoplan-ledger.json", "application/json")
+        route = self.routes.get((method, path))
+        if route is None:
+            if any(p == path for _, p in self.routes):
+                raise HttpError("405 Method Not Allowed", f"{method} is not allowed on {path}")
+            raise HttpError("404 Not Found", f"no page {path}")
+        query = {k: v[-1] for k, v in parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True).items()}
+        body: dict[str, Any] = {}
+        if method == "POST":
+            body = self._json_body(environ)
+        return self._api(lambda: route(query, body))
+
+    def _json_body(self, environ: dict[str, Any]) -> dict[str, Any]:
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            raise HttpError("400 Bad Request", "bad Content-Length") from None
+        if length > MAX_BODY:
+            raise HttpError("413 Content Too Large", f"the body is larger than {MAX_BODY:,} bytes")
+        raw = environ["wsgi.input"].read(length) if length else b""
+        try:
+            body = json.loads(raw or b"{}")
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise HttpError("400 Bad Request", "the body is not valid JSON") from None
+        if not isinstance(body, dict):
+            raise HttpError("400 Bad Request", "the body must be a JSON object")
+        return body
+
+    def _api(self, compute: Callable[[], Any]) -> tuple[str, list[tuple[str, str]], bytes]:
+        from isoplan.web.api import Unavailable
+
+        headers = [("Content-Type", "application/json"), ("Cache-Control", "no-store")]
+        try:
+            data = to_json(compute())
+            status = "200 OK"
+        except InputError as err:
+            status = "400 Bad Request"
+            data = {"error": {"field": err.field, "message": err.message, "value": str(err.value),
+                              "allowed": err.allowed}}
+        except Unavailable as err:
+            status = "503 Service Unavailable"
+            data = {"error": {"field": None, "message": str(err)}, "unavailable": err.module}
+        return status, headers, json.dumps(data, allow_nan=False).encode()
+
+    def _download(self, make: Callable[[], str], filename: str, kind: str) -> tuple[str, list[tuple[str, str]], bytes]:
+        try:
+            text = make()
+        except InputError as err:
+            raise HttpError("400 Bad Request", err.message) from None
+        return "200 OK", [("Content-Type", kind), ("Cache-Control", "no-store"),
+                          ("Content-Disposition", f'attachment; filename="{filename}"')], text.encode()
+
+    def static(self, name: str) -> tuple[str, list[tuple[str, str]], bytes]:
+        item = self._static.get(name)  # only files shipped in the package: no path is ever joined
+        if item is None:
+            raise HttpError("404 Not Found", f"no file {name}")
+        suffix = "." + name.rsplit(".", 1)[-1]
+        return "200 OK", [("Content-Type", _STATIC_TYPES.get(suffix, "application/octet-stream")),
+                          ("Cache-Control", "no-cache")], item.read_bytes()
+
+    def page(self, path: str) -> str:
+        from html import escape
+
+        _, title, _ = PAGES[path]
+        current = ' aria-current="page"'
+        nav = "\n".join(f'<li><a href="{p}"{current if p == path else ""}>{escape(label)}</a></li>'
+                        for p, (_, _, label) in PAGES.items())
+        return self._layout.substitute(title=escape(title), nav=nav, body=self._bodies[path],
+                                       csrf=escape(self.csrf_token), page=path.strip("/") or "room")
+
+
+def create_app(*, db: str | None = None, host: str = "127.0.0.1", port: int = 8765) -> App:
+    """The app; ``db`` is the ledger path as ``--db`` gives it (None: $ISOPLAN_DB, then the default)."""
+    return App(db=db, host=host, port=port)

@@ -1,0 +1,58 @@
+"""Serve the app on the loopback interface (standard library ``wsgiref``, one thread per request)."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from socketserver import ThreadingMixIn
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from isoplan.web.app import App
+
+LOOPBACK = "127.0.0.1"
+
+
+class _Server(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def make_loopback_server(app: App, port: int = 8765) -> WSGIServer:
+    """A server on 127.0.0.1 (``port`` 0: a free port); the app learns the port for its Host check."""
+    server = make_server(LOOPBACK, port, app, server_class=_Server, handler_class=_Quiet)
+    app.set_port(server.server_port)
+    return server
+
+
+def url(server: WSGIServer) -> str:
+    return f"http://{LOOPBACK}:{server.server_port}/"
+
+
+def serve_in_thread(app: App, port: int = 0) -> tuple[WSGIServer, threading.Thread]:
+    """Start a server in a daemon thread (tests and the benchmark); stop it with ``server.shutdown()``."""
+    server = make_loopback_server(app, port)
+    thread = threading.Thread(target=server.serve_forever, name="isoplan-serve", daemon=True)
+    thread.start()
+    return server, thread
+
+
+def serve(app: App, port: int, *, open_browser: bool = False) -> int:
+    server = make_loopback_server(app, port)
+    address = url(server)
+    print(f"isoplan serve: {address}  (ledger: {app.db or 'default'}; Ctrl-C stops)", flush=True)
+    if open_browser:
+        import webbrowser
+
+        webbrowser.open(address)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        print("stopped", file=sys.stderr)
+    finally:
+        server.server_close()
+    return 0

@@ -1,0 +1,525 @@
+/* isoplan web app: one script for every page (body[data-page] picks the page). No outside requests. */
+"use strict";
+(function () {
+  const $ = (sel, root) => (root || document).querySelector(sel);
+  const $$ = (sel, root) => Array.from((root || document).querySelectorAll(sel));
+  const CSRF = $('meta[name="csrf-token"]').content;
+  const PLAN_KEY = "isoplan.plan";
+  const usd0 = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD", maximumFractionDigits: 0 });
+  const usd2 = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD" });
+  const int = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
+  const money = (v) => (v == null ? "–" : usd0.format(v));
+  const cents = (v) => (v == null ? "–" : usd2.format(Number(v)));
+  const pct = (v) => (v == null ? "–" : (100 * v).toFixed(1) + "%");
+
+  class ApiError extends Error {
+    constructor(status, data) {
+      super((data && data.error && data.error.message) || "request failed");
+      this.status = status; this.data = data || {};
+      this.field = data && data.error ? data.error.field : null;
+    }
+  }
+  async function api(method, url, body) {
+    const opts = { method, headers: { Accept: "application/json" } };
+    if (method !== "GET") {
+      opts.headers["Content-Type"] = "application/json";
+      opts.headers["X-CSRF-Token"] = CSRF;
+      opts.body = JSON.stringify(body || {});
+    }
+    const res = await fetch(url, opts);
+    let data = null;
+    try { data = await res.json(); } catch (e) { data = null; }
+    if (!res.ok) throw new ApiError(res.status, data);
+    return data;
+  }
+  function debounce(fn, ms) {
+    let t = null;
+    return (...a) => { clearTimeout(t); t = setTimeout(() => fn(...a), ms); };
+  }
+  function node(tag, attrs, ...children) {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (k === "class") e.className = v; else if (k === "text") e.textContent = v; else e.setAttribute(k, v);
+    }
+    for (const c of children) if (c != null) e.append(c);
+    return e;
+  }
+  function fillTable(table, headers, rows, caption) {
+    const keep = caption === undefined ? table.querySelector("caption") : null;
+    table.replaceChildren();
+    if (caption) table.append(node("caption", { text: caption })); else if (keep) table.append(keep);
+    const thead = node("thead", {}, node("tr", {}, ...headers.map((h) => node("th", { scope: "col", text: h }))));
+    const tbody = node("tbody");
+    for (const r of rows) {
+      const tr = node("tr");
+      r.forEach((cell, i) => {
+        const td = node(i === 0 ? "th" : "td", i === 0 ? { scope: "row" } : {});
+        if (cell instanceof Node) td.append(cell); else td.textContent = cell == null ? "" : String(cell);
+        tr.append(td);
+      });
+      tbody.append(tr);
+    }
+    if (!rows.length) tbody.append(node("tr", {}, node("td", { colspan: String(headers.length), text: "none yet" })));
+    table.append(thead, tbody);
+  }
+  function linesTable(lines, keys) {
+    const pick = keys ? keys.map((k) => lines.find((l) => l.key === k)).filter(Boolean) : lines;
+    const t = node("table", { class: "lines" });
+    fillTable(t, ["Form line", "What", "Amount"], pick.map((l) => [`${l.form} ${l.line}`, l.caption,
+      l.key === "itemized" ? (l.value ? "yes" : "no") : cents(l.value)]), null);
+    return t;
+  }
+  function why(container, parts) {
+    container.replaceChildren(...parts.map((p) => (typeof p === "string" ? node("p", { text: p }) : p)));
+  }
+  function notes(list, items) { list.replaceChildren(...(items || []).map((n) => node("li", { text: n }))); }
+
+  // ---------------------------------------------------------------- errors next to fields
+  function matches(spec, field) {
+    return spec.split("|").some((f) => f && (f === field || field.startsWith(f + ".") || field.startsWith(f + "[")));
+  }
+  function clearErrors(root) {
+    $$("[data-error-for]", root).forEach((e) => { e.textContent = ""; });
+    $$("[aria-invalid]", root).forEach((e) => e.removeAttribute("aria-invalid"));
+  }
+  function showError(root, err) {
+    clearErrors(root);
+    const field = err.field || "";
+    let target = field ? $$("[data-error-for]", root).find((e) => e.dataset.errorFor !== "" && e.dataset.errorFor !== "*"
+      && matches(e.dataset.errorFor, field)) : null;
+    if (!target) target = $$("[data-error-for]", root).find((e) => e.dataset.errorFor === "" || e.dataset.errorFor === "*");
+    if (!target) { alert(err.message); return; }
+    target.textContent = err.message;
+    const input = target.closest(".field") && target.closest(".field").querySelector("input, select, textarea");
+    if (input && target.dataset.errorFor !== "*") { input.setAttribute("aria-invalid", "true"); input.setAttribute("aria-describedby", ensureId(target)); }
+  }
+  let idCounter = 0;
+  function ensureId(e) { if (!e.id) e.id = "err-" + (++idCounter); return e.id; }
+  function download(name, text, type) {
+    const url = URL.createObjectURL(new Blob([text], { type }));
+    const a = node("a", { href: url, download: name });
+    document.body.append(a); a.click(); a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  }
+  function readFile(input) {
+    return new Promise((resolve, reject) => {
+      const f = input.files[0];
+      if (!f) { reject(new Error("no file")); return; }
+      const r = new FileReader();
+      r.onload = () => resolve({ name: f.name, text: String(r.result) });
+      r.onerror = () => reject(r.error);
+      r.readAsText(f);
+    });
+  }
+  function planBody(extra) {
+    const text = localStorage.getItem(PLAN_KEY);
+    return Object.assign(text ? { toml: text } : {}, extra || {});
+  }
+
+  // ---------------------------------------------------------------- room & cost
+  function roomPage() {
+    const form = $("#room-form");
+    let seq = 0;
+    const params = () => {
+      const q = new URLSearchParams();
+      for (const e of form.elements) {
+        if (!e.name) continue;
+        if (e.type === "checkbox") { if (e.checked) q.set(e.name, "1"); } else q.set(e.name, e.value);
+      }
+      return q;
+    };
+    async function update() {
+      const mine = ++seq;
+      $("#room-status").textContent = "computing…";
+      try {
+        const d = await api("GET", "/api/room?" + params().toString());
+        if (mine !== seq) return;
+        clearErrors(form);
+        render(d);
+        $("#room-status").textContent = "";
+      } catch (err) {
+        if (mine !== seq) return;
+        $("#room-status").textContent = "Not updated: fix the input marked below.";
+        showError(form, err);
+      }
+    }
+    function render(d) {
+      const r = d.room, c = d.cost;
+      $("#fig-room").textContent = money(r.amt_room);
+      why($("#why-room"), [
+        `The largest whole-dollar ISO spread (Form 6251 line 2i) you can add in ${r.year} with no AMT. ` +
+        `Past it, each more dollar costs about ${pct(r.marginal_amt_rate)}: ${r.zone.description}`,
+        "The Form 6251 lines at the room:",
+        linesTable(d.explain.at_line, ["amt_line2i", "amti", "amt_exemption", "amt_base", "tentative_minimum_tax",
+          "regular_tax", "amt"]),
+        "Now, before any more spread:",
+        linesTable(d.explain.now, ["agi", "deduction", "taxable_income", "regular_tax", "amti", "amt_exemption",
+          "tentative_minimum_tax", "amt", "amt_credit_used"]),
+      ]);
+      $("#fig-shares").textContent = r.shares == null ? "–" : int.format(r.shares);
+      why($("#why-shares"), [r.shares == null ? "Enter a strike and a price to count shares." :
+        `${money(r.amt_room)} of room ÷ ${cents(r.spread_per_share)} spread a share = ${int.format(r.shares)} whole shares; ` +
+        `with ${pct(r.margin)} kept as a cushion: ${int.format(r.shares_after_margin)}.`]);
+      $("#fig-amt").textContent = c ? money(c.tax.incremental.amt) : "–";
+      $("#fig-outlay").textContent = c ? money(c.outlay.total) : "–";
+      if (c) {
+        const inc = c.tax.incremental;
+        why($("#why-amt"), [
+          `${int.format(c.exercise.shares)} shares × ${cents(c.exercise.spread_per_share)} = ${money(c.exercise.bargain_element)} ` +
+          `of spread on Form 6251 line 2i; ${money(c.room.spread_past_room)} of it is past the room.`,
+          "The Form 6251 lines with the exercise:",
+          linesTable(d.explain.with_exercise, ["amt_line2i", "amti", "amt_exemption", "amt_base",
+            "tentative_minimum_tax", "regular_tax", "amt", "amt_credit_used"]),
+          `AMT with the exercise ${money(c.tax.with_exercise.amt)} − without ${money(c.tax.without_exercise.amt)} = ${money(inc.amt)}.`,
+        ]);
+        why($("#why-outlay"), [node("table", { class: "lines" }, node("tbody", {},
+          ...[["Strike cash", c.exercise.strike_cash], ["Regular tax caused", inc.regular_tax], ["AMT caused", inc.amt],
+            ["Minimum tax credit used (−)", -inc.credit_used], ["NIIT caused", inc.niit],
+            ["Additional Medicare Tax caused", inc.additional_medicare_tax], ["Outlay", c.outlay.total]]
+            .map(([k, v]) => node("tr", {}, node("th", { scope: "row", text: k }), node("td", { text: cents(v) }))))),
+          `${cents(c.outlay.per_share)} a share.`]);
+        const s = c.stress;
+        $("#room-stress").replaceChildren(node("h3", { text: "If the price falls " + pct(s.drop) }),
+          node("p", { text: `Shares then worth ${money(s.value_after_drop)}; tax locked at the exercise-date spread ` +
+            `${money(s.tax_locked)}${s.tax_exceeds_value ? " — more than the shares are worth" : ""}.` +
+            (s.cash_covers == null ? "" : s.cash_covers ? " Your cash covers strike and tax." : ` Cash short by ${money(s.cash_gap)}.`) +
+            (c.rescue ? ` Selling before December 31 instead: net ${money(c.rescue.net_cash)}.` : " Private stock: no same-year sale.") }));
+      } else {
+        why($("#why-amt"), ["Enter shares, a strike and a price to see the exercise's tax."]);
+        why($("#why-outlay"), ["Enter shares, a strike and a price."]);
+        $("#room-stress").replaceChildren();
+      }
+      const curve = d.curve;
+      const current = curve.current_x;
+      let currentAmt = null;
+      if (c && current != null) currentAmt = c.tax.with_exercise.amt - c.tax.without_exercise.amt + r.amt;
+      window.isoCharts.lineChart($("#room-chart"), {
+        x: curve.x, series: [{ y: curve.amt, cls: "s1", label: "AMT" }], xLabel: curve.x_label, yLabel: "AMT ($)",
+        marks: [{ x: curve.line_x, label: "room " + (curve.line_x == null ? "" : int.format(curve.line_x)) }],
+        points: current != null && currentAmt != null ? [{ x: current, y: currentAmt, label: `${int.format(current)}: ${money(currentAmt)}` }] : [],
+        summary: `AMT against ${curve.x_label}; the room ends at ${int.format(curve.line_x || 0)}.`,
+      });
+      notes($("#room-notes"), [...r.notes, ...(c ? c.notes : [])].filter((v, i, a) => a.indexOf(v) === i));
+    }
+    const later = debounce(update, 120);
+    form.addEventListener("input", later);
+    form.addEventListener("change", later);
+    form.addEventListener("submit", (e) => { e.preventDefault(); update(); });
+    update();
+  }
+
+  // ---------------------------------------------------------------- plan
+  function getPath(obj, path) { return path.split(".").reduce((o, k) => (o == null ? undefined : o[k]), obj); }
+  function setPath(obj, path, value) {
+    const keys = path.split("."); let o = obj;
+    keys.slice(0, -1).forEach((k) => { if (typeof o[k] !== "object" || o[k] == null) o[k] = {}; o = o[k]; });
+    if (value === undefined) delete o[keys[keys.length - 1]]; else o[keys[keys.length - 1]] = value;
+  }
+  function typed(raw) {
+    const s = String(raw).trim();
+    if (s === "") return undefined;
+    const n = Number(s.replace(/[,$_]/g, ""));
+    return Number.isFinite(n) ? n : s;
+  }
+  const GRANT_FIELDS = [["id", "Name", "text"], ["kind", "Kind", "select"], ["grant_date", "Grant date", "date"],
+    ["shares", "Shares", "numeric"], ["strike", "Strike ($)", "decimal"], ["fmv_at_grant", "FMV at grant ($)", "decimal"]];
+  function grantRow(i, g) {
+    const fs = node("fieldset", { class: "grant-row", "data-index": String(i) }, node("legend", { text: `Grant ${i + 1}` }));
+    for (const [key, label, kind] of GRANT_FIELDS) {
+      const id = `g${i}-${key}`;
+      let input;
+      if (kind === "select") {
+        input = node("select", { id, "data-gkey": key }, node("option", { value: "ISO", text: "ISO" }), node("option", { value: "NSO", text: "NSO" }));
+        input.value = String(g[key] || "ISO").toUpperCase();
+      } else {
+        input = node("input", { id, "data-gkey": key, type: kind === "date" ? "date" : "text" });
+        if (kind === "numeric" || kind === "decimal") input.setAttribute("inputmode", kind);
+        input.value = g[key] == null ? "" : String(g[key]);
+      }
+      fs.append(node("div", { class: "field" }, node("label", { for: id, text: label }), input,
+        node("p", { class: "error", "data-error-for": `grants[${i}].${key}` })));
+    }
+    fs.append(node("p", { class: "error", "data-error-for": `grants[${i}]` }));
+    const rm = node("button", { type: "button", class: "remove", text: `Remove grant ${i + 1}` });
+    rm.addEventListener("click", () => { planState.base.grants.splice(i, 1); renderGrants(); });
+    fs.append(rm);
+    return fs;
+  }
+  const planState = { base: null };
+  function renderGrants() { $("#grant-rows").replaceChildren(...(planState.base.grants || []).map((g, i) => grantRow(i, g))); }
+  function fillPlanForm(form) {
+    planState.base = JSON.parse(JSON.stringify(form));
+    for (const e of $$("[data-key]", $("#plan-form"))) {
+      const v = getPath(form, e.dataset.key);
+      if (e.type === "checkbox") e.checked = Boolean(v); else e.value = v == null ? "" : String(v);
+    }
+    renderGrants();
+  }
+  function readPlanForm() {
+    const data = JSON.parse(JSON.stringify(planState.base || {}));
+    for (const e of $$("[data-key]", $("#plan-form"))) {
+      if (e.type === "checkbox") setPath(data, e.dataset.key, e.checked ? true : undefined);
+      else if (e.tagName === "SELECT" || e.type === "date") setPath(data, e.dataset.key, e.value || undefined);
+      else setPath(data, e.dataset.key, typed(e.value));
+    }
+    data.grants = $$(".grant-row").map((fs, i) => {
+      const g = Object.assign({}, (planState.base.grants || [])[i] || {});
+      for (const e of $$("[data-gkey]", fs)) {
+        const key = e.dataset.gkey;
+        const v = e.tagName === "SELECT" || e.type === "date" ? (e.value || undefined) : key === "id" ? (e.value.trim() || undefined) : typed(e.value);
+        if (v === undefined) delete g[key]; else g[key] = v;
+      }
+      return g;
+    });
+    return data;
+  }
+  function planPage() {
+    const form = $("#plan-form");
+    async function run(body, fromForm) {
+      $("#plan-status").textContent = "optimizing…";
+      try {
+        const d = await api("POST", "/api/plan", body);
+        clearErrors(document);
+        localStorage.setItem(PLAN_KEY, d.toml);
+        if (!fromForm) fillPlanForm(d.form);
+        renderPlan(d);
+        $("#plan-status").textContent = `done in ${(d.seconds * 1000).toFixed(0)} ms`;
+      } catch (err) {
+        $("#plan-status").textContent = "Not updated: fix the input marked below.";
+        showError(document, err);
+      }
+    }
+    form.addEventListener("submit", (e) => { e.preventDefault(); run({ plan: readPlanForm() }, true); });
+    $("#add-grant-row").addEventListener("click", () => {
+      planState.base.grants = readPlanForm().grants;
+      planState.base.grants.push({ kind: "ISO" });
+      renderGrants();
+      $(`#g${planState.base.grants.length - 1}-id`).focus();
+    });
+    $("#plan-export").addEventListener("click", async () => {
+      try { const d = await api("POST", "/api/plan/toml", { plan: readPlanForm() }); clearErrors(document); download("plan.toml", d.toml, "application/toml"); }
+      catch (err) { showError(document, err); }
+    });
+    $("#plan-demo").addEventListener("click", () => { localStorage.removeItem(PLAN_KEY); run({}, false); });
+    $("#plan-upload").addEventListener("change", async (e) => {
+      const f = await readFile(e.target);
+      run({ toml: f.text, name: f.name }, false);
+    });
+    run(planBody(), false);
+  }
+  function renderPlan(d) {
+    const o = d.outcome, rec = o.recommended;
+    $("#fig-plan-name").textContent = rec.name;
+    $("#fig-plan-value").textContent = money(rec.after_tax_value);
+    $("#fig-plan-amt").textContent = money(rec.total_amt);
+    $("#fig-plan-credit").textContent = money(rec.credit_left_after_exit);
+    const rows = rec.years.map((y, t) => {
+      const det = node("details", {}, node("summary", { text: `${y.year}${y.projected ? "*" : ""}` }),
+        linesTable(d.explain[t], ["amt_line2i", "amt_line2k", "amti", "amt_exemption", "amt_base",
+          "tentative_minimum_tax", "regular_tax", "amt", "amt_credit_used", "amt_credit_remaining"]));
+      return [det, Object.entries(y.shares).map(([k, v]) => `${int.format(v)} ${k}`).join(", ") || "–", cents(y.price),
+        money(y.iso_spread + y.nso_income), money(y.regular_tax), money(y.amt), money(y.strike_cash),
+        money(y.credit_used), money(y.credit_created), [...new Set(Object.values(y.qualifying_dates))].join(", ") || "–"];
+    });
+    fillTable($("#plan-years"), ["Year", "Exercise", "Price", "Spread", "Regular tax", "AMT", "Strike cash",
+      "Credit used", "Credit made", "Qualifies"], rows);
+    fillTable($("#plan-baselines"), ["Strategy", "After-tax value", "Total AMT", "Fits the limits", "Plan's advantage"],
+      [[rec.name, money(rec.after_tax_value), money(rec.total_amt), "yes", "–"],
+        ...o.baselines.map((b) => [b.name, money(b.after_tax_value), money(b.total_amt), b.feasible ? "yes" : "NO",
+          money(b.advantage_of_plan)])]);
+    window.isoCharts.barChart($("#plan-chart"), {
+      labels: rec.years.map((y) => String(y.year)),
+      series: [{ label: "regular tax", values: rec.years.map((y) => y.regular_tax), cls: "s2" },
+        { label: "AMT", values: rec.years.map((y) => y.amt), cls: "s1" }],
+      yLabel: "$", summary: "Regular tax and AMT by year: " + rec.years.map((y) => `${y.year} AMT ${money(y.amt)}`).join("; "),
+    });
+    const strategies = [rec, ...o.baselines];
+    window.isoCharts.barChart($("#plan-compare-chart"), {
+      labels: strategies.map((s) => s.name), series: [{ label: "after-tax value", values: strategies.map((s) => s.after_tax_value), cls: "s2" }],
+      yLabel: "$", summary: strategies.map((s) => `${s.name}: ${money(s.after_tax_value)}`).join("; "),
+    });
+    notes($("#plan-catches"), o.catches);
+    notes($("#plan-notes"), o.notes);
+  }
+
+  // ---------------------------------------------------------------- risk
+  function riskPage() {
+    const form = $("#risk-form");
+    async function run() {
+      $("#risk-status").textContent = "simulating…";
+      try {
+        const d = await api("POST", "/api/risk", planBody({ paths: form.paths.value, seed: form.seed.value }));
+        clearErrors(form);
+        $("#risk-unavailable").hidden = true; $("#risk-body").hidden = false;
+        renderRisk(d);
+        $("#risk-status").textContent = `${int.format(d.paths)} paths, seed ${d.seed}, ${d.stock_kind} stock`;
+      } catch (err) {
+        if (err.status === 503) {
+          $("#risk-unavailable").hidden = false; $("#risk-body").hidden = true;
+          $("#risk-unavailable").textContent = "The risk engine is not available yet in this version of isoplan.";
+          $("#risk-status").textContent = "";
+        } else { $("#risk-status").textContent = "Not updated: fix the input marked below."; showError(form, err); }
+      }
+    }
+    form.addEventListener("submit", (e) => { e.preventDefault(); run(); });
+    form.addEventListener("change", debounce(run, 200));
+    run();
+  }
+  function renderRisk(d) {
+    const h = d.hold_vs_sell;
+    if (h) {
+      $("#hvs-conclusion").textContent = h.conclusion;
+      fillTable($("#hvs-table"), ["Strategy", "Mean", "Median", "5th pct", "95th pct", "P(worse than selling now)", "Certainty equivalent", "Concentration"],
+        h.strategies.map((s) => [s.name, money(s.mean), money(s.median), money(s.p5), money(s.p95), pct(s.prob_worse_than_sell_now),
+          money(s.certainty_equivalent), pct(s.concentration)]), `Risk aversion ${h.risk_aversion}; target concentration ${pct(h.target_concentration)}.`);
+      const edges = h.histogram.edges;
+      const names = Object.keys(h.histogram.counts);
+      window.isoCharts.barChart($("#hvs-chart"), {
+        labels: edges.slice(0, -1).map((e) => money(e)),
+        series: names.map((n, j) => ({ label: n, values: h.histogram.counts[n], cls: "s" + (j + 1) })),
+        yLabel: "paths", summary: h.conclusion,
+      });
+      const c = h.cash_test;
+      $("#hvs-cash").textContent = `Cash test: AMT ${money(c.amt)} against cash ${money(c.cash)} — ${c.covered ? "covered" : "short by " + money(c.gap)}.`;
+    } else { $("#hvs-conclusion").textContent = "Not applicable to this plan."; fillTable($("#hvs-table"), ["Strategy"], []); }
+    const t = d.timing;
+    if (t) {
+      $("#timing-summary").textContent = t.summary;
+      fillTable($("#timing-table"), ["Exercise in", "Expected tax", "P(AMT on a vanished gain)", "Expected AMT on vanished gain"],
+        [["January", money(t.january.expected_tax), pct(t.january.prob_amt_on_vanished_gain), money(t.january.expected_amt_on_vanished_gain)],
+          ["December", money(t.december.expected_tax), pct(t.december.prob_amt_on_vanished_gain), money(t.december.expected_amt_on_vanished_gain)]],
+        `${t.year}, ${int.format(t.shares)} shares; value of the escape hatch ${money(t.escape_hatch_value)}.`);
+    } else { $("#timing-summary").textContent = "Not applicable to this plan."; fillTable($("#timing-table"), ["Exercise in"], []); }
+    if (d.fan) window.isoCharts.fanChart($("#fan-chart"), { x: d.fan.dates, bands: d.fan.percentiles, level: d.fan.stress_level, yLabel: "price ($)", summary: "Price percentiles over time" });
+    const parts = [];
+    if (d.peak) parts.push(node("p", { text: d.peak.summary }));
+    if (d.pre_ipo) parts.push(node("p", { text: d.pre_ipo.summary }));
+    $("#peak-summary").replaceChildren(...parts);
+    notes($("#risk-notes"), d.notes);
+  }
+
+  // ---------------------------------------------------------------- checklist
+  function checkNumber(k, v) {
+    if (v == null) return "–";
+    if (typeof v === "object") return Object.entries(v).map(([a, b]) => `${a}: ${checkNumber(k, b)}`).join("; ");
+    if (typeof v !== "number") return String(v);
+    if (/prob|rate|concentration|fraction|drop/.test(k)) return pct(v);
+    if (/shares/.test(k) && !/per_share/.test(k)) return int.format(v);
+    return cents(v);
+  }
+  function checklistPage() {
+    const form = $("#checklist-form");
+    async function run() {
+      $("#checklist-status").textContent = "checking…";
+      try {
+        const d = await api("POST", "/api/checklist", planBody({ year: form.year.value }));
+        clearErrors(form);
+        $("#checklist-unavailable").hidden = true;
+        $("#checklist-overall").textContent = `${d.year}: overall ${d.overall.toUpperCase()}`;
+        $("#checklist-overall").className = "overall " + d.overall;
+        $("#checklist-items").replaceChildren(...d.items.map((it) => node("li", { class: "item " + it.status },
+          node("h3", { text: `${it.title} — ${it.status.toUpperCase()}` }), node("p", { text: it.action }),
+          node("details", {}, node("summary", { text: "The numbers" }), node("table", { class: "lines" }, node("tbody", {},
+            ...Object.entries(it.numbers).map(([k, v]) => node("tr", {}, node("th", { scope: "row", text: k.replace(/_/g, " ") }),
+              node("td", { text: checkNumber(k, v) })))))))));
+        notes($("#checklist-notes"), d.notes);
+        $("#checklist-status").textContent = "";
+      } catch (err) {
+        if (err.status === 503) {
+          $("#checklist-unavailable").hidden = false;
+          $("#checklist-unavailable").textContent = "The checklist is not available yet in this version of isoplan.";
+          $("#checklist-status").textContent = "";
+        } else { $("#checklist-status").textContent = "Not updated: fix the input marked below."; showError(form, err); }
+      }
+    }
+    form.addEventListener("submit", (e) => { e.preventDefault(); run(); });
+    form.addEventListener("change", debounce(run, 200));
+    $("#report-download").addEventListener("click", async () => {
+      try { const d = await api("POST", "/api/report", planBody()); download("isoplan-report.html", d.html, "text/html"); }
+      catch (err) { $("#checklist-status").textContent = err.status === 503 ? "The report is not available yet." : err.message; }
+    });
+    run();
+  }
+
+  // ---------------------------------------------------------------- ledger
+  function ledgerPage() {
+    async function load() {
+      const d = await api("GET", "/api/ledger");
+      $("#ledger-path").textContent = d.path + (d.exists ? "" : " (not created yet: record a grant to start)");
+      fillTable($("#ledger-grants"), ["Grant", "Company", "Kind", "Granted", "Shares", "Exercised", "Strike", "FMV at grant", "Expires", "Vesting"],
+        d.grants.map((g) => [g.id, g.company, g.kind, g.grant_date, int.format(g.shares), int.format(g.exercised), cents(g.strike),
+          cents(g.fmv_at_grant), g.expiration_date, g.vesting_rule]));
+      fillTable($("#ledger-lots"), ["Lot", "Grant", "Kind", "Exercised", "Shares", "Held", "Regular basis", "AMT basis", "AMT adjustment (year)", "Qualifies on"],
+        d.lots.map((l) => [l.id, l.grant_id, l.kind, l.exercise_date, int.format(l.shares), int.format(l.held), cents(l.regular_basis),
+          cents(l.amt_basis), l.kind === "ISO" ? `${cents(l.amt_adjustment)} (${l.amt_adjustment_year})` : `NSO income ${cents(l.nso_ordinary_income)}`,
+          l.qualifying_date || "–"]));
+      fillTable($("#ledger-sales"), ["Sale", "Lot", "Date", "Shares", "Price", "Disposition", "Ordinary", "Long-term", "6251 2k"],
+        d.sales.map((s) => [s.id, s.lot_id, s.date, int.format(s.shares), cents(s.price),
+          s.tax.qualifying ? "qualifying" : s.tax.kind === "NSO" ? "NSO" : "disqualifying",
+          money(s.tax.regular_ordinary_income), money(s.tax.regular_long_term_gain), money(s.tax.line2k)]));
+      fillTable($("#ledger-years"), ["Year", "Status", "Regular tax", "TMT", "AMT", "Credit made", "Credit used", "Carried forward", "Why"],
+        d.years.map((y) => [`${y.year}${y.projected ? " (projected)" : ""}${y.income_entered ? "" : " *"}`, y.filing_status,
+          money(y.outputs.regular_tax), money(y.outputs.tentative_minimum_tax), money(y.outputs.amt), money(y.credit_created),
+          money(y.credit_used), money(y.credit_carried_forward),
+          node("details", {}, node("summary", { text: "lines" }), linesTable(y.lines, ["amt_line2i", "amt_line2k", "amti",
+            "amt_exemption", "tentative_minimum_tax", "regular_tax", "amt", "amt_credit_used", "amt_credit_remaining"]))]));
+      notes($("#ledger-notes"), [...(d.years.some((y) => !y.income_entered) ? ["* no income entered for the year"] : []), ...d.notes]);
+      const gsel = $("#ex-grant");
+      gsel.replaceChildren(...d.grants.map((g) => node("option", { value: g.id, text: `${g.id} (${g.kind})` })));
+      $("#sa-lot").replaceChildren(node("option", { value: "", text: "first in, first out" }),
+        ...d.lots.filter((l) => l.held > 0).map((l) => node("option", { value: l.id, text: `${l.id} (${int.format(l.held)} held)` })));
+    }
+    for (const form of $$("form[data-endpoint]")) {
+      form.addEventListener("submit", async (e) => {
+        e.preventDefault();
+        const body = {};
+        for (const el of form.elements) if (el.name) body[el.name] = el.type === "checkbox" ? el.checked : el.value;
+        try {
+          const d = await api("POST", form.dataset.endpoint, body);
+          clearErrors(form);
+          $("#ledger-status").textContent = "Recorded: " + d.recorded;
+          form.reset();
+          await load();
+        } catch (err) { $("#ledger-status").textContent = "Nothing recorded: fix the input marked in the form."; showError(form, err); }
+      });
+    }
+    load().catch((err) => { $("#ledger-status").textContent = err.message; });
+  }
+
+  // ---------------------------------------------------------------- files
+  function filesPage() {
+    const area = $("#files-plan-text");
+    const section = area.closest("section");
+    async function init() {
+      const text = localStorage.getItem(PLAN_KEY);
+      area.value = text || (await api("GET", "/api/plan/demo")).toml;
+    }
+    async function check(text, name) {
+      try {
+        const d = await api("POST", "/api/plan/check", { toml: text, name });
+        clearErrors(section);
+        localStorage.setItem(PLAN_KEY, d.toml);
+        area.value = d.toml;
+        const s = d.summary;
+        $("#files-plan-status").textContent = `Plan OK and in use: ${s.filing_status}, ${s.grants.length} grant(s), years ${s.years[0]}–${s.years[1]}, exit ${s.exit_date}.`;
+      } catch (err) { $("#files-plan-status").textContent = "Not used: the plan has an error."; showError(section, err); }
+    }
+    $("#files-plan-check").addEventListener("click", () => check(area.value, "plan"));
+    $("#files-plan-download").addEventListener("click", () => download("plan.toml", area.value, "application/toml"));
+    $("#files-plan-upload").addEventListener("change", async (e) => { const f = await readFile(e.target); area.value = f.text; check(f.text, f.name); });
+    $("#files-ledger-upload").addEventListener("change", async (e) => {
+      const sec = e.target.closest("section");
+      const f = await readFile(e.target);
+      let data;
+      try { data = JSON.parse(f.text); } catch (x) { showError(sec, { field: "file", message: `${f.name}: not JSON (${x.message})` }); return; }
+      try {
+        const d = await api("POST", "/api/ledger/import", { data, name: f.name });
+        clearErrors(sec); $("#files-ledger-status").textContent = d.recorded;
+      } catch (err) { $("#files-ledger-status").textContent = "Nothing imported."; showError(sec, err); }
+    });
+    init();
+  }
+
+  const pages = { room: roomPage, plan: planPage, risk: riskPage, checklist: checklistPage, ledger: ledgerPage, files: filesPage };
+  document.addEventListener("DOMContentLoaded", () => { const p = pages[document.body.dataset.page]; if (p) p(); });
+})();

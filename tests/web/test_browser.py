@@ -1,0 +1,236 @@
+"""The web app in a real browser: Playwright driving Debian's Chromium against a server on a free loopback port.
+
+Skipped (with how to install) when /usr/bin/chromium is missing; a failure when
+$CI is set, so CI never silently skips. Screenshots go to tests/output/web/.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+OUTPUT = Path(__file__).resolve().parents[1] / "output" / "web"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("CI"):
+        pytest.fail(f"{CHROMIUM} is missing in CI (apt-get install chromium)", pytrace=False)
+    pytest.skip(f"browser tests need {CHROMIUM}: apt-get install chromium", allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (the dev extra)")
+expect = sync_api.expect
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def server(db):
+    from isoplan.web import create_app
+    from isoplan.web.server import serve_in_thread
+
+    app = create_app(db=db, port=0)
+    srv, thread = serve_in_thread(app, 0)
+    yield app, f"http://127.0.0.1:{srv.server_port}"
+    srv.shutdown()
+    srv.server_close()
+    thread.join(5)
+
+
+class Watch:
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+        self.outside: list[str] = []
+
+
+@pytest.fixture
+def page(browser, server):
+    _, base = server
+    own = urlsplit(base).netloc
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    pg = context.new_page()
+    watch = Watch()
+
+    def route(r):
+        if urlsplit(r.request.url).netloc != own and not r.request.url.startswith(("blob:", "data:")):
+            watch.outside.append(r.request.url)
+            r.abort()
+        else:
+            r.continue_()
+
+    pg.route("**/*", route)
+    pg.on("console", lambda m: watch.errors.append(m.text) if m.type == "error" else None)
+    pg.on("pageerror", lambda e: watch.errors.append(str(e)))
+    pg.watch = watch  # type: ignore[attr-defined]
+    pg.base = base  # type: ignore[attr-defined]
+    yield pg
+    assert watch.outside == [], f"requests left 127.0.0.1: {watch.outside}"
+    context.close()
+
+
+def shot(pg, name: str) -> None:
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    pg.screenshot(path=str(OUTPUT / f"{name}.png"), full_page=True)
+
+
+def rendered(pg, selector: str) -> int:
+    return int(pg.get_attribute(selector, "data-rendered") or 0)
+
+
+def settle(pg) -> None:
+    pg.wait_for_load_state("networkidle")
+
+
+def test_room_updates_as_you_type(page):
+    page.goto(page.base + "/")
+    expect(page.locator("#fig-outlay")).not_to_have_text("–")
+    settle(page)
+    before_outlay = page.text_content("#fig-outlay")
+    before_chart = rendered(page, "#room-chart")
+    assert page.locator("#room-chart .mark").count() == 1 and page.locator("#room-chart .point").count() == 1
+    page.fill("#shares", "3000")
+    expect(page.locator("#fig-outlay")).not_to_have_text(before_outlay)
+    settle(page)
+    assert rendered(page, "#room-chart") > before_chart
+    page.click("#why-amt >> xpath=.. >> summary")
+    assert "Form 6251 2i" in page.text_content("#why-amt")
+    shot(page, "room")
+    assert page.watch.errors == []
+
+
+def test_room_bad_input_shows_next_to_the_field_and_changes_nothing(page):
+    page.goto(page.base + "/")
+    expect(page.locator("#fig-outlay")).not_to_have_text("–")
+    settle(page)
+    outlay = page.text_content("#fig-outlay")
+    page.fill("#wages", "lots")
+    error = page.locator('[data-error-for="wages"]')
+    error.wait_for(state="visible")
+    assert "wages" in error.text_content() and "not allowed" in error.text_content()
+    assert page.get_attribute("#wages", "aria-invalid") == "true"
+    assert page.text_content("#fig-outlay") == outlay
+    page.fill("#wages", "200000")
+    error.wait_for(state="hidden")
+    assert all("400" in e for e in page.watch.errors)  # only the refused request itself
+
+
+def test_plan_page(page):
+    page.goto(page.base + "/plan")
+    page.wait_for_selector("#plan-years > tbody > tr")
+    settle(page)
+    assert page.locator("#plan-years > tbody > tr").count() == 4  # 2027-2030
+    value = page.text_content("#fig-plan-value")
+    chart = rendered(page, "#plan-chart")
+    page.fill("#p-wages", "150000")
+    page.click("#plan-run")
+    expect(page.locator("#fig-plan-value")).not_to_have_text(value)
+    settle(page)
+    assert rendered(page, "#plan-chart") > chart
+    page.click("#plan-years > tbody > tr:first-child summary")
+    assert "Form 6251" in page.text_content("#plan-years > tbody > tr:first-child details")
+    shot(page, "plan")
+    page.fill("#g0-shares", "0")
+    page.click("#plan-run")
+    page.locator('[data-error-for="grants[0].shares"]').wait_for(state="visible")
+    assert all("400" in e for e in page.watch.errors)
+
+
+def test_risk_page_with_the_contract(page, fake_risk):
+    page.goto(page.base + "/risk")
+    page.wait_for_selector("#hvs-table tbody tr")
+    settle(page)
+    assert page.locator("#hvs-table tbody tr").count() == 3
+    assert "seed 0" in page.text_content("#hvs-conclusion")
+    chart = rendered(page, "#hvs-chart")
+    page.fill("#seed", "7")
+    page.press("#seed", "Enter")
+    expect(page.locator("#hvs-conclusion")).to_contain_text("seed 7")
+    settle(page)
+    assert rendered(page, "#hvs-chart") > chart and rendered(page, "#fan-chart") >= 1
+    shot(page, "risk")
+    assert page.watch.errors == []
+
+
+def test_risk_page_not_available_yet(page, no_risk):
+    page.goto(page.base + "/risk")
+    page.wait_for_selector("#risk-unavailable:not([hidden])")
+    assert "not available yet" in page.text_content("#risk-unavailable")
+    assert all("503" in e for e in page.watch.errors)
+
+
+def test_checklist_page(page, fake_checklist, fake_risk):
+    page.goto(page.base + "/checklist")
+    page.wait_for_selector("#checklist-items li")
+    settle(page)
+    assert page.locator("#checklist-items li").count() == 2
+    assert page.text_content("#checklist-overall").startswith("2027")
+    page.fill("#cl-year", "2028")
+    page.press("#cl-year", "Enter")
+    expect(page.locator("#checklist-overall")).to_have_text(re.compile("^2028"))
+    settle(page)
+    shot(page, "checklist")
+    assert page.watch.errors == []
+
+
+def test_ledger_add_an_exercise_and_see_it_after_reload(page, server):
+    app, _ = server
+    from .conftest import Client
+
+    Client(app, host=f"127.0.0.1:{app.port}").post("/api/ledger/grant", {
+        "id": "2024-hire", "company": "Acme", "kind": "iso", "date": "2024-01-15", "shares": "1000", "strike": "10",
+        "vested": True})
+    page.goto(page.base + "/ledger")
+    page.wait_for_selector("#ex-grant option", state="attached")
+    page.fill("#ex-id", "march-ex")
+    page.fill("#ex-date", "2025-03-03")
+    page.fill("#ex-shares", "100")
+    page.fill("#ex-fmv", "30")
+    page.click("#exercise-form button[type=submit]")
+    expect(page.locator("#ledger-status")).to_have_text(re.compile("^Recorded"))
+    page.reload()
+    page.wait_for_selector("#ledger-lots tbody tr th")
+    row = page.text_content("#ledger-lots tbody tr")
+    assert "march-ex" in row and "2026-03-04" in row and "$3,000.00" in row  # AMT basis 100 × $30
+    with page.expect_download() as info:
+        page.click("text=Download the calendar (.ics)")
+    assert info.value.suggested_filename == "isoplan.ics"
+    shot(page, "ledger")
+    assert page.watch.errors == []
+
+
+def test_files_page(page):
+    page.goto(page.base + "/files")
+    expect(page.locator("#files-plan-text")).to_have_value(re.compile(r"\[person\]"))
+    page.click("#files-plan-check")
+    expect(page.locator("#files-plan-status")).to_have_text(re.compile("^Plan OK"))
+    shot(page, "files")
+    assert page.watch.errors == []
+
+
+@pytest.mark.parametrize("path", ["/", "/plan", "/ledger", "/files", "/risk", "/checklist"])
+def test_phone_width_and_keyboard(browser, server, path, no_risk, no_checklist):
+    _, base = server
+    context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
+    pg = context.new_page()
+    pg.goto(base + path)
+    pg.wait_for_load_state("networkidle")
+    overflow = pg.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 1, f"{path} scrolls sideways at phone width by {overflow}px"
+    pg.keyboard.press("Tab")
+    assert pg.evaluate("document.activeElement.className") == "skip"
+    pg.keyboard.press("Tab")
+    assert pg.evaluate("document.activeElement.tagName") == "A"
+    name = "phone-" + (path.strip("/") or "room")
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    pg.screenshot(path=str(OUTPUT / f"{name}.png"), full_page=True)
+    context.close()
