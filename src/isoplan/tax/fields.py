@@ -39,3 +39,13 @@ INPUT_NAMES: tuple[str, ...] = (
     *(name for name, _, _ in MONEY_FIELDS),
     *(name for name, _ in COUNT_FIELDS),
 )
+
+#: California-only inputs (isoplan.tax.california; not part of the federal ``Households``, so the
+#: federal engine and every command's household flags are unchanged): (name, help).
+CA_MONEY_FIELDS: tuple[tuple[str, str], ...] = (
+    ("property_tax",
+     "real and personal property taxes, included in state_local_tax: deductible in California without a cap, "
+     "where state income tax is not (Schedule CA (540) line 5); added back on Schedule P line 3"),
+    ("ca_amt_credit_carryforward",
+     "California AMT credit available from earlier years (FTB 3510 credit carryover)"),
+)

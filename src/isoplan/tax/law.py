@@ -1,8 +1,10 @@
-"""Federal law as data: load the per-year parameter files and project later years.
+"""Law as data: load the per-year parameter files and project later years.
 
 Parameter files live in ``parameters/federal/<year>.toml`` (published law) and
 ``parameters/federal/projection.toml`` (how later years are projected). No tax
 number is written in code: this module only reads, checks and arranges them.
+Every loader takes an optional ``directory`` (default: the federal files), so
+the same machinery serves a state's files (``parameters/california``).
 
 The loaded law is a :class:`LawTable`: one NumPy array per parameter with shape
 ``(n_years, n_statuses[, k])`` so that the engine can look up the parameters of
@@ -32,6 +34,9 @@ REQUIRED_STATUSES: tuple[str, ...] = ("single", "mfj", "mfs", "hoh")
 
 _METADATA_KEYS = {"description", "citation", "unit", "unsettled"}
 _FEDERAL_DIR = Path(__file__).parent / "parameters" / "federal"
+#: Where each jurisdiction's parameter files live.
+FEDERAL_DIR = _FEDERAL_DIR
+CALIFORNIA_DIR = Path(__file__).parent / "parameters" / "california"
 
 
 @dataclass(frozen=True)
@@ -58,8 +63,8 @@ class YearLaw:
         return self.parameters[name].values[status]
 
 
-def _read_toml(name: str) -> dict[str, Any]:
-    text = (_FEDERAL_DIR / name).read_text(encoding="utf-8")
+def _read_toml(name: str, directory: Path = _FEDERAL_DIR) -> dict[str, Any]:
+    text = (directory / name).read_text(encoding="utf-8")
     return tomllib.loads(text)
 
 
@@ -153,6 +158,13 @@ def project_year(base: YearLaw, year: int, rules: dict[str, Any], inflation: flo
             if rule.get("mfs_half_of_mfj"):
                 mfj = values["mfj"]
                 values["mfs"] = [v / 2 for v in mfj] if isinstance(mfj, list) else mfj / 2
+            # statuses whose amount is a fixed multiple of the (rounded) single amount,
+            # e.g. California's joint brackets are twice the single ones (R&TC §17045)
+            for status, multiple in rule.get("multiple_of_single", {}).items():
+                single = values["single"]
+                values[status] = (
+                    [v * multiple for v in single] if isinstance(single, list) else single * multiple
+                )
         else:
             raise ValueError(f"projection rule for {name}: unknown method {method!r}")
         citation = rule.get("citation", "")
@@ -170,38 +182,38 @@ def project_year(base: YearLaw, year: int, rules: dict[str, Any], inflation: flo
     return YearLaw(year=year, projected=True, parameters=parameters)
 
 
-@functools.lru_cache(maxsize=1)
-def _published_and_rules() -> tuple[dict[int, YearLaw], dict[str, Any]]:
-    projection = _read_toml("projection.toml")
+@functools.lru_cache(maxsize=4)
+def _published_and_rules(directory: Path = _FEDERAL_DIR) -> tuple[dict[int, YearLaw], dict[str, Any]]:
+    projection = _read_toml("projection.toml", directory)
     published: dict[int, YearLaw] = {}
     for year in range(projection["first_year"], projection["last_published"] + 1):
-        published[year] = parse_year_file(_read_toml(f"{year}.toml"), f"federal/{year}.toml")
+        published[year] = parse_year_file(_read_toml(f"{year}.toml", directory), f"{directory.name}/{year}.toml")
     return published, projection
 
 
-def projection_settings() -> dict[str, Any]:
+def projection_settings(directory: Path = _FEDERAL_DIR) -> dict[str, Any]:
     """The projection file: first/last supported year, last published year, default inflation."""
-    return _published_and_rules()[1]
+    return _published_and_rules(directory)[1]
 
 
-def default_inflation() -> float:
-    return float(projection_settings()["default_inflation"])
+def default_inflation(directory: Path = _FEDERAL_DIR) -> float:
+    return float(projection_settings(directory)["default_inflation"])
 
 
-def supported_years() -> range:
-    settings = projection_settings()
+def supported_years(directory: Path = _FEDERAL_DIR) -> range:
+    settings = projection_settings(directory)
     return range(settings["first_year"], settings["last_year"] + 1)
 
 
-@functools.lru_cache(maxsize=32)
-def year_law(year: int, inflation: float | None = None) -> YearLaw:
-    """The federal parameters of ``year`` (published, or projected at ``inflation``)."""
-    published, projection = _published_and_rules()
+@functools.lru_cache(maxsize=64)
+def year_law(year: int, inflation: float | None = None, directory: Path = _FEDERAL_DIR) -> YearLaw:
+    """The parameters of ``year`` (published, or projected at ``inflation``); federal unless ``directory``."""
+    published, projection = _published_and_rules(directory)
     if inflation is None:
         inflation = float(projection["default_inflation"])
     if year in published:
         return published[year]
-    years = supported_years()
+    years = supported_years(directory)
     if year not in years:
         raise InputError(
             "year", year, f"a tax year from {years.start} to {years.stop - 1}"
@@ -213,17 +225,18 @@ def year_law(year: int, inflation: float | None = None) -> YearLaw:
 class LawTable:
     """Every supported year's parameters as arrays indexed ``[year - first_year, status]``."""
 
-    def __init__(self, inflation: float | None = None) -> None:
+    def __init__(self, inflation: float | None = None, directory: Path = _FEDERAL_DIR) -> None:
         if inflation is None:
-            inflation = default_inflation()
+            inflation = default_inflation(directory)
         if not (-0.5 < inflation < 1.0) or math.isnan(inflation):
             raise InputError("inflation", inflation, "a yearly rate between -0.5 and 1.0, e.g. 0.025")
         self.inflation = float(inflation)
-        years = supported_years()
+        years = supported_years(directory)
+        self.directory = directory
         self.first_year = years.start
         self.last_year = years.stop - 1
-        self.last_published = int(projection_settings()["last_published"])
-        laws = [year_law(y, self.inflation) for y in years]
+        self.last_published = int(projection_settings(directory)["last_published"])
+        laws = [year_law(y, self.inflation, directory) for y in years]
         self.laws = {law.year: law for law in laws}
         names = list(laws[0].parameters)
         self.arrays: dict[str, np.ndarray] = {}
@@ -235,7 +248,7 @@ class LawTable:
                 values = law.parameters[name].values
                 rows.append([values[s] for s in STATUSES])
             self.arrays[name] = np.asarray(rows, dtype=np.float64)
-        table = laws[0].parameters["tax_table"].values
+        table = laws[0].parameters["tax_table"].values if "tax_table" in laws[0].parameters else {}
         self.tax_table = SimpleNamespace(**{k: np.asarray(v, dtype=np.float64) for k, v in table.items()})
         self.projected = np.asarray([law.projected for law in laws])
         self._by_key: dict[tuple[int, int], SimpleNamespace] = {}
