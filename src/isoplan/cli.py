@@ -137,14 +137,30 @@ def cmd_tax(args: argparse.Namespace) -> int:
     from isoplan.tax.federal import compute_federal
 
     law = _law(args)
+    state = _state_code(getattr(args, "state", None))
     if args.batch:
         return _tax_batch(args, law)
     h = household_from_args(args)
     result = compute_federal(h, law, deduction=args.deduction)
+    ca = _california(args, h) if state == "CA" else None
+    if state != "CA":
+        _refuse_ca_inputs(args, state)
     if args.json:
-        _print_json(tax_json(h, result, law, explain=args.explain))
+        data = tax_json(h, result, law, explain=args.explain)
+        if state:
+            data["state"] = state
+        if ca is not None:
+            data["california"] = california_json(h, *ca, explain=args.explain)
+        elif state:
+            data["state_note"] = _other_state_note(state)
+        _print_json(data)
     else:
-        print(render_tax(h, result, law, explain=args.explain))
+        text = render_tax(h, result, law, explain=args.explain)
+        if ca is not None:
+            text += "\n\n" + render_california(h, result, *ca, explain=args.explain)
+        elif state:
+            text += "\n\nNote: " + _other_state_note(state)
+        print(text)
     return 0
 
 
@@ -207,6 +223,8 @@ def _tax_batch(args: argparse.Namespace, law: Any) -> int:
     from isoplan.tax.explain import OUTPUTS
     from isoplan.tax.federal import compute_federal
 
+    if _state_batch(args, law):
+        return 0
     header, rows, h = read_household_csv(args.batch)
     result = compute_federal(h, law, deduction=args.deduction)
     outputs = [*OUTPUTS, "projected"]
@@ -231,6 +249,205 @@ def _write_csv(path: str | None, header: list[str], rows: list[dict[str, str]],
                 value = lists[k][i]
                 out.append(str(bool(value)).lower() if isinstance(value, bool) else f"{value:.2f}")
             writer.writerow([row.get(c, "") for c in header] + out)
+
+
+# ---- isoplan tax --state (issue 9): California beside federal
+
+
+#: Batch columns read for the state layer (not engine inputs of the federal Households).
+_STATE_COLUMNS = ("state", "property_tax", "ca_amt_credit_carryforward")
+
+
+def add_state_arguments(parser: argparse.ArgumentParser) -> None:
+    """--state and the California-only inputs (no NumPy: keeps --help fast)."""
+    from isoplan.tax.fields import CA_MONEY_FIELDS
+
+    group = parser.add_argument_group("state (only California is modeled)")
+    group.add_argument("--state", metavar="XX",
+                       help="two-letter state of residence; CA adds California tax, AMT (Schedule P) and its credit "
+                       "(FTB 3510); another state is accepted with a note that only federal tax is computed")
+    flags = {"property_tax": ["--property-tax"],
+             "ca_amt_credit_carryforward": ["--ca-credit-carryforward", "--ca-amt-credit-carryforward"]}
+    for name, help_text in CA_MONEY_FIELDS:
+        group.add_argument(*flags[name], dest=name, type=_money, metavar="USD", help=help_text + " (with --state CA)")
+
+
+def _state_code(value: Any, *, row: int | None = None, source: str | None = None) -> str | None:
+    """A state code in capitals, or None for federal only; names the value if it is no state code."""
+    if value is None or not str(value).strip():
+        return None
+    code = str(value).strip().upper()
+    if len(code) != 2 or not code.isalpha():
+        field = "--state" if row is None else "column state"
+        raise InputError(field, value, "a two-letter state code such as CA, or nothing for federal only",
+                         row=row, source=source)
+    return code
+
+
+def _other_state_note(state: str) -> str:
+    return (f"state {state}: isoplan models federal tax and California only; {state} income tax is not included "
+            "in any figure shown.")
+
+
+def _refuse_ca_inputs(args: argparse.Namespace, state: str | None) -> None:
+    """California inputs without --state CA would be ignored silently: refuse them instead."""
+    for name, flag in (("property_tax", "--property-tax"), ("ca_amt_credit_carryforward", "--ca-credit-carryforward")):
+        value = getattr(args, name, None)
+        if value is not None:
+            raise InputError(flag, value, "used only with --state CA" + (f" (got --state {state})" if state else ""))
+
+
+def _california(args: argparse.Namespace, h: Any) -> tuple[Any, Any]:
+    from isoplan.tax.california import ca_law_table, compute_california
+
+    ca_law = ca_law_table(getattr(args, "inflation", None))
+    result = compute_california(
+        h, ca_law,
+        property_tax=getattr(args, "property_tax", None) or 0.0,
+        ca_amt_credit_carryforward=getattr(args, "ca_amt_credit_carryforward", None) or 0.0,
+        deduction=args.deduction,
+    )
+    return result, ca_law
+
+
+def california_json(h: Any, ca: Any, ca_law: Any, *, explain: bool, i: int = 0) -> dict[str, Any]:
+    from isoplan.tax.california import CA_OUTPUTS, ca_explain_row, ca_year_notes
+
+    year = int(h.year[i])
+    out: dict[str, Any] = {
+        "year": year,
+        "projected": bool(ca.projected[i]),
+        "inputs": {"property_tax": float(ca.ca_taxes_deducted[i]),
+                   "ca_amt_credit_carryforward": float(ca.ca_amt_credit_carryforward[i])},
+        "outputs": {k: float(ca.lines[k][i]) for k in CA_OUTPUTS},
+        "deduction_kind": "itemized" if ca.ca_itemized[i] else "standard",
+        "notes": ca_year_notes(ca_law, year, int(h.filing_status[i])),
+    }
+    if explain:
+        out["lines"] = [row.__dict__ for row in ca_explain_row(ca, i)]
+    return out
+
+
+def render_california(h: Any, fed: Any, ca: Any, ca_law: Any, *, explain: bool, i: int = 0) -> str:
+    """Federal and California side by side, the California-only lines, and the combined total."""
+    from isoplan.report.text import money, table
+    from isoplan.tax.california import ca_explain_row, ca_year_notes
+
+    year = int(h.year[i])
+    f = {k: float(v[i]) for k, v in fed.lines.items()}
+    c = {k: float(v[i]) for k, v in ca.lines.items()}
+    label = f"{year} (PROJECTED)" if ca.projected[i] else str(year)
+    fed_kind = "itemized" if f["itemized"] else "standard"
+    ca_kind = "itemized" if c["ca_itemized"] else "standard"
+    rows = [
+        ["Adjusted gross income", money(f["agi"]), money(c["ca_agi"])],
+        [f"Deduction (federal {fed_kind}, CA {ca_kind})",
+         money(f["deduction"] + f["nonitemizer_charitable_used"]), money(c["ca_deduction"])],
+        ["Taxable income", money(f["taxable_income"]), money(c["ca_taxable_income"])],
+        ["Regular tax (1040 line 16 / 540 line 31)", money(f["regular_tax"]), money(c["ca_regular_tax"])],
+        ["AMTI (6251 line 4 / Schedule P line 21)", money(f["amti"]), money(c["ca_amti"])],
+        ["AMT exemption (6251 line 5 / P line 22)", money(f["amt_exemption"]), money(c["ca_amt_exemption"])],
+        ["Tentative minimum tax (6251 line 9 / P line 24)",
+         money(f["tentative_minimum_tax"]), money(c["ca_tentative_minimum_tax"])],
+        ["AMT (6251 line 11 / P line 26)", money(f["amt"]), money(c["ca_amt"])],
+        ["Prior-year AMT credit used (8801 / FTB 3510)", money(f["amt_credit_used"]), money(c["ca_amt_credit_used"])],
+        ["Exemption credits (540 line 32)", "", money(c["ca_exemption_credits"])],
+        ["Mental Health Services Tax (540 line 62)", "", money(c["ca_mental_health_tax"])],
+        ["NIIT + Additional Medicare Tax", money(f["niit"] + f["additional_medicare_tax"]), ""],
+        ["Total tax modeled", money(f["total_tax"]), money(c["ca_total_tax"])],
+    ]
+    parts = [f"Federal and California, {label}", table(["", "federal", "California"], rows, align="lrr"),
+             f"Federal + California: {money(f['total_tax'] + c['ca_total_tax'])}"]
+    if c["ca_amt_credit_carryforward"]:
+        parts.append(f"California AMT credit carried forward (FTB 3510): {money(c['ca_amt_credit_remaining'])}")
+    if explain:
+        line_rows = [[f"{row.form} {row.line}", row.caption, money(row.value)] for row in ca_explain_row(ca, i)]
+        parts += ["", "California line by line", table(["form line", "what", "amount"], line_rows, align="llr")]
+    notes = ca_year_notes(ca_law, year, int(h.filing_status[i]))
+    parts += ["", *("Note: " + n for n in notes)]
+    return "\n".join(parts)
+
+
+def _state_batch(args: argparse.Namespace, law: Any) -> bool:
+    """``--batch`` with a state: California outputs (``ca_*``) for CA rows, blank for others. False: federal only."""
+    import csv
+    import os
+    import tempfile
+
+    from isoplan.tax.california import CA_OUTPUTS, ca_law_table, compute_california
+    from isoplan.tax.explain import OUTPUTS
+    from isoplan.tax.federal import compute_federal
+
+    default = _state_code(getattr(args, "state", None))
+    try:
+        with open(args.batch, newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            header = [c.strip() for c in (reader.fieldnames or [])]
+            rows = [{(k or "").strip(): (v or "").strip() for k, v in row.items()} for row in reader]
+    except OSError:
+        return False  # read_household_csv names the problem
+    extra = [c for c in header if c in _STATE_COLUMNS]
+    if not extra:
+        if default is None:
+            return False
+        if default != "CA":
+            _refuse_ca_inputs(args, default)
+            print(f"isoplan tax: note: {_other_state_note(default)}", file=sys.stderr)
+            return False
+    kept = [c for c in header if c not in _STATE_COLUMNS]
+    fd, tmp = tempfile.mkstemp(suffix=".csv")
+    try:
+        with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(kept)
+            for row in rows:
+                writer.writerow([row.get(c, "") for c in kept])
+        try:
+            _, _, h = read_household_csv(tmp)
+        except InputError as err:
+            raise InputError(err.field, err.value, err.allowed, row=err.row, source=args.batch) from None
+    finally:
+        os.unlink(tmp)
+    states = [_state_code(row.get("state") or default, row=i + 1, source=args.batch) for i, row in enumerate(rows)]
+
+    def column(name: str) -> list[float]:
+        values = []
+        for i, row in enumerate(rows):
+            cell = row.get(name, "") or "0"
+            try:
+                values.append(float(cell.replace(",", "")))
+            except ValueError:
+                raise InputError(f"column {name}", cell, "a number", row=i + 1, source=args.batch) from None
+            if values[-1] and states[i] != "CA":
+                raise InputError(f"column {name}", cell, "used only on rows whose state is CA", row=i + 1,
+                                 source=args.batch)
+        return values
+
+    property_tax, carry = column("property_tax"), column("ca_amt_credit_carryforward")
+    result = compute_federal(h, law, deduction=args.deduction)
+    try:
+        ca = compute_california(h, ca_law_table(getattr(args, "inflation", None)), property_tax=property_tax,
+                                ca_amt_credit_carryforward=carry, deduction=args.deduction)
+    except InputError as err:
+        row = (err.row or 0) + 1
+        raise InputError(f"column {err.field}", err.value, err.allowed, row=row, source=args.batch) from None
+    others = sorted({s for s in states if s and s != "CA"})
+    if others:
+        print(f"isoplan tax: note: rows with state {', '.join(others)} get federal tax only "
+              "(isoplan models federal tax and California).", file=sys.stderr)
+    fed_cols = {k: result.lines[k].tolist() for k in OUTPUTS}
+    ca_cols = {k: ca.lines[k].tolist() for k in CA_OUTPUTS}
+    projected, ca_projected = result.projected.tolist(), ca.projected.tolist()
+    with contextlib.ExitStack() as stack:
+        handle = stack.enter_context(open(args.out, "w", newline="", encoding="utf-8")) if args.out else sys.stdout
+        writer = csv.writer(handle)
+        writer.writerow([*header, *OUTPUTS, "projected", *CA_OUTPUTS, "ca_projected"])
+        for i, row in enumerate(rows):
+            out = [f"{fed_cols[k][i]:.2f}" for k in OUTPUTS] + [str(bool(projected[i])).lower()]
+            out += [f"{ca_cols[k][i]:.2f}" if states[i] == "CA" else "" for k in CA_OUTPUTS]
+            out.append(str(bool(ca_projected[i])).lower() if states[i] == "CA" else "")
+            writer.writerow([row.get(c, "") for c in header] + out)
+    return True
 
 
 # ---------------------------------------------------------------- isoplan demo
@@ -282,11 +499,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"isoplan {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    p = sub.add_parser("tax", help="federal tax of a household (regular tax, AMT, NIIT), line by line",
-                       description="Federal income tax and AMT of one household, or of a CSV of households.")
+    p = sub.add_parser("tax", help="federal (and California) tax of a household (regular tax, AMT, NIIT), line by line",
+                       description="Federal income tax and AMT of one household, or of a CSV of households; "
+                       "with --state CA also California tax, California AMT (Schedule P) and its credit (FTB 3510).")
     add_household_arguments(p)
+    add_state_arguments(p)
     p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.add_argument("--explain", action="store_true", help="show every Form 1040 / 6251 / 8801 line")
+    p.add_argument("--explain", action="store_true", help="show every Form 1040 / 6251 / 8801 line "
+                   "(with --state CA also Form 540, Schedule P (540) and FTB 3510)")
     p.set_defaults(func=cmd_tax)
 
     p = sub.add_parser("demo", help="run isoplan on the bundled example",
@@ -1541,6 +1761,136 @@ def render_plan(data: dict[str, Any]) -> str:
 
 def add_risk_parser(sub: Any) -> None:
     """Register ``isoplan risk``."""
+    p = sub.add_parser("risk", help="Monte Carlo risk: January vs December, hold vs sell, the peak, pre-IPO",
+                       description="Simulate the share price (or a private company's 409A value and liquidity "
+                       "event) and recompute the federal tax on every path: the value of exercising early in the "
+                       "year, hold vs sell, the stress test, and exercise-now vs wait for private stock. "
+                       "Model and settings: docs/risk.md.")
+    p.add_argument("plan_file", metavar="PLAN.toml")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--paths", type=int, metavar="N", help="price paths (default: [risk] paths, or 20,000)")
+    p.add_argument("--seed", type=int, metavar="N", help="random seed (default: [risk] seed, or 0)")
+    p.add_argument("--sections", metavar="LIST",
+                   help="comma-separated: timing,hold_vs_sell,peak,pre_ipo (default: all)")
+    p.add_argument("--drop", type=float, metavar="FRACTION", help="stress-test fall (default: [risk] drop, or 0.5)")
+    p.add_argument("--ledger", nargs="?", const="", metavar="DB",
+                   help="take the grants from the ledger (default ledger, or the given file) instead of the plan")
+    p.add_argument("--inflation", type=float, metavar="RATE", help="assumed inflation for projected years")
+    p.add_argument("--today", metavar="YYYY-MM-DD", help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_risk)
+
+
+def _risk_progress() -> Any:
+    if not sys.stderr.isatty():
+        return None
+
+    def show(step: int, total: int) -> None:
+        done = int(30 * step / max(total, 1))
+        print(f"\r  simulating [{'#' * done:<30}] {step}/{total}", end="", file=sys.stderr)
+        if step >= total:
+            print(file=sys.stderr)
+
+    return show
+
+
+def cmd_risk(args: argparse.Namespace) -> int:
+    import dataclasses
+
+    from isoplan.planning.risk import SECTIONS, run_risk
+    from isoplan.planning.staging import run_plan
+    from isoplan.tax.law import law_table
+
+    plan = load_plan(args.plan_file, args)
+    settings = plan.risk
+    paths = settings.paths if args.paths is None else args.paths
+    if not 1 <= paths <= 10_000_000:
+        raise InputError("--paths", paths, "a whole number of paths from 1 to 10,000,000")
+    if args.drop is not None:
+        if not 0.0 < args.drop < 1.0:
+            raise InputError("--drop", args.drop, "a fraction between 0 and 1 (exclusive), e.g. 0.5 for a 50% fall")
+        plan = dataclasses.replace(plan, risk=dataclasses.replace(settings, drop=args.drop))
+    if args.seed is not None and args.seed < 0:
+        raise InputError("--seed", args.seed, "a whole number of 0 or more")
+    seed = settings.seed if args.seed is None else args.seed
+    sections = SECTIONS
+    if args.sections:
+        sections = tuple(s.strip() for s in args.sections.split(",") if s.strip())
+        for s in sections:
+            if s not in SECTIONS:
+                raise InputError("--sections", s, "a comma-separated list of " + ",".join(SECTIONS))
+    law = law_table(plan.inflation)
+    outcome = run_plan(plan, law)
+    result = run_risk(plan, paths=paths, seed=seed, sections=sections, law=law, progress=_risk_progress(),
+                      outcome=outcome)
+    data = result.as_dict()
+    if args.json:
+        _print_json(data)
+    else:
+        print(render_risk(data))
+    return 0
+
+
+def render_risk(data: dict[str, Any]) -> str:
+    """The text report of ``isoplan risk``."""
+    from isoplan.report.text import money, table
+
+    a = data["assumptions"]
+    out = [f"Risk: {data['paths']:,} price paths (seed {data['seed']}), {data['stock_kind']} stock, "
+           f"drift {a['drift']:.1%} a year ({a['drift_source']}), volatility {a['volatility']:.0%} "
+           f"({a['volatility_source']}), {a['steps']} steps"]
+    fan = data["fan"]
+    if fan["dates"]:
+        idx = sorted({0, len(fan["dates"]) // 2, len(fan["dates"]) - 1})
+        rows = [[fan["dates"][i], *(f"${fan['percentiles'][p][i]:,.2f}" for p in ("5", "25", "50", "75", "95"))]
+                for i in idx]
+        out += ["", "Share value (percentiles across the paths)",
+                table(["date", "5th", "25th", "median", "75th", "95th"], rows, align="lrrrrr")]
+    t = data.get("timing")
+    if t:
+        rows = [["January (may sell before Dec 31)" if t["hatch_exists"] else "January (cannot sell: no buyer)",
+                 money(t["january"]["expected_tax"]), f"{t['january']['prob_amt_on_vanished_gain']:.1%}",
+                 money(t["january"]["expected_amt_on_vanished_gain"])],
+                ["January, held past Dec 31", money(t["january_without_hatch"]["expected_tax"]),
+                 f"{t['january_without_hatch']['prob_amt_on_vanished_gain']:.1%}",
+                 money(t["january_without_hatch"]["expected_amt_on_vanished_gain"])],
+                ["December", money(t["december"]["expected_tax"]), f"{t['december']['prob_amt_on_vanished_gain']:.1%}",
+                 money(t["december"]["expected_amt_on_vanished_gain"])]]
+        out += ["", f"Timing: January vs December, {t['shares']:,} ISO shares in {t['year']}",
+                table(["exercise", "expected extra tax", "P(AMT on a vanished gain)", "expected such AMT"], rows),
+                f"Escape hatch value: {money(t['escape_hatch_value'])}" + ("" if t["hatch_exists"]
+                                                                            else " (the hatch does not exist)"),
+                f"Rule: {t['threshold_rule']}", t["summary"]]
+    h = data.get("hold_vs_sell")
+    if h:
+        rows = [[s["name"], money(s["mean"]), money(s["median"]), money(s["p5"]), money(s["p95"]),
+                 f"{s['prob_worse_than_sell_now']:.1%}", money(s["certainty_equivalent"]), f"{s['concentration']:.0%}"]
+                for s in h["strategies"]]
+        c = h["cash_test"]
+        out += ["", f"Hold vs sell: {h['shares']:,} shares exercised {h['exercise_date']}, after-tax dollars at "
+                f"{h['horizon']}",
+                table(["strategy", "mean", "median", "5th pct", "95th pct", "P(worse than selling)",
+                       f"certainty equiv. (RRA {h['risk_aversion']:g})", "concentration"], rows),
+                f"Cash test: strike {money(c['strike'])} + tax {money(c['tax'])} (AMT {money(c['amt'])}) against "
+                f"{money(c['cash'])} ({c['cash_source']}): " + ("covered" if c["covered"] else
+                                                                f"short by {money(c['gap'])}"),
+                h["conclusion"]]
+    pk = data.get("peak")
+    if pk:
+        out += ["", "The peak and the stress test", pk["summary"]]
+    pre = data.get("pre_ipo")
+    if pre:
+        now, wait = pre["exercise_now"], pre["wait_for_event"]
+        rows = [["exercise now", money(now["cash_at_risk"]), money(now["mean"]), money(now["p5"]), money(now["p95"]),
+                 f"{now['prob_sale_qualifies']:.0%}"],
+                ["wait for the event", money(0.0), money(wait["mean"]), money(wait["p5"]), money(wait["p95"]), "0%"]]
+        out += ["", f"Pre-IPO: exercise {now['shares']:,} shares on {now['date']} at the 409A value "
+                f"${now['price_409a']:,.2f}, or wait for the liquidity event",
+                table(["choice", "cash at risk now", "mean after tax", "5th pct", "95th pct", "sale qualifies"], rows),
+                f"P(cash lost): {pre['prob_cash_lost']:.1%}", pre["summary"]]
+    if data["notes"]:
+        out += ["", "Notes"] + [f"- {n}" for n in data["notes"]]
+    out += ["", "A planning estimate, not tax advice."]
+    return "\n".join(out)
 
 
 # ---------------------------------------------------------------- isoplan checklist / report (issue 7)
@@ -1548,6 +1898,128 @@ def add_risk_parser(sub: Any) -> None:
 
 def add_checklist_report_parsers(sub: Any) -> None:
     """Register ``isoplan checklist`` and ``isoplan report``."""
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("plan_file", metavar="PLAN.toml")
+        p.add_argument("--year", type=int, metavar="Y",
+                       help="the exercise year to check (default: the recommended schedule's first exercise year)")
+        p.add_argument("--ledger", dest="check_ledger", nargs="?", const="", metavar="DB",
+                       help="check whether the planned lots are in the ledger (default ledger, or the given file)")
+        p.add_argument("--grid", type=int, metavar="N", help="share-grid steps per grant (default: automatic)")
+        p.add_argument("--inflation", type=float, metavar="RATE", help="assumed inflation for projected years")
+        p.add_argument("--paths", type=int, default=20_000, metavar="N",
+                       help="simulated price paths for the risk results (default 20000)")
+        p.add_argument("--seed", type=int, default=0, help="random seed of the simulation (default 0)")
+        p.add_argument("--no-risk", action="store_true", help="skip the risk simulation (item 9 then asks for it)")
+        p.add_argument("--today", metavar="YYYY-MM-DD", help=argparse.SUPPRESS)
+
+    p = sub.add_parser("checklist", help="the exercise-year checklist: nine items, each ok / warning / stop",
+                       description="Before you spend a dollar: the bargain element, the AMT and the room, the "
+                       "$100,000 limit, the cash test, both cost bases, the calendar, the forms, the timing and the "
+                       "stress test, each with its status, numbers and next action. See docs/report.md.")
+    common(p)
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--ics", metavar="OUT.ics", help="also write the checklist's dates as an iCalendar file")
+    p.set_defaults(func=cmd_checklist)
+
+    p = sub.add_parser("report", help="the plan report: one self-contained HTML file to keep or print",
+                       description="Write the plan, the comparison, the checklist, the risk results, the per-year "
+                       "Form 6251 detail and charts to one HTML file that opens without a network. "
+                       "See docs/report.md.")
+    common(p)
+    p.add_argument("--out", required=True, metavar="plan.html", help="the HTML file to write")
+    p.set_defaults(func=cmd_report)
+
+
+def _checklist_inputs(args: argparse.Namespace) -> tuple[Any, Any, Any, Any]:
+    """Plan, outcome, risk results (or None) and checklist for ``isoplan checklist`` / ``report``."""
+    import datetime
+
+    from isoplan.planning.checklist import build_checklist
+    from isoplan.planning.staging import run_plan
+    from isoplan.tax.law import law_table
+
+    plan = load_plan(args.plan_file, args)
+    if args.year is not None and args.year not in plan.years:
+        raise InputError("--year", args.year, f"a year of the plan ({plan.start_year}-{plan.exit_date.year})")
+    lots = None
+    if args.check_ledger is not None:
+        from isoplan.ledger.paths import resolve
+        from isoplan.ledger.store import Ledger
+
+        try:
+            book = Ledger.open(resolve(args.check_ledger or None))
+        except InputError as err:
+            raise InputError("--ledger", err.value, err.allowed) from None
+        with book:
+            lots = book.lots()
+    law = law_table(plan.inflation)
+    outcome = run_plan(plan, law, progress=_progress())
+    risk = None if args.no_risk else _risk_results(plan, outcome, law, args)
+    today = datetime.date.fromisoformat(args.today) if args.today else datetime.date.today()
+    checklist = build_checklist(plan, outcome, risk, year=args.year, ledger_lots=lots, today=today)
+    return plan, outcome, risk, checklist
+
+
+def _risk_results(plan: Any, outcome: Any, law: Any, args: argparse.Namespace) -> dict[str, Any] | None:
+    """``run_risk(...).as_dict()``, or None (with a one-line note) when the risk engine is missing or fails."""
+    if args.paths < 1:
+        raise InputError("--paths", args.paths, "a whole number of at least 1")
+    try:
+        from isoplan.planning.risk import run_risk
+    except ImportError as err:
+        print(f"isoplan {args.command}: no risk results ({err}); item 9 asks for `isoplan risk`", file=sys.stderr)
+        return None
+    try:
+        return dict(run_risk(plan, paths=args.paths, seed=args.seed, law=law, outcome=outcome).as_dict())
+    except Exception as err:  # the checklist and report stand without risk results; say so in one line
+        print(f"isoplan {args.command}: the risk simulation failed ({type(err).__name__}: {err}); "
+              "item 9 asks for `isoplan risk`", file=sys.stderr)
+        return None
+
+
+def cmd_checklist(args: argparse.Namespace) -> int:
+    plan, _outcome, _risk, checklist = _checklist_inputs(args)
+    data = checklist.as_dict()
+    data["plan"] = plan.source
+    if args.ics:
+        from isoplan.report.html import checklist_ics
+
+        with open(args.ics, "w", encoding="utf-8", newline="") as handle:
+            handle.write(checklist_ics(data))
+    if args.json:
+        _print_json(data)
+    else:
+        print(render_checklist(data))
+        if args.ics:
+            print(f"wrote {len(data['events'])} dates to {args.ics}")
+    return 0
+
+
+def render_checklist(data: dict[str, Any]) -> str:
+    """The checklist as text: one block per item, status first."""
+    out = [f"Exercise-year checklist for {data['year']}: {data.get('plan', '')}",
+           f"Overall: {data['overall'].upper()}", ""]
+    for item in data["items"]:
+        out.append(f"{item['number']}. [{item['status'].upper():<7}] {item['title']}")
+        out.append(f"   {item['action']}")
+        out += [f"   - {line}" for line in item.get("detail", [])]
+    out += ["", "A planning estimate, not tax advice."]
+    return "\n".join(out)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from isoplan.report.html import render_report
+
+    plan, outcome, risk, checklist = _checklist_inputs(args)
+    html_text = render_report(plan, outcome, risk, checklist.as_dict())
+    try:
+        with open(args.out, "w", encoding="utf-8") as handle:
+            handle.write(html_text)
+    except OSError as err:
+        raise InputError("--out", args.out, f"a writable file ({err.strerror})") from None
+    print(f"wrote {args.out} (checklist {checklist.year}: {checklist.overall}"
+          f"{'' if risk else '; no risk results'})")
+    return 0
 
 
 # ---------------------------------------------------------------- isoplan serve (issue 8)
@@ -1555,6 +2027,27 @@ def add_checklist_report_parsers(sub: Any) -> None:
 
 def add_serve_parser(sub: Any) -> None:
     """Register ``isoplan serve``."""
+    p = sub.add_parser(
+        "serve", help="the local web app: room calculator, plan, risk, checklist, ledger (127.0.0.1 only)",
+        description="Start the web app on 127.0.0.1 and print its address. Everything is served from the package; "
+        "nothing leaves the machine. Pages and safety: docs/web.md.",
+    )
+    p.add_argument("--port", type=int, default=8765, metavar="N", help="port on 127.0.0.1 (default 8765; 0: any)")
+    p.add_argument("--open", action="store_true", help="open the address in the default browser")
+    p.add_argument("--db", metavar="PATH", help="the ledger file (default: $ISOPLAN_DB, else the user data folder)")
+    p.set_defaults(func=cmd_serve)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from isoplan.web import create_app
+    from isoplan.web.server import serve
+
+    if not 0 <= args.port <= 65535:
+        raise InputError("--port", args.port, "a port number from 0 to 65535")
+    try:
+        return serve(create_app(db=args.db, port=args.port), args.port, open_browser=args.open)
+    except OSError as err:
+        raise InputError("--port", args.port, f"a free port ({err.strerror})") from None
 
 
 if __name__ == "__main__":
