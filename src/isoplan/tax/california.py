@@ -26,15 +26,15 @@ threshold comes from ``parameters/california`` through :mod:`isoplan.tax.law`.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 
 from isoplan.errors import InputError
-from isoplan.tax.federal import ELECTION_TIE, Deduction, bracket_tax
+from isoplan.tax.federal import ELECTION_TIE, Deduction, FederalResult, bracket_tax
 from isoplan.tax.households import Households
 from isoplan.tax.law import CALIFORNIA_DIR, STATUS_CODE, STATUSES, LawTable
 
@@ -48,20 +48,8 @@ def ca_law_table(inflation: float | None = None) -> LawTable:
 
 
 @dataclass(frozen=True)
-class CaliforniaResult:
-    """Every computed California line, as arrays aligned with the input households."""
-
-    lines: Mapping[str, np.ndarray] = field(repr=False)
-    projected: np.ndarray
-
-    def __getattr__(self, name: str) -> np.ndarray:
-        try:
-            return self.__dict__["lines"][name]
-        except KeyError:
-            raise AttributeError(name) from None
-
-    def __len__(self) -> int:
-        return int(self.projected.shape[0])
+class CaliforniaResult(FederalResult):
+    """Every computed California line, as arrays aligned with the input households (lines as attributes)."""
 
 
 def _money(name: str, value: Any, n: int, *, at_most: np.ndarray | None = None, what: str = "") -> np.ndarray:
