@@ -543,6 +543,7 @@ def add_room_cost_parsers(sub: Any) -> None:
     p.add_argument("--margin", type=float, default=0.10, metavar="FRACTION",
                    help="share of the room left unused as a cushion (default 0.10)")
     p.add_argument("--json", action="store_true", help="machine-readable output (fields: docs/room-and-cost.md)")
+    add_state_arguments(p)
     p.set_defaults(func=cmd_room)
 
     p = sub.add_parser(
@@ -563,6 +564,7 @@ def add_room_cost_parsers(sub: Any) -> None:
     stress.add_argument("--private", action="store_true",
                         help="the stock is private: no same-year sale is possible")
     p.add_argument("--json", action="store_true", help="machine-readable output (fields: docs/room-and-cost.md)")
+    add_state_arguments(p)
     p.set_defaults(func=cmd_cost)
 
 
@@ -607,17 +609,136 @@ def cmd_room(args: argparse.Namespace) -> int:
                     allowed="a fraction from 0 up to (not including) 1, e.g. 0.10")
     spread_per_share, underwater = _spread_per_share(args)
     law = _law(args)
+    state = _state_code(getattr(args, "state", None))
+    if state != "CA":
+        _refuse_ca_inputs(args, state)
     if args.batch:
         return _room_batch(args, law, spread_per_share)
     h = household_from_args(args)
     room = amt_room(h, law, deduction=args.deduction)
     data = room_json(h, room, law, deduction=args.deduction, margin=args.margin,
                      spread_per_share=spread_per_share, underwater=underwater)
+    _add_state(data, state)
+    if state == "CA":
+        data["california"] = california_room_json(args, h, data, spread_per_share=spread_per_share)
     if args.json:
         _print_json(data)
     else:
-        print(render_room(data))
+        text = render_room(data)
+        if state == "CA":
+            text += "\n\n" + render_room_california(data)
+        elif state:
+            text += "\n\nNote: " + _other_state_note(state)
+        print(text)
     return 0
+
+
+def _add_state(data: dict[str, Any], state: str | None) -> None:
+    """Add ``state`` (and for a state other than CA the note that it is not modeled) to room/cost JSON."""
+    if state:
+        data["state"] = state
+        if state != "CA":
+            data["state_note"] = _other_state_note(state)
+
+
+def _ca_inputs(args: argparse.Namespace) -> tuple[float, float]:
+    return (getattr(args, "property_tax", None) or 0.0, getattr(args, "ca_amt_credit_carryforward", None) or 0.0)
+
+
+def california_room_json(args: argparse.Namespace, h: Any, data: dict[str, Any], *,
+                         spread_per_share: float | None, i: int = 0) -> dict[str, Any]:
+    """The California line (Schedule P (540)) beside the federal one in ``data``, and which one binds."""
+    import numpy as np
+
+    from isoplan.planning.room import california_amt_room, shares_for_spread, with_added_spread
+    from isoplan.tax.california import ca_law_table, ca_year_notes, compute_california
+
+    ca_law = ca_law_table(getattr(args, "inflation", None))
+    property_tax, carry = _ca_inputs(args)
+    one = h.take(np.array([i]))
+    r = california_amt_room(one, ca_law, property_tax=property_tax, ca_amt_credit_carryforward=carry,
+                            deduction=args.deduction)
+    amount = float(r.ca_amt_room[0])
+    margin = data["margin"]
+    # the marginal California AMT rate just past the line, measured with the engine (room + 1 -> room + 2)
+    two = with_added_spread(one.take(np.zeros(2, dtype=np.intp)), np.array([amount + 1.0, amount + 2.0]))
+    past = compute_california(two, ca_law, property_tax=property_tax, ca_amt_credit_carryforward=carry,
+                              deduction=args.deduction)
+    rate = round(float(past.ca_amt[1] - past.ca_amt[0]), 6)
+    shares = shares_after = None
+    if spread_per_share is not None and spread_per_share > 0:
+        per = np.array([spread_per_share])
+        shares = _whole(shares_for_spread(np.array([amount]), per)[0])
+        shares_after = _whole(shares_for_spread(np.array([amount * (1.0 - margin)]), per)[0])
+    federal_room = float(data["amt_room"])
+    binding = "california" if amount < federal_room else "federal"
+    credit = None
+    if carry > 0:
+        line = float(r.ca_credit_line[0])
+        credit = {"carryforward": carry, "used_this_year": float(r.ca_credit_used[0]),
+                  "credit_line": None if line != line else line}
+    year = int(one.year[0])
+    notes = []
+    if bool(r.ca_already_in_amt[0]):
+        notes.append(f"Already in California AMT: {_usd(float(r.ca_amt[0]))} is owed before any more spread, so "
+                     "there is no California room this year.")
+    if amount == federal_room:
+        notes.append("The two lines are equal: federal and California AMT start at the same spread.")
+    return {
+        "year": year,
+        "projected": bool(ca_law.is_projected(year)),
+        "inputs": {"property_tax": property_tax, "ca_amt_credit_carryforward": carry},
+        "amt_room": amount,
+        "already_in_amt": bool(r.ca_already_in_amt[0]),
+        "regular_tax": float(r.ca_regular_tax[0]),
+        "tentative_minimum_tax": float(r.ca_tentative_minimum_tax[0]),
+        "amt": float(r.ca_amt[0]),
+        "deduction_at_line": "itemized" if bool(r.ca_itemized_at_line[0]) else "standard",
+        "marginal_amt_rate": rate,
+        "room_after_margin": float(np.floor(amount * (1.0 - margin))),
+        "shares": shares,
+        "shares_after_margin": shares_after,
+        "credit": credit,
+        "binding": binding,
+        "binding_room": min(amount, federal_room),
+        "binding_room_after_margin": min(float(np.floor(amount * (1.0 - margin))), float(data["room_after_margin"])),
+        "binding_shares": None if shares is None else min(shares, data["shares"]),
+        "notes": ca_year_notes(ca_law, year, int(one.filing_status[0])),
+    }
+
+
+def render_room_california(data: dict[str, Any]) -> str:
+    """Federal and California lines side by side, and which one binds."""
+    from isoplan.report.text import table
+
+    ca = data["california"]
+    label = f"{ca['year']} (PROJECTED)" if ca["projected"] else str(ca["year"])
+    rows = [
+        ["Regular tax (1040 line 16 / 540 line 31)", _usd(data["regular_tax"]), _usd(ca["regular_tax"])],
+        ["Tentative minimum tax now (6251 line 9 / P line 24)", _usd(data["tentative_minimum_tax"]),
+         _usd(ca["tentative_minimum_tax"])],
+        ["AMT now (6251 line 11 / P line 26)", _usd(data["amt"]), _usd(ca["amt"])],
+        ["AMT room: more ISO spread with no AMT", _usd(data["amt_room"]), _usd(ca["amt_room"])],
+        [f"Room after a {data['margin']:.0%} margin", _usd(data["room_after_margin"]), _usd(ca["room_after_margin"])],
+        ["AMT per dollar past the line", f"{data['marginal_amt_rate']:.1%}", f"{ca['marginal_amt_rate']:.1%}"],
+    ]
+    if ca["shares"] is not None:
+        rows.append(["Shares within the room", f"{data['shares']:,}", f"{ca['shares']:,}"])
+    fed_credit, ca_credit = data["credit"], ca["credit"]
+    if (fed_credit and fed_credit["credit_line"] is not None) or (ca_credit and ca_credit["credit_line"] is not None):
+        def credit_cell(c: Any) -> str:
+            return _usd(c["credit_line"]) if c and c["credit_line"] is not None else "-"
+        rows.append(["Credit line (8801 / FTB 3510)", credit_cell(fed_credit), credit_cell(ca_credit)])
+    which = "California" if ca["binding"] == "california" else "federal"
+    shares = f" ({ca['binding_shares']:,} shares)" if ca["binding_shares"] is not None else ""
+    parts = [f"Federal and California AMT room, {label}",
+             table(["", "federal", "California"], rows, align="lrr"),
+             "",
+             f"Binding line: {which}, the smaller one: {_usd(ca['binding_room'])} of spread{shares} owes neither "
+             "AMT; past it the " + ("California AMT (Schedule P (540))" if ca["binding"] == "california" else
+                                    "federal AMT (Form 6251)") + " starts."]
+    parts += ["", *("Note: " + n for n in ca["notes"])]
+    return "\n".join(parts)
 
 
 def room_json(h: Any, room: Any, law: Any, *, deduction: str, margin: float,
@@ -838,6 +959,21 @@ def _room_batch(args: argparse.Namespace, law: Any, spread_per_share: float | No
         per = np.full(len(h), spread_per_share)
         columns["shares"] = shares_for_spread(room.amt_room, per)
         columns["shares_after_margin"] = shares_for_spread(room.amt_room * (1.0 - args.margin), per)
+    state = _state_code(getattr(args, "state", None))
+    if state == "CA":  # every row a California resident, with the --property-tax / --ca-credit-carryforward flags
+        from isoplan.planning.room import california_amt_room
+        from isoplan.tax.california import ca_law_table
+
+        property_tax, carry = _ca_inputs(args)
+        ca = california_amt_room(h, ca_law_table(getattr(args, "inflation", None)), property_tax=property_tax,
+                                 ca_amt_credit_carryforward=carry, deduction=args.deduction)
+        columns["ca_amt_room"] = ca.ca_amt_room
+        columns["ca_already_in_amt"] = ca.ca_already_in_amt
+        if carry > 0:
+            columns["ca_credit_line"] = ca.ca_credit_line
+        columns["binding"] = np.where(ca.ca_amt_room < room.amt_room, "california", "federal")
+    elif state:
+        print(f"isoplan room: note: {_other_state_note(state)}", file=sys.stderr)
     lists = {k: v.tolist() for k, v in columns.items()}
     with contextlib.ExitStack() as stack:
         handle = stack.enter_context(open(args.out, "w", newline="", encoding="utf-8")) if args.out else sys.stdout
@@ -849,6 +985,8 @@ def _room_batch(args: argparse.Namespace, law: Any, spread_per_share: float | No
                 value = lists[k][i]
                 if isinstance(value, bool):
                     out.append(str(value).lower())
+                elif isinstance(value, str):
+                    out.append(value)
                 elif value != value:  # no credit line for this row
                     out.append("")
                 else:
@@ -900,17 +1038,126 @@ def cmd_cost(args: argparse.Namespace) -> int:
     _check_fraction("--drop", args.drop, zero_ok=False, allowed="a fraction between 0 and 1, e.g. 0.5 for a 50% fall")
     if args.cash is not None and not args.cash >= 0:
         raise InputError("--cash", args.cash, "a dollar amount of 0 or more")
+    state = _state_code(getattr(args, "state", None))
+    if state != "CA":
+        _refuse_ca_inputs(args, state)
     h = household_from_args(args)
     day = _exercise_date(args.date, int(h.year[0]))
     law = _law(args)
     cost = exercise_cost(h, shares, args.strike, args.fmv, law, deduction=args.deduction, drop=args.drop,
                          cash=args.cash)
     data = cost_json(h, cost, law, exercise_date=day, private=args.private)
+    _add_state(data, state)
+    if state == "CA":
+        data["california"] = california_cost_json(args, h, cost, private=args.private)
     if args.json:
         _print_json(data)
     else:
-        print(render_cost(data))
+        text = render_cost(data)
+        if state == "CA":
+            text += "\n\n" + render_cost_california(data)
+        elif state:
+            text += "\n\nNote: " + _other_state_note(state)
+        print(text)
     return 0
+
+
+def _ca_path_json(path: Any, i: int) -> dict[str, float]:
+    return {k: float(getattr(path, k)[i]) for k in
+            ("regular_tax", "exemption_credits", "amt", "credit_used", "mental_health_tax", "total_tax")}
+
+
+def california_cost_json(args: argparse.Namespace, h: Any, c: Any, *, private: bool, i: int = 0) -> dict[str, Any]:
+    """The California tax the exercise causes, beside the federal ``cost_json`` (fields: docs/room-and-cost.md)."""
+    from isoplan.planning.cost import california_exercise_cost
+    from isoplan.tax.california import ca_law_table, ca_year_notes
+
+    ca_law = ca_law_table(getattr(args, "inflation", None))
+    property_tax, carry = _ca_inputs(args)
+    ca = california_exercise_cost(h, c, ca_law, property_tax=property_tax, ca_amt_credit_carryforward=carry,
+                                  deduction=args.deduction)
+    year = int(h.year[i])
+    notes = []
+    if ca.incremental.amt[i] > 0:
+        notes.append("California AMT caused by an ISO exercise is a deferral item: it becomes a California AMT "
+                     "credit (FTB 3510) that later years can use when their regular tax exceeds their TMT.")
+    if ca.credit_use_lost[i] > 0:
+        notes.append(f"The exercise cuts this year's California AMT credit use by {_usd(float(ca.credit_use_lost[i]))}"
+                     "; that credit is carried forward, not lost.")
+    notes += ca_year_notes(ca_law, year, int(h.filing_status[i]))
+    fed_tax = float(c.incremental.total_tax[i])
+    ca_tax = float(ca.incremental.total_tax[i])
+    rescue = None
+    if not private:
+        rescue = {
+            "tax": _ca_path_json(ca.rescue, i),
+            "incremental": _ca_path_json(ca.rescue_incremental, i),
+            "combined_tax": float(c.rescue_incremental.total_tax[i] + ca.rescue_incremental.total_tax[i]),
+            "combined_net_cash": float(ca.combined_rescue_net_cash[i]),
+        }
+    return {
+        "year": year,
+        "projected": bool(ca_law.is_projected(year)),
+        "inputs": {"property_tax": property_tax, "ca_amt_credit_carryforward": carry},
+        "tax": {
+            "without_exercise": _ca_path_json(ca.without, i),
+            "with_exercise": _ca_path_json(ca.with_exercise, i),
+            "incremental": _ca_path_json(ca.incremental, i),
+            "credit_use_lost": float(ca.credit_use_lost[i]),
+        },
+        "outlay": {
+            "strike_cash": float(c.strike_cash[i]),
+            "federal_tax": fed_tax,
+            "california_tax": ca_tax,
+            "total": float(ca.combined_outlay[i]),
+            "per_share": float(ca.combined_outlay_per_share[i]),
+        },
+        "room": {
+            "amt_room": float(ca.ca_amt_room[i]),
+            "already_in_amt": bool(ca.ca_already_in_amt[i]),
+            "spread_past_room": float(ca.ca_spread_past_room[i]),
+            "shares_within_room": _whole(float(ca.shares_within_ca_room[i])),
+        },
+        "hold": {"combined_tax": fed_tax + ca_tax, "combined_net": float(ca.combined_hold_net[i])},
+        "rescue": rescue,
+        "notes": notes,
+    }
+
+
+def render_cost_california(data: dict[str, Any]) -> str:
+    """The California tax the exercise causes, federal beside it, and the combined outlay."""
+    from isoplan.report.text import table
+
+    ca = data["california"]
+    fed = data["tax"]["incremental"]
+    without, with_, caused = ca["tax"]["without_exercise"], ca["tax"]["with_exercise"], ca["tax"]["incremental"]
+    lines = [("Regular tax (Form 540 line 31)", "regular_tax"), ("Exemption credits (line 32)", "exemption_credits"),
+             ("California AMT (Schedule P line 26)", "amt"), ("AMT credit used (FTB 3510)", "credit_used"),
+             ("Mental Health Services Tax (line 62)", "mental_health_tax"),
+             ("Total California tax modeled", "total_tax")]
+    body = [[name, _usd(without[k]), _usd(with_[k]), _usd(caused[k])] for name, k in lines]
+    label = f"{ca['year']} (PROJECTED)" if ca["projected"] else str(ca["year"])
+    parts = [f"California, {label}", table(["California tax", "without", "with exercise", "caused"], body)]
+    side = [
+        ["Regular tax caused", _usd(fed["regular_tax"]), _usd(caused["regular_tax"])],
+        ["AMT caused", _usd(fed["amt"]), _usd(caused["amt"])],
+        ["Total tax caused", _usd(fed["total_tax"]), _usd(caused["total_tax"])],
+        ["AMT room before this exercise", _usd(data["room"]["amt_room"]), _usd(ca["room"]["amt_room"])],
+        ["Spread past the room", _usd(data["room"]["spread_past_room"]), _usd(ca["room"]["spread_past_room"])],
+    ]
+    parts += ["", table(["Caused by the exercise", "federal", "California"], side, align="lrr")]
+    out = ca["outlay"]
+    parts += ["", f"Combined outlay: strike cash {_usd(out['strike_cash'])} + federal tax {_usd(out['federal_tax'])} "
+                  f"+ California tax {_usd(out['california_tax'])} = {_usd(out['total'])} "
+                  f"({_usd(out['per_share'], cents=True)} per share)."]
+    if ca["rescue"] is not None:
+        r = ca["rescue"]
+        parts.append(f"Same-year sale: California tax caused {_usd(r['incremental']['total_tax'])} (ordinary income, "
+                     f"no Schedule P line 10 adjustment); federal + California {_usd(r['combined_tax'])}; net cash "
+                     f"after strike and both taxes {_usd(r['combined_net_cash'])}. Holding instead: both taxes "
+                     f"{_usd(ca['hold']['combined_tax'])}, net {_usd(ca['hold']['combined_net'])}.")
+    parts += ["", *("Note: " + n for n in ca["notes"])]
+    return "\n".join(parts)
 
 
 def _path_json(path: Any, i: int) -> dict[str, float]:
@@ -1092,7 +1339,7 @@ def render_cost(data: dict[str, Any]) -> str:
 
 def add_ledger_parser(sub: Any) -> None:
     """Register ``isoplan ledger`` and its subcommands."""
-    from isoplan.tax.fields import COUNT_FIELDS, MONEY_FIELDS  # no NumPy: keeps --help fast
+    from isoplan.tax.fields import CA_MONEY_FIELDS, COUNT_FIELDS, MONEY_FIELDS  # no NumPy: keeps --help fast
 
     ledger = sub.add_parser(
         "ledger", help="record grants, exercises and sales; the AMT credit across years",
@@ -1180,6 +1427,15 @@ def add_ledger_parser(sub: Any) -> None:
         group.add_argument(*flags, dest=name, metavar="USD", help=help_text)
     for name, help_text in COUNT_FIELDS:
         group.add_argument("--" + name.replace("_", "-"), dest=name, metavar="N", help=help_text)
+    state = p.add_argument_group("state (only California is modeled)")
+    state.add_argument("--state", metavar="XX",
+                       help="the year's state of residence; CA adds the California return, AMT (Schedule P) and "
+                       "its credit (FTB 3510) to `ledger years`; none: federal only")
+    for name, help_text in CA_MONEY_FIELDS:
+        first = "; in the ledger's first California year: carried in from before the ledger" \
+            if name == "ca_amt_credit_carryforward" else ""
+        state.add_argument(*_LEDGER_CA_FLAGS[name], dest=name, metavar="USD",
+                           help=help_text + first + " (a CA year only)")
     p.add_argument("--clear", action="store_true", help="drop the year's other amounts first")
 
     command("grants", cmd_ledger_grants, "list the grants")
@@ -1428,17 +1684,21 @@ def _show_sales(args: argparse.Namespace, sales: Sequence[Any], lots: dict[str, 
 
 def cmd_ledger_income(args: argparse.Namespace) -> int:
     from isoplan.report.text import money, table
-    from isoplan.tax.fields import COUNT_FIELDS, MONEY_FIELDS
+    from isoplan.tax.fields import CA_MONEY_FIELDS, COUNT_FIELDS, MONEY_FIELDS
 
-    names = [n for n, _, _ in MONEY_FIELDS] + [n for n, _ in COUNT_FIELDS]
+    names = [n for n, _, _ in MONEY_FIELDS] + [n for n, _ in COUNT_FIELDS] + [n for n, _ in CA_MONEY_FIELDS]
     amounts = {n: getattr(args, n) for n in names if getattr(args, n, None) is not None}
     with _ledger(args, create=True) as book:
-        status, entry = book.set_income(args.year, args.filing_status, amounts, clear=args.clear)
+        status, entry = book.set_income(args.year, args.filing_status, amounts, clear=args.clear,
+                                        state=getattr(args, "state", None))
+        state = book.states()[args.year]
     if args.json:
-        _print_json({"year": args.year, "filing_status": status, "income": _plain(entry)})
+        _print_json({"year": args.year, "filing_status": status, "income": _plain(entry), "state": state})
         return 0
     rows = [[name, money(float(value), cents=True)] for name, value in entry.items()]
-    print(f"{args.year}, {status}")
+    print(f"{args.year}, {status}" + (f", {state}" if state else ""))
+    if state and state != "CA":
+        print("Note: " + _other_state_note(state))
     print(table(["input", "amount"], rows) if rows else "(no amounts entered)")
     return 0
 
@@ -1474,11 +1734,18 @@ def cmd_ledger_sales(args: argparse.Namespace) -> int:
         return _show_sales(args, book.sales(), {lot.id: lot for lot in book.lots()})
 
 
+#: The flags of a ledger year's California inputs (isoplan.tax.fields.CA_MONEY_FIELDS), as `isoplan tax` has them.
+_LEDGER_CA_FLAGS = {"property_tax": ["--property-tax"],
+                    "ca_amt_credit_carryforward": ["--ca-credit-carryforward", "--ca-amt-credit-carryforward"]}
+
+
 def cmd_ledger_years(args: argparse.Namespace) -> int:
     from isoplan.ledger.years import ledger_years
+    from isoplan.tax.california import ca_law_table
 
     with _ledger(args) as book:
-        rows, notes = ledger_years(book.lots(), book.sales(), book.years(), _law(args), deduction=args.deduction)
+        rows, notes = ledger_years(book.lots(), book.sales(), book.years(), _law(args), deduction=args.deduction,
+                                   states=book.states(), ca_law=ca_law_table(getattr(args, "inflation", None)))
     if args.json:
         _print_json({"years": [_ledger_year_json(r, explain=args.explain) for r in rows], "notes": notes})
         return 0
@@ -1502,7 +1769,79 @@ def _ledger_year_json(row: Any, *, explain: bool) -> dict[str, Any]:
     if explain:
         out["form8801"] = row.form8801
         out["lines"] = [r.__dict__ for r in explain_row(row.result, 0)]
+    out["state"] = getattr(row, "state", None)
+    out["california"] = _ledger_california_json(row, explain=explain) if getattr(row, "california", False) else None
     return out
+
+
+#: FTB 3510 across years (isoplan.tax.california.ca_credit_years lines): (key, part, caption).
+_FTB3510_LINES: tuple[tuple[str, str, str], ...] = (
+    ("prior_amt", "Part I", "Prior year's California AMT (Schedule P line 26)"),
+    ("prior_net_minimum_tax_on_exclusions", "Part I", "Prior year's net minimum tax on exclusion items"),
+    ("credit_from_prior_year", "Part I", "Credit from the prior year's AMT (may be negative)"),
+    ("carryover_in", "Part II", "Credit carryover from earlier years"),
+    ("credit_available", "Part II", "Credit available"),
+    ("credit_limit", "Part II", "Limit: regular tax - exemption credits - TMT"),
+    ("credit_used", "Part II", "Credit used this year (Schedule P Part III)"),
+    ("carryover_out", "Part II", "Credit carried forward"),
+)
+
+
+def _ledger_california_json(row: Any, *, explain: bool) -> dict[str, Any]:
+    """A California year of the ledger: Form 540 / Schedule P (540) outputs and FTB 3510 (issue 9)."""
+    from isoplan.tax.california import CA_OUTPUTS, ca_explain_row
+
+    c = row.ca_outputs
+    out: dict[str, Any] = {
+        "projected": row.ca_projected,
+        "inputs": dict(row.ca_inputs),
+        "outputs": {k: c[k] for k in CA_OUTPUTS},
+        "deduction_kind": "itemized" if c["ca_itemized"] else "standard",
+        "credit_created": row.ca_credit_created,
+        "credit_used": row.ftb3510["credit_used"],
+        "credit_carried_forward": row.ftb3510["carryover_out"],
+        "federal_plus_california": row.outputs["total_tax"] + c["ca_total_tax"],
+        "notes": row.ca_notes,
+    }
+    if explain:
+        out["ftb3510"] = dict(row.ftb3510)
+        out["lines"] = [r.__dict__ for r in ca_explain_row(row.ca_result, 0)]
+    return out
+
+
+def _render_ledger_california(rows: Sequence[Any], *, explain: bool) -> list[str]:
+    """The California table under the federal one, for the years whose state is CA; with --explain, line by line."""
+    from isoplan.report.text import money, table
+    from isoplan.tax.california import ca_explain_row
+
+    ca_rows = [r for r in rows if getattr(r, "california", False)]
+    if not ca_rows:
+        return []
+    body = []
+    for r in ca_rows:
+        c = r.ca_outputs
+        label = f"{r.year}{' (projected)' if r.ca_projected else ''}{'' if r.entered else ' *'}"
+        body.append([label, money(c["ca_regular_tax"]), money(c["ca_tentative_minimum_tax"]), money(c["ca_amt"]),
+                     money(r.ca_credit_created), money(r.ftb3510["credit_used"]), money(r.ftb3510["carryover_out"]),
+                     money(c["ca_total_tax"]), money(r.outputs["total_tax"] + c["ca_total_tax"])])
+    parts = ["", "California (Form 540 line 31, Schedule P (540) lines 24 and 26, FTB 3510)",
+             table(["year", "regular tax", "TMT", "AMT paid", "credit created", "credit used", "carried forward",
+                    "CA total tax", "federal + CA"], body, align="lrrrrrrrr")]
+    if explain:
+        for r in ca_rows:
+            # FTB 3510 comes once, in full, from the year's own lines below
+            lines = [[f"{line.form} {line.line}", line.caption, money(line.value)]
+                     for line in ca_explain_row(r.ca_result, 0) if line.form != "FTB 3510"]
+            lines += [[f"FTB 3510 {part}", caption, money(r.ftb3510[key])] for key, part, caption in _FTB3510_LINES]
+            lines.append(["(this year)", "Credit created: California AMT less net minimum tax on exclusion items",
+                          money(r.ca_credit_created)])
+            parts += ["", f"{r.year}: California, Schedule P (540) and FTB 3510",
+                      table(["line", "what", "amount"], lines, align="llr")]
+    notes: list[str] = []
+    for r in ca_rows:
+        notes += [n for n in r.ca_notes if n not in notes]
+    parts += [f"Note (California): {n}" for n in notes]
+    return parts
 
 
 def _render_ledger_years(rows: Sequence[Any], notes: Sequence[str], *, explain: bool) -> str:
@@ -1540,6 +1879,7 @@ def _render_ledger_years(rows: Sequence[Any], notes: Sequence[str], *, explain: 
             parts += [f"Note: {n}" for n in r.notes]
     elif any(r.notes for r in rows):
         parts += [f"Note ({r.year}): {n}" for r in rows for n in r.notes]
+    parts += _render_ledger_california(rows, explain=explain)
     parts += [f"Note: {n}" for n in notes]
     parts.append("A planning estimate, not tax advice.")
     return "\n".join(parts)
@@ -1740,10 +2080,21 @@ def render_plan(data: dict[str, Any]) -> str:
     out.append(table(["year", "exercise (shares)", "price", "spread", "AMT", "regular tax", "strike cash",
                       "credit used", "credit made", "qualifies"], rows, align="llrrrrrrrl"))
     out.append("* projected tax law")
+    if "california" in rec:
+        ca_rows = [[str(y["year"]), money(y["california"]["tax"]), money(y["california"]["amt"]),
+                    money(y["california"]["credit_used"]), money(y["california"]["credit_created"])]
+                   for y in rec["years"]]
+        out += ["", "California (Form 540, Schedule P, FTB 3510), same schedule",
+                table(["year", "CA tax", "CA AMT", "CA credit used", "CA credit made"], ca_rows)]
     out += ["", "Compared on the same assumptions (after-tax value at the exit, discounted if set)"]
-    rows = [[rec["name"], money(rec["after_tax_value"]), money(rec["total_amt"]), "yes", "-"]]
+    ca = "california" in rec
+
+    def amt_text(s: dict[str, Any]) -> str:
+        return money(s["total_amt"]) + (f" + CA {money(s['california']['total_amt'])}" if ca else "")
+
+    rows = [[rec["name"], money(rec["after_tax_value"]), amt_text(rec), "yes", "-"]]
     for b in data["baselines"]:
-        rows.append([b["name"], money(b["after_tax_value"]), money(b["total_amt"]),
+        rows.append([b["name"], money(b["after_tax_value"]), amt_text(b),
                      "yes" if b["feasible"] else "NO (cash or AMT limit)", money(b["advantage_of_plan"])])
     out.append(table(["strategy", "after-tax value", "total AMT", "fits the limits", "plan's advantage"], rows))
     if data["catches"]:

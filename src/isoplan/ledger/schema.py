@@ -77,6 +77,12 @@ MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
         "CREATE INDEX lots_by_grant ON lots(grant_id)",
         "CREATE INDEX sales_by_lot ON sales(lot_id)",
     )),
+    # A year's state of residence (NULL: federal only). California's own amounts (property_tax, the FTB 3510
+    # credit carried in) are income fields: exact decimal TEXT rows of the income table like every amount.
+    (3, "state of residence per tax year", (
+        "ALTER TABLE tax_years ADD COLUMN state TEXT "
+        "CHECK (state IS NULL OR (length(state) = 2 AND state GLOB '[A-Z][A-Z]'))",
+    )),
 )
 
 LATEST = MIGRATIONS[-1][0]

@@ -37,10 +37,13 @@ from isoplan.equity.records import (
 from isoplan.equity.rules import equity_rules
 from isoplan.errors import InputError
 from isoplan.ledger.schema import LATEST, current_version, migrate
-from isoplan.tax.fields import COUNT_FIELDS, MONEY_FIELDS
+from isoplan.tax.fields import CA_MONEY_FIELDS, COUNT_FIELDS, MONEY_FIELDS
 
-#: household inputs a year's income entry may hold (the tax engine's inputs)
+#: household inputs a year's income entry may hold (the tax engine's inputs, and California's own two)
 INCOME_FIELDS: dict[str, bool] = {name: negative for name, negative, _ in MONEY_FIELDS}
+#: amounts only a California year uses (isoplan.tax.california): never negative
+CA_INCOME_FIELDS: tuple[str, ...] = tuple(name for name, _ in CA_MONEY_FIELDS)
+INCOME_FIELDS.update(dict.fromkeys(CA_INCOME_FIELDS, False))
 COUNT_INCOME_FIELDS = tuple(name for name, _ in COUNT_FIELDS)
 FILING_STATUSES = ("single", "mfj", "mfs", "hoh", "qss")
 
@@ -167,6 +170,11 @@ class Ledger:
             out[int(row["year"])][1][row["field"]] = Decimal(row["amount"])
         return out
 
+    def states(self) -> dict[int, str | None]:
+        """Each entered year's state of residence (None: federal only)."""
+        return {int(row["year"]): row["state"]
+                for row in self.conn.execute("SELECT year, state FROM tax_years ORDER BY year")}
+
     def held(self) -> dict[str, int]:
         """Shares each lot still holds."""
         rows = self.conn.execute(
@@ -276,9 +284,15 @@ class Ledger:
         return sales
 
     def set_income(self, year: int, filing_status: str | None, amounts: Mapping[str, Any], *,
-                   clear: bool = False) -> tuple[str, dict[str, Decimal]]:
-        """Set a year's filing status and household inputs (only the fields given; ``clear`` drops the rest)."""
+                   clear: bool = False, state: str | None = None) -> tuple[str, dict[str, Decimal]]:
+        """Set a year's filing status and household inputs (only the fields given; ``clear`` drops the rest).
+
+        ``state``: None leaves the year's state as it is; ``""`` makes the year federal only; a two-letter
+        code sets it. California's amounts (``property_tax``, ``ca_amt_credit_carryforward``) are refused
+        for a year whose state is not CA, as ``isoplan tax`` refuses them without ``--state CA``.
+        """
         checked = _check_income(amounts)
+        new_state = None if state is None else _check_state(state)
         with self._write() as conn:
             row = conn.execute("SELECT filing_status FROM tax_years WHERE year = ?", (year,)).fetchone()
             status = filing_status or (row["filing_status"] if row else None)
@@ -289,12 +303,15 @@ class Ledger:
                 raise InputError("--status", status, "single, mfj, mfs, hoh or qss")
             conn.execute("INSERT INTO tax_years (year, filing_status) VALUES (?, ?) "
                          "ON CONFLICT(year) DO UPDATE SET filing_status = excluded.filing_status", (year, status))
+            if state is not None:
+                conn.execute("UPDATE tax_years SET state = ? WHERE year = ?", (new_state, year))
             if clear:
                 conn.execute("DELETE FROM income WHERE year = ?", (year,))
             for name, value in checked.items():
                 conn.execute("INSERT INTO income (year, field, amount) VALUES (?, ?, ?) "
                              "ON CONFLICT(year, field) DO UPDATE SET amount = excluded.amount",
                              (year, name, dec_text(value)))
+            _check_year(year, self.states()[year], self.years()[year][1])
         return self.years()[year]
 
     def import_3921(self, rows: Sequence[Form3921Row], source: str) -> list[Lot]:
@@ -406,6 +423,7 @@ class Ledger:
         from isoplan.ledger.transfer import records_from_export
 
         grants, rules_sources, lots, lot_extra, sales, years = records_from_export(data, source)
+        year_states = {int(y["year"]): y.get("state") for y in data.get("years", []) if isinstance(y, dict)}
         with self._write() as conn:
             for grant in grants:
                 if self._id_taken("grants", grant.id):
@@ -438,8 +456,15 @@ class Ledger:
             for year, (status, amounts) in years.items():
                 if conn.execute("SELECT 1 FROM tax_years WHERE year = ?", (year,)).fetchone():
                     raise InputError("year", year, "a year not yet in the ledger", source=source)
-                conn.execute("INSERT INTO tax_years (year, filing_status) VALUES (?, ?)", (year, status))
-                for name, value in _check_income(amounts).items():
+                state = _check_state(year_states.get(year) or "", f"year {year} state", source)
+                try:
+                    checked = _check_income(amounts)
+                    _check_year(year, state, checked)
+                except InputError as err:
+                    raise err.at(source=source) from None
+                conn.execute("INSERT INTO tax_years (year, filing_status, state) VALUES (?, ?, ?)",
+                             (year, status, state))
+                for name, value in checked.items():
                     conn.execute("INSERT INTO income (year, field, amount) VALUES (?, ?, ?)",
                                  (year, name, dec_text(value)))
         return {"grants": len(grants), "lots": len(lots), "sales": len(sales), "years": len(years)}
@@ -463,7 +488,9 @@ class Ledger:
             item = {k: row[k] for k in row.keys()}  # noqa: SIM118
             item["wash_sale_or_related_party"] = bool(item["wash_sale_or_related_party"])
             sales.append(item)
-        years = [{"year": year, "filing_status": status, "income": {k: dec_text(v) for k, v in amounts.items()}}
+        states = self.states()
+        years = [{"year": year, "filing_status": status, "income": {k: dec_text(v) for k, v in amounts.items()},
+                  "state": states[year]}
                  for year, (status, amounts) in self.years().items()]
         return {"format": "isoplan-ledger", "schema_version": self.schema_version(),
                 "grants": grants, "lots": lots, "sales": sales, "years": years}
@@ -545,6 +572,33 @@ def _insert_sale(conn: sqlite3.Connection, sale: Sale) -> None:
         (sale.id, sale.lot_id, sale.date.isoformat(), sale.shares, dec_text(sale.price),
          int(sale.wash_sale_or_related_party)),
     )
+
+
+def _check_state(value: str, field: str = "--state", source: str | None = None) -> str | None:
+    """A two-letter state code in capitals; ``""`` or ``none`` is federal only (None)."""
+    code = str(value).strip().upper()
+    if code in ("", "NONE"):
+        return None
+    if len(code) != 2 or not code.isascii() or not code.isalpha():
+        raise InputError(field, value, "a two-letter state code such as CA, or none for federal only", source=source)
+    return code
+
+
+def _check_year(year: int, state: str | None, amounts: Mapping[str, Decimal]) -> None:
+    """California's amounts belong to a California year (elsewhere they would be ignored silently), and
+    property tax is the part of state_local_tax that California lets one deduct (at most all of it)."""
+    if state != "CA":
+        for name in CA_INCOME_FIELDS:
+            if amounts.get(name):
+                raise InputError(name, dec_text(amounts[name]),
+                                 f"used only for a year whose state is CA ({year}'s state is {state or 'none'}: "
+                                 f"set the state to CA, or the amount to 0)")
+        return
+    property_tax = amounts.get("property_tax", Decimal(0))
+    state_local_tax = amounts.get("state_local_tax", Decimal(0))
+    if property_tax > state_local_tax:
+        raise InputError("property_tax", dec_text(property_tax),
+                         f"at most {year}'s state_local_tax ({dec_text(state_local_tax)}), which includes it")
 
 
 def _check_income(amounts: Mapping[str, Any]) -> dict[str, Decimal]:

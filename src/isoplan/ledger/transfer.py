@@ -97,7 +97,7 @@ CSV_TABLES = {
     "lots": ("id", "grant_id", "kind", "exercise_date", "shares", "strike", "fmv_at_exercise", "vesting_date",
              "fmv_at_vesting", "election_83b_date", "termination_date", "termination_reason", "kind_reason", "source"),
     "sales": ("id", "lot_id", "sale_date", "shares", "price", "wash_sale_or_related_party"),
-    "income": ("year", "filing_status", "field", "amount"),
+    "income": ("year", "filing_status", "field", "amount", "state"),
 }
 
 
@@ -120,12 +120,14 @@ def write_csv_dir(data: Mapping[str, Any], folder: str) -> list[Path]:
     rows["lots"] = [dict(lot) for lot in data["lots"]]
     rows["sales"] = [dict(sale) for sale in data["sales"]]
     for year in data["years"]:
+        # the year's state repeats on each of its rows (blank: federal only)
+        state = year.get("state")
         if not year["income"]:
             rows["income"].append({"year": year["year"], "filing_status": year["filing_status"],
-                                   "field": "", "amount": ""})
+                                   "field": "", "amount": "", "state": state})
         for name, amount in year["income"].items():
             rows["income"].append({"year": year["year"], "filing_status": year["filing_status"],
-                                   "field": name, "amount": amount})
+                                   "field": name, "amount": amount, "state": state})
     written = []
     for name, columns in CSV_TABLES.items():
         path = out / f"{name}.csv"
@@ -193,7 +195,7 @@ def _read_csv_dir(folder: Path) -> dict[str, Any]:
     years: dict[int, dict[str, Any]] = {}
     for row in tables["income"]:
         year = years.setdefault(int(row["year"]), {"year": int(row["year"]), "filing_status": row["filing_status"],
-                                                   "income": {}})
+                                                   "income": {}, "state": row.get("state") or None})
         if row["field"]:
             year["income"][row["field"]] = row["amount"]
     return {"format": "isoplan-ledger", "grants": grants, "lots": lots, "sales": sales,

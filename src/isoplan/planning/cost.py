@@ -225,3 +225,105 @@ def exercise_cost(
         rescue_net_cash=proceeds - strike_cash - rescue_incremental.total_tax,
         hold_net=value_after - strike_cash - incremental.total_tax,
     )
+
+
+# ------------------------------------------------------------------ California (issue 9)
+
+_CA_KEEP = ("ca_regular_tax", "ca_exemption_credits", "ca_amt", "ca_amt_credit_used", "ca_mental_health_tax",
+            "ca_total_tax")
+
+
+@dataclass(frozen=True)
+class CaTaxPath:
+    """California tax of the household on one path (arrays): Form 540 lines 31, 32, 61, 62, FTB 3510."""
+
+    regular_tax: np.ndarray
+    exemption_credits: np.ndarray
+    amt: np.ndarray
+    credit_used: np.ndarray
+    mental_health_tax: np.ndarray
+    total_tax: np.ndarray
+
+    def minus(self, other: CaTaxPath) -> CaTaxPath:
+        return CaTaxPath(**{k: getattr(self, k) - getattr(other, k) for k in self.__dataclass_fields__})
+
+
+@dataclass(frozen=True)
+class CaliforniaExerciseCost:
+    """The California side of an :class:`ExerciseCost` (arrays aligned with it).
+
+    The spread is a Schedule P (540) line 10 adjustment (R&TC §17062 via
+    IRC §56(b)(3)), not California regular income, while the shares are held
+    past December 31. The same-year rescue is the federal one: a
+    disqualifying disposition with ordinary income limited to the gain
+    (California follows IRC §421(b), §422(c)(2) for regular tax) and no line
+    10 adjustment. ``combined_outlay`` = strike cash + federal tax caused +
+    California tax caused.
+    """
+
+    without: CaTaxPath
+    with_exercise: CaTaxPath
+    incremental: CaTaxPath
+    credit_use_lost: np.ndarray
+    combined_outlay: np.ndarray
+    combined_outlay_per_share: np.ndarray
+    ca_amt_room: np.ndarray
+    ca_already_in_amt: np.ndarray
+    ca_spread_past_room: np.ndarray
+    shares_within_ca_room: np.ndarray
+    rescue: CaTaxPath
+    rescue_incremental: CaTaxPath
+    combined_rescue_net_cash: np.ndarray  # proceeds - strike cash - federal and California tax caused by the sale
+    combined_hold_net: np.ndarray  # value after the drop - strike cash - federal and California tax caused
+
+
+def _ca_tax(h: Households, law: LawTable, deduction: Deduction, property_tax, carry) -> CaTaxPath:
+    from isoplan.tax.california import compute_california
+
+    r = compute_california(h, law, property_tax=property_tax, ca_amt_credit_carryforward=carry, deduction=deduction)
+    return CaTaxPath(*(r.lines[k] for k in _CA_KEEP))
+
+
+def california_exercise_cost(
+    h: Households,
+    cost: ExerciseCost,
+    law: LawTable | None = None,
+    *,
+    property_tax=0.0,
+    ca_amt_credit_carryforward=0.0,
+    deduction: Deduction = "auto",
+) -> CaliforniaExerciseCost:
+    """California tax caused by the exercise ``cost`` describes (same household ``h``), and the combined outlay."""
+    from isoplan.planning.room import california_amt_room
+    from isoplan.tax.california import ca_law_table
+
+    law = law or ca_law_table()
+    without = _ca_tax(h, law, deduction, property_tax, ca_amt_credit_carryforward)
+    with_exercise = _ca_tax(with_added_spread(h, cost.bargain_element), law, deduction, property_tax,
+                            ca_amt_credit_carryforward)
+    incremental = with_exercise.minus(without)
+    room = california_amt_room(h, law, property_tax=property_tax,
+                               ca_amt_credit_carryforward=ca_amt_credit_carryforward, deduction=deduction)
+    sold = h.replace(
+        other_ordinary_income=h.other_ordinary_income + cost.rescue_ordinary_income,
+        short_term_gain=h.short_term_gain + cost.rescue_capital_gain,
+    )
+    rescue = _ca_tax(sold, law, deduction, property_tax, ca_amt_credit_carryforward)
+    rescue_incremental = rescue.minus(without)
+    combined = cost.outlay + incremental.total_tax
+    return CaliforniaExerciseCost(
+        without=without,
+        with_exercise=with_exercise,
+        incremental=incremental,
+        credit_use_lost=without.credit_used - with_exercise.credit_used,
+        combined_outlay=combined,
+        combined_outlay_per_share=combined / cost.shares,
+        ca_amt_room=room.ca_amt_room,
+        ca_already_in_amt=room.ca_already_in_amt,
+        ca_spread_past_room=np.maximum(cost.bargain_element - room.ca_amt_room, 0.0),
+        shares_within_ca_room=np.minimum(shares_for_spread(room.ca_amt_room, cost.spread_per_share), cost.shares),
+        rescue=rescue,
+        rescue_incremental=rescue_incremental,
+        combined_rescue_net_cash=cost.rescue_net_cash - rescue_incremental.total_tax,
+        combined_hold_net=cost.hold_net - incremental.total_tax,
+    )

@@ -33,7 +33,7 @@ INCOME_KEYS = tuple(
     name for name, _, _ in MONEY_FIELDS
     if name not in ("iso_bargain_element", "amt_disposition_adjustment", "amt_long_term_gain",
                     "amt_credit_carryforward")
-) + tuple(name for name, _ in COUNT_FIELDS)
+) + tuple(name for name, _ in COUNT_FIELDS) + ("property_tax",)  # property_tax: California (Schedule CA line 5)
 STOCK_KINDS = ("public", "private")
 #: outcomes of a private company's liquidity event ([stock.liquidity] outcomes)
 OUTCOME_KINDS = ("ipo", "acquisition", "failure")
@@ -100,6 +100,7 @@ class Plan:
     stock: Stock
     departure_date: date | None
     prior_credit: float
+    prior_ca_credit: float
     start_year: int
     exit_date: date
     exit_price: float
@@ -176,6 +177,9 @@ def _income(data: Mapping[str, Any], years: range, source: str) -> dict[int, dic
             for k, v in override.items():
                 row[k] = _number(v, f"income.years.{year}.{k}", source,
                                  minimum=None if k.endswith("_gain") else 0.0)
+        if row.get("property_tax", 0.0) > row.get("state_local_tax", 0.0):
+            raise InputError(f"income.property_tax ({year})", row["property_tax"],
+                             "at most income.state_local_tax (property taxes are part of it)", source=source)
         out[year] = row
     for key in explicit:
         if not key.isdigit() or int(key) not in years:
@@ -385,13 +389,15 @@ def parse_plan(data: Mapping[str, Any], source: str, *, today: date) -> Plan:
             warnings.append(f"state {state}: only federal tax is modeled (California is planned); "
                             f"{state} income tax is not in these numbers.")
         else:
-            warnings.append("state CA: California tax is not modeled yet; these are federal numbers only.")
+            warnings.append("state CA: `isoplan plan` includes California tax (Form 540, Schedule P, FTB 3510) in "
+                            "its objective and table; risk, checklist and report figures are federal only so far.")
     departure = _date(person["departure_date"], "person.departure_date", source) if "departure_date" in person \
         else None
 
     plan_table = _table(data, "plan", source, required=True)
     _unknown(plan_table, ("start_year", "exit_date", "exit_price", "exercise_month", "exercise_day", "zero_amt",
-                          "discount_rate", "prior_credit", "grid_steps", "inflation"), "plan.", source)
+                          "discount_rate", "prior_credit", "prior_ca_credit", "grid_steps", "inflation"),
+             "plan.", source)
     if "exit_date" not in plan_table:
         raise InputError("plan.exit_date", None, "the date the shares are sold (the exit)", source=source)
     exit_date = _date(plan_table["exit_date"], "plan.exit_date", source)
@@ -461,6 +467,7 @@ def parse_plan(data: Mapping[str, Any], source: str, *, today: date) -> Plan:
         stock=stock,
         departure_date=departure,
         prior_credit=_number(plan_table.get("prior_credit", 0.0), "plan.prior_credit", source),
+        prior_ca_credit=_number(plan_table.get("prior_ca_credit", 0.0), "plan.prior_ca_credit", source),
         start_year=start_year,
         exit_date=exit_date,
         exit_price=exit_price,

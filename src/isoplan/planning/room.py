@@ -678,3 +678,147 @@ def shares_for_spread(spread: np.ndarray, spread_per_share: np.ndarray) -> np.nd
     shares = np.where((shares + 1.0) * safe <= spread + slack, shares + 1.0, shares)
     shares = np.where(shares * safe > spread + slack, shares - 1.0, shares)
     return np.where(per > 0, np.maximum(shares, 0.0), np.inf)
+
+
+# ------------------------------------------------------------------ California (Schedule P (540), issue 9)
+#
+# Added ISO spread enters Schedule P (540) line 10 (R&TC §17062 via IRC §56(b)(3)). California regular tax
+# (Form 540 line 31 = Schedule P line 25) does not depend on it, and the tentative minimum tax is
+#
+#     line 21 = AMTI before the add-on + s   (+ the MFS add-on: 25% of AMTI over the exemption's zero point)
+#     line 22 = exemption - 25% x (line 21 - phase-out start), floored at 0
+#     line 24 = 7% x (line 21 - line 22)
+#
+# (the rates and amounts come from the California parameter files), a non-decreasing piecewise-linear function
+# of s. The California AMT is line 24 - line 25, so the California room is the largest whole s with
+# line 24 <= line 25: three closed-form inversions, then checked at the dollar with compute_california.
+
+
+@dataclass(frozen=True)
+class CaliforniaRoomResult:
+    """The California AMT line (Schedule P (540)) and FTB 3510 credit line of each household.
+
+    * ``ca_amt_room``: the largest whole-dollar ISO spread that can be added
+      with no California AMT (Schedule P line 26 = 0 at that spread; the
+      next dollar owes some); 0 when the household already owes it.
+    * ``ca_credit_line``: with a California AMT credit carryforward in use,
+      the largest whole-dollar spread (at most the AMT line) up to which this
+      year's FTB 3510 credit use has not shrunk; NaN where no credit is used.
+    * the rest: Schedule P lines 25, 24, 26 and the credit used, with no added spread.
+    """
+
+    ca_amt_room: np.ndarray
+    ca_already_in_amt: np.ndarray
+    ca_credit_line: np.ndarray
+    ca_regular_tax: np.ndarray  # Schedule P line 25 (Form 540 line 31)
+    ca_tentative_minimum_tax: np.ndarray
+    ca_amt: np.ndarray
+    ca_credit_used: np.ndarray
+    ca_itemized_at_line: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.ca_amt_room.shape[0])
+
+
+def ca_spread_for_tmt(target: np.ndarray, amti_before_addon: np.ndarray, status: np.ndarray,
+                      p: SimpleNamespace) -> np.ndarray:
+    """The largest real added spread with Schedule P line 24 <= ``target`` (-inf if the target is negative).
+
+    Inverts :func:`isoplan.tax.california.schedule_p_part2` step by step:
+    line 23 = target / rate; line 21 from line 23 through the exemption
+    phase-out; AMTI before the MFS add-on from line 21.
+    """
+    e, start, rate = p.amt_exemption, p.amt_phaseout_start, p.amt_phaseout_rate
+    y = np.maximum(target, 0.0) / p.amt_rate  # line 23
+    zero_point = start + e / rate
+    # line 23 = line 21 - e below the start; (1 + rate) line 21 - e - rate x start in the phase-out; line 21 above
+    line21 = np.where(y < start - e, e + y, np.where(y < zero_point, (y + e + rate * start) / (1.0 + rate), y))
+    addon_rate = p.amt_mfs_addon_rate
+    safe_rate = np.where(addon_rate > 0, addon_rate, 1.0)
+    cap_start = np.where(addon_rate > 0, zero_point + e / safe_rate, np.inf)
+    mfs = np.where(
+        line21 <= zero_point,
+        line21,
+        np.where(line21 <= cap_start + e, zero_point + (line21 - zero_point) / (1.0 + addon_rate), line21 - e),
+    )
+    amti = np.where(status == _MFS, mfs, line21)
+    return np.where(target < 0, -np.inf, amti - amti_before_addon)
+
+
+def california_amt_room(
+    h: Households,
+    law: LawTable | None = None,
+    *,
+    property_tax=0.0,
+    ca_amt_credit_carryforward=0.0,
+    deduction: Deduction = "auto",
+) -> CaliforniaRoomResult:
+    """The California AMT room and FTB 3510 credit line of every household in ``h``.
+
+    Exact to the dollar: :func:`isoplan.tax.california.compute_california`
+    with ``iso_bargain_element + ca_amt_room`` owes no California AMT and with
+    one dollar more it does (unless already in California AMT). The closed
+    form (:func:`ca_spread_for_tmt`, for the election taken with no added
+    spread) is the first guess; the engine settles the last dollar, and rows
+    where it misses (an election switch) get an exact search.
+    """
+    from isoplan.tax.california import ca_law_table, compute_california
+
+    if deduction not in ("auto", "standard", "itemized"):
+        raise InputError("deduction", deduction, "auto, standard or itemized")
+    law = law or ca_law_table()
+    n = len(h)
+    ptax = np.broadcast_to(np.asarray(property_tax, dtype=np.float64), (n,))
+    carry = np.broadcast_to(np.asarray(ca_amt_credit_carryforward, dtype=np.float64), (n,))
+
+    def ca_at(idx: np.ndarray, s: np.ndarray):
+        part = h if idx.shape[0] == n and np.array_equal(idx, np.arange(n)) else h.take(idx)
+        return compute_california(with_added_spread(part, s), law, property_tax=ptax[idx],
+                                  ca_amt_credit_carryforward=carry[idx], deduction=deduction)
+
+    rows = np.arange(n)
+    r0 = ca_at(rows, np.zeros(n))
+    if n == 0:
+        empty = np.zeros(0)
+        return CaliforniaRoomResult(empty, empty.astype(bool), empty, empty, empty, empty, empty, empty.astype(bool))
+    p = law.gather(h.year, h.filing_status)
+    amti0 = r0.ca_amti - r0.ca_mfs_addon
+    already = r0.ca_amt > 0
+    guess = np.floor(ca_spread_for_tmt(r0.ca_p_line25, amti0, h.filing_status, p))
+
+    def no_amt(idx: np.ndarray, s: np.ndarray) -> np.ndarray:
+        return ca_at(idx, s).ca_amt <= 0
+
+    room = _largest(no_amt, np.where(np.isfinite(guess), guess, -1.0))
+    room = np.where(already, 0.0, np.maximum(room, 0.0))
+
+    # FTB 3510: the credit used is min(carry, line 25 - exemption credits - line 24); it is unchanged while
+    # line 24 <= line 25 - exemption credits - credit used at s = 0
+    line = np.full(n, np.nan)
+    used0 = r0.ca_amt_credit_used
+    idx = np.flatnonzero((used0 > _UNCHANGED) & ~already)
+    if idx.size:
+        target = r0.ca_p_line25[idx] - r0.ca_exemption_credits[idx] - used0[idx]
+        p_sub = SimpleNamespace(**{k: np.asarray(getattr(p, k))[idx] if np.ndim(getattr(p, k)) else getattr(p, k)
+                                   for k in ("amt_exemption", "amt_phaseout_start", "amt_phaseout_rate",
+                                             "amt_mfs_addon_rate", "amt_rate")})
+        credit_guess = np.floor(ca_spread_for_tmt(target + _UNCHANGED, amti0[idx], h.filing_status[idx], p_sub))
+
+        def unchanged(sub: np.ndarray, s: np.ndarray) -> np.ndarray:
+            # bounded by the AMT line (no credit is used once TMT passes line 25), so the search ends
+            rows = idx[sub]
+            return (ca_at(rows, s).ca_amt_credit_used >= used0[rows] - _UNCHANGED) & (s <= room[rows])
+
+        found = _largest(unchanged, np.where(np.isfinite(credit_guess), credit_guess, -1.0))
+        line[idx] = np.minimum(np.maximum(found, 0.0), room[idx])
+    at_line = ca_at(rows, room)
+    return CaliforniaRoomResult(
+        ca_amt_room=room,
+        ca_already_in_amt=already,
+        ca_credit_line=line,
+        ca_regular_tax=r0.ca_p_line25,
+        ca_tentative_minimum_tax=r0.ca_tentative_minimum_tax,
+        ca_amt=r0.ca_amt,
+        ca_credit_used=used0,
+        ca_itemized_at_line=at_line.ca_itemized > 0,
+    )

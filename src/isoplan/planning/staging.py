@@ -152,6 +152,12 @@ class StagingModel:
     discount: np.ndarray  # (T,)
     cash_limit: np.ndarray  # (T,)
     notes: list[str] = field(default_factory=list)
+    ca_law: LawTable | None = None  # California's law when the plan's state is CA
+    property_tax: np.ndarray | None = None  # (T,) the property-tax part of state_local_tax (California)
+
+    @property
+    def california(self) -> bool:
+        return self.ca_law is not None
 
 
 def build_model(plan: Plan, law: LawTable | None = None) -> StagingModel:
@@ -192,9 +198,16 @@ def build_model(plan: Plan, law: LawTable | None = None) -> StagingModel:
         notes.append("The exit is before the expected liquidity date of this private stock: the plan assumes a "
                      "sale at the exit price anyway; check the exit assumption.")
     base = []
-    for year in years:
+    property_tax = np.zeros(len(years))
+    for t, year in enumerate(years):
         row = dict(plan.income_by_year[year])
+        property_tax[t] = row.pop("property_tax", 0.0)
         base.append(households(year=year, filing_status=plan.filing_status, **row))
+    ca_law = None
+    if plan.state == "CA":
+        from isoplan.tax.california import ca_law_table
+
+        ca_law = ca_law_table(plan.inflation)
     disc = np.asarray([(1.0 + plan.discount_rate) ** -(t) for t in range(t_count)])
     cash_limit = np.asarray([plan.cash_by_year[y] - plan.cash_reserve for y in years])
     model = StagingModel(
@@ -203,6 +216,7 @@ def build_model(plan: Plan, law: LawTable | None = None) -> StagingModel:
         strike=np.asarray([blk.strike for blk in blocks]), exit_date=exit_date, exit_price=exit_price,
         sale_possible_at_exit=sale_possible, last_chance=last_chance, exit_cap=exit_cap, base=base,
         base_tax=np.zeros(t_count), discount=disc, cash_limit=cash_limit, notes=notes,
+        ca_law=ca_law, property_tax=property_tax,
     )
     reference = evaluate(model, np.zeros((1, b_count, t_count)), reference=True)
     model.base_tax = reference.total_tax[:, 0]
@@ -229,11 +243,16 @@ class YearTaxes:
     amt: np.ndarray
     credit_used: np.ndarray
     line15: np.ndarray  # net minimum tax on exclusion items
+    ca_total_tax: np.ndarray | None = None  # California (Form 540 with Schedule P and FTB 3510), if CA
+    ca_amt: np.ndarray | None = None
+    ca_credit_used: np.ndarray | None = None
+    ca_line15: np.ndarray | None = None  # FTB 3510: net minimum tax on exclusion items
 
 
 def year_taxes(model: StagingModel, t: int, *, iso_spread: np.ndarray, ordinary: np.ndarray,
                credit: np.ndarray, long_term_gain: np.ndarray | None = None,
-               amt_long_term_gain: np.ndarray | None = None, same_as: np.ndarray | None = None) -> YearTaxes:
+               amt_long_term_gain: np.ndarray | None = None, same_as: np.ndarray | None = None,
+               ca_credit: np.ndarray | None = None) -> YearTaxes:
     """Year ``t``'s return for many scenarios.
 
     Scenarios share few distinct (spread, income) rows, so the engine runs once
@@ -284,8 +303,43 @@ def year_taxes(model: StagingModel, t: int, *, iso_spread: np.ndarray, ordinary:
         return np.where(itemize, itm[i], std[i])
 
     income_tax = pick(4)
-    return YearTaxes(total_tax=income_tax + pick(5), regular_tax=pick(0), tmt=pick(1), amt=pick(2),
-                     credit_used=pick(3), line15=pick(6))
+    out = YearTaxes(total_tax=income_tax + pick(5), regular_tax=pick(0), tmt=pick(1), amt=pick(2),
+                    credit_used=pick(3), line15=pick(6))
+    if model.ca_law is not None:
+        _add_california(model, t, h, excl_h, inverse, np.zeros(n) if ca_credit is None else ca_credit, out)
+    return out
+
+
+def _add_california(model: StagingModel, t: int, h: Households, excl_h: Households, inverse: np.ndarray,
+                    credit: np.ndarray, out: YearTaxes) -> None:
+    """California's Form 540 / Schedule P / FTB 3510 for the same distinct rows, then per scenario.
+
+    The FTB 3510 credit used is the lesser of the credit available and the
+    regular tax less exemption credits less TMT, which does not depend on the
+    credit, so it is applied per scenario; the election is then the one
+    :func:`~isoplan.tax.california.compute_california` takes (lower California
+    tax, ties to the larger deduction). The exclusion-items return keeps that
+    election (FTB 3510 Part I, as Form 8801).
+    """
+    from isoplan.tax.california import compute_california
+
+    assert model.ca_law is not None and model.property_tax is not None
+    ptax = model.property_tax[t]
+    per = {}
+    for election in ("standard", "itemized"):
+        r = compute_california(h, model.ca_law, property_tax=ptax, deduction=election)
+        excl = compute_california(excl_h, model.ca_law, property_tax=ptax, deduction=election)
+        limit = r.ca_amt_credit_limit[inverse]
+        used = np.minimum(credit, limit)
+        total = r.ca_total_tax[inverse] - used
+        per[election] = (total, r.ca_amt[inverse], used,
+                         net_minimum_tax_on_exclusions(excl.ca_tentative_minimum_tax, r.ca_p_line25)[inverse],
+                         (r.ca_itemized_allowed > r.ca_standard_deduction)[inverse])
+    std, itm = per["standard"], per["itemized"]
+    itemize = np.where(itm[4], itm[0] <= std[0] + ELECTION_TIE, itm[0] < std[0] - ELECTION_TIE)
+    out.ca_total_tax, out.ca_amt, out.ca_credit_used, out.ca_line15 = (
+        np.where(itemize, itm[i], std[i]) for i in range(4))
+    out.total_tax = out.total_tax + out.ca_total_tax
 
 
 @dataclass
@@ -310,17 +364,23 @@ class YearStep:
     ordinary: np.ndarray  # ordinary income added to the year's household (NSO and same-day sales)
     long_term_gain: np.ndarray  # long-term gain added (exit-year sales), regular basis
     amt_long_term_gain: np.ndarray  # the same with AMT basis
+    ca_tax: np.ndarray  # California (0 unless the plan's state is CA); total_tax includes it
+    ca_amt: np.ndarray
+    ca_credit_used: np.ndarray
+    ca_credit_created: np.ndarray
+    ca_credit_next: np.ndarray
 
 
 def year_step(model: StagingModel, t: int, exercised_before: np.ndarray, exercise: np.ndarray,
               credit: np.ndarray, regular_basis: np.ndarray | None = None,
               amt_basis: np.ndarray | None = None, *, reference: bool = False,
-              same_as: np.ndarray | None = None) -> YearStep:
+              same_as: np.ndarray | None = None, ca_credit: np.ndarray | None = None) -> YearStep:
     """Year ``t`` for ``n`` scenarios.
 
     ``exercised_before`` (n, B): shares exercised in earlier years;
     ``exercise`` (n, B): shares exercised at this year's exercise date;
     ``credit`` (n,): minimum tax credit available (Form 8801 line 21);
+    ``ca_credit`` (n,): California AMT credit available (FTB 3510), for a California plan;
     ``regular_basis`` / ``amt_basis`` (n,): bases of the lots held (used in the exit year).
     """
     n = exercise.shape[0]
@@ -355,11 +415,17 @@ def year_step(model: StagingModel, t: int, exercised_before: np.ndarray, exercis
         proceeds = proceeds + sale_value
         lt = sale_value - regular_basis
         amt_lt = sale_value - amt_basis
+    ca_credit = np.zeros(n) if ca_credit is None else ca_credit
     result = year_taxes(model, t, iso_spread=iso_spread, ordinary=ordinary, credit=credit,
-                        long_term_gain=lt, amt_long_term_gain=amt_lt, same_as=same_as)
+                        long_term_gain=lt, amt_long_term_gain=amt_lt, same_as=same_as, ca_credit=ca_credit)
     used = result.credit_used
     created = result.amt - result.line15
     credit_next = np.maximum(credit - used + created, 0.0)
+    zero = np.zeros(n)
+    ca_amt = zero if result.ca_amt is None else result.ca_amt
+    ca_used = zero if result.ca_credit_used is None else result.ca_credit_used
+    ca_created = zero if result.ca_line15 is None else ca_amt - result.ca_line15
+    ca_total = zero if result.ca_total_tax is None else result.ca_total_tax
     extra_tax = result.total_tax - model.base_tax[t]
     basis_iso = np.where(iso, model.strike, price)  # regular basis per share: strike (ISO) or FMV (NSO income)
     return YearStep(
@@ -372,6 +438,8 @@ def year_step(model: StagingModel, t: int, exercised_before: np.ndarray, exercis
         flow=proceeds - strike_paid - extra_tax,
         ordinary=ordinary, long_term_gain=np.zeros(n) if lt is None else lt,
         amt_long_term_gain=np.zeros(n) if amt_lt is None else amt_lt,
+        ca_tax=ca_total, ca_amt=ca_amt, ca_credit_used=ca_used, ca_credit_created=ca_created,
+        ca_credit_next=np.maximum(ca_credit - ca_used + ca_created, 0.0),
     )
 
 
@@ -399,9 +467,15 @@ class Evaluation:
     ordinary: np.ndarray
     long_term_gain: np.ndarray
     amt_long_term_gain: np.ndarray
+    ca_tax: np.ndarray  # California (zeros unless the plan's state is CA)
+    ca_amt: np.ndarray
+    ca_credit_used: np.ndarray
+    ca_credit_created: np.ndarray
+    ca_credit_available: np.ndarray
     value: np.ndarray  # (n,) after-tax value at the exit (discounted if set)
     feasible: np.ndarray  # (n,) cash, allowed exercises and the zero-AMT setting all hold
     credit_left: np.ndarray  # (n,) credit available after the exit year
+    ca_credit_left: np.ndarray  # (n,) California credit available after the exit year
 
 
 def evaluate(model: StagingModel, schedule: np.ndarray, *, reference: bool = False) -> Evaluation:
@@ -409,19 +483,23 @@ def evaluate(model: StagingModel, schedule: np.ndarray, *, reference: bool = Fal
     schedule = np.asarray(schedule, dtype=np.float64)
     n, _, t_count = schedule.shape
     credit = np.full(n, model.plan.prior_credit)
+    ca_credit = np.full(n, model.plan.prior_ca_credit)
     before = np.zeros((n, len(model.blocks)))
     regular_basis = np.zeros(n)
     amt_basis = np.zeros(n)
     keys = ("total_tax", "regular_tax", "tmt", "amt", "credit_used", "credit_created", "iso_spread",
             "nso_income", "strike_paid", "sale_proceeds", "cash_out", "ordinary", "long_term_gain",
-            "amt_long_term_gain")
-    rows: dict[str, list[np.ndarray]] = {k: [] for k in (*keys, "credit_available", "extra_tax")}
+            "amt_long_term_gain", "ca_tax", "ca_amt", "ca_credit_used", "ca_credit_created")
+    rows: dict[str, list[np.ndarray]] = {k: [] for k in (*keys, "credit_available", "extra_tax",
+                                                         "ca_credit_available")}
     value = np.zeros(n)
     feasible = np.ones(n, dtype=bool)
     for t in range(t_count):
         exercise = schedule[:, :, t]
-        step = year_step(model, t, before, exercise, credit, regular_basis, amt_basis, reference=reference)
+        step = year_step(model, t, before, exercise, credit, regular_basis, amt_basis, reference=reference,
+                         ca_credit=ca_credit)
         rows["credit_available"].append(credit)
+        rows["ca_credit_available"].append(ca_credit)
         for k in keys:
             rows[k].append(getattr(step, k))
         rows["extra_tax"].append(step.total_tax - model.base_tax[t])
@@ -433,14 +511,16 @@ def evaluate(model: StagingModel, schedule: np.ndarray, *, reference: bool = Fal
             if t < t_count - 1:
                 ok &= step.cash_out <= model.cash_limit[t] + 1e-6
                 if model.plan.zero_amt:
-                    ok &= step.amt <= 0.5
+                    ok &= step.amt + step.ca_amt <= 0.5
             feasible &= ok
         before = before + exercise
         regular_basis = regular_basis + step.regular_basis_added
         amt_basis = amt_basis + step.amt_basis_added
         credit = step.credit_next
+        ca_credit = step.ca_credit_next
     out = {k: np.asarray(v) for k, v in rows.items()}
-    return Evaluation(schedule=schedule, value=value, feasible=feasible, credit_left=credit, **out)
+    return Evaluation(schedule=schedule, value=value, feasible=feasible, credit_left=credit,
+                      ca_credit_left=ca_credit, **out)
 
 
 # ---------------------------------------------------------------- the grid and the optimizer
@@ -561,12 +641,11 @@ def optimize(model: StagingModel, steps: int | None = None,
     b_count, t_count = len(model.blocks), len(model.years)
     n_combos = combo_shares.shape[0]
     start = int(np.flatnonzero(~combo_shares.any(axis=1))[0])
-    # nodes: combo index, value, credit, regular basis, amt basis, and back-pointers
+    # nodes: combo index, value so far, and the labels whose future worth is bounded (see _label_weights):
+    # federal credit (Form 8801 line 21), regular basis, AMT basis, California credit (FTB 3510)
     node_combo = np.full(1, start, dtype=np.intp)
     node_value = np.zeros(1)
-    node_credit = np.full(1, model.plan.prior_credit)
-    node_rb = np.zeros(1)
-    node_ab = np.zeros(1)
+    node_labels = np.asarray([[model.plan.prior_credit, 0.0, 0.0, model.plan.prior_ca_credit]])
     history: list[tuple[np.ndarray, np.ndarray]] = []  # per year: (parent index, combo chosen)
     labels_max, truncated, evaluations = 1, False, 0
     weights = _label_weights(model)
@@ -579,32 +658,33 @@ def optimize(model: StagingModel, steps: int | None = None,
         ok = _valid_moves(model, t, shares_now, combo_shares)
         parent, child = np.nonzero(ok)
         exercise = combo_shares[child] - shares_now[parent]
-        step = year_step(model, t, shares_now[parent], exercise, node_credit[parent],
-                         same_as=node_combo[parent] * n_combos + child)
+        step = year_step(model, t, shares_now[parent], exercise, node_labels[parent, 0],
+                         same_as=node_combo[parent] * n_combos + child, ca_credit=node_labels[parent, 3])
         evaluations += parent.size
         feasible = step.cash_out <= model.cash_limit[t] + 1e-6
         if model.plan.zero_amt:
-            feasible &= step.amt <= 0.5
+            feasible &= step.amt + step.ca_amt <= 0.5
         parent, child = parent[feasible], child[feasible]
         value = node_value[parent] + model.discount[t] * step.flow[feasible]
-        credit = step.credit_next[feasible]
-        rb = node_rb[parent] + step.regular_basis_added[feasible]
-        ab = node_ab[parent] + step.amt_basis_added[feasible]
-        alive = _prune_by_leaders(child, value, credit, rb, ab, weights)
-        keep = alive[_prefilter(child[alive], value[alive], credit[alive], rb[alive], ab[alive], weights, labels)]
+        lab = np.stack([step.credit_next[feasible],
+                        node_labels[parent, 1] + step.regular_basis_added[feasible],
+                        node_labels[parent, 2] + step.amt_basis_added[feasible],
+                        step.ca_credit_next[feasible]], axis=1)
+        alive = _prune_by_leaders(child, value, lab, weights)
+        keep = alive[_prefilter(child[alive], value[alive], lab[alive], weights, labels)]
         if keep.size < alive.size:
-            truncated |= _dropped_could_win(child, value, credit, rb, ab, weights, keep)
-        keep = keep[_pareto(child[keep], value[keep], credit[keep], rb[keep], ab[keep], weights)]
+            truncated |= _dropped_could_win(child, value, lab, weights, keep)
+        keep = keep[_pareto(child[keep], value[keep], lab[keep], weights)]
         if keep.size == 0:
             raise RuntimeError("no feasible schedule: check cash and the zero-AMT setting")
         labels_max = max(labels_max, int(np.bincount(child[keep]).max()))
         history.append((parent[keep], child[keep]))
-        node_combo, node_value, node_credit, node_rb, node_ab = child[keep], value[keep], credit[keep], rb[keep], \
-            ab[keep]
+        node_combo, node_value, node_labels = child[keep], value[keep], lab[keep]
     # the exit year: exercise-and-sell what is left, sell every lot held
     shares_now = combo_shares[node_combo]
     last = t_count - 1
-    step = year_step(model, last, shares_now, np.zeros_like(shares_now), node_credit, node_rb, node_ab)
+    step = year_step(model, last, shares_now, np.zeros_like(shares_now), node_labels[:, 0], node_labels[:, 1],
+                     node_labels[:, 2], ca_credit=node_labels[:, 3])
     evaluations += node_combo.size
     final = node_value + model.discount[last] * step.flow
     best = int(np.argmax(final))
@@ -622,66 +702,73 @@ def optimize(model: StagingModel, steps: int | None = None,
                            truncated=truncated, evaluations=evaluations)
 
 
-def _pareto(state: np.ndarray, value: np.ndarray, credit: np.ndarray, rb: np.ndarray,
-            ab: np.ndarray, weights: tuple[float, float, float]) -> np.ndarray:
+def _worth(labels_j: np.ndarray, labels_i: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """The most label j's advantages over label i can still be worth (positive parts, weighted)."""
+    return np.sum(weights * np.maximum(labels_j - labels_i, 0.0), axis=-1)
+
+
+def _pareto(state: np.ndarray, value: np.ndarray, labels: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Indices of the labels of each state that may still lead to the optimum.
 
     Label j is dropped when another label i of the same state, ranked before
-    it (higher value), has ``value_i - value_j >= w_c (c_j - c_i)+ + w_r (r_j - r_i)+ + w_a (a_j - a_i)+``:
-    whatever j's extra credit and bases can still be worth (a dollar of credit
-    at most a dollar; a dollar of basis at most the bounds in ``weights``), i
-    is at least as good. The relation is transitive, so all pairs of a state
-    are compared at once (in chunks of states, to bound memory).
+    it (higher value), has ``value_i - value_j >= sum_k w_k (l_jk - l_ik)+``:
+    whatever j's extra credit and bases can still be worth (each at most its
+    weight per dollar, :func:`_label_weights`), i is at least as good. The
+    relation is transitive, so all pairs of a state are compared at once (in
+    chunks of states, to bound memory).
     """
-    w_c, w_r, w_a = weights
-    order = np.lexsort((-credit, -value, state))
+    order = np.lexsort((-labels[:, 0], -value, state))
     s = state[order]
     rank = np.arange(order.size) - np.searchsorted(s, s, side="left")
     groups = np.unique(s, return_inverse=True)[1].reshape(-1)
     size = int(rank.max()) + 1 if rank.size else 0
     n_groups = int(groups.max()) + 1 if groups.size else 0
-    pads = []
-    for values in (value, credit, rb, ab):
-        padded = np.full((n_groups, size), np.nan)
-        padded[groups, rank] = values[order]
-        pads.append(padded)
+    v = np.full((n_groups, size), np.nan)
+    v[groups, rank] = value[order]
+    lab = np.full((n_groups, size, labels.shape[1]), np.nan)
+    lab[groups, rank] = labels[order]
     earlier = np.triu(np.ones((size, size), dtype=bool), k=1)  # i ranked before j
     dropped = np.zeros((n_groups, size), dtype=bool)
-    step = max(1, 2_000_000 // max(size * size, 1))
+    step = max(1, 1_000_000 // max(size * size * labels.shape[1], 1))
     for a in range(0, n_groups, step):
-        v, c, r, m = (x[a:a + step] for x in pads)
-        worth = (w_c * np.maximum(c[:, None, :] - c[:, :, None], 0.0)
-                 + w_r * np.maximum(r[:, None, :] - r[:, :, None], 0.0)
-                 + w_a * np.maximum(m[:, None, :] - m[:, :, None], 0.0))  # [g, i, j]: what j has over i
+        vv, ll = v[a:a + step], lab[a:a + step]
+        worth = _worth(ll[:, None, :, :], ll[:, :, None, :], weights)  # [g, i, j]: what j has over i
         with np.errstate(invalid="ignore"):
-            beats = (v[:, :, None] - v[:, None, :]) >= worth - 1e-6
+            beats = (vv[:, :, None] - vv[:, None, :]) >= worth - 1e-6
         dropped[a:a + step] = np.any(beats & earlier[None, :, :], axis=1)
     return order[~dropped[groups, rank]]
 
 
-def _label_weights(model: StagingModel) -> tuple[float, float, float]:
-    """Most a dollar of credit, of regular basis and of AMT basis can be worth later (see :func:`_pareto`).
+def _label_weights(model: StagingModel) -> np.ndarray:
+    """Most a dollar of each label can still be worth later (see :func:`_pareto`).
 
-    Credit: a dollar at most (it only offsets tax). Regular basis: a dollar at
-    most. AMT basis: it lowers AMTI dollar for dollar (line 2k), and TMT
-    moves at most at the top AMT rate times the phase-out (or MFS add-on)
-    stretch, read from the law of the plan's years.
+    Credit (federal, California): a dollar at most (it only offsets tax).
+    Regular basis: a dollar at most. AMT basis: it lowers AMTI dollar for
+    dollar (Form 6251 line 2k; Schedule P line 9), and TMT moves at most at
+    the top AMT rate times the phase-out (or MFS add-on) stretch, read from
+    the law of the plan's years, federal plus California.
     """
-    stretch = 0.0
-    top = 0.0
-    for year in model.years:
-        law = model.law.laws[year]
-        top = max(top, max(law.value("amt_rates", "single")))
-        stretch = max(stretch, law.value("amt_phaseout_rate", "single"), law.value("amt_mfs_addon_rate", "mfs"))
-    return 1.0, 1.0, top * (1.0 + stretch)
+    def most(law: LawTable, rate_key: str) -> float:
+        out = 0.0
+        for year in model.years:
+            y = law.laws[year]
+            rates = y.value(rate_key, "single")
+            top = max(rates) if isinstance(rates, list) else rates
+            stretch = max(y.value("amt_phaseout_rate", "single"), y.value("amt_mfs_addon_rate", "mfs"))
+            out = max(out, top * (1.0 + stretch))
+        return out
+
+    amt_basis = most(model.law, "amt_rates")
+    if model.ca_law is not None:
+        amt_basis += most(model.ca_law, "amt_rate")
+    return np.asarray([1.0, 1.0, amt_basis, 1.0])
 
 
-def _prune_by_leaders(state: np.ndarray, value: np.ndarray, credit: np.ndarray, rb: np.ndarray, ab: np.ndarray,
-                      weights: tuple[float, float, float], leaders: int = 32) -> np.ndarray:
+def _prune_by_leaders(state: np.ndarray, value: np.ndarray, labels: np.ndarray, weights: np.ndarray,
+                      leaders: int = 32) -> np.ndarray:
     """Indices of the labels that none of their state's ``leaders`` highest-value labels rules out (the
     same exact test as :func:`_pareto`, against a few labels only, so it scales to many labels)."""
-    w_c, w_r, w_a = weights
-    order = np.lexsort((-credit, -value, state))
+    order = np.lexsort((-labels[:, 0], -value, state))
     s = state[order]
     rank = np.arange(order.size) - np.searchsorted(s, s, side="left")
     groups = np.unique(s, return_inverse=True)[1].reshape(-1)
@@ -692,16 +779,14 @@ def _prune_by_leaders(state: np.ndarray, value: np.ndarray, credit: np.ndarray, 
     valid = (cand >= 0) & (np.arange(leaders)[None, :] < rank[:, None])  # only labels ranked before
     i = np.where(valid, cand, 0)
     j = order[:, None]
-    worth = (w_c * np.maximum(credit[j] - credit[i], 0.0) + w_r * np.maximum(rb[j] - rb[i], 0.0)
-             + w_a * np.maximum(ab[j] - ab[i], 0.0))
+    worth = _worth(labels[j], labels[i], weights)
     dropped = np.any(valid & (value[i] - value[j] >= worth - 1e-6), axis=1)
     return np.sort(order[~dropped])
 
 
-def _dropped_could_win(state: np.ndarray, value: np.ndarray, credit: np.ndarray, rb: np.ndarray,
-                       ab: np.ndarray, weights: tuple[float, float, float], keep: np.ndarray) -> bool:
+def _dropped_could_win(state: np.ndarray, value: np.ndarray, labels: np.ndarray, weights: np.ndarray,
+                       keep: np.ndarray) -> bool:
     """Whether a label the prefilter dropped is not dominated by its state's highest-value label."""
-    w_c, w_r, w_a = weights
     dropped = np.ones(state.size, dtype=bool)
     dropped[keep] = False
     order = np.lexsort((-value, state))
@@ -710,18 +795,15 @@ def _dropped_could_win(state: np.ndarray, value: np.ndarray, credit: np.ndarray,
     best[state[first]] = first
     j = np.flatnonzero(dropped)
     i = best[state[j]]
-    worth = (w_c * np.maximum(credit[j] - credit[i], 0.0) + w_r * np.maximum(rb[j] - rb[i], 0.0)
-             + w_a * np.maximum(ab[j] - ab[i], 0.0))
-    return bool(np.any(value[i] - value[j] < worth - 1e-6))
+    return bool(np.any(value[i] - value[j] < _worth(labels[j], labels[i], weights) - 1e-6))
 
 
-def _prefilter(state: np.ndarray, value: np.ndarray, credit: np.ndarray, rb: np.ndarray, ab: np.ndarray,
-               weights: tuple[float, float, float], labels: int) -> np.ndarray:
-    """At most ``labels`` candidates per state before the exact pruning: the best by value so far and the
-    best by value plus the most that credit and bases can still add."""
-    half = max(labels // 2, 1)
-    w_c, w_r, w_a = weights
-    optimistic = value + w_c * credit + w_r * rb + w_a * ab
+def _prefilter(state: np.ndarray, value: np.ndarray, labels: np.ndarray, weights: np.ndarray,
+               per_state: int) -> np.ndarray:
+    """At most ``per_state`` candidates per state before the exact pruning: the best by value so far and
+    the best by value plus the most that credit and bases can still add."""
+    half = max(per_state // 2, 1)
+    optimistic = value + labels @ weights
     chosen = np.zeros(state.size, dtype=bool)
     for score in (value, optimistic):
         order = np.lexsort((-score, state))
@@ -762,17 +844,23 @@ def baseline_schedules(model: StagingModel) -> dict[str, np.ndarray]:
 
 
 def fill_room_schedule(model: StagingModel) -> np.ndarray:
-    """Each year, exercise ISO shares up to the AMT-free room (highest strike first: the least spread per share)."""
-    from isoplan.planning.room import amt_room
+    """Each year, exercise ISO shares up to the AMT-free room (highest strike first: the least spread per share);
+    for a California plan the room is the smaller of the federal and the California line."""
+    from isoplan.planning.room import amt_room, california_amt_room
 
     b_count, t_count = len(model.blocks), len(model.years)
     schedule = np.zeros((b_count, t_count))
     before = np.zeros((1, b_count))
     credit = np.full(1, model.plan.prior_credit)
+    ca_credit = np.full(1, model.plan.prior_ca_credit)
     rb, ab = np.zeros(1), np.zeros(1)
     for t in range(t_count - 1):
         base = model.base[t].replace(amt_credit_carryforward=credit)
         room = float(amt_room(base, model.law).amt_room[0])
+        if model.ca_law is not None and model.property_tax is not None:  # the binding line is the smaller
+            ca_room = california_amt_room(base, model.ca_law, property_tax=model.property_tax[t],
+                                          ca_amt_credit_carryforward=ca_credit).ca_amt_room
+            room = min(room, float(ca_room[0]))
         price = model.price_at_exercise[t]
         order = sorted(range(b_count), key=lambda b: -model.strike[b])
         for b in order:
@@ -785,9 +873,10 @@ def fill_room_schedule(model: StagingModel) -> np.ndarray:
             take = min(available, np.floor(room / spread))
             schedule[b, t] += take
             room -= take * spread
-        step = year_step(model, t, before, schedule[None, :, t], credit, rb, ab)
+        step = year_step(model, t, before, schedule[None, :, t], credit, rb, ab, ca_credit=ca_credit)
         before = before + schedule[None, :, t]
         rb, ab, credit = rb + step.regular_basis_added, ab + step.amt_basis_added, step.credit_next
+        ca_credit = step.ca_credit_next
     return schedule
 
 
@@ -846,6 +935,13 @@ class PlanOutcome:
                 "credit_created": float(ev.credit_created[t, 0]),
                 "qualifying_dates": qualifying,
             })
+            if m.california:
+                rows[-1]["california"] = {
+                    "tax": float(ev.ca_tax[t, 0]), "amt": float(ev.ca_amt[t, 0]),
+                    "credit_available": float(ev.ca_credit_available[t, 0]),
+                    "credit_used": float(ev.ca_credit_used[t, 0]),
+                    "credit_created": float(ev.ca_credit_created[t, 0]),
+                }
         return rows
 
     def year_household(self, strategy: Strategy, t: int) -> Households:
@@ -864,7 +960,7 @@ class PlanOutcome:
 
     def as_dict(self) -> dict[str, object]:
         def strategy_dict(s: Strategy) -> dict[str, object]:
-            return {
+            out: dict[str, object] = {
                 "name": s.name,
                 "after_tax_value": s.value,
                 "feasible": s.feasible,
@@ -873,6 +969,11 @@ class PlanOutcome:
                 "credit_left_after_exit": float(s.evaluation.credit_left[0]),
                 "years": self.year_rows(s),
             }
+            if self.model.california:
+                out["california"] = {"total_amt": float(s.evaluation.ca_amt[:, 0].sum()),
+                                     "total_tax": float(s.evaluation.ca_tax[:, 0].sum()),
+                                     "credit_left_after_exit": float(s.evaluation.ca_credit_left[0])}
+            return out
 
         rec = self.recommended
         return {
