@@ -2211,6 +2211,7 @@ def render_risk(data: dict[str, Any]) -> str:
                 f"Escape hatch value: {money(t['escape_hatch_value'])}" + ("" if t["hatch_exists"]
                                                                             else " (the hatch does not exist)"),
                 f"Rule: {t['threshold_rule']}", t["summary"]]
+        out += _risk_california_lines("timing", t)
     h = data.get("hold_vs_sell")
     if h:
         rows = [[s["name"], money(s["mean"]), money(s["median"]), money(s["p5"]), money(s["p95"]),
@@ -2225,9 +2226,11 @@ def render_risk(data: dict[str, Any]) -> str:
                 f"{money(c['cash'])} ({c['cash_source']}): " + ("covered" if c["covered"] else
                                                                 f"short by {money(c['gap'])}"),
                 h["conclusion"]]
+        out += _risk_california_lines("hold_vs_sell", h)
     pk = data.get("peak")
     if pk:
         out += ["", "The peak and the stress test", pk["summary"]]
+        out += _risk_california_lines("peak", pk)
     pre = data.get("pre_ipo")
     if pre:
         now, wait = pre["exercise_now"], pre["wait_for_event"]
@@ -2238,10 +2241,39 @@ def render_risk(data: dict[str, Any]) -> str:
                 f"${now['price_409a']:,.2f}, or wait for the liquidity event",
                 table(["choice", "cash at risk now", "mean after tax", "5th pct", "95th pct", "sale qualifies"], rows),
                 f"P(cash lost): {pre['prob_cash_lost']:.1%}", pre["summary"]]
+        out += _risk_california_lines("pre_ipo", pre)
     if data["notes"]:
         out += ["", "Notes"] + [f"- {n}" for n in data["notes"]]
     out += ["", "A planning estimate, not tax advice."]
     return "\n".join(out)
+
+
+def _risk_california_lines(section: str, data: dict[str, Any]) -> list[str]:
+    """The California part of a risk section (the figures above include it), for a plan whose state is CA."""
+    from isoplan.report.text import money
+
+    ca = data.get("california")
+    if not ca:
+        return []
+    if section == "timing":
+        parts = [f"{label} {money(ca[key]['expected_tax'])} (AMT on a vanished gain: federal "
+                 f"{money(ca[key]['federal_expected_amt_on_vanished_gain'])}, California "
+                 f"{money(ca[key]['expected_amt_on_vanished_gain'])})"
+                 for label, key in (("January", "january"), ("held past Dec 31", "january_without_hatch"),
+                                    ("December", "december"))]
+        return ["California's part of the expected extra tax: " + "; ".join(parts) + "."]
+    if section == "hold_vs_sell":
+        c = ca["cash_test"]
+        taxes = ", ".join(f"{s['name']} {money(s['expected_tax'])}" for s in ca["strategies"])
+        return [f"California's part: expected extra tax {taxes}; cash test tax {money(c['tax'])} "
+                f"(California AMT {money(c['amt'])})."]
+    if section == "peak":
+        return [f"AMT now: federal {money(ca['federal_amt_now'])} + California {money(ca['amt_now'])}; "
+                f"California tax {money(ca['tax_now'])} of the tax in all."]
+    return [f"Exercise now: AMT federal {money(ca['federal_amt_now'])} + California {money(ca['amt_now'])}, "
+            f"California tax {money(ca['tax_now'])} this year; California's expected extra tax: exercise now "
+            f"{money(ca['exercise_now_expected_tax'])}, wait {money(ca['wait_expected_tax'])}; FTB 3510 credit left "
+            f"(mean) {money(ca['credit_left_mean'])}."]
 
 
 # ---------------------------------------------------------------- isoplan checklist / report (issue 7)

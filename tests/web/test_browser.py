@@ -124,6 +124,23 @@ def test_room_bad_input_shows_next_to_the_field_and_changes_nothing(page):
     assert all("400" in e for e in page.watch.errors)  # only the refused request itself
 
 
+def test_room_with_state_ca_shows_the_california_line(page):
+    page.goto(page.base + "/")
+    expect(page.locator("#fig-outlay")).not_to_have_text("–")
+    settle(page)
+    assert page.locator("#room-ca").is_hidden() and page.locator("#property_tax").is_hidden()
+    page.select_option("#state", "CA")
+    page.fill("#property_tax", "0")
+    expect(page.locator("#room-ca")).to_be_visible()
+    settle(page)
+    table = page.text_content("#room-ca-table")
+    assert "California" in table and "AMT room" in table
+    assert "Binding line:" in page.text_content("#room-ca-binding")
+    assert page.locator("#room-chart .mark").count() == 2  # the federal and the California line
+    shot(page, "room-california")
+    assert page.watch.errors == []
+
+
 def test_plan_page(page):
     page.goto(page.base + "/plan")
     page.wait_for_selector("#plan-years > tbody > tr")

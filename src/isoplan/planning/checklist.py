@@ -10,7 +10,13 @@ picks the case.
 
 It also rebuilds the household of each plan year for a schedule
 (:func:`schedule_households`), so the report can show every year's Form 6251
-and Form 8801 lines from the engine.
+and Form 8801 lines from the engine (and, for a California plan, every
+Schedule P (540) and FTB 3510 line: :func:`schedule_california_returns`).
+
+For a plan whose state is CA, items 2, 4 and 7 show California beside
+federal: item 2 both AMT-free rooms (the binding line is the smaller, as the
+optimizer takes it), item 4 the tax due split into federal and California,
+item 7 the California forms.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from isoplan.equity.records import ISO, NSO, Lot
 from isoplan.equity.rules import equity_rules
 from isoplan.errors import InputError
 from isoplan.planning.plan import Plan
-from isoplan.planning.staging import PlanOutcome, Strategy
+from isoplan.planning.staging import PlanOutcome, Strategy, evaluate
 from isoplan.tax.federal import FederalResult, compute_federal
 from isoplan.tax.households import Households
 
@@ -55,6 +61,7 @@ class ChecklistText:
     items: tuple[ItemText, ...]
     settings: dict[str, Any]
     law: dict[str, dict[str, Any]]
+    california: dict[str, str] = field(default_factory=dict)  # item key -> extra sentence for a CA plan
 
     def item(self, key: str) -> ItemText:
         return next(i for i in self.items if i.key == key)
@@ -68,7 +75,7 @@ def checklist_text() -> ChecklistText:
     for raw in data["items"]:
         cases = {name: (case["status"], case["action"]) for name, case in raw["cases"].items()}
         items.append(ItemText(int(raw["number"]), raw["key"], raw["title"], cases))
-    return ChecklistText(tuple(items), dict(data["settings"]), dict(data["law"]))
+    return ChecklistText(tuple(items), dict(data["settings"]), dict(data["law"]), dict(data.get("california", {})))
 
 
 # ---------------------------------------------------------------- results
@@ -119,6 +126,21 @@ def schedule_households(outcome: PlanOutcome, strategy: Strategy | None = None) 
 def schedule_returns(outcome: PlanOutcome, strategy: Strategy | None = None) -> list[FederalResult]:
     """The engine's full return (every Form 1040 / 6251 / 8801 line) for each plan year of ``strategy``."""
     return [compute_federal(h, outcome.model.law) for h in schedule_households(outcome, strategy)]
+
+
+def schedule_california_returns(outcome: PlanOutcome, strategy: Strategy | None = None) -> list[Any]:
+    """For a California plan, each plan year's California return (Form 540, Schedule P (540), FTB 3510) of
+    ``strategy``: :func:`~isoplan.tax.california.compute_california` on the year's household with the year's
+    property tax and the FTB 3510 credit available that year (as the planner carried it). [] if not CA."""
+    from isoplan.tax.california import compute_california
+
+    m = outcome.model
+    if not m.california or m.property_tax is None:
+        return []
+    strategy = strategy or outcome.recommended
+    credit = strategy.evaluation.ca_credit_available
+    return [compute_california(outcome.year_household(strategy, t), m.ca_law, property_tax=float(m.property_tax[t]),
+                               ca_amt_credit_carryforward=float(credit[t, 0])) for t in range(len(m.years))]
 
 
 def amt_curve(outcome: PlanOutcome, year: int, points: int = 61) -> dict[str, Any] | None:
@@ -204,6 +226,14 @@ class _Builder:
         self.h = self.households[self.t]
         self.lots = self._planned_lots()
         self.rules = equity_rules()
+        # a California plan: the row's FTB 3510 figures (tax, amt, credit_available, credit_used, credit_created)
+        self.ca: dict[str, float] | None = self.row.get("california") if self.m.california else None  # type: ignore[assignment]
+
+    def ca_sentence(self, key: str, fmt: dict[str, str]) -> list[str]:
+        """The California sentence of ``checklist.toml`` [california] for item ``key`` (none if not CA)."""
+        if self.ca is None or key not in self.text.california:
+            return []
+        return [self.text.california[key].format(year=str(self.year), **fmt)]
 
     # -- helpers
 
@@ -256,26 +286,35 @@ class _Builder:
 
         room = amt_room(self.h.replace(iso_bargain_element=0.0), self.m.law)
         room_value = float(room.amt_room[0])
+        already = bool(room.already_in_amt[0])
         iso_spread = float(self.row["iso_spread"])
         amt = float(self.row["amt"])
+        ca = self.california_room() if self.ca is not None else None
+        # the binding line is the smaller room (a California plan); past_room and room_shares are measured on it
+        binding = min(room_value, ca["amt_room"]) if ca else room_value
         iso_blocks = [b for b in range(len(self.m.blocks)) if self.exercise[b] > 0 and self.m.iso_treated[b, self.t]]
         iso_shares = float(sum(self.exercise[b] for b in iso_blocks))
         per_share = iso_spread / iso_shares if iso_shares else None
-        room_shares = int(room_value // per_share) if per_share else None
-        past = max(iso_spread - room_value, 0.0)
-        numbers = {"iso_spread": iso_spread, "amt_room": room_value, "already_in_amt": bool(room.already_in_amt[0]),
+        room_shares = int(binding // per_share) if per_share else None
+        past = max(iso_spread - binding, 0.0)
+        numbers = {"iso_spread": iso_spread, "amt_room": room_value, "already_in_amt": already,
                    "past_room": past, "amt": amt, "extra_tax": float(self.row["extra_tax"]),
                    "regular_tax": float(self.row["regular_tax"]),
                    "tentative_minimum_tax": float(self.row["tentative_minimum_tax"]),
                    "credit_available": float(self.row["credit_available"]),
                    "credit_created": float(self.row["credit_created"]), "room_shares": room_shares}
-        fmt = {"iso_spread": _usd(iso_spread), "amt_room": _usd(room_value), "past_room": _usd(past),
+        fmt = {"iso_spread": _usd(iso_spread), "amt_room": _usd(binding), "past_room": _usd(past),
                "amt": _usd(amt), "room_shares": f"{room_shares:,}" if room_shares is not None else "-"}
+        ca_amt = ca["amt"] if ca else 0.0
+        if ca:
+            line = "california" if ca["amt_room"] < room_value else "federal"
+            numbers.update(california=ca, binding_line=line, binding_room=binding)
+            already = already or ca["already_in_amt"]
         if not self.planned:
             case = "nothing_planned"
-        elif bool(room.already_in_amt[0]):
+        elif already:
             case = "already_in_amt"
-        elif amt > 0.5:
+        elif amt > 0.5 or ca_amt > 0.5:
             case = "past_room"
         else:
             case = "within_room"
@@ -284,7 +323,33 @@ class _Builder:
         if amt > 0.5:
             detail.append(f"Minimum tax credit created for later years: {_usd(numbers['credit_created'])} "
                           "(Form 8801, IRC §53).")
+        if ca:
+            detail = self.ca_sentence("amt_and_room", {
+                "federal_room": _usd(room_value), "california_room": _usd(ca["amt_room"]),
+                "binding_line": numbers["binding_line"], "amt": _usd(amt), "ca_amt": _usd(ca_amt)}) + detail
+            detail.append(f"California: regular tax {_usd(ca['regular_tax'])} (Schedule P (540) line 25), tentative "
+                          f"minimum tax {_usd(ca['tentative_minimum_tax'])} (line 24), AMT {_usd(ca_amt)} (line 26).")
+            if ca["credit_created"] > 0.5:
+                detail.append(f"California AMT credit created for later years: {_usd(ca['credit_created'])} "
+                              "(FTB 3510, R&TC §17063).")
         return self.item("amt_and_room", case, numbers, fmt, detail)
+
+    def california_room(self) -> dict[str, Any]:
+        """Item 2's California figures: the Schedule P (540) AMT-free room of the year's household without the
+        ISO spread (:func:`~isoplan.planning.room.california_amt_room`), and the year's return with it."""
+        from isoplan.planning.room import california_amt_room
+        from isoplan.tax.california import compute_california
+
+        assert self.ca is not None and self.m.property_tax is not None
+        ptax, carry = float(self.m.property_tax[self.t]), float(self.ca["credit_available"])
+        room = california_amt_room(self.h.replace(iso_bargain_element=0.0), self.m.ca_law, property_tax=ptax,
+                                   ca_amt_credit_carryforward=carry)
+        r = compute_california(self.h, self.m.ca_law, property_tax=ptax, ca_amt_credit_carryforward=carry)
+        return {"amt_room": float(room.ca_amt_room[0]), "already_in_amt": bool(room.ca_already_in_amt[0]),
+                "amt": float(self.ca["amt"]), "regular_tax": float(r.ca_p_line25[0]),
+                "tentative_minimum_tax": float(r.ca_tentative_minimum_tax[0]),
+                "credit_available": carry, "credit_used": float(self.ca["credit_used"]),
+                "credit_created": float(self.ca["credit_created"]), "tax": float(self.ca["tax"])}
 
     def iso_limit(self) -> ChecklistItem:
         iso_shares = sum(int(lot.shares) for _, lot in self.lots if lot.kind == ISO)
@@ -339,7 +404,17 @@ class _Builder:
             case = "gap_private" if private else "gap_public"
         else:
             case = "covered"
-        return self.item("cash_test", case, numbers, fmt)
+        detail: list[str] = []
+        if self.ca is not None:
+            # the year's extra tax (already federal + California) split: California's part is its tax less
+            # the California tax of the no-exercise reference path the extra tax is measured from
+            reference = evaluate(self.m, np.zeros((1, len(self.m.blocks), len(self.m.years))), reference=True)
+            ca_extra = float(self.ca["tax"]) - float(reference.ca_tax[self.t, 0])
+            federal_extra = float(self.row["extra_tax"]) - ca_extra
+            numbers.update(federal_tax_due=federal_extra, california_tax_due=ca_extra)
+            detail = self.ca_sentence("cash_test", {"tax_due": _usd(tax_due), "federal_tax_due": _usd(federal_extra),
+                                                    "california_tax_due": _usd(ca_extra)})
+        return self.item("cash_test", case, numbers, fmt, detail)
 
     def cost_bases(self) -> ChecklistItem:
         rows = []
@@ -441,9 +516,39 @@ class _Builder:
                           "what": f"at the sale: regular basis {_usd(regular)}; a second AMT version with AMT basis "
                                   f"{_usd(amt_basis)}; Form 6251 line 2k: {_usd(regular - amt_basis)} (AMT gain minus "
                                   "regular gain)"})
+        if self.ca is not None and self.planned:
+            forms += self.california_forms(iso_lots + nso_lots)
         numbers = {"forms": forms, "citation": list(law["citation"])}
         detail = [f"{f['form']} ({f['year']}): {f['what']}" for f in forms]
+        if self.planned:
+            detail = self.ca_sentence("reporting", {}) + detail
         return self.item("reporting", "forms" if self.planned else "nothing_planned", numbers, {}, detail)
+
+    def california_forms(self, lots: Sequence[Lot]) -> list[dict[str, Any]]:
+        """Item 7's California forms: Form 540 with Schedule P (540) (line 10: the ISO spread, line 26: the
+        California AMT), FTB 3510 from the next year when California AMT creates credit (R&TC §17063), and
+        Schedule D (540) at the sale, where California taxes the gain as ordinary income."""
+        assert self.ca is not None
+        iso_spread = float(self.row["iso_spread"])
+        ca_amt, created = float(self.ca["amt"]), float(self.ca["credit_created"])
+        forms: list[dict[str, Any]] = [{"form": "Form 540", "year": self.year,
+                                        "what": f"California tax of the year: {_usd(float(self.ca['tax']))}"}]
+        if iso_spread > 0:
+            forms.append({"form": "Schedule P (540)", "year": self.year,
+                          "what": f"line 10: {_usd(iso_spread)} of ISO spread; California AMT on line 26: "
+                                  f"{_usd(ca_amt)}"})
+        if created > 0.5:
+            forms.append({"form": "FTB 3510", "year": self.year + 1,
+                          "what": f"from {self.year + 1} on, to recover the California AMT credit "
+                                  f"({_usd(created)} created in {self.year})"})
+        if lots:
+            regular = sum(float(lot.regular_basis) for lot in lots)
+            amt_basis = sum(float(lot.amt_basis) for lot in lots)
+            forms.append({"form": "Schedule D (540)", "year": self.plan.exit_date.year,
+                          "what": f"at the sale: the gain is California ordinary income; regular basis "
+                                  f"{_usd(regular)}, AMT basis {_usd(amt_basis)}; Schedule P (540) line 9: "
+                                  f"{_usd(regular - amt_basis)}"})
+        return forms
 
     def timing(self) -> ChecklistItem:
         private = self.plan.stock.kind == "private"

@@ -27,7 +27,12 @@ election) once per tax year over all paths at once, with the minimum tax
 credit carried (Form 8801: line 15 from the exclusion-items-only return under
 the same election, IRC §53(d)(1)(B); credit used limited to regular tax - TMT,
 §53(c), by the engine). The income of a year beyond the plan's years is the
-last plan year's.
+last plan year's. For a plan whose state is CA the same households also run
+through California's engine (``compute_california``: Form 540, Schedule P (540),
+the Mental Health Services Tax) with the year's property tax and the FTB 3510
+credit carried per path as the federal credit is (FTB 3510 Part I line 15 from
+the exclusion-items-only return under the election the return used); every
+total then includes it, and the California AMT and credit are kept apart.
 """
 
 from __future__ import annotations
@@ -162,11 +167,21 @@ def check_dates(first: date, last: date, steps: str) -> list[date]:
 _KEEP = ("total_tax", "regular_tax", "tentative_minimum_tax", "amt", "amt_credit_used", "itemized")
 
 
+def _income_row(plan: Plan, year: int) -> dict:
+    known = [y for y in plan.income_by_year if y <= year] or [min(plan.income_by_year)]
+    return dict(plan.income_by_year[max(known)])
+
+
 def base_households(plan: Plan, year: int) -> Households:
     """The household without any equity in ``year`` (a year past the plan takes the last plan year's inputs)."""
-    known = [y for y in plan.income_by_year if y <= year] or [min(plan.income_by_year)]
-    row = plan.income_by_year[max(known)]
+    row = _income_row(plan, year)
+    row.pop("property_tax", None)  # California only (Schedule CA line 5); not a federal input of its own
     return households(year=year, filing_status=plan.filing_status, **row)
+
+
+def property_tax_of(plan: Plan, year: int) -> float:
+    """The property-tax part of ``state_local_tax`` in ``year`` (California's deduction), as base_households."""
+    return float(_income_row(plan, year).get("property_tax", 0.0))
 
 
 @dataclass
@@ -179,15 +194,28 @@ class PathYear:
     amt: np.ndarray
     credit_used: np.ndarray
     credit_next: np.ndarray
+    # California (zeros unless ca_law is given); total_tax includes ca_tax
+    ca_tax: np.ndarray | None = None
+    ca_amt: np.ndarray | None = None
+    ca_credit_used: np.ndarray | None = None
+    ca_credit_next: np.ndarray | None = None
+
+    @property
+    def federal_tax(self) -> np.ndarray:
+        return self.total_tax - self.ca_tax
 
 
 def path_year(law: LawTable, base: Households, n: int, credit: np.ndarray, *, iso_spread=0.0, ordinary=0.0,
-              short_term=0.0, long_term=0.0, amt_long_term=0.0, disposition_adjustment=0.0) -> PathYear:
-    """The federal return of one year for ``n`` paths; amounts are added to the base household.
+              short_term=0.0, long_term=0.0, amt_long_term=0.0, disposition_adjustment=0.0,
+              ca_law: LawTable | None = None, property_tax: float = 0.0,
+              ca_credit: np.ndarray | float = 0.0) -> PathYear:
+    """The federal (and, with ``ca_law``, California) return of one year for ``n`` paths.
 
-    ``iso_spread``: Form 6251 line 2i; ``ordinary``: disqualifying-disposition or NSO income
+    Amounts are added to the base household. ``iso_spread``: Form 6251 line 2i (Schedule P (540)
+    line 6 follows it); ``ordinary``: disqualifying-disposition or NSO income
     (not FICA wages, §3121(a)(22)); ``disposition_adjustment``: line 2k (AMT gain - regular gain);
-    ``amt_long_term``: the AMT long-term gain (Part III). ``credit``: Form 8801 line 21.
+    ``amt_long_term``: the AMT long-term gain (Part III). ``credit``: Form 8801 line 21;
+    ``ca_credit``: the FTB 3510 credit available; ``property_tax``: California's Schedule CA line 5.
     """
     h = base.take(np.zeros(n, dtype=np.intp)).replace(
         iso_bargain_element=base.iso_bargain_element[0] + iso_spread,
@@ -211,12 +239,48 @@ def path_year(law: LawTable, base: Households, n: int, credit: np.ndarray, *, is
     line15 = net_minimum_tax_on_exclusions(excl_tmt, r.regular_tax)
     created = r.amt - line15
     credit_next = np.maximum(credit - r.amt_credit_used + created, 0.0)
-    return PathYear(r.total_tax, r.regular_tax, r.tentative_minimum_tax, r.amt, r.amt_credit_used, credit_next)
+    zero = np.zeros(n)
+    out = PathYear(r.total_tax, r.regular_tax, r.tentative_minimum_tax, r.amt, r.amt_credit_used, credit_next,
+                   zero, zero, zero, zero)
+    if ca_law is not None:
+        _add_california(out, ca_law, h, excl, n, property_tax, ca_credit)
+    return out
+
+
+def _add_california(out: PathYear, ca_law: LawTable, h: Households, excl: Households, n: int,
+                    property_tax: float, ca_credit: np.ndarray | float) -> None:
+    """California's return on the same households, FTB 3510 credit carried (Schedule P (540) Part III).
+
+    Credit created = California AMT - the net minimum tax on exclusion items (FTB 3510 Part I
+    line 15: the exclusion-items-only Schedule P under the election the return used), as Form 8801.
+    """
+    from isoplan.tax.california import compute_california
+
+    carry = np.broadcast_to(np.asarray(ca_credit, dtype=np.float64), (n,)).copy()
+    r = compute_california(h, ca_law, property_tax=property_tax, ca_amt_credit_carryforward=carry)
+    itemize = r.ca_itemized > 0.5
+    excl_tmt = np.empty(n)
+    for election, rows in (("itemized", np.flatnonzero(itemize)), ("standard", np.flatnonzero(~itemize))):
+        if rows.size:
+            part = excl if rows.size == n else excl.take(rows)
+            excl_tmt[rows] = compute_california(part, ca_law, property_tax=property_tax,
+                                                deduction=election).ca_tentative_minimum_tax
+    line15 = net_minimum_tax_on_exclusions(excl_tmt, r.ca_p_line25)
+    created = r.ca_amt - line15
+    out.ca_tax = r.ca_total_tax
+    out.ca_amt = r.ca_amt
+    out.ca_credit_used = r.ca_amt_credit_used
+    out.ca_credit_next = np.maximum(carry - r.ca_amt_credit_used + created, 0.0)
+    out.total_tax = out.total_tax + r.ca_total_tax
 
 
 @dataclass
 class PathYears:
-    """Several years over ``n`` paths: (T, n) arrays, and the credit left after the last year."""
+    """Several years over ``n`` paths: (T, n) arrays, and the credit left after the last year.
+
+    ``total_tax``/``extra_tax`` include California for a California plan; ``amt`` is federal,
+    ``ca_*`` the California parts (zeros otherwise).
+    """
 
     years: list[int]
     total_tax: np.ndarray
@@ -224,29 +288,45 @@ class PathYears:
     amt: np.ndarray
     extra_amt: np.ndarray
     credit_left: np.ndarray
+    ca_tax: np.ndarray | None = None
+    ca_extra_tax: np.ndarray | None = None
+    ca_amt: np.ndarray | None = None
+    ca_extra_amt: np.ndarray | None = None
+    ca_credit_left: np.ndarray | None = None
 
 
 def path_years(plan: Plan, law: LawTable, years: Sequence[int], n: int, events: dict[int, dict[str, np.ndarray]],
-               credit: float | np.ndarray) -> PathYears:
+               credit: float | np.ndarray, *, ca_law: LawTable | None = None,
+               ca_credit: float | np.ndarray = 0.0) -> PathYears:
     """Run ``years`` in order with the credit carried; ``events[year]`` holds the amounts of :func:`path_year`.
 
-    The reference (no exercise at all) runs the same years with the same starting credit.
+    The reference (no exercise at all) runs the same years with the same starting credit. With
+    ``ca_law`` (a California plan) each year adds California's return, its FTB 3510 credit carried.
     """
     credit_arr = np.broadcast_to(np.asarray(credit, dtype=np.float64), (n,)).copy()
     ref_credit = np.asarray([float(np.max(credit_arr)) if n else 0.0])
-    rows: dict[str, list[np.ndarray]] = {"total": [], "extra": [], "amt": [], "extra_amt": []}
+    ca_arr = np.broadcast_to(np.asarray(ca_credit, dtype=np.float64), (n,)).copy()
+    ref_ca = np.asarray([float(np.max(ca_arr)) if n else 0.0])
+    keys = ("total", "extra", "amt", "extra_amt", "ca", "ca_extra", "ca_amt", "ca_extra_amt")
+    rows: dict[str, list[np.ndarray]] = {k: [] for k in keys}
     for year in years:
         base = base_households(plan, year)
-        step = path_year(law, base, n, credit_arr, **events.get(year, {}))
-        ref = path_year(law, base, 1, ref_credit)
+        ca = {"ca_law": ca_law, "property_tax": property_tax_of(plan, year)} if ca_law is not None else {}
+        step = path_year(law, base, n, credit_arr, ca_credit=ca_arr, **ca, **events.get(year, {}))
+        ref = path_year(law, base, 1, ref_credit, ca_credit=ref_ca, **ca)
         rows["total"].append(step.total_tax)
         rows["extra"].append(step.total_tax - ref.total_tax[0])
         rows["amt"].append(step.amt)
         rows["extra_amt"].append(step.amt - ref.amt[0])
+        rows["ca"].append(step.ca_tax)
+        rows["ca_extra"].append(step.ca_tax - ref.ca_tax[0])
+        rows["ca_amt"].append(step.ca_amt)
+        rows["ca_extra_amt"].append(step.ca_amt - ref.ca_amt[0])
         credit_arr, ref_credit = step.credit_next, ref.credit_next
-    return PathYears(list(years), *(np.asarray(rows[k]).reshape(len(years), n) for k in ("total", "extra", "amt",
-                                                                                         "extra_amt")),
-                     credit_left=credit_arr)
+        ca_arr, ref_ca = step.ca_credit_next, ref.ca_credit_next
+    arrays = [np.asarray(rows[k]).reshape(len(years), n) for k in keys]
+    return PathYears(list(years), *arrays[:4], credit_left=credit_arr, ca_tax=arrays[4], ca_extra_tax=arrays[5],
+                     ca_amt=arrays[6], ca_extra_amt=arrays[7], ca_credit_left=ca_arr)
 
 
 # ---------------------------------------------------------------- a plan's schedule on every path
@@ -261,6 +341,10 @@ class ScheduleOnPaths:
     amt: np.ndarray
     value: np.ndarray  # (n,) proceeds - strike - extra tax, discounted as the plan says
     credit_left: np.ndarray
+    # California (zeros unless the plan's state is CA); total_tax and extra_tax include ca_tax
+    ca_tax: np.ndarray | None = None
+    ca_amt: np.ndarray | None = None
+    ca_credit_left: np.ndarray | None = None
 
 
 def schedule_on_paths(model, schedule: np.ndarray, exercise_prices: np.ndarray, exit_prices: np.ndarray,
@@ -270,7 +354,8 @@ def schedule_on_paths(model, schedule: np.ndarray, exercise_prices: np.ndarray, 
     ``exercise_prices`` (n, T): the price on each year's exercise date; ``exit_prices`` (n,);
     ``last_chance_prices`` (n, B): the price on each block's last chance (its option's end, or the
     exit). The tax rules are staging's (module doc there); with every path at the plan's prices the
-    result is the deterministic evaluation (a test checks it).
+    result is the deterministic evaluation (a test checks it), California's tax included for a
+    California plan (``model.ca_law``, ``model.property_tax``, ``plan.prior_ca_credit``).
     """
     n, t_count = exercise_prices.shape
     b_count = len(model.blocks)
@@ -279,11 +364,13 @@ def schedule_on_paths(model, schedule: np.ndarray, exercise_prices: np.ndarray, 
     strike = model.strike
     credit = np.full(n, model.plan.prior_credit)
     ref_credit = np.full(1, model.plan.prior_credit)
+    ca_credit = np.full(n, model.plan.prior_ca_credit)
+    ref_ca = np.full(1, model.plan.prior_ca_credit)
     before = np.zeros(b_count)
     regular_basis = np.zeros(n)
     amt_basis = np.zeros(n)
     value = np.zeros(n)
-    out: dict[str, list[np.ndarray]] = {"total": [], "extra": [], "amt": []}
+    out: dict[str, list[np.ndarray]] = {"total": [], "extra": [], "amt": [], "ca": [], "ca_amt": []}
     for t in range(t_count):
         price = exercise_prices[:, t]
         exercise = schedule[:, t]
@@ -313,17 +400,23 @@ def schedule_on_paths(model, schedule: np.ndarray, exercise_prices: np.ndarray, 
             proceeds = proceeds + sale_value
             lt, amt_lt = sale_value - regular_basis, sale_value - amt_basis
             events.update(long_term=lt, amt_long_term=amt_lt, disposition_adjustment=amt_lt - lt)
-        step = path_year(model.law, model.base[t], n, credit, **events)
-        ref = path_year(model.law, model.base[t], 1, ref_credit)
+        ca = ({"ca_law": model.ca_law, "property_tax": float(model.property_tax[t])}
+              if model.ca_law is not None else {})
+        step = path_year(model.law, model.base[t], n, credit, ca_credit=ca_credit, **ca, **events)
+        ref = path_year(model.law, model.base[t], 1, ref_credit, ca_credit=ref_ca, **ca)
         extra = step.total_tax - ref.total_tax[0]
         value = value + model.discount[t] * (proceeds - strike_paid - extra)
         out["total"].append(step.total_tax)
         out["extra"].append(extra)
         out["amt"].append(step.amt)
+        out["ca"].append(step.ca_tax)
+        out["ca_amt"].append(step.ca_amt)
         basis = np.where(iso, strike, price[:, None])  # (n, B): strike (ISO) or FMV (NSO income)
         regular_basis = regular_basis + basis @ exercise
         amt_basis = amt_basis + exercise.sum() * price
         before = held
         credit, ref_credit = step.credit_next, ref.credit_next
+        ca_credit, ref_ca = step.ca_credit_next, ref.ca_credit_next
     return ScheduleOnPaths(np.asarray(out["total"]), np.asarray(out["extra"]), np.asarray(out["amt"]), value,
-                           credit)
+                           credit, ca_tax=np.asarray(out["ca"]), ca_amt=np.asarray(out["ca_amt"]),
+                           ca_credit_left=ca_credit)

@@ -389,8 +389,8 @@ def parse_plan(data: Mapping[str, Any], source: str, *, today: date) -> Plan:
             warnings.append(f"state {state}: only federal tax is modeled (California is planned); "
                             f"{state} income tax is not in these numbers.")
         else:
-            warnings.append("state CA: `isoplan plan` includes California tax (Form 540, Schedule P, FTB 3510) in "
-                            "its objective and table; risk, checklist and report figures are federal only so far.")
+            warnings.append("state CA: California tax (Form 540, Schedule P with its 7% AMT, the FTB 3510 credit) "
+                            "is included beside federal; no other state's tax is modeled.")
     departure = _date(person["departure_date"], "person.departure_date", source) if "departure_date" in person \
         else None
 

@@ -17,6 +17,12 @@ section assumes are in ``docs/risk.md``; the law they rest on:
 * an early exercise of unvested shares is assumed to come with the 30-day
   election (§83(b); for ISOs the AMT-only election of the Form 6251
   instructions), so the spread is measured on the exercise date.
+
+For a plan whose state is CA every tax figure also carries California's tax on
+the same paths (Form 540, Schedule P (540) with its own ISO adjustment, line 6,
+R&TC §17062; the FTB 3510 credit carried per path), and every AMT figure is
+federal + California; the sections add a ``california`` entry with the
+California part (``docs/risk.md``).
 """
 
 from __future__ import annotations
@@ -58,11 +64,15 @@ class RiskOutcome:
     pre_ipo: dict[str, Any] | None
     fan: dict[str, Any]
     notes: list[str] = field(default_factory=list)
+    california: bool = False  # the plan's state is CA: every tax figure includes California's
 
     def as_dict(self) -> dict[str, Any]:
-        return {"paths": self.paths, "seed": self.seed, "stock_kind": self.stock_kind,
-                "assumptions": self.assumptions, "timing": self.timing, "hold_vs_sell": self.hold_vs_sell,
-                "peak": self.peak, "pre_ipo": self.pre_ipo, "fan": self.fan, "notes": self.notes}
+        out = {"paths": self.paths, "seed": self.seed, "stock_kind": self.stock_kind,
+               "assumptions": self.assumptions, "timing": self.timing, "hold_vs_sell": self.hold_vs_sell,
+               "peak": self.peak, "pre_ipo": self.pre_ipo, "fan": self.fan, "notes": self.notes}
+        if self.california:
+            out["california"] = True
+        return out
 
 
 def validate(paths: int, sections: Sequence[str], drop: float | None = None) -> None:
@@ -125,6 +135,7 @@ class Subject:
     price: float  # the plan's price on that day
     credit: float  # Form 8801 line 21 that year on the plan's path
     source: str
+    ca_credit: float = 0.0  # FTB 3510 credit available that year on the plan's path (California plans)
 
 
 def _subject(outcome) -> Subject | None:
@@ -135,8 +146,19 @@ def _subject(outcome) -> Subject | None:
             if sched[:, t].sum() > 0:
                 return Subject(t, m.years[t], m.exercise_dates[t], sched[:, t].copy(),
                                float(m.price_at_exercise[t]), float(strategy.evaluation.credit_available[t, 0]),
-                               strategy.name)
+                               strategy.name, float(strategy.evaluation.ca_credit_available[t, 0]))
     return None
+
+
+def _ca(plan: Plan, model, year: int) -> dict[str, Any]:
+    """The California keywords of :func:`~isoplan.planning.montecarlo.path_year` for ``year`` ({} if not CA)."""
+    if not getattr(model, "california", False):
+        return {}
+    return {"ca_law": model.ca_law, "property_tax": mc.property_tax_of(plan, year)}
+
+
+def _tax_words(model) -> str:
+    return "federal and California tax" if getattr(model, "california", False) else "federal tax"
 
 
 def _exercise_events(model, shares: np.ndarray, price: np.ndarray, iso_ok: np.ndarray) -> dict[str, np.ndarray]:
@@ -252,7 +274,12 @@ def run_risk(plan: Plan, *, paths: int = 20_000, seed: int = 0,
         tick()
     notes.append("A model, not a forecast: the paths assume a lognormal price with the drift and volatility above; "
                  "real prices jump, and the spread of outcomes may be wider.")
-    return RiskOutcome(paths, seed, stock.kind, assumptions, timing, hold, peak, pre_ipo, fan, notes)
+    if model.california:
+        notes.append("State CA: every tax figure includes California's (Form 540, Schedule P (540), FTB 3510 "
+                     "credit carried per path); every AMT figure is federal + California, and each section's "
+                     "'california' entry gives the California part.")
+    return RiskOutcome(paths, seed, stock.kind, assumptions, timing, hold, peak, pre_ipo, fan, notes,
+                       california=model.california)
 
 
 # ---------------------------------------------------------------- private: the liquidity event on each path
@@ -343,18 +370,21 @@ def sell_threshold(plan: Plan, law: LawTable, model, subject: Subject, iso_ok: n
     """The January exerciser's default threshold (a fraction of the exercise price) and the AMT cost of holding.
 
     Rule: sell before December 31 once the price is below the highest price at which a same-year
-    disqualifying sale of the shares costs no more federal tax this year than holding them past
-    December 31 (whose line-2i adjustment is fixed at the exercise-date spread). Found on a grid of
-    400 prices at the plan's exercise price; ``[risk] sell_below`` overrides it.
+    disqualifying sale of the shares costs no more federal tax (and California tax, for a
+    California plan) this year than holding them past December 31 (whose line-2i adjustment is
+    fixed at the exercise-date spread). Found on a grid of 400 prices at the plan's exercise
+    price; ``[risk] sell_below`` overrides it.
     """
     shares = np.where(iso_ok, subject.shares, 0.0)
     base = mc.base_households(plan, subject.year)
     s0 = np.asarray([subject.price])
-    hold = mc.path_year(law, base, 1, np.asarray([subject.credit]), **_exercise_events(model, shares, s0, iso_ok))
-    none = mc.path_year(law, base, 1, np.asarray([subject.credit]))
+    ca = _ca(plan, model, subject.year)
+    hold = mc.path_year(law, base, 1, np.asarray([subject.credit]), ca_credit=subject.ca_credit, **ca,
+                        **_exercise_events(model, shares, s0, iso_ok))
+    none = mc.path_year(law, base, 1, np.asarray([subject.credit]), ca_credit=subject.ca_credit, **ca)
     hold_tax = float(hold.total_tax[0] - none.total_tax[0])
     grid = np.linspace(0.0, subject.price, 401)[1:]
-    sold = mc.path_year(law, base, grid.size, np.full(grid.size, subject.credit),
+    sold = mc.path_year(law, base, grid.size, np.full(grid.size, subject.credit), ca_credit=subject.ca_credit, **ca,
                         **_same_year_sale(model, shares, np.full(grid.size, subject.price), grid))
     sell_tax = sold.total_tax - none.total_tax[0]
     ok = np.flatnonzero(sell_tax <= hold_tax + 0.5)
@@ -376,7 +406,10 @@ def _timing(plan: Plan, model, law: LawTable, sim: mc.Simulation, subject: Subje
     n = sim.paths
     base = mc.base_households(plan, subject.year)
     credit = np.full(n, subject.credit)
-    none = mc.path_year(law, base, 1, credit[:1])
+    ca = _ca(plan, model, subject.year)
+    ca_credit = np.full(n, subject.ca_credit)
+    ca_kw = dict(ca, ca_credit=ca_credit)
+    none = mc.path_year(law, base, 1, credit[:1], **dict(ca, ca_credit=ca_credit[:1]))
     s_jan = sim.price(subject.day)
     s_dec = sim.price(dec_day)
     s_end = sim.price(date(subject.year, 12, 31))
@@ -392,13 +425,18 @@ def _timing(plan: Plan, model, law: LawTable, sim: mc.Simulation, subject: Subje
         rule = (f"The January exerciser sells every share on the first {plan.risk.steps} price check through "
                 f"Dec {LAST_CHECK[1]} below {fraction:.0%} of the exercise-date price (${fraction * subject.price:,.2f}"
                 f" at the plan's ${subject.price:,.2f}): below it a same-year disqualifying sale costs no more "
-                "federal tax this year than the AMT of holding past December 31.")
-    hold_jan = mc.path_year(law, base, n, credit, **_exercise_events(model, shares, s_jan, iso_ok))
-    hold_dec = mc.path_year(law, base, n, credit, **_exercise_events(model, shares, s_dec, iso_ok))
+                f"{_tax_words(model)} this year than the AMT of holding past December 31.")
+    hold_jan = mc.path_year(law, base, n, credit, **ca_kw, **_exercise_events(model, shares, s_jan, iso_ok))
+    hold_dec = mc.path_year(law, base, n, credit, **ca_kw, **_exercise_events(model, shares, s_dec, iso_ok))
     tax_jan_hold = hold_jan.total_tax - none.total_tax[0]
     tax_dec = hold_dec.total_tax - none.total_tax[0]
     amt_jan_hold = hold_jan.amt - none.amt[0]
     amt_dec = hold_dec.amt - none.amt[0]
+    # California parts (zeros for a federal plan): its tax and its AMT (Schedule P (540) line 26)
+    ca_tax_jan_hold = hold_jan.ca_tax - none.ca_tax[0]
+    ca_tax_dec = hold_dec.ca_tax - none.ca_tax[0]
+    ca_amt_jan_hold = hold_jan.ca_amt - none.ca_amt[0]
+    ca_amt_dec = hold_dec.ca_amt - none.ca_amt[0]
     hatch = not private and bool(checks)
     if hatch:
         prices = sim.prices(checks).T  # (C, n), date-major
@@ -409,14 +447,22 @@ def _timing(plan: Plan, model, law: LawTable, sim: mc.Simulation, subject: Subje
         rows = np.flatnonzero(sold)
         tax_jan = tax_jan_hold.copy()
         amt_jan = amt_jan_hold.copy()
+        ca_tax_jan = ca_tax_jan_hold.copy()
+        ca_amt_jan = ca_amt_jan_hold.copy()
         if rows.size:
             sale = _same_year_sale(model, shares, s_jan[rows], sale_price[rows])
-            r = mc.path_year(law, base, rows.size, credit[rows], **sale)
+            r = mc.path_year(law, base, rows.size, credit[rows], **dict(ca, ca_credit=ca_credit[rows]), **sale)
             tax_jan[rows] = r.total_tax - none.total_tax[0]
             amt_jan[rows] = r.amt - none.amt[0]
+            ca_tax_jan[rows] = r.ca_tax - none.ca_tax[0]
+            ca_amt_jan[rows] = r.ca_amt - none.ca_amt[0]
     else:
         sold = np.zeros(n, dtype=bool)
         tax_jan, amt_jan = tax_jan_hold, amt_jan_hold
+        ca_tax_jan, ca_amt_jan = ca_tax_jan_hold, ca_amt_jan_hold
+    # every AMT figure below is federal + California (California's is zero for a federal plan)
+    fed_amt = {"jan": amt_jan, "dec": amt_dec, "noh": amt_jan_hold}
+    amt_jan, amt_dec, amt_jan_hold = amt_jan + ca_amt_jan, amt_dec + ca_amt_dec, amt_jan_hold + ca_amt_jan_hold
 
     def vanished(amt: np.ndarray, s_ex: np.ndarray, held: np.ndarray) -> tuple[float, float]:
         k = model.strike[None, :]
@@ -434,18 +480,19 @@ def _timing(plan: Plan, model, law: LawTable, sim: mc.Simulation, subject: Subje
     jan_spread = float(np.mean(np.maximum(s_jan[:, None] - k, 0.0) @ shares))
     dec_spread = float(np.mean(np.maximum(s_dec[:, None] - k, 0.0) @ shares))
     extra_amt = float(np.mean(amt_dec) - np.mean(amt_jan_hold))
+    ca_words = " (federal + California)" if ca else ""
     if private:
         summary = (f"Private stock: the escape hatch does not exist (no buyer before the liquidity event), so an "
                    f"early-year exercise locks in the AMT on the exercise-date spread either way; the AMT falls on "
                    f"a gain that is partly gone by December 31 on {_pct(p_noh)} of the paths (average "
-                   f"{_usd(e_noh)}).")
+                   f"{_usd(e_noh)}{ca_words}).")
     else:
         summary = (f"Exercising on {subject.day.isoformat()} and keeping the option to sell before Dec 31 is worth "
                    f"about {_usd(hatch_value)} of expected tax this year (sold on {_pct(float(np.mean(sold)))} of the "
                    f"paths); without it, the AMT falls on a gain partly gone by year end on {_pct(p_noh)} of the "
                    f"paths. Exercising in December avoids most of that but the spread is "
-                   f"{_usd(dec_spread - jan_spread)} larger on average ({_usd(extra_amt)} more AMT).")
-    return {
+                   f"{_usd(dec_spread - jan_spread)} larger on average ({_usd(extra_amt)} more AMT{ca_words}).")
+    out = {
         "year": subject.year, "shares": int(shares.sum()), "hatch_exists": hatch, "threshold_rule": rule,
         "threshold_fraction": _f(fraction),
         "january": {"exercise_date": subject.day.isoformat(), "expected_tax": _f(np.mean(tax_jan)),
@@ -460,6 +507,28 @@ def _timing(plan: Plan, model, law: LawTable, sim: mc.Simulation, subject: Subje
                                  "expected_extra_amt": _f(extra_amt)},
         "summary": summary,
     }
+    if ca:
+        # the California part of each figure above, and the federal AMT on a vanished gain beside it
+        ca_jan = vanished(ca_amt_jan, s_jan, ~sold)
+        ca_dec = vanished(ca_amt_dec, s_dec, np.ones(n, dtype=bool))
+        ca_noh = vanished(ca_amt_jan_hold, s_jan, np.ones(n, dtype=bool))
+        fed_jan = vanished(fed_amt["jan"], s_jan, ~sold)
+        fed_dec = vanished(fed_amt["dec"], s_dec, np.ones(n, dtype=bool))
+        fed_noh = vanished(fed_amt["noh"], s_jan, np.ones(n, dtype=bool))
+
+        def part(tax: np.ndarray, ca_v: tuple[float, float], fed_v: tuple[float, float]) -> dict[str, float]:
+            return {"expected_tax": _f(np.mean(tax)), "expected_amt_on_vanished_gain": _f(ca_v[1]),
+                    "prob_amt_on_vanished_gain": _f(ca_v[0]),
+                    "federal_expected_amt_on_vanished_gain": _f(fed_v[1]),
+                    "federal_prob_amt_on_vanished_gain": _f(fed_v[0])}
+
+        out["california"] = {
+            "january": part(ca_tax_jan, ca_jan, fed_jan), "december": part(ca_tax_dec, ca_dec, fed_dec),
+            "january_without_hatch": part(ca_tax_jan_hold, ca_noh, fed_noh),
+            "escape_hatch_value": _f(float(np.mean(ca_tax_jan_hold) - np.mean(ca_tax_jan)) if hatch else 0.0),
+            "expected_extra_amt": _f(float(np.mean(ca_amt_dec) - np.mean(ca_amt_jan_hold))),
+        }
+    return out
 
 
 # ---------------------------------------------------------------- hold vs sell
@@ -491,7 +560,9 @@ def _hold_vs_sell(plan: Plan, model, law: LawTable, sim: mc.Simulation, subject:
     strategies = {"sell now": 0.0, "hold to qualifying": 1.0, "partial sale": keep / total if total else 0.0}
     results: dict[str, np.ndarray] = {}
     conc: dict[str, float] = {}
-    cash_needed = hold_tax = hold_amt = 0.0
+    cash_needed = hold_tax = hold_amt = ca_hold_tax = ca_hold_amt = 0.0
+    ca_law = model.ca_law if model.california else None
+    ca_extra: dict[str, np.ndarray] = {}
     for name, held_frac in strategies.items():
         held = np.floor(subject.shares * held_frac)
         sold = subject.shares - held
@@ -520,7 +591,8 @@ def _hold_vs_sell(plan: Plan, model, law: LawTable, sim: mc.Simulation, subject:
         if qualifying.year == subject.year:  # cannot happen (more than a year later), kept for safety
             q_events = {key: events[subject.year].get(key, 0.0) + v for key, v in q_events.items()}
         events[qualifying.year] = {**events.get(qualifying.year, {}), **q_events}
-        taxes = mc.path_years(plan, law, years, n, events, subject.credit)
+        taxes = mc.path_years(plan, law, years, n, events, subject.credit, ca_law=ca_law, ca_credit=subject.ca_credit)
+        ca_extra[name] = taxes.ca_extra_tax.sum(axis=0)
         proceeds = np.sum(sold_p, axis=1) * s_e + sale_value + np.sum(waiting * np.maximum(s_q[:, None], k[None, :]),
                                                                        axis=1)
         strike_paid = (held_p + sold_p) @ k + np.sum(np.where(s_q[:, None] > k[None, :], waiting, 0.0) * k, axis=1)
@@ -528,9 +600,12 @@ def _hold_vs_sell(plan: Plan, model, law: LawTable, sim: mc.Simulation, subject:
         conc[name] = float(held.sum() * subject.price / worth) if worth > 0 else 0.0
         if name == "hold to qualifying":  # the cash test, at the plan's exercise price
             det = mc.path_years(plan, law, [subject.year], 1, {subject.year: _exercise_events(
-                model, held, np.asarray([subject.price]), iso_ok)}, subject.credit)
-            hold_tax = float(det.extra_tax[0, 0])
-            hold_amt = float(det.extra_amt[0, 0])
+                model, held, np.asarray([subject.price]), iso_ok)}, subject.credit, ca_law=ca_law,
+                ca_credit=subject.ca_credit)
+            ca_hold_tax = float(det.ca_extra_tax[0, 0])
+            ca_hold_amt = float(det.ca_extra_amt[0, 0])
+            hold_tax = float(det.extra_tax[0, 0])  # federal + California
+            hold_amt = float(det.extra_amt[0, 0]) + ca_hold_amt
             cash_needed = hold_tax + float(held @ k)
     gamma = plan.risk.risk_aversion
     sell = results["sell now"]
@@ -547,11 +622,17 @@ def _hold_vs_sell(plan: Plan, model, law: LawTable, sim: mc.Simulation, subject:
     cash_test = {"amt": _f(hold_amt), "tax": _f(hold_tax), "strike": _f(float(subject.shares @ k)),
                  "cash": _f(cash), "cash_source": cash_source, "covered": bool(cash >= cash_needed - 0.5),
                  "gap": _f(max(cash_needed - cash, 0.0))}
-    return {"exercise_date": e.isoformat(), "shares": int(total), "horizon": qualifying.isoformat(),
-            "strategies": rows, "risk_aversion": gamma, "target_concentration": target,
-            "partial_sale_shares_kept": int(keep), "cash_test": cash_test,
-            "histogram": {"edges": [_f(v) for v in edges], "counts": counts},
-            "conclusion": _conclusion(rows, gamma, qualifying, n, results)}
+    out = {"exercise_date": e.isoformat(), "shares": int(total), "horizon": qualifying.isoformat(),
+           "strategies": rows, "risk_aversion": gamma, "target_concentration": target,
+           "partial_sale_shares_kept": int(keep), "cash_test": cash_test,
+           "histogram": {"edges": [_f(v) for v in edges], "counts": counts},
+           "conclusion": _conclusion(rows, gamma, qualifying, n, results)}
+    if ca_law is not None:
+        # the California part: its extra tax over the years to the qualifying date (in each strategy's value)
+        out["california"] = {
+            "strategies": [{"name": name, "expected_tax": _f(np.mean(x))} for name, x in ca_extra.items()],
+            "cash_test": {"amt": _f(ca_hold_amt), "tax": _f(ca_hold_tax)}}
+    return out
 
 
 def _conclusion(rows: list[dict[str, Any]], gamma: float, horizon: date, n: int,
@@ -593,9 +674,14 @@ def _peak(plan: Plan, model, law: LawTable, sim: mc.Simulation, subject: Subject
     base = mc.base_households(plan, subject.year)
     drop = plan.risk.drop
     one = np.asarray([subject.price])
-    now = mc.path_year(law, base, 1, np.asarray([subject.credit]), **_exercise_events(model, shares, one, iso_ok))
-    none = mc.path_year(law, base, 1, np.asarray([subject.credit]))
-    amt_now = float(now.amt[0] - none.amt[0])
+    ca = _ca(plan, model, subject.year)
+    ca1 = dict(ca, ca_credit=np.asarray([subject.ca_credit]))
+    now = mc.path_year(law, base, 1, np.asarray([subject.credit]), **ca1,
+                       **_exercise_events(model, shares, one, iso_ok))
+    none = mc.path_year(law, base, 1, np.asarray([subject.credit]), **ca1)
+    ca_amt_now = float(now.ca_amt[0] - none.ca_amt[0])
+    ca_tax_now = float(now.ca_tax[0] - none.ca_tax[0])
+    amt_now = float(now.amt[0] - none.amt[0]) + ca_amt_now  # federal + California
     tax_now = float(now.total_tax[0] - none.total_tax[0])
     strike_cash = float(shares @ k)
     value_after = float(shares.sum() * subject.price * (1.0 - drop))
@@ -606,23 +692,29 @@ def _peak(plan: Plan, model, law: LawTable, sim: mc.Simulation, subject: Subject
     s_e = sim.price(subject.day)
     s_end = sim.price(date(subject.year, 12, 31))
     s_end_value = s_end  # private stock: the 409A value (there is no buyer)
-    paths = mc.path_year(law, base, n, np.full(n, subject.credit), **_exercise_events(model, shares, s_e, iso_ok))
-    amt_paths = paths.amt - none.amt[0]
+    paths = mc.path_year(law, base, n, np.full(n, subject.credit), **dict(ca, ca_credit=np.full(n, subject.ca_credit)),
+                         **_exercise_events(model, shares, s_e, iso_ok))
+    amt_paths = paths.amt - none.amt[0] + paths.ca_amt - none.ca_amt[0]
     p_exceeds = float(np.mean(amt_paths > shares.sum() * s_end_value + 0.5))
     covered = cash >= needed - 0.5
     summary = (f"Exercising {int(shares.sum()):,} shares on {subject.day.isoformat()} at ${subject.price:,.2f} adds "
-               f"{_usd(amt_now)} of AMT ({_usd(tax_now)} of tax in all) and {_usd(strike_cash)} of strike. If the "
+               f"{_usd(amt_now)} of AMT{' (federal + California)' if ca else ''} ({_usd(tax_now)} of tax in all) "
+               f"and {_usd(strike_cash)} of strike. If the "
                f"shares then fell {drop:.0%}, they would be worth {_usd(value_after)}, and the "
                f"{_usd(needed)} of strike and tax "
                + ("could still be paid from other money." if covered else
                   f"would leave a cash gap of {_usd(gap)} after the other money ({_usd(cash)}).")
                + f" The AMT exceeds the shares' value at year end on {_pct(p_exceeds)} of the paths.")
-    return {"exercise_date": subject.day.isoformat(), "shares": int(shares.sum()), "price": _f(subject.price),
-            "amt_now": _f(amt_now), "tax_now": _f(tax_now), "strike_cash": _f(strike_cash), "drop": drop,
-            "value_after_drop": _f(value_after), "cash": _f(cash), "cash_source": source,
-            "covered_after_drop": bool(covered), "cash_gap": _f(gap),
-            "shares_after_drop_cover_gap": bool(value_after >= gap),
-            "prob_amt_exceeds_value_at_year_end": _f(p_exceeds), "summary": summary}
+    out = {"exercise_date": subject.day.isoformat(), "shares": int(shares.sum()), "price": _f(subject.price),
+           "amt_now": _f(amt_now), "tax_now": _f(tax_now), "strike_cash": _f(strike_cash), "drop": drop,
+           "value_after_drop": _f(value_after), "cash": _f(cash), "cash_source": source,
+           "covered_after_drop": bool(covered), "cash_gap": _f(gap),
+           "shares_after_drop_cover_gap": bool(value_after >= gap),
+           "prob_amt_exceeds_value_at_year_end": _f(p_exceeds), "summary": summary}
+    if ca:
+        out["california"] = {"amt_now": _f(ca_amt_now), "tax_now": _f(ca_tax_now),
+                             "federal_amt_now": _f(amt_now - ca_amt_now)}
+    return out
 
 
 # ---------------------------------------------------------------- pre-IPO: exercise now vs wait for the event
@@ -645,6 +737,7 @@ def _pre_ipo(plan: Plan, model, law: LawTable, sim: mc.Simulation, event: EventP
     qualifying = max(model.blocks[b].qualifying_date(e) for b in range(len(model.blocks)) if shares[b] > 0)
     long_term_from = first_day_more_than(e, rules.years_after_exercise)
     credit0 = plan.prior_credit
+    ca_kw = {"ca_law": model.ca_law, "ca_credit": plan.prior_ca_credit} if model.california else {}
     # exercise now: the sale date on each path (an IPO waits for the qualifying date; an acquisition pays then)
     happens, kind = event.happens, event.kind
     ipo = happens & (kind == 0)
@@ -719,13 +812,13 @@ def _pre_ipo(plan: Plan, model, law: LawTable, sim: mc.Simulation, event: EventP
                 ev["short_term"] += np.where(rows & ~lt, gain, 0.0)
                 ev["amt_long_term"] += np.where(rows & lt, gain, 0.0)
     ev0["iso_spread"] = np.where(same_year & failure, iso_spread_now, ev0["iso_spread"])
-    taxes_now = mc.path_years(plan, law, years, n, events, credit0)
+    taxes_now = mc.path_years(plan, law, years, n, events, credit0, **ca_kw)
     proceeds = np.where(happens, shares.sum() * sale_price, 0.0)
     net_now = proceeds - strike_cash - taxes_now.extra_tax.sum(axis=0)
     first = mc.path_years(plan, law, [e.year], 1, {e.year: {"iso_spread": np.asarray([iso_spread_now]),
-                                                           "ordinary": np.asarray([nso_now])}}, credit0)
-    tax_now = float(first.extra_tax[0, 0])
-    amt_now = float(first.extra_amt[0, 0])
+                                                           "ordinary": np.asarray([nso_now])}}, credit0, **ca_kw)
+    tax_now = float(first.extra_tax[0, 0])  # federal + California
+    amt_now = float(first.extra_amt[0, 0] + first.ca_extra_amt[0, 0])
     cash_at_risk = strike_cash + tax_now
     # wait: exercise and sell at the event (a same-day disqualifying sale: ordinary income = spread, §421(b))
     event_year = _years_of(event.day)
@@ -736,7 +829,7 @@ def _pre_ipo(plan: Plan, model, law: LawTable, sim: mc.Simulation, event: EventP
     spread_event = np.maximum(x_event[:, None] - k[None, :], 0.0) @ shares
     for y in wait_years:
         wait_events[y] = {"ordinary": np.where(happens & (event_year == y), spread_event, 0.0)}
-    taxes_wait = mc.path_years(plan, law, wait_years, n, wait_events, credit0)
+    taxes_wait = mc.path_years(plan, law, wait_years, n, wait_events, credit0, **ca_kw)
     net_wait = spread_event - taxes_wait.extra_tax.sum(axis=0)
     prob_lost = float(np.mean(net_now < -0.5))
     affordable = plan.risk.affordable_loss
@@ -757,7 +850,8 @@ def _pre_ipo(plan: Plan, model, law: LawTable, sim: mc.Simulation, event: EventP
             "clock_start": "the event date (exercise and sell the same day)", "prob_sale_qualifies": 0.0}
     beats = float(np.mean(net_now > net_wait + 0.5))
     parts = [f"Exercising now puts {_usd(cash_at_risk)} at risk ({_usd(strike_cash)} strike, {_usd(tax_now)} tax, "
-             f"{_usd(amt_now)} of it AMT) and loses money on {_pct(prob_lost)} of the paths; on average it leaves "
+             f"{_usd(amt_now)} of it AMT{' (federal + California)' if ca_kw else ''}) and loses money on "
+             f"{_pct(prob_lost)} of the paths; on average it leaves "
              f"{_usd(now_stats['mean'])} after tax against {_usd(wait_stats['mean'])} for waiting, and it does "
              f"better than waiting on {_pct(beats)} of the paths."]
     if exceeds:
@@ -767,6 +861,14 @@ def _pre_ipo(plan: Plan, model, law: LawTable, sim: mc.Simulation, event: EventP
     if unvested.sum() > 0:
         parts.append(f"{int(unvested.sum()):,} of the shares are unvested: this assumes an 83(b) election filed "
                      "within 30 days of the exercise.")
-    return {"exercise_now": exercise_now, "wait_for_event": wait, "cash_at_risk": _f(cash_at_risk),
-            "prob_cash_lost": _f(prob_lost), "prob_exercise_now_beats_wait": _f(beats),
-            "exceeds_affordable_loss": bool(exceeds), "affordable_loss": affordable, "summary": " ".join(parts)}
+    out = {"exercise_now": exercise_now, "wait_for_event": wait, "cash_at_risk": _f(cash_at_risk),
+           "prob_cash_lost": _f(prob_lost), "prob_exercise_now_beats_wait": _f(beats),
+           "exceeds_affordable_loss": bool(exceeds), "affordable_loss": affordable, "summary": " ".join(parts)}
+    if ca_kw:
+        out["california"] = {
+            "amt_now": _f(first.ca_extra_amt[0, 0]), "tax_now": _f(first.ca_extra_tax[0, 0]),
+            "federal_amt_now": _f(first.extra_amt[0, 0]),
+            "exercise_now_expected_tax": _f(np.mean(taxes_now.ca_extra_tax.sum(axis=0))),
+            "wait_expected_tax": _f(np.mean(taxes_wait.ca_extra_tax.sum(axis=0))),
+            "credit_left_mean": _f(np.mean(taxes_now.ca_credit_left))}
+    return out

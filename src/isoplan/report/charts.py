@@ -190,12 +190,14 @@ def amt_vs_shares(shares: Sequence[float], amt: Sequence[float], *, room_shares:
 
 def schedule_chart(years: Sequence[int], shares: Sequence[float], amt: Sequence[float],
                    credit_used: Sequence[float], credit_available: Sequence[float], *,
-                   title: str = "The schedule: shares exercised, AMT and credit by year") -> str:
-    """Grouped bars per year (AMT paid, credit used, credit available) with the shares exercised above them."""
+                   title: str = "The schedule: shares exercised, AMT and credit by year",
+                   ca_amt: Sequence[float] | None = None) -> str:
+    """Grouped bars per year (AMT paid, credit used, credit available; with ``ca_amt``, a California plan's
+    California AMT beside them) with the shares exercised above them."""
     if not years:
         return _empty(title, "schedule", "No plan years.")
     n = len(years)
-    top = max([*amt, *credit_used, *credit_available, 1.0])
+    top = max([*amt, *credit_used, *credit_available, *(ca_amt or []), 1.0])
     yticks = nice_ticks(0.0, top)
     f = Frame(-0.5, n - 0.5, 0.0, yticks[-1])
     out = _open(title, "Bars: AMT paid, minimum tax credit used and credit available each year; the numbers above "
@@ -204,6 +206,8 @@ def schedule_chart(years: Sequence[int], shares: Sequence[float], amt: Sequence[
                  xtick_labels=[str(y) for y in years])
     series = (("AMT paid", amt, PALETTE[1], "bar-amt"), ("credit used", credit_used, PALETTE[2], "bar-credit-used"),
               ("credit available", credit_available, PALETTE[3], "bar-credit-available"))
+    if ca_amt is not None:
+        series = (*series, ("California AMT", ca_amt, PALETTE[4], "bar-ca-amt"))
     slot = (f.x(1) - f.x(0)) * 0.8
     bar = slot / len(series)
     for i in range(n):

@@ -11,6 +11,11 @@ Sections: the situation, the recommended schedule, the comparison with the
 baselines, the checklist, the risk results, the per-year tax detail (Form 1040,
 6251 and 8801 lines from the engine for the recommended schedule's
 households), and the assumptions with the parameters of projected tax years.
+
+A plan whose state is CA shows California beside federal: California tax, AMT
+and FTB 3510 credit in the schedule and the comparison, every Schedule P (540)
+and FTB 3510 line in the per-year detail, and California's projected years in
+the assumptions. Any other plan's report is federal only, as before.
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ from isoplan.report.text import money
 
 DISCLAIMER = ("This is a planning estimate, not tax advice. It models federal income tax only, on the assumptions "
               "listed below; check the numbers with a tax professional before acting on them.")
+DISCLAIMER_CA = ("This is a planning estimate, not tax advice. It models federal and California income tax only, on "
+                 "the assumptions listed below; check the numbers with a tax professional before acting on them.")
 
 _CSS = """
 :root { --ok: #1b7a2f; --warning: #a15c00; --stop: #b00020; --ink: #1d1d1d; --muted: #5b5b5b; --rule: #d8d8d8; }
@@ -75,6 +82,13 @@ footer { margin-top: 3em; border-top: 2px solid var(--rule); padding-top: 8px; }
 
 #: Form lines shown per year in the tax detail (besides every Form 6251 and Form 8801 line)
 _FORM_1040_KEYS = ("agi", "deduction", "taxable_income", "regular_tax")
+#: California lines shown per year (besides every Schedule P (540) and FTB 3510 line)
+_FORM_540_KEYS = ("ca_agi", "ca_deduction", "ca_taxable_income", "ca_regular_tax", "ca_exemption_credits",
+                  "ca_mental_health_tax", "ca_total_tax")
+
+
+def _is_california(outcome: Any) -> bool:
+    return bool(getattr(outcome.model, "california", False))
 
 
 # ---------------------------------------------------------------- small helpers
@@ -146,6 +160,8 @@ def _situation(plan: Any, outcome: Any) -> str:
             ["Departure", _e(plan.departure_date.isoformat() if plan.departure_date else "none planned")],
             ["Net worth outside the company", _num(plan.net_worth_outside)],
             ["Minimum tax credit carried in", _num(plan.prior_credit)]]
+    if _is_california(outcome):
+        rows.append(["California AMT credit carried in (FTB 3510)", _num(plan.prior_ca_credit)])
     out = ["<h3>The household</h3>", _table(["", ""], rows, numeric=[False, False])]
     if income:
         out.append(f"<h3>Income in {year0}</h3>")
@@ -173,26 +189,45 @@ def _situation(plan: Any, outcome: Any) -> str:
 
 def _schedule(data: Mapping[str, Any]) -> str:
     rec = data["recommended"]
+    ca = "california" in rec  # a California plan: California's columns beside the federal ones
     rows = []
     for y in rec["years"]:
         shares = ", ".join(f"{v:,} {k}" for k, v in y["shares"].items()) or "-"
         qual = ", ".join(sorted(set(y["qualifying_dates"].values()))) or "-"
-        rows.append([_e(f"{y['year']}{'*' if y['projected'] else ''}"), _e(shares), _num(y["price"], cents=True),
-                     _num(y["iso_spread"]), _num(y["nso_income"]), _num(y["regular_tax"]), _num(y["amt"]),
-                     _num(y["strike_cash"]), _num(y["credit_used"]), _num(y["credit_created"]), _e(qual)])
-    table = _table(["year", "exercise (shares)", "price", "ISO spread", "NSO income", "regular tax", "AMT",
-                    "strike cash", "credit used", "credit made", "qualifies"], rows,
-                   numeric=[False, False] + [True] * 8 + [False])
+        row = [_e(f"{y['year']}{'*' if y['projected'] else ''}"), _e(shares), _num(y["price"], cents=True),
+               _num(y["iso_spread"]), _num(y["nso_income"]), _num(y["regular_tax"]), _num(y["amt"]),
+               _num(y["strike_cash"]), _num(y["credit_used"]), _num(y["credit_created"])]
+        if ca:
+            c = y["california"]
+            row += [_num(c["tax"]), _num(c["amt"]), _num(c["credit_used"]), _num(c["credit_created"])]
+        rows.append([*row, _e(qual)])
+    headers = ["year", "exercise (shares)", "price", "ISO spread", "NSO income", "regular tax", "AMT",
+               "strike cash", "credit used", "credit made"]
+    if ca:
+        headers = [*[f"federal {h}" if h in ("regular tax", "AMT", "credit used", "credit made") else h
+                     for h in headers], "California tax", "California AMT", "California credit used",
+                   "California credit made"]
+    table = _table([*headers, "qualifies"], rows, numeric=[False, False] + [True] * (len(headers) - 2) + [False])
     svg = charts.schedule_chart([y["year"] for y in rec["years"]],
                                 [float(sum(y["shares"].values())) for y in rec["years"]],
                                 [y["amt"] for y in rec["years"]], [y["credit_used"] for y in rec["years"]],
-                                [y["credit_available"] for y in rec["years"]])
-    out = [f"<p>Strategy: <strong>{_e(rec['name'])}</strong>. After-tax value at the exit "
-           f"{_num(rec['after_tax_value'])}; total AMT {_num(rec['total_amt'])}; credit left after the exit "
-           f"{_num(rec['credit_left_after_exit'])}.</p>", table,
-           '<p class="muted">* projected tax law (see the assumptions)</p>',
-           _figure(svg, "AMT paid, minimum tax credit used and credit available each year, with the shares "
-                        "exercised above each year.")]
+                                [y["credit_available"] for y in rec["years"]],
+                                ca_amt=[y["california"]["amt"] for y in rec["years"]] if ca else None)
+    summary = (f"<p>Strategy: <strong>{_e(rec['name'])}</strong>. After-tax value at the exit "
+               f"{_num(rec['after_tax_value'])}; total AMT {_num(rec['total_amt'])}; credit left after the exit "
+               f"{_num(rec['credit_left_after_exit'])}.</p>")
+    caption = ("AMT paid, minimum tax credit used and credit available each year, with the shares "
+               "exercised above each year.")
+    if ca:
+        c = rec["california"]
+        summary = (f"<p>Strategy: <strong>{_e(rec['name'])}</strong>. After-tax value at the exit (after federal "
+                   f"and California tax) {_num(rec['after_tax_value'])}; total AMT: federal {_num(rec['total_amt'])}, "
+                   f"California {_num(c['total_amt'])} (Schedule P (540)); credit left after the exit: federal "
+                   f"{_num(rec['credit_left_after_exit'])}, California {_num(c['credit_left_after_exit'])} (FTB 3510); "
+                   f"California tax over the plan {_num(c['total_tax'])}.</p>")
+        caption = ("Federal AMT paid, minimum tax credit used and credit available, and the California AMT, each "
+                   "year, with the shares exercised above each year.")
+    out = [summary, table, '<p class="muted">* projected tax law (see the assumptions)</p>', _figure(svg, caption)]
     if data.get("catches"):
         out += ["<h3>The catches of staging</h3>", _list(data["catches"])]
     return "\n".join(out)
@@ -200,14 +235,21 @@ def _schedule(data: Mapping[str, Any]) -> str:
 
 def _comparison(data: Mapping[str, Any]) -> str:
     rec = data["recommended"]
-    rows = [[_e(rec["name"]), _num(rec["after_tax_value"]), _num(rec["total_amt"]), _num(rec["total_extra_tax"]),
-             "yes", "-"]]
+    ca = "california" in rec
+
+    def amts(s: Mapping[str, Any]) -> list[str]:
+        return [_num(s["total_amt"])] + ([_num(s["california"]["total_amt"])] if ca else [])
+
+    rows = [[_e(rec["name"]), _num(rec["after_tax_value"]), *amts(rec), _num(rec["total_extra_tax"]), "yes", "-"]]
     for b in data["baselines"]:
-        rows.append([_e(b["name"]), _num(b["after_tax_value"]), _num(b["total_amt"]), _num(b["total_extra_tax"]),
+        rows.append([_e(b["name"]), _num(b["after_tax_value"]), *amts(b), _num(b["total_extra_tax"]),
                      "yes" if b["feasible"] else "NO (cash or AMT limit)", _num(b["advantage_of_plan"])])
+    amt_headers = ["total federal AMT", "total California AMT"] if ca else ["total AMT"]
+    extra = " (federal and California)" if ca else ""
     return ("<p>Every strategy on the same assumptions: after-tax value at the exit (discounted if the plan sets a "
-            "rate).</p>" + _table(["strategy", "after-tax value", "total AMT", "total extra tax", "fits the limits",
-                                   "plan's advantage"], rows, classes=["recommended"] + [""] * len(data["baselines"])))
+            f"rate){_e(extra)}.</p>" + _table(["strategy", "after-tax value", *amt_headers, f"total extra tax{extra}",
+                                               "fits the limits", "plan's advantage"], rows,
+                                              classes=["recommended"] + [""] * len(data["baselines"])))
 
 
 def _checklist(checklist: Mapping[str, Any], curve: Mapping[str, Any] | None, ics_text: str) -> str:
@@ -309,6 +351,31 @@ def _tax_detail(plan: Any, outcome: Any) -> str:
         out.append(f'<div class="yeartax"><h3>{_e(year)}{_e(tag)}</h3>'
                    + _table(["form", "line", "what", "amount"], rows, numeric=[False, False, False, True])
                    + _list(notes) + "</div>")
+    if _is_california(outcome):
+        out.append(_california_detail(plan, outcome))
+    return "\n".join(out)
+
+
+def _california_detail(plan: Any, outcome: Any) -> str:
+    """Each plan year's California return for the recommended schedule: Form 540's main lines, every
+    Schedule P (540) line and the FTB 3510 credit (carried in as the planner carried it), with the year's notes."""
+    from isoplan.planning.checklist import schedule_california_returns
+    from isoplan.tax.california import ca_explain_row, ca_year_notes
+    from isoplan.tax.law import STATUS_CODE
+
+    ca_law = outcome.model.ca_law
+    out = ["<h3>California (Form 540, Schedule P (540), FTB 3510)</h3>",
+           "<p>The California return of each year of the recommended schedule: Schedule P (540) is California's "
+           "alternative minimum tax (7%, with its own exemption and phase-out); FTB 3510 its credit for prior-year "
+           "AMT, carried in from the year before.</p>"]
+    for year, result in zip(outcome.model.years, schedule_california_returns(outcome), strict=True):
+        rows = [[_e(r.form), _e(r.line), _e(r.caption), _num(r.value)] for r in ca_explain_row(result, 0)
+                if r.form in ("Schedule P (540)", "FTB 3510") or r.key in _FORM_540_KEYS]
+        notes = ca_year_notes(ca_law, year, STATUS_CODE[plan.filing_status])
+        tag = " (projected California law)" if ca_law.is_projected(year) else ""
+        out.append(f'<div class="yeartax"><h3>California {_e(year)}{_e(tag)}</h3>'
+                   + _table(["form", "line", "what", "amount"], rows, numeric=[False, False, False, True])
+                   + _list(notes) + "</div>")
     return "\n".join(out)
 
 
@@ -351,6 +418,35 @@ def _assumptions(plan: Any, outcome: Any, risk: Mapping[str, Any] | None) -> str
         out.append(f"<h3>{_e(year)} ({_e(plan.filing_status)}), projected from {_e(law.last_published)} "
                    f"law at {_e(f'{law.inflation:.2%}')} inflation</h3>")
         out.append(_table(["parameter", "what", "value", "how"], rows, numeric=[False, False, True, False]))
+    if _is_california(outcome):
+        out.append(_california_assumptions(plan, outcome))
+    return "\n".join(out)
+
+
+def _california_assumptions(plan: Any, outcome: Any) -> str:
+    """California's projected tax years: every projected California parameter, labelled as projected by
+    California's own indexing (California CPI, June to June, R&TC §17041(h))."""
+    ca_law = outcome.model.ca_law
+    out = ["<h3>California</h3>",
+           _table(["assumption", "value"], [
+               ["State tax modeled", _e("California: Form 540 with the Mental Health Services Tax, Schedule P (540) "
+                                        "AMT and the FTB 3510 credit")],
+               ["Property tax (deductible in California), first year",
+                _num(float(outcome.model.property_tax[0]) if outcome.model.property_tax is not None else 0.0)],
+               ["California CPI for projected California years", _e(f"{ca_law.inflation:.2%}")]],
+               numeric=[False, False])]
+    projected = [y for y in outcome.model.years if ca_law.is_projected(y)]
+    out.append("<h3>Parameters of projected California tax years</h3>")
+    if not projected:
+        out.append("<p>Every year of the plan uses published California law.</p>")
+    for year in projected:
+        rows = [[_e(p.name), _e(p.description), _e(_format_value(p.values.get(plan.filing_status))),
+                 _e(p.citations[0] if p.citations else "")]
+                for p in ca_law.laws[year].parameters.values() if p.projected]
+        out.append(f"<h3>California {_e(year)} ({_e(plan.filing_status)}), PROJECTED from "
+                   f"{_e(ca_law.last_published)} California law at {_e(f'{ca_law.inflation:.2%}')} California CPI"
+                   "</h3>")
+        out.append(_table(["parameter", "what", "value", "how"], rows, numeric=[False, False, True, False]))
     return "\n".join(out)
 
 
@@ -364,6 +460,7 @@ def render_report(plan: Any, outcome: Any, risk: Mapping[str, Any] | None, check
 
     generated = generated or datetime.now(UTC)
     data = outcome.as_dict()
+    disclaimer = DISCLAIMER_CA if _is_california(outcome) else DISCLAIMER
     try:
         curve = amt_curve(outcome, int(checklist["year"]))
     except Exception:  # a chart is not worth failing the report for; the checklist still has the numbers
@@ -394,11 +491,11 @@ def render_report(plan: Any, outcome: Any, risk: Mapping[str, Any] | None, check
 <header>
 <h1>{_e(title)}</h1>
 <p class="sub">Made by isoplan on {_e(generated.strftime('%Y-%m-%d %H:%M UTC'))}.</p>
-<p class="disclaimer"><strong>{_e(DISCLAIMER)}</strong></p>
+<p class="disclaimer"><strong>{_e(disclaimer)}</strong></p>
 </header>
 <nav><ol>{nav}</ol></nav>
 {body}
-<footer><p><strong>{_e(DISCLAIMER)}</strong></p></footer>
+<footer><p><strong>{_e(disclaimer)}</strong></p></footer>
 </body>
 </html>
 """

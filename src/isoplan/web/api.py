@@ -10,6 +10,7 @@ naming the form field, which the app turns into a 400 with the field.
 
 from __future__ import annotations
 
+import argparse
 import datetime
 import importlib
 import math
@@ -28,6 +29,8 @@ ROOM_MONEY_FIELDS = (
     "other_ordinary_income", "state_local_tax", "mortgage_interest", "charitable", "other_itemized",
     "iso_bargain_element", "other_amt_adjustments", "amt_credit_carryforward",
 )
+#: California's extra inputs (isoplan.tax.fields.CA_MONEY_FIELDS), used only when the state is CA
+CA_FIELDS = ("property_tax", "ca_amt_credit_carryforward")
 _MAY_BE_NEGATIVE = {"short_term_gain", "long_term_gain", "other_amt_adjustments"}
 CURVE_POINTS = 81
 
@@ -71,6 +74,8 @@ class AmtCurve:
     x_label: str
     line_x: float | None  # the AMT-free line (room), in x units
     current_x: float | None  # the shares (or spread) being considered
+    ca_amt: list[float] | None = None  # California AMT (Schedule P (540) line 26) at the same x, state CA only
+    ca_line_x: float | None = None  # the California line, in x units
 
 
 @dataclass(frozen=True)
@@ -92,6 +97,7 @@ class PlanPage:
     form: dict[str, Any]
     explain: list[list[LineExplanation]]  # per year of the recommended schedule
     seconds: float = 0.0
+    ca_explain: list[list[LineExplanation]] | None = None  # per year: Form 540 / Schedule P (540), state CA only
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -99,6 +105,13 @@ def _lines(result: Any, i: int = 0) -> list[LineExplanation]:
     from isoplan.tax.explain import explain_row
 
     return [LineExplanation(r.key, r.form, r.line, r.caption, r.value) for r in explain_row(result, i)]
+
+
+def _ca_lines(result: Any, i: int = 0) -> list[LineExplanation]:
+    """Form 540 / Schedule P (540) lines of a California result (:func:`isoplan.tax.california.ca_explain_row`)."""
+    from isoplan.tax.california import ca_explain_row
+
+    return [LineExplanation(r.key, r.form, r.line, r.caption, r.value) for r in ca_explain_row(result, i)]
 
 
 # ---------------------------------------------------------------- input parsing
@@ -142,6 +155,26 @@ def whole(params: Mapping[str, Any], name: str, default: int | None = 0, *, mini
     return int(value)
 
 
+def state_code(params: Mapping[str, Any], name: str = "state", other: str = "state_other") -> str | None:
+    """The state of residence: none (federal only), ``CA``, or another two-letter code.
+
+    The form sends ``state`` = ``""``/``none``, ``CA`` or ``other`` with the code in ``state_other``;
+    scripts may send the code itself in ``state``. Only California is modeled; another state gets a note.
+    """
+    raw = _text(params, name)
+    field_name = name
+    if raw is not None and raw.lower() == "other":
+        raw, field_name = _text(params, other), other
+        if raw is None:
+            raise InputError(other, None, "the two-letter code of the other state, e.g. NY")
+    if raw is None or raw.lower() == "none":
+        return None
+    code = raw.upper()
+    if len(code) != 2 or not code.isascii() or not code.isalpha():
+        raise InputError(field_name, raw, "a two-letter state code such as CA, or none for federal only")
+    return code
+
+
 def flag(params: Mapping[str, Any], name: str) -> bool:
     value = params.get(name)
     if isinstance(value, bool):
@@ -156,7 +189,7 @@ def room_page(params: Mapping[str, Any]) -> RoomPage:
     """The room, the exercise cost and the AMT curve for one household (the inputs of ``isoplan room``/``cost``)."""
     import numpy as np
 
-    from isoplan.cli import cost_json, room_json
+    from isoplan.cli import _add_state, california_cost_json, california_room_json, cost_json, room_json
     from isoplan.planning.cost import exercise_cost
     from isoplan.planning.room import amt_at_spreads, amt_room, shares_for_spread, with_added_spread
     from isoplan.tax.federal import compute_federal
@@ -184,6 +217,13 @@ def room_page(params: Mapping[str, Any]) -> RoomPage:
     inflation = number(params, "inflation", None, minimum=-0.5, maximum=0.5,
                        allowed="a yearly rate from -0.5 to 0.5, e.g. 0.025")
     private = flag(params, "private")
+    state = state_code(params)
+    ca_inputs = {name: number(params, name, 0.0) or 0.0 for name in CA_FIELDS}
+    if state != "CA":
+        for name, value in ca_inputs.items():
+            if value:
+                raise InputError(name, params.get(name), "used only with state CA" +
+                                 (f" (the state is {state})" if state else " (no state is chosen)"))
     assert year is not None and margin is not None and drop is not None and shares is not None
 
     h = households(year=year, filing_status=status, **inputs)
@@ -193,29 +233,50 @@ def room_page(params: Mapping[str, Any]) -> RoomPage:
     underwater = spread_per_share is not None and fmv is not None and strike is not None and fmv <= strike
     room_data = room_json(h, room, law, deduction=deduction, margin=margin, spread_per_share=spread_per_share,
                           underwater=underwater)
+    # the CLI's own California builders, given the flags `isoplan room/cost --state CA` would parse
+    ca_args = argparse.Namespace(inflation=inflation, deduction=deduction, **ca_inputs)
+    _add_state(room_data, state)
+    if state == "CA":
+        room_data["california"] = california_room_json(ca_args, h, room_data, spread_per_share=spread_per_share)
     cost_data = None
     bargain = 0.0
     if shares > 0 and spread_per_share is not None:
         cost = exercise_cost(h, float(shares), strike, fmv, law, deduction=deduction,  # type: ignore[arg-type]
                              drop=drop, cash=cash)
         cost_data = cost_json(h, cost, law, exercise_date=None, private=private)
+        _add_state(cost_data, state)
+        if state == "CA":
+            cost_data["california"] = california_cost_json(ca_args, h, cost, private=private)
         bargain = shares * spread_per_share
 
     amount = float(room.amt_room[0])
+    # California's line (state CA): the chart shows both curves, so its range reaches past the larger line
+    ca_room = float(room_data["california"]["amt_room"]) if state == "CA" else 0.0
     if spread_per_share:
         room_shares = float(shares_for_spread(np.array([amount]), np.array([spread_per_share]))[0])
-        top = max(2.0 * room_shares, 1.25 * shares, 10.0)
+        ca_line_x = float(shares_for_spread(np.array([ca_room]), np.array([spread_per_share]))[0])
+        top = max(2.0 * room_shares, 1.25 * shares, 10.0, 1.25 * ca_line_x)
         x = np.unique(np.round(np.linspace(0.0, top, CURVE_POINTS)))
         spreads = x * spread_per_share
         x_label, line_x, current_x = "shares exercised", room_shares, float(shares)
     else:
-        top = max(2.0 * amount, 50_000.0)
+        ca_line_x = ca_room
+        top = max(2.0 * amount, 50_000.0, 1.25 * ca_room)
         x = np.round(np.linspace(0.0, top, CURVE_POINTS))
         spreads = x
         x_label, line_x, current_x = "ISO spread added ($)", amount, None
     curve_amt = amt_at_spreads(h, spreads[None, :], law, deduction=deduction).amt  # type: ignore[arg-type]
+    ca_curve = None
+    if state == "CA":
+        from isoplan.tax.california import ca_law_table, compute_california
+
+        ca_law = ca_law_table(inflation)
+        along = with_added_spread(h.take(np.zeros(len(spreads), dtype=np.intp)), spreads)
+        ca_curve = compute_california(along, ca_law, deduction=deduction, **ca_inputs).ca_amt  # type: ignore[arg-type]
     curve = AmtCurve(x=[float(v) for v in x], amt=[round(float(v), 2) for v in curve_amt], x_label=x_label,
-                     line_x=line_x, current_x=current_x)
+                     line_x=line_x, current_x=current_x,
+                     ca_amt=None if ca_curve is None else [round(float(v), 2) for v in ca_curve],
+                     ca_line_x=ca_line_x if state == "CA" else None)
 
     now = compute_federal(h, law, deduction=deduction)  # type: ignore[arg-type]
     at_line = compute_federal(with_added_spread(h, np.array([amount])), law, deduction=deduction)  # type: ignore[arg-type]
@@ -223,6 +284,13 @@ def room_page(params: Mapping[str, Any]) -> RoomPage:
     if cost_data is not None:
         explain["with_exercise"] = _lines(compute_federal(with_added_spread(h, np.array([bargain])), law,
                                                           deduction=deduction))  # type: ignore[arg-type]
+    if state == "CA":
+        ca_at = {"ca_now": 0.0, "ca_at_line": ca_room}
+        if cost_data is not None:
+            ca_at["ca_with_exercise"] = bargain
+        for key, spread in ca_at.items():
+            explain[key] = _ca_lines(compute_california(with_added_spread(h, np.array([spread])), ca_law,
+                                                        deduction=deduction, **ca_inputs))  # type: ignore[arg-type]
     return RoomPage(room=room_data, cost=cost_data, curve=curve, explain=explain)
 
 
@@ -317,7 +385,15 @@ def plan_source(body: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
     if isinstance(body.get("toml"), str):
         text = body["toml"]
     elif isinstance(body.get("plan"), Mapping):
-        text = to_toml(body["plan"])
+        form = body["plan"]
+        person = form.get("person")
+        if isinstance(person, Mapping) and person.get("state") is not None:
+            # the form's state: a two-letter code (CA is modeled; another gets the plan's note), checked here so
+            # the message sits next to the field
+            code = state_code({"person.state": person.get("state")}, "person.state")
+            form = {**form, "person": {**person, "state": code}} if code else \
+                {**form, "person": {k: v for k, v in person.items() if k != "state"}}
+        text = to_toml(form)
     else:
         from importlib import resources
 
@@ -353,10 +429,20 @@ def plan_page(body: Mapping[str, Any]) -> PlanPage:
     outcome = run_plan(plan, law)
     result = outcome.as_dict()
     explain = []
-    for t in range(len(outcome.model.years)):
+    model = outcome.model
+    for t in range(len(model.years)):
         explain.append(_lines(compute_federal(outcome.year_household(outcome.recommended, t), law)))
+    ca_explain = None
+    if model.california:
+        from isoplan.tax.california import compute_california
+
+        # each year's Form 540 / Schedule P (540) lines, with the FTB 3510 credit the schedule has available then
+        ev = outcome.recommended.evaluation
+        ca_explain = [_ca_lines(compute_california(
+            outcome.year_household(outcome.recommended, t), model.ca_law, property_tax=float(model.property_tax[t]),
+            ca_amt_credit_carryforward=float(ev.ca_credit_available[t, 0]))) for t in range(len(model.years))]
     return PlanPage(outcome=result, toml=text, form=_plain(data), explain=explain,
-                    seconds=round(time.perf_counter() - start, 4))
+                    seconds=round(time.perf_counter() - start, 4), ca_explain=ca_explain)
 
 
 def check_plan(body: Mapping[str, Any]) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from isoplan.errors import InputError
-from isoplan.web.api import flag, whole
+from isoplan.web.api import flag, state_code, whole
 
 
 def _path(db: str | None) -> Path:
@@ -40,6 +40,7 @@ def ledger_view(db: str | None) -> dict[str, Any]:
     from isoplan.cli import _ledger_year_json, _lot_json, _plain
     from isoplan.equity.disposition import dispose
     from isoplan.ledger.years import ledger_years
+    from isoplan.tax.california import ca_law_table
     from isoplan.tax.law import law_table
 
     path = _path(db)
@@ -48,7 +49,9 @@ def ledger_view(db: str | None) -> dict[str, Any]:
     with _open(db) as book:
         grants, meta, lots, sales, held = book.grants(), {r["id"]: r for r in book.grant_rows()}, book.lots(), \
             book.sales(), book.held()
-        rows, notes = ledger_years(lots, sales, book.years(), law_table())
+        # as `isoplan ledger years`: California (Form 540, Schedule P, FTB 3510) for the years whose state is CA
+        rows, notes = ledger_years(lots, sales, book.years(), law_table(), states=book.states(),
+                                   ca_law=ca_law_table(None))
     by_id = {lot.id: lot for lot in lots}
     exercised = {g.id: sum(lot.shares for lot in lots if lot.grant_id == g.id) for g in grants}
     return {
@@ -137,19 +140,30 @@ def add_sale(db: str | None, body: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def set_income(db: str | None, body: Mapping[str, Any]) -> dict[str, Any]:
-    """``isoplan ledger income YEAR --status S --wages W``: the year's filing status and income."""
-    from isoplan.cli import _plain
-    from isoplan.tax.fields import MONEY_FIELDS
+    """``isoplan ledger income YEAR --status S [--state XX] --wages W``: the year's filing status, state and income.
+
+    ``state``: empty leaves the year's state as it is; ``none`` makes it federal only; ``CA`` or ``other`` with
+    ``state_other`` sets it (California's ``property_tax`` and ``ca_amt_credit_carryforward`` need CA).
+    """
+    from isoplan.cli import _other_state_note, _plain
+    from isoplan.tax.fields import CA_MONEY_FIELDS, MONEY_FIELDS
 
     year = whole(body, "year", None, minimum=2025, maximum=2035)
     if year is None:
         raise InputError("year", None, "a tax year from 2025 to 2035")
-    names = [n for n, _, _ in MONEY_FIELDS]
+    names = [n for n, _, _ in MONEY_FIELDS] + [n for n, _ in CA_MONEY_FIELDS]
     amounts = {n: str(body[n]).strip() for n in names if str(body.get(n) or "").strip()}
     status = str(body.get("filing_status") or "").strip() or None
+    choice = str(body.get("state") or "").strip()
+    state = None if not choice else (state_code(body) or "")
     with _open(db, create=True) as book:
-        status, entry = book.set_income(year, status, amounts)
-    return {"recorded": f"income {year} ({status})", "income": _plain(entry)}
+        status, entry = book.set_income(year, status, amounts, state=state)
+        state = book.states()[year]
+    out = {"recorded": f"income {year} ({status}" + (f", {state}" if state else "") + ")", "income": _plain(entry),
+           "state": state}
+    if state and state != "CA":
+        out["state_note"] = _other_state_note(state)
+    return out
 
 
 def calendar_ics(db: str | None, *, today: date | None = None) -> str:

@@ -76,7 +76,8 @@
 
   // ---------------------------------------------------------------- errors next to fields
   function matches(spec, field) {
-    return spec.split("|").some((f) => f && (f === field || field.startsWith(f + ".") || field.startsWith(f + "[")));
+    return spec.split("|").some((f) => f && (f === field || field.startsWith(f + ".") || field.startsWith(f + "[")
+      || field.startsWith(f + " (")));
   }
   function clearErrors(root) {
     $$("[data-error-for]", root).forEach((e) => { e.textContent = ""; });
@@ -116,14 +117,35 @@
     return Object.assign(text ? { toml: text } : {}, extra || {});
   }
 
+  // ---------------------------------------------------------------- state of residence (California, issue 9)
+  /* Show the fields marked data-state="CA" or "other" only for that choice; hidden fields are disabled (not sent). */
+  function stateFields(root, select) {
+    const sync = () => {
+      for (const f of $$("[data-state]", root)) {
+        const on = f.dataset.state === select.value;
+        f.hidden = !on;
+        $$("input, select", f).forEach((e) => { e.disabled = !on; });
+      }
+    };
+    select.addEventListener("change", sync);
+    root.addEventListener("reset-state", sync);
+    sync();
+    return sync;
+  }
+  function moneyRows(rows) {
+    return node("tbody", {}, ...rows.map((r) => node("tr", {}, node("th", { scope: "row", text: r[0] }),
+      ...r.slice(1).map((v) => node("td", { text: typeof v === "number" ? cents(v) : (v == null ? "–" : String(v)) })))));
+  }
+
   // ---------------------------------------------------------------- room & cost
   function roomPage() {
     const form = $("#room-form");
+    stateFields(form, $("#state"));
     let seq = 0;
     const params = () => {
       const q = new URLSearchParams();
       for (const e of form.elements) {
-        if (!e.name) continue;
+        if (!e.name || e.disabled) continue;
         if (e.type === "checkbox") { if (e.checked) q.set(e.name, "1"); } else q.set(e.name, e.value);
       }
       return q;
@@ -189,17 +211,71 @@
         why($("#why-outlay"), ["Enter shares, a strike and a price."]);
         $("#room-stress").replaceChildren();
       }
+      renderCalifornia(d);
       const curve = d.curve;
       const current = curve.current_x;
       let currentAmt = null;
       if (c && current != null) currentAmt = c.tax.with_exercise.amt - c.tax.without_exercise.amt + r.amt;
+      const series = [{ y: curve.amt, cls: "s1", label: "AMT" }];
+      const marks = [{ x: curve.line_x, label: "room " + (curve.line_x == null ? "" : int.format(curve.line_x)) }];
+      if (curve.ca_amt) {
+        series.push({ y: curve.ca_amt, cls: "s3", label: "California AMT" });
+        marks.push({ x: curve.ca_line_x, cls: "ca", label: "CA " + int.format(curve.ca_line_x || 0) });
+      }
       window.isoCharts.lineChart($("#room-chart"), {
-        x: curve.x, series: [{ y: curve.amt, cls: "s1", label: "AMT" }], xLabel: curve.x_label, yLabel: "AMT ($)",
-        marks: [{ x: curve.line_x, label: "room " + (curve.line_x == null ? "" : int.format(curve.line_x)) }],
+        x: curve.x, series, xLabel: curve.x_label, yLabel: "AMT ($)", marks,
         points: current != null && currentAmt != null ? [{ x: current, y: currentAmt, label: `${int.format(current)}: ${money(currentAmt)}` }] : [],
-        summary: `AMT against ${curve.x_label}; the room ends at ${int.format(curve.line_x || 0)}.`,
+        summary: `AMT against ${curve.x_label}; the room ends at ${int.format(curve.line_x || 0)}` +
+          (curve.ca_amt ? `; the California room at ${int.format(curve.ca_line_x || 0)}.` : "."),
       });
-      notes($("#room-notes"), [...r.notes, ...(c ? c.notes : [])].filter((v, i, a) => a.indexOf(v) === i));
+      const stateNotes = [r.state_note, ...(r.california ? r.california.notes : []), ...(c && c.california ? c.california.notes : [])];
+      notes($("#room-notes"), [...stateNotes, ...r.notes, ...(c ? c.notes : [])].filter((v, i, a) => v && a.indexOf(v) === i));
+    }
+    /* state CA: both lines side by side, which one binds, California AMT caused and the combined outlay */
+    function renderCalifornia(d) {
+      const r = d.room, c = d.cost, ca = r.california, box = $("#room-ca");
+      box.hidden = !ca;
+      if (!ca) return;
+      const cc = c && c.california;
+      const which = ca.binding === "california" ? "California" : "federal";
+      $("#room-ca-binding").textContent = `Binding line: ${which}, the smaller one. ${money(ca.binding_room)} of ISO spread` +
+        (ca.binding_shares == null ? "" : ` (${int.format(ca.binding_shares)} shares)`) + " owes neither AMT; past it the " +
+        (ca.binding === "california" ? "California AMT (Schedule P (540))" : "federal AMT (Form 6251)") + " starts.";
+      const rows = [
+        ["Regular tax (1040 line 16 / 540 line 31)", r.regular_tax, ca.regular_tax],
+        ["Tentative minimum tax now (6251 line 9 / P line 24)", r.tentative_minimum_tax, ca.tentative_minimum_tax],
+        ["AMT now (6251 line 11 / P line 26)", r.amt, ca.amt],
+        ["AMT room: more ISO spread with no AMT", r.amt_room, ca.amt_room],
+        ["AMT per dollar past the line", pct(r.marginal_amt_rate), pct(ca.marginal_amt_rate)],
+      ];
+      if (ca.shares != null) rows.push(["Shares within the room", int.format(r.shares), int.format(ca.shares)]);
+      if (cc) {
+        rows.push(["AMT caused by this exercise", c.tax.incremental.amt, cc.tax.incremental.amt],
+          ["Total tax caused", c.tax.incremental.total_tax, cc.tax.incremental.total_tax]);
+      }
+      const t = $("#room-ca-table");
+      t.replaceChildren(node("caption", { text: `Federal and California, ${ca.year}${ca.projected ? " (projected)" : ""}` }),
+        node("thead", {}, node("tr", {}, ...["", "federal", "California"].map((h) => node("th", { scope: "col", text: h })))),
+        moneyRows(rows));
+      if (cc) {
+        $("#fig-amt").textContent = `${money(c.tax.incremental.amt)} + CA ${money(cc.tax.incremental.amt)}`;
+        $("#fig-outlay").textContent = money(cc.outlay.total);
+        const o = cc.outlay;
+        why($("#why-outlay"), [node("table", { class: "lines" }, moneyRows([["Strike cash", o.strike_cash],
+          ["Federal tax caused", o.federal_tax], ["California tax caused", o.california_tax], ["Outlay", o.total]])),
+          `${cents(o.per_share)} a share (federal and California).`]);
+      }
+      const parts = ["California lines now (Form 540, Schedule P (540)):",
+        linesTable(d.explain.ca_now, ["ca_agi", "ca_taxable_income", "ca_regular_tax", "ca_amti", "ca_amt_exemption",
+          "ca_tentative_minimum_tax", "ca_amt", "ca_amt_credit_used", "ca_total_tax"]),
+        `At the California line (${money(ca.amt_room)} of spread):`,
+        linesTable(d.explain.ca_at_line, ["ca_p_line10", "ca_amti", "ca_amt_exemption", "ca_tentative_minimum_tax",
+          "ca_p_line25", "ca_amt"])];
+      if (d.explain.ca_with_exercise) {
+        parts.push("With the exercise:", linesTable(d.explain.ca_with_exercise, ["ca_p_line10", "ca_amti", "ca_amt_exemption",
+          "ca_tentative_minimum_tax", "ca_regular_tax", "ca_amt", "ca_amt_credit_used", "ca_total_tax"]));
+      }
+      why($("#why-ca"), parts);
     }
     const later = debounce(update, 120);
     form.addEventListener("input", later);
@@ -253,12 +329,19 @@
       const v = getPath(form, e.dataset.key);
       if (e.type === "checkbox") e.checked = Boolean(v); else e.value = v == null ? "" : String(v);
     }
+    const state = String(getPath(form, "person.state") || "").toUpperCase();
+    $("#p-state").value = state === "" || state === "CA" ? state : "other";
+    $("#p-state-other").value = state === "" || state === "CA" ? "" : state;
+    if (planState.syncState) planState.syncState();
     renderGrants();
   }
   function readPlanForm() {
     const data = JSON.parse(JSON.stringify(planState.base || {}));
+    const choice = $("#p-state").value;
+    setPath(data, "person.state", choice === "other" ? ($("#p-state-other").value.trim() || "other") : (choice || undefined));
     for (const e of $$("[data-key]", $("#plan-form"))) {
-      if (e.type === "checkbox") setPath(data, e.dataset.key, e.checked ? true : undefined);
+      if (e.disabled) setPath(data, e.dataset.key, undefined);
+      else if (e.type === "checkbox") setPath(data, e.dataset.key, e.checked ? true : undefined);
       else if (e.tagName === "SELECT" || e.type === "date") setPath(data, e.dataset.key, e.value || undefined);
       else setPath(data, e.dataset.key, typed(e.value));
     }
@@ -275,6 +358,7 @@
   }
   function planPage() {
     const form = $("#plan-form");
+    planState.syncState = stateFields(form, $("#p-state"));
     async function run(body, fromForm) {
       $("#plan-status").textContent = "optimizing…";
       try {
@@ -313,24 +397,44 @@
     $("#fig-plan-value").textContent = money(rec.after_tax_value);
     $("#fig-plan-amt").textContent = money(rec.total_amt);
     $("#fig-plan-credit").textContent = money(rec.credit_left_after_exit);
+    const ca = Boolean(rec.california);  // state CA: California columns beside the federal ones
+    $$("[data-plan-ca]").forEach((e) => { e.hidden = !ca; });
+    if (ca) {
+      $("#fig-plan-ca-amt").textContent = money(rec.california.total_amt);
+      $("#fig-plan-ca-tax").textContent = money(rec.california.total_tax);
+      $("#fig-plan-ca-credit").textContent = money(rec.california.credit_left_after_exit);
+    }
     const rows = rec.years.map((y, t) => {
       const det = node("details", {}, node("summary", { text: `${y.year}${y.projected ? "*" : ""}` }),
         linesTable(d.explain[t], ["amt_line2i", "amt_line2k", "amti", "amt_exemption", "amt_base",
           "tentative_minimum_tax", "regular_tax", "amt", "amt_credit_used", "amt_credit_remaining"]));
-      return [det, Object.entries(y.shares).map(([k, v]) => `${int.format(v)} ${k}`).join(", ") || "–", cents(y.price),
+      if (ca && d.ca_explain) {
+        det.append(linesTable(d.ca_explain[t], ["ca_p_line10", "ca_amti", "ca_amt_exemption", "ca_tentative_minimum_tax",
+          "ca_regular_tax", "ca_amt", "ca_amt_credit_carryforward", "ca_amt_credit_used", "ca_total_tax"]));
+      }
+      const row = [det, Object.entries(y.shares).map(([k, v]) => `${int.format(v)} ${k}`).join(", ") || "–", cents(y.price),
         money(y.iso_spread + y.nso_income), money(y.regular_tax), money(y.amt), money(y.strike_cash),
-        money(y.credit_used), money(y.credit_created), [...new Set(Object.values(y.qualifying_dates))].join(", ") || "–"];
+        money(y.credit_used), money(y.credit_created)];
+      if (ca) {
+        const c = y.california;
+        row.push(money(c.tax), money(c.amt), money(c.credit_used), money(c.credit_created));
+      }
+      row.push([...new Set(Object.values(y.qualifying_dates))].join(", ") || "–");
+      return row;
     });
     fillTable($("#plan-years"), ["Year", "Exercise", "Price", "Spread", "Regular tax", "AMT", "Strike cash",
-      "Credit used", "Credit made", "Qualifies"], rows);
-    fillTable($("#plan-baselines"), ["Strategy", "After-tax value", "Total AMT", "Fits the limits", "Plan's advantage"],
-      [[rec.name, money(rec.after_tax_value), money(rec.total_amt), "yes", "–"],
-        ...o.baselines.map((b) => [b.name, money(b.after_tax_value), money(b.total_amt), b.feasible ? "yes" : "NO",
-          money(b.advantage_of_plan)])]);
+      "Credit used", "Credit made", ...(ca ? ["CA tax", "CA AMT", "CA credit used", "CA credit made"] : []), "Qualifies"], rows);
+    const caCells = (s) => (ca ? [money(s.california.total_amt), money(s.california.total_tax)] : []);
+    fillTable($("#plan-baselines"), ["Strategy", "After-tax value", "Total AMT", ...(ca ? ["CA AMT", "CA tax"] : []),
+      "Fits the limits", "Plan's advantage"],
+      [[rec.name, money(rec.after_tax_value), money(rec.total_amt), ...caCells(rec), "yes", "–"],
+        ...o.baselines.map((b) => [b.name, money(b.after_tax_value), money(b.total_amt), ...caCells(b),
+          b.feasible ? "yes" : "NO", money(b.advantage_of_plan)])]);
     window.isoCharts.barChart($("#plan-chart"), {
       labels: rec.years.map((y) => String(y.year)),
       series: [{ label: "regular tax", values: rec.years.map((y) => y.regular_tax), cls: "s2" },
-        { label: "AMT", values: rec.years.map((y) => y.amt), cls: "s1" }],
+        { label: "AMT", values: rec.years.map((y) => y.amt), cls: "s1" },
+        ...(ca ? [{ label: "California AMT", values: rec.years.map((y) => y.california.amt), cls: "s3" }] : [])],
       yLabel: "$", summary: "Regular tax and AMT by year: " + rec.years.map((y) => `${y.year} AMT ${money(y.amt)}`).join("; "),
     });
     const strategies = [rec, ...o.baselines];
@@ -442,7 +546,18 @@
   }
 
   // ---------------------------------------------------------------- ledger
+  const FTB3510 = [["prior_amt", "Part I", "Prior year's California AMT (Schedule P line 26)"],
+    ["credit_from_prior_year", "Part I", "Credit from the prior year's AMT"],
+    ["carryover_in", "Part II", "Credit carryover from earlier years"], ["credit_available", "Part II", "Credit available"],
+    ["credit_limit", "Part II", "Limit: regular tax − exemption credits − TMT"],
+    ["credit_used", "Part II", "Credit used this year"], ["carryover_out", "Part II", "Credit carried forward"]];
+  function ftb3510Table(f) {
+    const t = node("table", { class: "lines" });
+    fillTable(t, ["FTB 3510", "What", "Amount"], FTB3510.filter(([k]) => f && f[k] != null).map(([k, part, what]) => [part, what, cents(f[k])]), null);
+    return t;
+  }
   function ledgerPage() {
+    stateFields($("#income-form"), $("#in-state"));
     async function load() {
       const d = await api("GET", "/api/ledger");
       $("#ledger-path").textContent = d.path + (d.exists ? "" : " (not created yet: record a grant to start)");
@@ -457,13 +572,32 @@
         d.sales.map((s) => [s.id, s.lot_id, s.date, int.format(s.shares), cents(s.price),
           s.tax.qualifying ? "qualifying" : s.tax.kind === "NSO" ? "NSO" : "disqualifying",
           money(s.tax.regular_ordinary_income), money(s.tax.regular_long_term_gain), money(s.tax.line2k)]));
-      fillTable($("#ledger-years"), ["Year", "Status", "Regular tax", "TMT", "AMT", "Credit made", "Credit used", "Carried forward", "Why"],
-        d.years.map((y) => [`${y.year}${y.projected ? " (projected)" : ""}${y.income_entered ? "" : " *"}`, y.filing_status,
+      // a year whose state is CA adds California columns (Form 540, Schedule P (540), FTB 3510); else as before
+      const ca = d.years.some((y) => y.california);
+      const stated = d.years.some((y) => y.state);
+      fillTable($("#ledger-years"), ["Year", "Status", ...(stated ? ["State"] : []), "Regular tax", "TMT", "AMT", "Credit made",
+        "Credit used", "Carried forward", ...(ca ? ["CA tax", "CA TMT", "CA AMT", "CA credit made", "CA credit used",
+          "CA carried forward"] : []), "Why"],
+      d.years.map((y) => {
+        const c = y.california;
+        const why = node("details", {}, node("summary", { text: "lines" }), linesTable(y.lines, ["amt_line2i", "amt_line2k", "amti",
+          "amt_exemption", "tentative_minimum_tax", "regular_tax", "amt", "amt_credit_used", "amt_credit_remaining"]));
+        if (c) {
+          why.append(node("p", { text: "California: Schedule P (540)" }), linesTable(c.lines, ["ca_p_line10", "ca_p_line9",
+            "ca_amti", "ca_amt_exemption", "ca_tentative_minimum_tax", "ca_regular_tax", "ca_amt", "ca_amt_credit_used",
+            "ca_total_tax"]), node("p", { text: "FTB 3510 (California AMT credit)" }), ftb3510Table(c.ftb3510));
+        }
+        return [`${y.year}${y.projected ? " (projected)" : ""}${y.income_entered ? "" : " *"}`, y.filing_status,
+          ...(stated ? [y.state || "–"] : []),
           money(y.outputs.regular_tax), money(y.outputs.tentative_minimum_tax), money(y.outputs.amt), money(y.credit_created),
           money(y.credit_used), money(y.credit_carried_forward),
-          node("details", {}, node("summary", { text: "lines" }), linesTable(y.lines, ["amt_line2i", "amt_line2k", "amti",
-            "amt_exemption", "tentative_minimum_tax", "regular_tax", "amt", "amt_credit_used", "amt_credit_remaining"]))]));
-      notes($("#ledger-notes"), [...(d.years.some((y) => !y.income_entered) ? ["* no income entered for the year"] : []), ...d.notes]);
+          ...(ca ? (c ? [money(c.outputs.ca_total_tax), money(c.outputs.ca_tentative_minimum_tax), money(c.outputs.ca_amt),
+            money(c.credit_created), money(c.credit_used), money(c.credit_carried_forward)] : ["–", "–", "–", "–", "–", "–"]) : []),
+          why];
+      }));
+      const stateNotes = d.years.flatMap((y) => (y.california ? y.california.notes : []));
+      notes($("#ledger-notes"), [...(d.years.some((y) => !y.income_entered) ? ["* no income entered for the year"] : []),
+        ...d.notes, ...stateNotes].filter((v, i, a) => a.indexOf(v) === i));
       const gsel = $("#ex-grant");
       gsel.replaceChildren(...d.grants.map((g) => node("option", { value: g.id, text: `${g.id} (${g.kind})` })));
       $("#sa-lot").replaceChildren(node("option", { value: "", text: "first in, first out" }),
@@ -473,12 +607,13 @@
       form.addEventListener("submit", async (e) => {
         e.preventDefault();
         const body = {};
-        for (const el of form.elements) if (el.name) body[el.name] = el.type === "checkbox" ? el.checked : el.value;
+        for (const el of form.elements) if (el.name && !el.disabled) body[el.name] = el.type === "checkbox" ? el.checked : el.value;
         try {
           const d = await api("POST", form.dataset.endpoint, body);
           clearErrors(form);
-          $("#ledger-status").textContent = "Recorded: " + d.recorded;
+          $("#ledger-status").textContent = "Recorded: " + d.recorded + (d.state_note ? ". Note: " + d.state_note : "");
           form.reset();
+          form.dispatchEvent(new Event("reset-state"));
           await load();
         } catch (err) { $("#ledger-status").textContent = "Nothing recorded: fix the input marked in the form."; showError(form, err); }
       });
