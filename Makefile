@@ -19,9 +19,10 @@ test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/python -m pytest
 
-# The independent engine for the cross-check tests (PSL Tax-Calculator, Python 3.12).
+# The independent engines for the cross-check tests (PSL Tax-Calculator on Python 3.12; PolicyEngine-US).
 xcheck-env:
 	bash tests/crosscheck/setup_taxcalc.sh
+	bash tests/crosscheck/setup_policyengine.sh
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_engine.py
@@ -31,4 +32,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_web.py
 
 clean:
-	rm -rf $(VENV) .venv-taxcalc .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-taxcalc .venv-policyengine .pytest_cache .ruff_cache
