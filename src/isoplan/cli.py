@@ -621,15 +621,22 @@ def cmd_room(args: argparse.Namespace) -> int:
     _add_state(data, state)
     if state == "CA":
         data["california"] = california_room_json(args, h, data, spread_per_share=spread_per_share)
+    return _emit_with_state(args, data, state, render_room, render_room_california)
+
+
+def _emit_with_state(args: argparse.Namespace, data: dict[str, Any], state: str | None,
+                     render: Callable[[dict[str, Any]], str],
+                     render_california: Callable[[dict[str, Any]], str]) -> int:
+    """Print ``data`` as JSON or text; California beside federal, or a note for another state."""
     if args.json:
         _print_json(data)
-    else:
-        text = render_room(data)
-        if state == "CA":
-            text += "\n\n" + render_room_california(data)
-        elif state:
-            text += "\n\nNote: " + _other_state_note(state)
-        print(text)
+        return 0
+    text = render(data)
+    if state == "CA":
+        text += "\n\n" + render_california(data)
+    elif state:
+        text += "\n\nNote: " + _other_state_note(state)
+    print(text)
     return 0
 
 
@@ -1050,16 +1057,7 @@ def cmd_cost(args: argparse.Namespace) -> int:
     _add_state(data, state)
     if state == "CA":
         data["california"] = california_cost_json(args, h, cost, private=args.private)
-    if args.json:
-        _print_json(data)
-    else:
-        text = render_cost(data)
-        if state == "CA":
-            text += "\n\n" + render_cost_california(data)
-        elif state:
-            text += "\n\nNote: " + _other_state_note(state)
-        print(text)
-    return 0
+    return _emit_with_state(args, data, state, render_cost, render_cost_california)
 
 
 def _ca_path_json(path: Any, i: int) -> dict[str, float]:
