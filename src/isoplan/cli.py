@@ -210,12 +210,24 @@ def render_tax(h: Any, result: Any, law: Any, *, explain: bool, i: int = 0) -> s
     ]
     parts = [f"Federal tax, {label}, {status}", table(["", "amount"], rows)]
     if explain:
-        line_rows = [[f"{row.form} {row.line}", row.caption, money(row.value)] for row in explain_row(result, i)]
+        line_rows = [[f"{row.form} {row.line}", row.caption, _line_value(row.key, row.value)]
+                     for row in explain_row(result, i)]
         parts += ["", "Line by line", table(["form line", "what", "amount"], line_rows, align="llr")]
     notes = year_notes(law, year, int(h.filing_status[i]))
     if notes:
         parts += ["", *("Note: " + n for n in notes)]
     return "\n".join(parts)
+
+
+def _line_value(key: str, value: float) -> str:
+    """A form line's value as shown: yes/no for the deduction election flag, counts plain, else dollars."""
+    from isoplan.report.text import money
+
+    if key in ("itemized", "ca_itemized"):
+        return "yes" if value else "no"
+    if key.endswith("_count"):
+        return f"{value:g}"
+    return money(value)
 
 
 def _tax_batch(args: argparse.Namespace, law: Any) -> int:
@@ -361,7 +373,8 @@ def render_california(h: Any, fed: Any, ca: Any, ca_law: Any, *, explain: bool, 
     if c["ca_amt_credit_carryforward"]:
         parts.append(f"California AMT credit carried forward (FTB 3510): {money(c['ca_amt_credit_remaining'])}")
     if explain:
-        line_rows = [[f"{row.form} {row.line}", row.caption, money(row.value)] for row in ca_explain_row(ca, i)]
+        line_rows = [[f"{row.form} {row.line}", row.caption, _line_value(row.key, row.value)]
+                     for row in ca_explain_row(ca, i)]
         parts += ["", "California line by line", table(["form line", "what", "amount"], line_rows, align="llr")]
     notes = ca_year_notes(ca_law, year, int(h.filing_status[i]))
     parts += ["", *("Note: " + n for n in notes)]
