@@ -348,9 +348,7 @@ def _tax_detail(plan: Any, outcome: Any) -> str:
                 if r.form in ("Form 6251", "Form 8801") or r.key in _FORM_1040_KEYS]
         notes = year_notes(law, year, STATUS_CODE[plan.filing_status])
         tag = " (projected law)" if law.is_projected(year) else ""
-        out.append(f'<div class="yeartax"><h3>{_e(year)}{_e(tag)}</h3>'
-                   + _table(["form", "line", "what", "amount"], rows, numeric=[False, False, False, True])
-                   + _list(notes) + "</div>")
+        out.append(_year_block(f"{year}{tag}", rows, notes))
     if _is_california(outcome):
         out.append(_california_detail(plan, outcome))
     return "\n".join(out)
@@ -373,10 +371,15 @@ def _california_detail(plan: Any, outcome: Any) -> str:
                 if r.form in ("Schedule P (540)", "FTB 3510") or r.key in _FORM_540_KEYS]
         notes = ca_year_notes(ca_law, year, STATUS_CODE[plan.filing_status])
         tag = " (projected California law)" if ca_law.is_projected(year) else ""
-        out.append(f'<div class="yeartax"><h3>California {_e(year)}{_e(tag)}</h3>'
-                   + _table(["form", "line", "what", "amount"], rows, numeric=[False, False, False, True])
-                   + _list(notes) + "</div>")
+        out.append(_year_block(f"California {year}{tag}", rows, notes))
     return "\n".join(out)
+
+
+def _year_block(title: str, rows: list[list[str]], notes: list[str]) -> str:
+    """One year's form lines (already escaped) and its notes."""
+    return (f'<div class="yeartax"><h3>{_e(title)}</h3>'
+            + _table(["form", "line", "what", "amount"], rows, numeric=[False, False, False, True])
+            + _list(notes) + "</div>")
 
 
 def _format_value(value: Any) -> str:
