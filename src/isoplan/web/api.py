@@ -189,7 +189,9 @@ def room_page(params: Mapping[str, Any]) -> RoomPage:
     """The room, the exercise cost and the AMT curve for one household (the inputs of ``isoplan room``/``cost``)."""
     import numpy as np
 
-    from isoplan.cli import _add_state, california_cost_json, california_room_json, cost_json, room_json
+    from isoplan.cli.common import _add_state
+    from isoplan.cli.cost import california_cost_json, cost_json
+    from isoplan.cli.room import california_room_json, room_json
     from isoplan.planning.cost import exercise_cost
     from isoplan.planning.room import amt_at_spreads, amt_room, shares_for_spread, with_added_spread
     from isoplan.tax.federal import compute_federal

@@ -37,7 +37,7 @@ def _required(body: Mapping[str, Any], name: str, what: str) -> str:
 
 def ledger_view(db: str | None) -> dict[str, Any]:
     """Grants, lots (both bases, qualifying dates), sales, and each year's tax with the AMT credit (Form 8801)."""
-    from isoplan.cli import _ledger_year_json, _lot_json, _plain
+    from isoplan.cli.ledger import _ledger_year_json, _lot_json, _plain
     from isoplan.equity.disposition import dispose
     from isoplan.ledger.years import ledger_years
     from isoplan.tax.california import ca_law_table
@@ -69,7 +69,7 @@ def ledger_view(db: str | None) -> dict[str, Any]:
 
 def add_grant(db: str | None, body: Mapping[str, Any]) -> dict[str, Any]:
     """``isoplan ledger add-grant``: vested at grant, or months/cliff/every-month vesting."""
-    from isoplan.cli import _dec
+    from isoplan.cli.ledger import _dec
     from isoplan.equity.dates import add_months
     from isoplan.equity.records import Grant, VestingTranche, to_date, to_kind, to_shares, vesting_schedule
     from isoplan.equity.rules import equity_rules
@@ -101,7 +101,7 @@ def add_grant(db: str | None, body: Mapping[str, Any]) -> dict[str, Any]:
 
 def add_exercise(db: str | None, body: Mapping[str, Any]) -> dict[str, Any]:
     """``isoplan ledger exercise``: one lot per kind and vesting date."""
-    from isoplan.cli import _dec, _lot_json
+    from isoplan.cli.ledger import _dec, _lot_json
     from isoplan.equity.records import to_date, to_shares
 
     lot_id = _required(body, "id", "a name for the lot, e.g. 2026-03-ex")
@@ -122,7 +122,7 @@ def add_exercise(db: str | None, body: Mapping[str, Any]) -> dict[str, Any]:
 
 def add_sale(db: str | None, body: Mapping[str, Any]) -> dict[str, Any]:
     """``isoplan ledger sell``: from one lot, else first in first out (within a grant, if given)."""
-    from isoplan.cli import _dec, _plain
+    from isoplan.cli.ledger import _dec, _plain
     from isoplan.equity.records import to_date, to_shares
 
     sale_id = _required(body, "id", "a name for the sale")
@@ -145,7 +145,8 @@ def set_income(db: str | None, body: Mapping[str, Any]) -> dict[str, Any]:
     ``state``: empty leaves the year's state as it is; ``none`` makes it federal only; ``CA`` or ``other`` with
     ``state_other`` sets it (California's ``property_tax`` and ``ca_amt_credit_carryforward`` need CA).
     """
-    from isoplan.cli import _other_state_note, _plain
+    from isoplan.cli.common import _other_state_note
+    from isoplan.cli.ledger import _plain
     from isoplan.tax.fields import CA_MONEY_FIELDS, MONEY_FIELDS
 
     year = whole(body, "year", None, minimum=2025, maximum=2035)

@@ -1,0 +1,171 @@
+"""Validation and plain-data helpers shared by every use case.
+
+All checking of user values happens in the application layer, once, before
+any computation or write: every amount finite and within its documented
+bound, every type exact. A value that fails raises :class:`InputError`
+naming the field, the value and what is allowed; the command line turns it
+into one line and exit status 2, the web app into a 400, the Python API
+lets it propagate.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import math
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from isoplan.errors import InputError
+
+__all__ = [
+    "MAX_MONEY",
+    "MAX_SHARES",
+    "InputError",
+    "fraction",
+    "iso_date",
+    "money",
+    "plain",
+    "record_dict",
+    "state_code",
+    "tax_year",
+    "tax_years",
+    "whole",
+]
+
+#: Largest dollar amount accepted anywhere ($1 trillion): beyond any household, far inside float64's exact range.
+MAX_MONEY = 1e12
+#: Largest share count accepted (10 billion): more than any company has outstanding.
+MAX_SHARES = 10_000_000_000
+
+
+def _number(field: str, value: Any, allowed: str) -> float:
+    """A real number from an int, float, Decimal or numeric text ('1,234.50', '$1234.5'); never bool or NaN."""
+    if isinstance(value, bool) or value is None:
+        raise InputError(field, value, allowed)
+    if isinstance(value, str):
+        text = value.replace(",", "").replace("$", "").replace("_", "").strip()
+        try:
+            number = float(text)
+        except ValueError:
+            raise InputError(field, value, allowed) from None
+    elif isinstance(value, int | float | Decimal):
+        try:
+            number = float(value)
+        except OverflowError:
+            raise InputError(field, value, allowed) from None
+    else:
+        raise InputError(field, value, allowed)
+    if not math.isfinite(number):
+        raise InputError(field, value, allowed)
+    return number
+
+
+def money(field: str, value: Any, *, minimum: float | None = 0.0, maximum: float = MAX_MONEY) -> float:
+    """A dollar amount: finite, at least ``minimum`` (None: may be negative), at most ``maximum`` in size."""
+    low = -maximum if minimum is None else minimum
+    allowed = (f"a dollar amount from {_usd(low)} to {_usd(maximum)}")
+    number = _number(field, value, allowed)
+    if not low <= number <= maximum:
+        raise InputError(field, value, allowed)
+    return number
+
+
+def fraction(field: str, value: Any, *, zero_ok: bool = True, one_ok: bool = False, example: str = "0.10") -> float:
+    """A fraction in [0, 1) (``zero_ok``/``one_ok`` widen or narrow the ends)."""
+    low = "from 0" if zero_ok else "above 0"
+    high = "up to 1" if one_ok else "up to (not including) 1"
+    allowed = f"a fraction {low} {high}, e.g. {example}"
+    number = _number(field, value, allowed)
+    if number < 0 or (number == 0 and not zero_ok) or number > 1 or (number == 1 and not one_ok):
+        raise InputError(field, value, allowed)
+    return number
+
+
+def whole(field: str, value: Any, *, minimum: int = 0, maximum: int = MAX_SHARES, what: str = "a whole number") -> int:
+    """A whole number within [minimum, maximum]; a float with a fraction, a bool or text that is not one is refused."""
+    allowed = f"{what} from {minimum:,} to {maximum:,}"
+    if isinstance(value, bool) or value is None:
+        raise InputError(field, value, allowed)
+    if isinstance(value, int):
+        number = value
+    else:
+        real = _number(field, value, allowed)
+        if real != int(real):
+            raise InputError(field, value, allowed)
+        number = int(real)
+    if not minimum <= number <= maximum:
+        raise InputError(field, value, allowed)
+    return number
+
+
+def tax_years() -> range:
+    """The tax years isoplan computes: from the first published year through the projection horizon."""
+    from isoplan.tax.law import supported_years
+
+    return supported_years()
+
+
+def tax_year(field: str, value: Any) -> int:
+    """A supported tax year (the range comes from the law data, never from code)."""
+    years = tax_years()
+    return whole(field, value, minimum=years.start, maximum=years.stop - 1, what="a tax year")
+
+
+def iso_date(field: str, value: Any) -> datetime.date:
+    """A calendar date from a ``datetime.date`` (not a datetime) or YYYY-MM-DD text."""
+    if isinstance(value, datetime.datetime):
+        raise InputError(field, value.isoformat(), "a date as YYYY-MM-DD, without a time")
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return datetime.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise InputError(field, value, "a date as YYYY-MM-DD")
+
+
+def state_code(field: str, value: Any) -> str | None:
+    """A two-letter state code in capitals, or None (nothing given: federal only)."""
+    if value is None or not str(value).strip():
+        return None
+    code = str(value).strip().upper()
+    if len(code) != 2 or not code.isascii() or not code.isalpha():
+        raise InputError(field, value, "a two-letter state code such as CA, or nothing for federal only")
+    return code
+
+
+def plain(value: Any) -> Any:
+    """JSON-ready data: Decimal as exact text, dates as YYYY-MM-DD, dataclasses as dicts, floats finite."""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return record_dict(value)
+    if isinstance(value, Mapping):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def record_dict(record: Any) -> dict[str, Any]:
+    """A frozen result record as its JSON object: fields in order; a field whose metadata has
+    ``omit_none=True`` is left out when it is None (so optional sections appear only when present)."""
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(record):
+        value = getattr(record, f.name)
+        if value is None and f.metadata.get("omit_none"):
+            continue
+        out[f.name] = plain(value)
+    return out
+
+
+def _usd(value: float) -> str:
+    sign = "-" if value < 0 else ""
+    return f"{sign}${abs(value):,.0f}"
