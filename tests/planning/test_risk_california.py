@@ -156,7 +156,7 @@ def test_california_credit_is_used_in_a_later_year(law):
 
 
 def test_private_california_pre_ipo_and_text(law):
-    from isoplan.cli.risk import render_risk
+    from isoplan.report.risk_text import render_risk
 
     data = big_exercise_ca(volatility=0.4)
     data["stock"] = {"kind": "private", "price": 3.0, "price_date": "2027-01-04", "volatility": 0.4,

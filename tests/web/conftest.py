@@ -146,6 +146,7 @@ def fake_risk(monkeypatch):
 
     module = types.ModuleType("isoplan.planning.risk")
     module.run_risk = run_risk  # type: ignore[attr-defined]
+    module.SECTIONS = ("timing", "hold_vs_sell", "peak", "pre_ipo")  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "isoplan.planning.risk", module)
     return calls
 
@@ -166,7 +167,7 @@ def fake_checklist(monkeypatch):
                  "numbers": {"cash_gap": 1_000.0}, "action": f"Set aside cash for {self.year}."},
             ]}
 
-    def build_checklist(plan, outcome, risk, *, year=None, ledger_lots=None):
+    def build_checklist(plan, outcome, risk, *, year=None, ledger_lots=None, today=None):
         calls.append({"plan": plan, "outcome": outcome, "risk": risk, "year": year, "ledger_lots": ledger_lots})
         return Checklist(year or plan.start_year)
 
@@ -180,15 +181,3 @@ def fake_checklist(monkeypatch):
     monkeypatch.setitem(sys.modules, "isoplan.planning.checklist", checklist_module)
     monkeypatch.setitem(sys.modules, "isoplan.report.html", html_module)
     return calls
-
-
-@pytest.fixture
-def no_risk(monkeypatch):
-    """Make the risk engine unimportable (as before issue 6 lands), whatever the tree holds."""
-    monkeypatch.setitem(sys.modules, "isoplan.planning.risk", None)
-
-
-@pytest.fixture
-def no_checklist(monkeypatch):
-    monkeypatch.setitem(sys.modules, "isoplan.planning.checklist", None)
-    monkeypatch.setitem(sys.modules, "isoplan.report.html", None)

@@ -9,7 +9,7 @@ from importlib import resources
 import pytest
 
 from isoplan.cli import main
-from isoplan.web.api import to_toml
+from isoplan.web.plan_api import to_toml
 
 ROOM_QUERY = "year=2026&filing_status=single&wages=200000&shares=1000&strike=10&fmv=60&cash=30000&drop=0.5"
 
@@ -177,7 +177,7 @@ def test_plan_check_and_export(client):
     assert client.get("/api/plan/demo").json()["toml"] == demo_toml()
 
 
-# ---------------------------------------------------------------- risk and checklist (contracts of issues 6, 7)
+# ---------------------------------------------------------------- risk and checklist
 
 
 def test_risk_passes_the_contract_through(client, fake_risk):
@@ -194,29 +194,14 @@ def test_risk_bad_paths(client, fake_risk):
     assert not fake_risk
 
 
-def test_risk_not_available_yet(client, no_risk):
-    r = client.post("/api/risk", {})
-    assert r.status == 503 and r.json()["unavailable"] == "isoplan.planning.risk"
-    assert "not available yet" in r.json()["error"]["message"]
-
-
 def test_checklist_with_and_without_risk(client, fake_checklist, fake_risk):
     d = client.post("/api/checklist", {"year": "2028"}).json()
     assert d["year"] == 2028 and d["overall"] == "warning" and len(d["items"]) == 2
-    assert fake_checklist[0]["risk"]["paths"] == 2000 and fake_checklist[0]["ledger_lots"] is None
+    # the same default number of paths as `isoplan checklist`
+    assert fake_checklist[0]["risk"]["paths"] == 20_000 and fake_checklist[0]["ledger_lots"] is None
 
 
-def test_checklist_without_risk_notes_it(client, fake_checklist, no_risk):
-    d = client.post("/api/checklist", {}).json()
-    assert fake_checklist[0]["risk"] is None and any("not available yet" in n for n in d["notes"])
-
-
-def test_checklist_not_available_yet(client, no_checklist):
-    assert client.post("/api/checklist", {}).status == 503
-    assert client.post("/api/report", {}).status == 503
-
-
-def test_report_html(client, fake_checklist, no_risk):
+def test_report_html(client, fake_checklist, fake_risk):
     d = client.post("/api/report", {}).json()
     assert d["html"].startswith("<!doctype html>") and "overall warning" in d["html"]
 

@@ -178,13 +178,6 @@ def test_risk_page_with_the_contract(page, fake_risk):
     assert page.watch.errors == []
 
 
-def test_risk_page_not_available_yet(page, no_risk):
-    page.goto(page.base + "/risk")
-    page.wait_for_selector("#risk-unavailable:not([hidden])")
-    assert "not available yet" in page.text_content("#risk-unavailable")
-    assert all("503" in e for e in page.watch.errors)
-
-
 def test_checklist_page(page, fake_checklist, fake_risk):
     page.goto(page.base + "/checklist")
     page.wait_for_selector("#checklist-items li")
@@ -235,7 +228,7 @@ def test_files_page(page):
 
 
 @pytest.mark.parametrize("path", ["/", "/plan", "/ledger", "/files", "/risk", "/checklist"])
-def test_phone_width_and_keyboard(browser, server, path, no_risk, no_checklist):
+def test_phone_width_and_keyboard(browser, server, path, fake_risk, fake_checklist):
     _, base = server
     context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
     pg = context.new_page()

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
 from isoplan.cli.common import _print_json, _progress
-from isoplan.cli.plan import load_plan
-from isoplan.errors import InputError
+from isoplan.report.checklist_text import render_checklist
 
 
 def add_checklist_report_parsers(sub: Any) -> None:
     """Register ``isoplan checklist`` and ``isoplan report``."""
+    from isoplan.app.risk import DEFAULT_RISK_PATHS
+
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("plan_file", metavar="PLAN.toml")
         p.add_argument("--year", type=int, metavar="Y",
@@ -21,9 +21,9 @@ def add_checklist_report_parsers(sub: Any) -> None:
                        help="check whether the planned lots are in the ledger (default ledger, or the given file)")
         p.add_argument("--grid", type=int, metavar="N", help="share-grid steps per grant (default: automatic)")
         p.add_argument("--inflation", type=float, metavar="RATE", help="assumed inflation for projected years")
-        p.add_argument("--paths", type=int, default=20_000, metavar="N",
-                       help="simulated price paths for the risk results (default 20000)")
-        p.add_argument("--seed", type=int, default=0, help="random seed of the simulation (default 0)")
+        p.add_argument("--paths", type=int, metavar="N",
+                       help=f"simulated price paths for the risk results (default {DEFAULT_RISK_PATHS})")
+        p.add_argument("--seed", type=int, help="random seed of the simulation (default 0)")
         p.add_argument("--no-risk", action="store_true", help="skip the risk simulation (item 9 then asks for it)")
         p.add_argument("--today", metavar="YYYY-MM-DD", help=argparse.SUPPRESS)
 
@@ -45,57 +45,19 @@ def add_checklist_report_parsers(sub: Any) -> None:
     p.set_defaults(func=cmd_report)
 
 
-def _checklist_inputs(args: argparse.Namespace) -> tuple[Any, Any, Any, Any]:
-    """Plan, outcome, risk results (or None) and checklist for ``isoplan checklist`` / ``report``."""
-    import datetime
+def _request(args: argparse.Namespace) -> Any:
+    from isoplan.app.checklist import ChecklistRequest
 
-    from isoplan.planning.checklist import build_checklist
-    from isoplan.planning.staging import run_plan
-    from isoplan.tax.law import law_table
-
-    plan = load_plan(args.plan_file, args)
-    if args.year is not None and args.year not in plan.years:
-        raise InputError("--year", args.year, f"a year of the plan ({plan.start_year}-{plan.exit_date.year})")
-    lots = None
-    if args.check_ledger is not None:
-        from isoplan.ledger.paths import resolve
-        from isoplan.ledger.store import Ledger
-
-        try:
-            book = Ledger.open(resolve(args.check_ledger or None))
-        except InputError as err:
-            raise InputError("--ledger", err.value, err.allowed) from None
-        with book:
-            lots = book.lots()
-    law = law_table(plan.inflation)
-    outcome = run_plan(plan, law, progress=_progress())
-    risk = None if args.no_risk else _risk_results(plan, outcome, law, args)
-    today = datetime.date.fromisoformat(args.today) if args.today else datetime.date.today()
-    checklist = build_checklist(plan, outcome, risk, year=args.year, ledger_lots=lots, today=today)
-    return plan, outcome, risk, checklist
-
-
-def _risk_results(plan: Any, outcome: Any, law: Any, args: argparse.Namespace) -> dict[str, Any] | None:
-    """``run_risk(...).as_dict()``, or None (with a one-line note) when the risk engine is missing or fails."""
-    if args.paths < 1:
-        raise InputError("--paths", args.paths, "a whole number of at least 1")
-    try:
-        from isoplan.planning.risk import run_risk
-    except ImportError as err:
-        print(f"isoplan {args.command}: no risk results ({err}); item 9 asks for `isoplan risk`", file=sys.stderr)
-        return None
-    try:
-        return dict(run_risk(plan, paths=args.paths, seed=args.seed, law=law, outcome=outcome).as_dict())
-    except Exception as err:  # the checklist and report stand without risk results; say so in one line
-        print(f"isoplan {args.command}: the risk simulation failed ({type(err).__name__}: {err}); "
-              "item 9 asks for `isoplan risk`", file=sys.stderr)
-        return None
+    return ChecklistRequest(args.plan_file, year=args.year, ledger=args.check_ledger, grid=args.grid,
+                            inflation=args.inflation, risk=not args.no_risk, paths=args.paths, seed=args.seed,
+                            today=args.today, flag_prefix="--")
 
 
 def cmd_checklist(args: argparse.Namespace) -> int:
-    plan, _outcome, _risk, checklist = _checklist_inputs(args)
-    data = checklist.as_dict()
-    data["plan"] = plan.source
+    from isoplan.app.checklist import run_checklist
+
+    result = run_checklist(_request(args), progress=_progress())
+    data = result.as_dict()
     if args.ics:
         from isoplan.report.html import checklist_ics
 
@@ -110,29 +72,11 @@ def cmd_checklist(args: argparse.Namespace) -> int:
     return 0
 
 
-def render_checklist(data: dict[str, Any]) -> str:
-    """The checklist as text: one block per item, status first."""
-    out = [f"Exercise-year checklist for {data['year']}: {data.get('plan', '')}",
-           f"Overall: {data['overall'].upper()}", ""]
-    for item in data["items"]:
-        out.append(f"{item['number']}. [{item['status'].upper():<7}] {item['title']}")
-        out.append(f"   {item['action']}")
-        out += [f"   - {line}" for line in item.get("detail", [])]
-    out += ["", "A planning estimate, not tax advice."]
-    return "\n".join(out)
-
-
 def cmd_report(args: argparse.Namespace) -> int:
-    from isoplan.report.html import render_report
+    from isoplan.app.report import run_report, write_report
 
-    plan, outcome, risk, checklist = _checklist_inputs(args)
-    html_text = render_report(plan, outcome, risk, checklist.as_dict())
-    try:
-        with open(args.out, "w", encoding="utf-8") as handle:
-            handle.write(html_text)
-    except OSError as err:
-        raise InputError("--out", args.out, f"a writable file ({err.strerror})") from None
-    print(f"wrote {args.out} (checklist {checklist.year}: {checklist.overall}"
-          f"{'' if risk else '; no risk results'})")
+    report = run_report(_request(args), progress=_progress())
+    write_report(report, args.out, field="--out")
+    print(f"wrote {args.out} (checklist {report.checklist.year}: {report.checklist.overall}"
+          f"{'' if report.risk_included else '; no risk results'})")
     return 0
-

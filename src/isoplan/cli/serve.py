@@ -21,14 +21,18 @@ def add_serve_parser(sub: Any) -> None:
     p.set_defaults(func=cmd_serve)
 
 
+#: The highest TCP port number.
+MAX_PORT = 65535
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
+    from isoplan.app.common import whole
     from isoplan.web import create_app
     from isoplan.web.server import serve
 
-    if not 0 <= args.port <= 65535:
-        raise InputError("--port", args.port, "a port number from 0 to 65535")
+    port = whole("--port", args.port, minimum=0, maximum=MAX_PORT, what="a port number")
     try:
-        return serve(create_app(db=args.db, port=args.port), args.port, open_browser=args.open)
+        return serve(create_app(db=args.db, port=port), port, open_browser=args.open)
     except OSError as err:
         raise InputError("--port", args.port, f"a free port ({err.strerror})") from None
 

@@ -8,7 +8,7 @@ the key and what is allowed (:class:`~isoplan.errors.InputError` with
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -26,6 +26,7 @@ from isoplan.equity.rules import equity_rules
 from isoplan.errors import InputError
 from isoplan.planning.price import PricePath
 from isoplan.tax.fields import COUNT_FIELDS, MONEY_FIELDS
+from isoplan.tax.law import supported_years
 
 STATUS_NAMES = ("single", "mfj", "mfs", "hoh", "qss")
 #: household inputs a plan's [income] may set (the engine's inputs less what the plan computes itself)
@@ -293,9 +294,10 @@ def _liquidity(data: Any, source: str) -> Liquidity:
     if latest < earliest:
         raise InputError("stock.liquidity.latest", latest.isoformat(), f"a date on or after earliest "
                          f"({earliest.isoformat()})", source=source)
-    if latest.year > 2034:
-        raise InputError("stock.liquidity.latest", latest.isoformat(), "a date no later than 2034-12-31 (taxes "
-                         "are computed through 2035)", source=source)
+    last_year = supported_years().stop - 1
+    if latest.year >= last_year:
+        raise InputError("stock.liquidity.latest", latest.isoformat(), f"a date no later than {last_year - 1}-12-31 "
+                         f"(taxes are computed through {last_year})", source=source)
     items = data.get("outcomes")
     if not isinstance(items, list) or not items:
         raise InputError("stock.liquidity.outcomes", items, "a list of {kind, probability, multiple or price}",
@@ -371,8 +373,14 @@ def _risk(data: Mapping[str, Any], source: str) -> RiskSettings:
     )
 
 
-def parse_plan(data: Mapping[str, Any], source: str, *, today: date) -> Plan:
-    """Validate a parsed plan file. ``today`` dates the default start of the plan."""
+def parse_plan(data: Mapping[str, Any], source: str, *, today: date, grants: Sequence[Grant] | None = None) -> Plan:
+    """Validate a parsed plan file. ``today`` dates the default start of the plan.
+
+    ``grants``: the grants to plan when they come from elsewhere (the ledger); the file then needs no
+    ``[[grants]]`` (any it has are still checked, then replaced). The tax years a plan may span come
+    from the law data (:func:`isoplan.tax.law.supported_years`).
+    """
+    tax_years = supported_years()
     top = ("person", "income", "cash", "stock", "grants", "plan", "risk")
     _unknown(data, top, "", source)
     person = _table(data, "person", source, required=True)
@@ -406,13 +414,13 @@ def parse_plan(data: Mapping[str, Any], source: str, *, today: date) -> Plan:
                       minimum=1, maximum=28))
     default_start = today.year if date(today.year, month, day) >= today else today.year + 1
     start_year = int(_number(plan_table.get("start_year", default_start), "plan.start_year", source,
-                             minimum=2025, maximum=2035))
+                             minimum=tax_years.start, maximum=tax_years.stop - 1))
     if exit_date.year < start_year:
         raise InputError("plan.exit_date", exit_date.isoformat(), f"a date in or after the start year {start_year}",
                          source=source)
-    if exit_date.year > 2035:
-        raise InputError("plan.exit_date", exit_date.isoformat(), "a date no later than 2035 (the last tax year "
-                         "isoplan supports)", source=source)
+    if exit_date.year >= tax_years.stop:
+        raise InputError("plan.exit_date", exit_date.isoformat(), f"a date no later than {tax_years.stop - 1} (the "
+                         "last tax year isoplan supports)", source=source)
     years = range(start_year, exit_date.year + 1)
 
     income = _income(_table(data, "income", source, required=True), years, source)
@@ -432,9 +440,15 @@ def parse_plan(data: Mapping[str, Any], source: str, *, today: date) -> Plan:
                              source=source)
 
     grants_data = data.get("grants")
-    if not isinstance(grants_data, list) or not grants_data:
-        raise InputError("grants", grants_data, "at least one [[grants]] table", source=source)
-    grants = tuple(_grant(g if isinstance(g, Mapping) else {}, i, source) for i, g in enumerate(grants_data))
+    if grants is None or grants_data is not None:
+        if not isinstance(grants_data, list) or not grants_data:
+            raise InputError("grants", grants_data, "at least one [[grants]] table", source=source)
+        file_grants = tuple(_grant(g if isinstance(g, Mapping) else {}, i, source) for i, g in enumerate(grants_data))
+    if grants is None:
+        grants = file_grants
+    elif not grants:
+        raise InputError("grants", [], "at least one grant", source=source)
+    grants = tuple(grants)
     ids = [g.id for g in grants]
     if len(set(ids)) != len(ids):
         raise InputError("grants.id", ids, "distinct grant ids", source=source)

@@ -109,18 +109,18 @@ class App:
     # ------------------------------------------------------------ routes
 
     def _register(self) -> None:
-        from isoplan.web import api, ledger_api
+        from isoplan.web import api, ledger_api, plan_api
 
         db = self.db
         self.routes = {
             ("GET", "/api/room"): lambda q, b: api.room_page(q),
-            ("POST", "/api/plan"): lambda q, b: api.plan_page(b),
-            ("POST", "/api/plan/check"): lambda q, b: api.check_plan(b),
-            ("POST", "/api/plan/toml"): lambda q, b: api.plan_toml(b),
-            ("GET", "/api/plan/demo"): lambda q, b: api.check_plan({}),
-            ("POST", "/api/risk"): lambda q, b: api.risk_page(b),
-            ("POST", "/api/checklist"): lambda q, b: api.checklist_page(b, db=db),
-            ("POST", "/api/report"): lambda q, b: {"html": api.report_html(b, db=db)},
+            ("POST", "/api/plan"): lambda q, b: plan_api.plan_page(b),
+            ("POST", "/api/plan/check"): lambda q, b: plan_api.check_plan(b),
+            ("POST", "/api/plan/toml"): lambda q, b: plan_api.plan_toml(b),
+            ("GET", "/api/plan/demo"): lambda q, b: plan_api.check_plan({}),
+            ("POST", "/api/risk"): lambda q, b: plan_api.risk_page(b),
+            ("POST", "/api/checklist"): lambda q, b: plan_api.checklist_page(b, db=db),
+            ("POST", "/api/report"): lambda q, b: plan_api.report_html(b, db=db),
             ("GET", "/api/ledger"): lambda q, b: ledger_api.ledger_view(db),
             ("POST", "/api/ledger/grant"): lambda q, b: ledger_api.add_grant(db, b),
             ("POST", "/api/ledger/exercise"): lambda q, b: ledger_api.add_exercise(db, b),
@@ -213,8 +213,6 @@ class App:
         return body
 
     def _api(self, compute: Callable[[], Any]) -> tuple[str, list[tuple[str, str]], bytes]:
-        from isoplan.web.api import Unavailable
-
         headers = [("Content-Type", "application/json"), ("Cache-Control", "no-store")]
         try:
             data = to_json(compute())
@@ -223,9 +221,6 @@ class App:
             status = "400 Bad Request"
             data = {"error": {"field": err.field, "message": err.message, "value": str(err.value),
                               "allowed": err.allowed}}
-        except Unavailable as err:
-            status = "503 Service Unavailable"
-            data = {"error": {"field": None, "message": str(err)}, "unavailable": err.module}
         return status, headers, json.dumps(data, allow_nan=False).encode()
 
     def _download(self, make: Callable[[], str], filename: str, kind: str) -> tuple[str, list[tuple[str, str]], bytes]:

@@ -454,16 +454,9 @@
       try {
         const d = await api("POST", "/api/risk", planBody({ paths: form.paths.value, seed: form.seed.value }));
         clearErrors(form);
-        $("#risk-unavailable").hidden = true; $("#risk-body").hidden = false;
         renderRisk(d);
         $("#risk-status").textContent = `${int.format(d.paths)} paths, seed ${d.seed}, ${d.stock_kind} stock`;
-      } catch (err) {
-        if (err.status === 503) {
-          $("#risk-unavailable").hidden = false; $("#risk-body").hidden = true;
-          $("#risk-unavailable").textContent = "The risk engine is not available yet in this version of isoplan.";
-          $("#risk-status").textContent = "";
-        } else { $("#risk-status").textContent = "Not updated: fix the input marked below."; showError(form, err); }
-      }
+      } catch (err) { $("#risk-status").textContent = "Not updated: fix the input marked below."; showError(form, err); }
     }
     form.addEventListener("submit", (e) => { e.preventDefault(); run(); });
     form.addEventListener("change", debounce(run, 200));
@@ -518,7 +511,6 @@
       try {
         const d = await api("POST", "/api/checklist", planBody({ year: form.year.value }));
         clearErrors(form);
-        $("#checklist-unavailable").hidden = true;
         $("#checklist-overall").textContent = `${d.year}: overall ${d.overall.toUpperCase()}`;
         $("#checklist-overall").className = "overall " + d.overall;
         $("#checklist-items").replaceChildren(...d.items.map((it) => node("li", { class: "item " + it.status },
@@ -528,19 +520,13 @@
               node("td", { text: checkNumber(k, v) })))))))));
         notes($("#checklist-notes"), d.notes);
         $("#checklist-status").textContent = "";
-      } catch (err) {
-        if (err.status === 503) {
-          $("#checklist-unavailable").hidden = false;
-          $("#checklist-unavailable").textContent = "The checklist is not available yet in this version of isoplan.";
-          $("#checklist-status").textContent = "";
-        } else { $("#checklist-status").textContent = "Not updated: fix the input marked below."; showError(form, err); }
-      }
+      } catch (err) { $("#checklist-status").textContent = "Not updated: fix the input marked below."; showError(form, err); }
     }
     form.addEventListener("submit", (e) => { e.preventDefault(); run(); });
     form.addEventListener("change", debounce(run, 200));
     $("#report-download").addEventListener("click", async () => {
       try { const d = await api("POST", "/api/report", planBody()); download("isoplan-report.html", d.html, "text/html"); }
-      catch (err) { $("#checklist-status").textContent = err.status === 503 ? "The report is not available yet." : err.message; }
+      catch (err) { $("#checklist-status").textContent = err.message; }
     });
     run();
   }

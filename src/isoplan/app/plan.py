@@ -1,0 +1,271 @@
+"""Use case: the staging plan (``isoplan plan``, ``/api/plan``).
+
+One plan loader for every face: :func:`load_plan` takes a plan file's path,
+its TOML text or the parsed table, with the command line's options (grants
+from a ledger, grid, inflation, today), and returns the validated
+:class:`~isoplan.planning.plan.Plan`. :func:`run_plan` optimizes it and
+compares it with the baselines on the same assumptions (the recommended
+schedule's per-year Form 6251 and Form 8801 figures, and with ``explain``
+every year's Form 1040 / 6251 / 8801 lines).
+
+Errors name the field as the caller calls it: a request's ``flag_prefix``
+("--" on the command line) goes in front of the option names (ledger, grid,
+inflation, today).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime
+import math
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from isoplan.app.common import iso_date, whole
+from isoplan.errors import InputError
+
+if TYPE_CHECKING:
+    from isoplan.equity.records import Grant
+    from isoplan.ledger.store import Ledger
+    from isoplan.planning.plan import Plan
+    from isoplan.planning.staging import PlanOutcome
+    from isoplan.tax.law import LawTable
+
+__all__ = [
+    "MAX_GRID_STEPS",
+    "PlanInput",
+    "PlanRequest",
+    "PlanResult",
+    "PlanSource",
+    "load_plan",
+    "open_ledger",
+    "plan_from_text",
+    "read_plan_source",
+    "run_plan",
+]
+
+#: The largest share grid per grant the optimizer accepts (steps per grant).
+MAX_GRID_STEPS = 400
+#: The yearly inflation an option may assume for projected tax years (the plan file's ``plan.inflation`` bound).
+MAX_INFLATION = 0.5
+
+#: A plan: a file's path (``str`` without a line break, or a path object), TOML text, or the parsed table.
+PlanInput = str | os.PathLike[str] | Mapping[str, Any]
+Progress = Any  # Callable[[int, int], None] | None: the optimizer's progress callback
+
+
+@dataclass(frozen=True)
+class PlanSource:
+    """A plan as read: its name (the file's path, or the name given), the parsed table and, when known, the text."""
+
+    name: str
+    data: Mapping[str, Any]
+    text: str | None = None
+
+
+def read_plan_source(source: PlanInput | PlanSource, *, name: str | None = None) -> PlanSource:
+    """Read a plan: a path (``str`` with no line break, or a path object) is read from disk, text with a line
+    break is TOML, a mapping is the parsed table. Errors name the file (or ``name``)."""
+    if isinstance(source, PlanSource):
+        return source
+    if isinstance(source, Mapping):
+        return PlanSource(name or "plan", source)
+    if isinstance(source, str) and "\n" in source:
+        return plan_from_text(source, name=name or "plan")
+    path = os.fspath(source)
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except OSError as err:
+        raise InputError("plan file", path, f"a readable TOML file ({err.strerror})") from None
+    except UnicodeDecodeError:
+        raise InputError("plan file", path, "a TOML file in UTF-8") from None
+    return plan_from_text(text, name=name or path)
+
+
+def plan_from_text(text: str, *, name: str) -> PlanSource:
+    """A plan from its TOML text; ``name`` is what errors and the output call it."""
+    import tomllib
+
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise InputError("toml", str(err), "valid TOML (docs/plan-file.md)", source=name) from None
+    return PlanSource(name, data, text)
+
+
+@contextlib.contextmanager
+def open_ledger(ledger: str, field: str) -> Iterator[Ledger]:
+    """The ledger at ``ledger`` ("" for the default ledger), closed on leaving; errors name ``field``."""
+    from isoplan.ledger.paths import resolve
+    from isoplan.ledger.store import Ledger
+
+    try:
+        book = Ledger.open(resolve(ledger or None))
+    except InputError as err:
+        raise InputError(field, err.value, err.allowed) from None
+    with book:
+        yield book
+
+
+def ledger_grants(ledger: str, field: str) -> tuple[Grant, ...]:
+    """The grants recorded in a ledger (at least one)."""
+    with open_ledger(ledger, field) as book:
+        grants = tuple(book.grants())
+    if not grants:
+        raise InputError(field, ledger or "default ledger", "a ledger with at least one grant")
+    return grants
+
+
+def plan_today(today: datetime.date | str | None, field: str) -> datetime.date:
+    """The day the plan is made (dates the default start year); None: the computer's date."""
+    return datetime.date.today() if today is None else iso_date(field, today)
+
+
+def load_plan(source: PlanInput | PlanSource, *, name: str | None = None, ledger: str | None = None,
+              grid: Any = None, inflation: Any = None, today: datetime.date | str | None = None,
+              flag_prefix: str = "") -> Plan:
+    """A validated plan from a path, TOML text or a parsed table.
+
+    ``ledger``: take the grants from this ledger ("" for the default one) instead of the plan's ``[[grants]]``,
+    which the file may then leave out. ``grid``: share-grid steps per grant. ``inflation``: the yearly rate
+    for projected tax years (overrides ``plan.inflation``). ``today``: the day the plan is made.
+    """
+    from isoplan.planning.plan import parse_plan
+
+    read = read_plan_source(source, name=name)
+    grants = None if ledger is None else ledger_grants(ledger, flag_prefix + "ledger")
+    plan = parse_plan(read.data, read.name, today=plan_today(today, flag_prefix + "today"), grants=grants)
+    changes: dict[str, Any] = {}
+    if grid is not None:
+        changes["grid_steps"] = whole(flag_prefix + "grid", grid, minimum=1, maximum=MAX_GRID_STEPS)
+    if inflation is not None:
+        changes["inflation"] = inflation_rate(flag_prefix + "inflation", inflation)
+    return dataclasses.replace(plan, **changes) if changes else plan
+
+
+def inflation_rate(field: str, value: Any) -> float:
+    """An assumed yearly inflation rate for projected tax years, within the plan file's bounds."""
+    allowed = f"a yearly rate from {-MAX_INFLATION:g} to {MAX_INFLATION:g}, e.g. 0.025"
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise InputError(field, value, allowed)
+    try:
+        rate = float(value)
+    except ValueError:
+        raise InputError(field, value, allowed) from None
+    if not math.isfinite(rate) or not -MAX_INFLATION <= rate <= MAX_INFLATION:
+        raise InputError(field, value, allowed)
+    return rate
+
+
+# ---------------------------------------------------------------- running a plan
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    """``isoplan plan``: the plan and the options of :func:`load_plan`; ``explain`` adds each year's form lines."""
+
+    source: PlanInput | PlanSource
+    name: str | None = None
+    ledger: str | None = None
+    grid: Any = None
+    inflation: Any = None
+    today: datetime.date | str | None = None
+    explain: bool = False
+    flag_prefix: str = ""
+
+
+@dataclass(frozen=True)
+class YearForms:
+    """One year of the recommended schedule: the household, its federal result (Form 1040 / 6251 / 8801) and,
+    for a plan whose state is CA, its California result (Form 540, Schedule P (540), FTB 3510)."""
+
+    household: Any
+    result: Any
+    ca_result: Any = None
+
+    def lines(self) -> list[Any]:
+        """The federal form lines, in form order (:func:`isoplan.tax.explain.explain_row`)."""
+        from isoplan.tax.explain import explain_row
+
+        return list(explain_row(self.result))
+
+    def ca_lines(self) -> list[Any] | None:
+        """The California form lines (None: the plan is federal only)."""
+        from isoplan.tax.california import ca_explain_row
+
+        return None if self.ca_result is None else list(ca_explain_row(self.ca_result))
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    """The optimized plan, the baselines, and (when asked) every year's form lines."""
+
+    plan: Plan
+    outcome: PlanOutcome
+    law: LawTable
+    explained: tuple[YearForms, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        """``isoplan plan --json``: the outcome, and with ``explain`` an ``explain`` list of each year's lines."""
+        data: dict[str, Any] = dict(self.outcome.as_dict())
+        if self.explained:
+            data["explain"] = [year_json(y.household, y.result, self.law) for y in self.explained]
+        return data
+
+
+def year_json(h: Any, result: Any, law: Any, i: int = 0) -> dict[str, Any]:
+    """One year's inputs, outputs, deduction kind, notes and every Form 1040 / 6251 / 8801 line (the JSON of
+    ``isoplan tax --json --explain``)."""
+    from isoplan.tax.explain import OUTPUTS, explain_row, year_notes
+
+    year = int(h.year[i])
+    return {
+        "year": year,
+        "projected": bool(result.projected[i]),
+        "inputs": h.row(i),
+        "outputs": {k: float(result.lines[k][i]) for k in OUTPUTS},
+        "deduction_kind": "itemized" if result.itemized[i] else "standard",
+        "notes": year_notes(law, year, int(h.filing_status[i])),
+        "lines": [row.__dict__ for row in explain_row(result, i)],
+    }
+
+
+def optimize(plan: Plan, progress: Progress = None) -> tuple[PlanOutcome, LawTable]:
+    """The plan optimized under its law (published years, projected ones at the plan's inflation)."""
+    from isoplan.planning.staging import run_plan as optimize_plan
+    from isoplan.tax.law import law_table
+
+    law = law_table(plan.inflation)
+    return optimize_plan(plan, law, progress=progress), law
+
+
+def run_plan(request: PlanRequest, *, progress: Progress = None) -> PlanResult:
+    """Load, optimize and compare a plan; with ``explain``, the federal forms of each year of the schedule."""
+    plan = load_plan(request.source, name=request.name, ledger=request.ledger, grid=request.grid,
+                     inflation=request.inflation, today=request.today, flag_prefix=request.flag_prefix)
+    outcome, law = optimize(plan, progress)
+    return PlanResult(plan, outcome, law, year_forms(outcome, law) if request.explain else ())
+
+
+def year_forms(outcome: PlanOutcome, law: LawTable) -> tuple[YearForms, ...]:
+    """Each year of the recommended schedule with its federal forms, and its California forms for a plan whose
+    state is CA (with the FTB 3510 credit the schedule has available that year)."""
+    from isoplan.tax.federal import compute_federal
+
+    model = outcome.model
+    years = []
+    for t in range(len(model.years)):
+        h = outcome.year_household(outcome.recommended, t)
+        ca_result = None
+        if model.california:
+            from isoplan.tax.california import compute_california
+
+            credit = float(outcome.recommended.evaluation.ca_credit_available[t, 0])
+            ca_result = compute_california(h, model.ca_law, property_tax=float(model.property_tax[t]),
+                                           ca_amt_credit_carryforward=credit)
+        years.append(YearForms(h, compute_federal(h, law), ca_result))
+    return tuple(years)

@@ -1,0 +1,53 @@
+"""Use case: the plan report (``isoplan report``, ``/api/report``).
+
+One self-contained HTML document (:func:`isoplan.report.html.render_report`):
+the plan, the comparison, the checklist, the risk results, each year's Form
+6251 detail and the charts, from the same inputs as the checklist.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from isoplan.app.checklist import ChecklistRequest, ChecklistResult, run_checklist
+from isoplan.errors import InputError
+
+__all__ = ["ReportResult", "run_report", "write_report"]
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    """The report's HTML text and the checklist it shows."""
+
+    html: str
+    checklist: ChecklistResult
+
+    @property
+    def risk_included(self) -> bool:
+        return bool(self.checklist.risk)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The web app's ``/api/report``: the HTML text."""
+        return {"html": self.html}
+
+
+def run_report(request: ChecklistRequest, *, progress: Any = None,
+               generated: datetime.datetime | None = None) -> ReportResult:
+    """The report of a plan (``generated``: the time stamped on it; None: now)."""
+    from isoplan.report.html import render_report
+
+    result = run_checklist(request, progress=progress)
+    kwargs: dict[str, Any] = {} if generated is None else {"generated": generated}
+    html = render_report(result.plan, result.outcome, result.risk, result.checklist.as_dict(), **kwargs)
+    return ReportResult(str(html), result)
+
+
+def write_report(report: ReportResult, path: str, *, field: str = "out") -> None:
+    """Write the report to ``path`` (errors name ``field``)."""
+    try:
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(report.html)
+    except OSError as err:
+        raise InputError(field, path, f"a writable file ({err.strerror})") from None

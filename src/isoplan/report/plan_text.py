@@ -1,0 +1,64 @@
+"""The staging plan as text (``isoplan plan``): the recommended schedule, California beside it, the baselines."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from isoplan.report.text import money, table
+
+
+class Record(Protocol):
+    """A result record of the application layer: its JSON is ``as_dict()``."""
+
+    def as_dict(self) -> dict[str, Any]: ...
+
+
+def as_data(record: Record | Mapping[str, Any]) -> Mapping[str, Any]:
+    """The JSON data of a result record (a mapping is taken as it is)."""
+    return record if isinstance(record, Mapping) else record.as_dict()
+
+
+def render_plan(record: Record | Mapping[str, Any]) -> str:
+    """The text of ``isoplan plan`` (without the per-year form lines of --explain)."""
+    data = as_data(record)
+    rec = data["recommended"]
+    out = [f"Plan: {data['plan']}",
+           f"Exit: everything sold {data['exit']['date']} at ${data['exit']['price']:,.2f} a share (assumed)",
+           "Blocks: " + "; ".join(f"{b['block']} {b['shares']:,} sh @ ${b['strike']:,.2f}" for b in data["blocks"]),
+           "", f"Recommended schedule ({rec['name']})"]
+    rows = []
+    for y in rec["years"]:
+        shares = ", ".join(f"{v:,} {k}" for k, v in y["shares"].items()) or "-"
+        qual = ", ".join(sorted(set(y["qualifying_dates"].values()))) or "-"
+        rows.append([f"{y['year']}{'*' if y['projected'] else ''}", shares, f"${y['price']:,.2f}",
+                     money(y["iso_spread"] + y["nso_income"]), money(y["amt"]), money(y["regular_tax"]),
+                     money(y["strike_cash"]), money(y["credit_used"]), money(y["credit_created"]), qual])
+    out.append(table(["year", "exercise (shares)", "price", "spread", "AMT", "regular tax", "strike cash",
+                      "credit used", "credit made", "qualifies"], rows, align="llrrrrrrrl"))
+    out.append("* projected tax law")
+    if "california" in rec:
+        ca_rows = [[str(y["year"]), money(y["california"]["tax"]), money(y["california"]["amt"]),
+                    money(y["california"]["credit_used"]), money(y["california"]["credit_created"])]
+                   for y in rec["years"]]
+        out += ["", "California (Form 540, Schedule P, FTB 3510), same schedule",
+                table(["year", "CA tax", "CA AMT", "CA credit used", "CA credit made"], ca_rows)]
+    out += ["", "Compared on the same assumptions (after-tax value at the exit, discounted if set)"]
+    ca = "california" in rec
+
+    def amt_text(s: Mapping[str, Any]) -> str:
+        return money(s["total_amt"]) + (f" + CA {money(s['california']['total_amt'])}" if ca else "")
+
+    rows = [[rec["name"], money(rec["after_tax_value"]), amt_text(rec), "yes", "-"]]
+    for b in data["baselines"]:
+        rows.append([b["name"], money(b["after_tax_value"]), amt_text(b),
+                     "yes" if b["feasible"] else "NO (cash or AMT limit)", money(b["advantage_of_plan"])])
+    out.append(table(["strategy", "after-tax value", "total AMT", "fits the limits", "plan's advantage"], rows))
+    if data["catches"]:
+        out += ["", "The catches of staging"] + [f"- {c}" for c in data["catches"]]
+    if data["notes"]:
+        out += ["", "Notes"] + [f"- {n}" for n in data["notes"]]
+    out.append("")
+    out.append("A planning estimate, not tax advice.")
+    return "\n".join(out)
+
