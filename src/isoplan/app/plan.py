@@ -261,7 +261,7 @@ def year_forms(outcome: PlanOutcome, law: LawTable) -> tuple[YearForms, ...]:
     for t in range(len(model.years)):
         h = outcome.year_household(outcome.recommended, t)
         ca_result = None
-        if model.california:
+        if model.ca_law is not None and model.property_tax is not None:  # the plan's state is CA
             from isoplan.tax.california import compute_california
 
             credit = float(outcome.recommended.evaluation.ca_credit_available[t, 0])
