@@ -87,11 +87,11 @@ def client(app):
     return Client(app)
 
 
-# ---------------------------------------------------------------- fakes for issues 6 and 7 (their documented contract)
+# ---------------------------------------------------------------- fakes of the risk engine and the checklist
 
 
 def fake_risk_dict(paths: int, seed: int) -> dict[str, Any]:
-    """A ``RiskOutcome.as_dict()`` shaped as the issue 6 contract says; numbers depend on ``seed`` to show a change."""
+    """A ``RiskOutcome.as_dict()`` shaped as docs/risk.md says; numbers depend on ``seed`` to show a change."""
     base = 100_000.0 + 1_000.0 * seed
     strategies = [
         {"name": name, "mean": base * k, "median": base * k * 0.98, "p5": base * k * 0.5, "p95": base * k * 1.6,
