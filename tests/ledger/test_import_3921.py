@@ -13,8 +13,8 @@ from decimal import Decimal as D
 import pytest
 
 from isoplan.errors import InputError
+from isoplan.ledger.importers.form3921 import read_form3921_csv
 from isoplan.ledger.store import Ledger
-from isoplan.ledger.transfer import read_form3921_csv
 
 HEADER = ["company", "grant_date", "exercise_date", "exercise_price", "fmv_at_exercise", "shares"]
 

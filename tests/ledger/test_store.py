@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from isoplan.errors import InputError
+from isoplan.ledger.db import LATEST, MIGRATIONS, current_version, migrate
 from isoplan.ledger.paths import default_path
-from isoplan.ledger.schema import LATEST, MIGRATIONS, current_version, migrate
 from isoplan.ledger.store import Ledger, connect
-from isoplan.ledger.transfer import read_export, write_csv_dir, write_json
+from isoplan.ledger.transfer import load_export, records_from_export, write_csv_dir, write_json
 
 
 def test_default_path_follows_the_environment(tmp_path):
@@ -157,7 +157,7 @@ def test_export_then_import_round_trips_json_and_csv(tmp_path, book, make_grant)
     write_csv_dir(data, str(tmp_path / "csv"))
     for name, source in (("from-json", tmp_path / "x.json"), ("from-csv", tmp_path / "csv")):
         other = Ledger.open(tmp_path / f"{name}.db", create=True)
-        counts = other.import_data(read_export(str(source)), str(source))
+        counts = other.import_data(load_export(str(source)), str(source))
         # the early exercise of 600 NSO shares vests on 18 dates: one lot each, plus e1
         assert counts == {"grants": 2, "lots": 1 + 18, "sales": 1, "years": 2} == {
             k: len(v) for k, v in data.items() if isinstance(v, list)}
@@ -170,5 +170,5 @@ def test_import_refuses_duplicates_and_imports_nothing(tmp_path, book, make_gran
     data = book.export_data()
     before = book.export_data()
     with pytest.raises(InputError, match="already in the ledger"):
-        book.import_data(data, "x.json")
+        book.import_data(records_from_export(data, "x.json"), "x.json")
     assert book.export_data() == before

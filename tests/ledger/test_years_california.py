@@ -18,9 +18,9 @@ import pytest
 
 from isoplan.cli import main
 from isoplan.errors import InputError
-from isoplan.ledger.schema import LATEST, MIGRATIONS, migrate
+from isoplan.ledger.db import LATEST, MIGRATIONS, migrate
 from isoplan.ledger.store import Ledger, connect
-from isoplan.ledger.transfer import read_export, write_csv_dir, write_json
+from isoplan.ledger.transfer import load_export, records_from_export, write_csv_dir, write_json
 from isoplan.ledger.years import ledger_years
 from isoplan.tax.california import ca_law_table
 
@@ -199,7 +199,7 @@ def test_export_import_round_trip_with_state_and_california_amounts(tmp_path, bo
     write_csv_dir(data, str(tmp_path / "csv"))
     for name, source in (("from-json", tmp_path / "x.json"), ("from-csv", tmp_path / "csv")):
         with Ledger.open(tmp_path / f"{name}.db", create=True) as other:
-            other.import_data(read_export(str(source)), str(source))
+            other.import_data(load_export(str(source)), str(source))
             assert other.export_data() == data, name
 
 
@@ -207,7 +207,7 @@ def test_import_refuses_california_amounts_in_a_year_not_in_california(tmp_path,
     data = {"format": "isoplan-ledger", "grants": [], "lots": [], "sales": [],
             "years": [{"year": 2025, "filing_status": "single", "income": {"property_tax": "10"}, "state": None}]}
     with pytest.raises(InputError, match="property_tax") as err:
-        book.import_data(data, "x.json")
+        book.import_data(records_from_export(data, "x.json"), "x.json")
     assert "x.json" in str(err.value)
     assert book.years() == {}
 

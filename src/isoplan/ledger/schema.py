@@ -3,15 +3,11 @@
 Tables are STRICT (SQLite >= 3.37): a column declared TEXT or INTEGER
 refuses anything else. Prices and money are decimal TEXT (exact), shares
 INTEGER, dates TEXT as YYYY-MM-DD. No column is REAL; a test checks it.
+
+Data only: :mod:`isoplan.ledger.db` applies these migrations.
 """
 
 from __future__ import annotations
-
-import sqlite3
-from collections.abc import Sequence
-from datetime import UTC, datetime
-
-from isoplan.errors import InputError
 
 #: (version, name, statements). Never edit a released migration: add a new one.
 MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
@@ -87,51 +83,9 @@ MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
 
 LATEST = MIGRATIONS[-1][0]
 
-_TRACKING = """CREATE TABLE IF NOT EXISTS schema_migrations (
+#: The table that records which migrations were applied.
+TRACKING_TABLE = """CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY,
     name TEXT NOT NULL,
     applied_at TEXT NOT NULL
 ) STRICT"""
-
-
-def current_version(conn: sqlite3.Connection) -> int:
-    exists = conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
-    ).fetchone()
-    if not exists:
-        return 0
-    row = conn.execute("SELECT MAX(version) FROM schema_migrations").fetchone()
-    return int(row[0] or 0)
-
-
-def migrate(conn: sqlite3.Connection,
-            migrations: Sequence[tuple[int, str, Sequence[str]]] = MIGRATIONS) -> list[int]:
-    """Apply the migrations not yet applied, each in its own write transaction; return their numbers."""
-    from isoplan.ledger.store import write_transaction
-
-    versions = [m[0] for m in migrations]
-    if versions != sorted(set(versions)):
-        raise ValueError("migrations must have increasing, unique versions")
-    with write_transaction(conn):
-        conn.execute(_TRACKING)
-    done = current_version(conn)
-    newest = versions[-1] if versions else 0
-    if done > newest:
-        raise InputError("ledger schema", done,
-                         f"version {newest} or older: this ledger was written by a newer isoplan")
-    applied = []
-    for version, name, statements in migrations:
-        if version <= done:
-            continue
-        with write_transaction(conn):
-            # re-check inside the lock: another process may have migrated meanwhile
-            if current_version(conn) >= version:
-                continue
-            for statement in statements:
-                conn.execute(statement)
-            conn.execute(
-                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
-                (version, name, datetime.now(UTC).isoformat(timespec="seconds")),
-            )
-        applied.append(version)
-    return applied

@@ -1,10 +1,12 @@
-"""The ledger file: reads, and one write path.
+"""The ledger: grants, lots, sales and income read as records, and written through the one write path.
 
-Every change goes through :func:`write_transaction` (``BEGIN IMMEDIATE`` ...
-``COMMIT``, ``ROLLBACK`` on any error), so a refused or interrupted write
-leaves the file as it was. Checks that need the law (vesting, expiry, the
-§422(d) split, what a lot still holds) run inside the transaction, on the
-state the write will change.
+Every change goes through :func:`isoplan.ledger.db.write_transaction`
+(``BEGIN IMMEDIATE`` ... ``COMMIT``, ``ROLLBACK`` on any error), so a refused
+or interrupted write leaves the file as it was. Checks that need the law
+(vesting, expiry, the §422(d) split, what a lot still holds) run inside the
+transaction, on the state the write will change. Files come in already read:
+:mod:`isoplan.ledger.transfer` turns an export into :class:`ExportRecords`,
+an importer (:mod:`isoplan.ledger.importers`) turns a form into its rows.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import re
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -36,7 +38,8 @@ from isoplan.equity.records import (
 )
 from isoplan.equity.rules import equity_rules
 from isoplan.errors import InputError
-from isoplan.ledger.schema import LATEST, current_version, migrate
+from isoplan.ledger.db import connect, current_version, dec_text, open_connection, write_transaction
+from isoplan.ledger.importers.form3921 import Form3921Row
 from isoplan.tax.fields import CA_MONEY_FIELDS, COUNT_FIELDS, MONEY_FIELDS
 
 #: household inputs a year's income entry may hold (the tax engine's inputs, and California's own two)
@@ -46,46 +49,6 @@ CA_INCOME_FIELDS: tuple[str, ...] = tuple(name for name, _ in CA_MONEY_FIELDS)
 INCOME_FIELDS.update(dict.fromkeys(CA_INCOME_FIELDS, False))
 COUNT_INCOME_FIELDS = tuple(name for name, _ in COUNT_FIELDS)
 FILING_STATUSES = ("single", "mfj", "mfs", "hoh", "qss")
-
-
-def dec_text(value: Decimal) -> str:
-    """Exact decimal text without exponent (``Decimal('1E+2')`` -> ``'100'``)."""
-    return format(value, "f")
-
-
-@contextmanager
-def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """The one write path: ``BEGIN IMMEDIATE`` (take the write lock now), ``COMMIT`` or ``ROLLBACK``."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield conn
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
-
-
-def connect(path: Path | str) -> sqlite3.Connection:
-    conn = sqlite3.connect(str(path), isolation_level=None, timeout=10.0)  # we issue BEGIN/COMMIT ourselves
-    conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute("PRAGMA synchronous = FULL")
-    return conn
-
-
-@dataclass(frozen=True)
-class Form3921Row:
-    """One Form 3921 (one ISO exercise): boxes 1-5 and the company."""
-
-    row: int
-    company: str
-    grant_date: date  # box 1
-    exercise_date: date  # box 2
-    exercise_price: Decimal  # box 3, per share
-    fmv_at_exercise: Decimal  # box 4, per share
-    shares: int  # box 5
-    lot_id: str | None = None
-    grant_id: str | None = None
 
 
 def _slug(text: str) -> str:
@@ -103,21 +66,7 @@ class Ledger:
     @classmethod
     def open(cls, path: Path | str, *, create: bool = False) -> Ledger:
         path = Path(path)
-        if not path.exists():
-            if not create:
-                raise InputError("--db", str(path), "an existing ledger file (run `isoplan ledger init` first)")
-            path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            conn = connect(path)
-            version = current_version(conn)
-        except sqlite3.DatabaseError as err:
-            raise InputError("--db", str(path), f"an isoplan ledger (SQLite said: {err})") from None
-        if version < LATEST:
-            migrate(conn)
-        elif version > LATEST:
-            conn.close()
-            raise InputError("ledger schema", version, f"version {LATEST} or older: written by a newer isoplan")
-        return cls(conn, path)
+        return cls(open_connection(path, create=create), path)
 
     def close(self) -> None:
         self.conn.close()
@@ -418,12 +367,10 @@ class Ledger:
         next_n[base] = n + 1
         return f"{base}-{n}"
 
-    def import_data(self, data: Mapping[str, Any], source: str) -> dict[str, int]:
-        """Load an export (JSON or CSV folder, already read) into this ledger, all or nothing."""
-        from isoplan.ledger.transfer import records_from_export
-
-        grants, rules_sources, lots, lot_extra, sales, years = records_from_export(data, source)
-        year_states = {int(y["year"]): y.get("state") for y in data.get("years", []) if isinstance(y, dict)}
+    def import_data(self, records: ExportRecords, source: str) -> dict[str, int]:
+        """Load an export (already read into records by :mod:`isoplan.ledger.transfer`), all or nothing."""
+        grants, rules_sources, lots, lot_extra = records.grants, records.grant_meta, records.lots, records.lot_meta
+        sales, years, year_states = records.sales, records.years, records.states
         with self._write() as conn:
             for grant in grants:
                 if self._id_taken("grants", grant.id):
@@ -494,6 +441,26 @@ class Ledger:
                  for year, (status, amounts) in self.years().items()]
         return {"format": "isoplan-ledger", "schema_version": self.schema_version(),
                 "grants": grants, "lots": lots, "sales": sales, "years": years}
+
+
+# ---------------------------------------------------------------- an export, read
+
+
+@dataclass(frozen=True)
+class ExportRecords:
+    """An export (JSON or CSV folder) read into records: what :meth:`Ledger.import_data` loads."""
+
+    grants: tuple[Grant, ...] = ()
+    #: grant id -> (vesting rule, source)
+    grant_meta: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    lots: tuple[Lot, ...] = ()
+    #: lot id -> (termination date, termination reason, source)
+    lot_meta: Mapping[str, tuple[date | None, str | None, str]] = field(default_factory=dict)
+    sales: tuple[Sale, ...] = ()
+    #: year -> (filing status, income amounts)
+    years: Mapping[int, tuple[str, Mapping[str, Decimal]]] = field(default_factory=dict)
+    #: year -> the state as written in the file (checked on import)
+    states: Mapping[int, str | None] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------- rows <-> records
@@ -614,6 +581,7 @@ def _check_income(amounts: Mapping[str, Any]) -> dict[str, Decimal]:
 
 
 __all__ = [
+    "ExportRecords",
     "Form3921Row",
     "Ledger",
     "connect",

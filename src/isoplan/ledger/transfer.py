@@ -1,4 +1,9 @@
-"""Files in and out of the ledger: JSON and CSV exports, their import, and Form 3921 CSVs."""
+"""Files in and out of the ledger: JSON and CSV exports, and reading them back into records.
+
+Reading only: :meth:`isoplan.ledger.store.Ledger.import_data` loads the
+:class:`~isoplan.ledger.store.ExportRecords` made here. Form 3921 CSVs are
+an importer of their own (:mod:`isoplan.ledger.importers.form3921`).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import csv
 import json
 from collections.abc import Mapping
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -20,73 +26,7 @@ from isoplan.equity.records import (
     to_shares,
 )
 from isoplan.errors import InputError
-from isoplan.ledger.store import FILING_STATUSES, Form3921Row
-
-# ---------------------------------------------------------------- Form 3921
-
-#: canonical column -> accepted header names (case-insensitive, spaces/underscores alike)
-FORM3921_COLUMNS: dict[str, tuple[str, ...]] = {
-    "company": ("company", "corporation", "transferor", "box6", "box 6"),
-    "grant_date": ("grant_date", "box1", "box 1", "date option granted"),
-    "exercise_date": ("exercise_date", "box2", "box 2", "date option exercised"),
-    "exercise_price": ("exercise_price", "box3", "box 3", "exercise price per share"),
-    "fmv_at_exercise": ("fmv_at_exercise", "fmv", "box4", "box 4", "fair market value per share on exercise date"),
-    "shares": ("shares", "box5", "box 5", "no. of shares transferred", "number of shares transferred"),
-    "lot_id": ("lot_id", "lot", "id"),
-    "grant_id": ("grant_id", "grant"),
-}
-REQUIRED_3921 = ("company", "grant_date", "exercise_date", "exercise_price", "fmv_at_exercise", "shares")
-
-
-def _norm(name: str) -> str:
-    return " ".join(name.strip().lower().replace("_", " ").split())
-
-
-def read_form3921_csv(path: str) -> list[Form3921Row]:
-    """Read a CSV of Form 3921s (one row per exercise), naming the row and column of any bad cell."""
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            header = list(reader.fieldnames or [])
-            raw_rows = list(reader)
-    except OSError as err:
-        raise InputError("FILE", path, f"a readable CSV file ({err.strerror})") from None
-    lookup = {_norm(alias): canon for canon, aliases in FORM3921_COLUMNS.items() for alias in aliases}
-    columns: dict[str, str] = {}
-    for name in header:
-        canon = lookup.get(_norm(name or ""))
-        if canon is None:
-            raise InputError(f"column {name!r}", name, "one of " + ", ".join(FORM3921_COLUMNS), source=path)
-        columns[canon] = name
-    for needed in REQUIRED_3921:
-        if needed not in columns:
-            raise InputError("header", ",".join(header), f"a {needed!r} column (Form 3921 boxes 1-5 and the company)",
-                             source=path)
-    if not raw_rows:
-        raise InputError("rows", 0, "at least one exercise after the header", source=path)
-    rows = []
-    for i, raw in enumerate(raw_rows, start=1):
-        def cell(canon: str, raw: dict[str, str] = raw) -> str:
-            return (raw.get(columns[canon]) or "").strip() if canon in columns else ""
-        try:
-            company = cell("company")
-            if not company:
-                raise InputError("company", company, "the corporation's name")
-            rows.append(Form3921Row(
-                row=i,
-                company=company,
-                grant_date=to_date(cell("grant_date"), "box 1 grant date"),
-                exercise_date=to_date(cell("exercise_date"), "box 2 exercise date"),
-                exercise_price=to_decimal(cell("exercise_price"), "box 3 exercise price"),
-                fmv_at_exercise=to_decimal(cell("fmv_at_exercise"), "box 4 FMV on exercise date"),
-                shares=to_shares(cell("shares"), "box 5 shares"),
-                lot_id=cell("lot_id") or None,
-                grant_id=cell("grant_id") or None,
-            ))
-        except InputError as err:
-            raise err.at(row=i, source=path) from None
-    return rows
-
+from isoplan.ledger.store import FILING_STATUSES, ExportRecords
 
 # ---------------------------------------------------------------- export
 
@@ -210,10 +150,12 @@ def _opt_int(value: Any) -> int | None:
     return None if value in (None, "") else int(value)
 
 
-def records_from_export(data: Mapping[str, Any], source: str) -> tuple[
-    list[Grant], dict[str, tuple[str, str]], list[Lot], dict[str, tuple[date | None, str | None, str]],
-    list[Sale], dict[int, tuple[str, dict[str, Any]]],
-]:
+def load_export(path: str) -> ExportRecords:
+    """An export file or CSV folder, read and checked: :func:`read_export` then :func:`records_from_export`."""
+    return records_from_export(read_export(path), path)
+
+
+def records_from_export(data: Mapping[str, Any], source: str) -> ExportRecords:
     """Check an export and turn it into records (the law's checks run as the records are built)."""
     grants: list[Grant] = []
     rules_sources: dict[str, tuple[str, str]] = {}
@@ -280,7 +222,8 @@ def records_from_export(data: Mapping[str, Any], source: str) -> tuple[
             raise InputError("sale id", sale.id, "ids used once in the file", source=source)
         seen_sales.add(sale.id)
         sales.append(sale)
-    years: dict[int, tuple[str, dict[str, Any]]] = {}
+    years: dict[int, tuple[str, Mapping[str, Decimal]]] = {}
+    states: dict[int, str | None] = {}
     for y in data.get("years", []):
         try:
             year = int(y["year"])
@@ -294,4 +237,6 @@ def records_from_export(data: Mapping[str, Any], source: str) -> tuple[
             raise InputError("year", year, "each year once in the file", source=source)
         years[year] = (status, {k: to_decimal(v, f"year {year} {k}", minimum=None)
                                 for k, v in (y.get("income") or {}).items()})
-    return grants, rules_sources, lots, extra, sales, years
+        states[year] = y.get("state")
+    return ExportRecords(grants=tuple(grants), grant_meta=rules_sources, lots=tuple(lots), lot_meta=extra,
+                         sales=tuple(sales), years=years, states=states)
