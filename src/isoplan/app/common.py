@@ -83,9 +83,10 @@ def fraction(field: str, value: Any, *, zero_ok: bool = True, one_ok: bool = Fal
     return number
 
 
-def whole(field: str, value: Any, *, minimum: int = 0, maximum: int = MAX_SHARES, what: str = "a whole number") -> int:
+def whole(field: str, value: Any, *, minimum: int = 0, maximum: int = MAX_SHARES, what: str = "a whole number",
+          separators: bool = True) -> int:
     """A whole number within [minimum, maximum]; a float with a fraction, a bool or text that is not one is refused."""
-    allowed = f"{what} from {minimum:,} to {maximum:,}"
+    allowed = f"{what} from {minimum:,} to {maximum:,}" if separators else f"{what} from {minimum} to {maximum}"
     if isinstance(value, bool) or value is None:
         raise InputError(field, value, allowed)
     if isinstance(value, int):
@@ -110,7 +111,7 @@ def tax_years() -> range:
 def tax_year(field: str, value: Any) -> int:
     """A supported tax year (the range comes from the law data, never from code)."""
     years = tax_years()
-    return whole(field, value, minimum=years.start, maximum=years.stop - 1, what="a tax year")
+    return whole(field, value, minimum=years.start, maximum=years.stop - 1, what="a tax year", separators=False)
 
 
 def iso_date(field: str, value: Any) -> datetime.date:
