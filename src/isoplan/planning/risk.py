@@ -342,7 +342,7 @@ def _realized(sim: mc.Simulation, event: EventPaths | None, cols: np.ndarray) ->
     outcome (an IPO moves with the process, an acquisition is cash, a failure is 0)."""
     with np.errstate(under="ignore"):
         p: NDArray[np.float64] = sim.mean[cols, None] * np.exp(sim.sigma * sim.brownian[cols]
-                                          - 0.5 * sim.sigma ** 2 * sim.years[cols, None])
+                                                               - 0.5 * sim.sigma ** 2 * sim.years[cols, None])
     if event is None:
         return p
     after = event.happens[None, :] & (sim.ordinals[cols][:, None] >= event.day[None, :])
