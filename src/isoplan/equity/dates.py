@@ -76,7 +76,8 @@ def anniversary_array(dates: object, years: int) -> np.ndarray:
     target_start = target.astype("datetime64[D]")
     target_len = ((target + 1).astype("datetime64[D]") - target_start).astype(np.int64)
     day = np.where(month_end, target_len - 1, np.minimum(day_index, target_len - 1))
-    return target_start + day.astype("timedelta64[D]")
+    anniversaries: np.ndarray = target_start + day.astype("timedelta64[D]")
+    return anniversaries
 
 
 def first_day_more_than_array(dates: object, years: int) -> np.ndarray:

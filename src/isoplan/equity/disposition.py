@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
+from numpy.typing import NDArray
 
 from isoplan.equity.records import ISO, Lot, Sale
 from isoplan.errors import InputError
@@ -97,15 +98,18 @@ def dispositions(
     """
     iso = np.asarray(iso, dtype=bool)
     n = iso.shape[0] if iso.ndim else 1
-    iso = np.broadcast_to(iso, (n,))
 
-    def arr(x: object, dtype: type = np.float64) -> np.ndarray:
-        return np.broadcast_to(np.asarray(x, dtype=dtype), (n,))
+    def arr(x: object) -> NDArray[np.float64]:
+        return np.broadcast_to(np.asarray(x, dtype=np.float64), (n,))
 
+    def flags(x: object) -> NDArray[np.bool_]:
+        return np.broadcast_to(np.asarray(x, dtype=bool), (n,))
+
+    iso = flags(iso)
     shares, strike, price = arr(shares), arr(strike), arr(price)
     income_fmv, amt_fmv = arr(income_fmv), arr(amt_fmv)
-    qualifying, same_year = arr(qualifying, bool) & iso, arr(same_year, bool) & iso
-    long_term, amt_long_term, cap_lost = arr(long_term, bool), arr(amt_long_term, bool), arr(loss_cap_lost, bool)
+    qualifying, same_year = flags(qualifying) & iso, flags(same_year) & iso
+    long_term, amt_long_term, cap_lost = flags(long_term), flags(amt_long_term), flags(loss_cap_lost)
 
     proceeds = shares * price
     cost = shares * strike

@@ -36,7 +36,7 @@ from isoplan.equity.records import ISO, NSO, Lot
 from isoplan.equity.rules import equity_rules
 from isoplan.errors import InputError
 from isoplan.planning.plan import Plan
-from isoplan.planning.staging import PlanOutcome, Strategy, evaluate
+from isoplan.planning.staging import CaliforniaYearRow, PlanOutcome, Strategy, evaluate
 from isoplan.tax.federal import FederalResult, compute_federal
 from isoplan.tax.households import Households
 
@@ -227,7 +227,7 @@ class _Builder:
         self.lots = self._planned_lots()
         self.rules = equity_rules()
         # a California plan: the row's FTB 3510 figures (tax, amt, credit_available, credit_used, credit_created)
-        self.ca: dict[str, float] | None = self.row.get("california") if self.m.california else None  # type: ignore[assignment]
+        self.ca: CaliforniaYearRow | None = self.row.get("california") if self.m.california else None
 
     def ca_sentence(self, key: str, fmt: dict[str, str]) -> list[str]:
         """The California sentence of ``checklist.toml`` [california] for item ``key`` (none if not CA)."""
@@ -297,7 +297,7 @@ class _Builder:
         per_share = iso_spread / iso_shares if iso_shares else None
         room_shares = int(binding // per_share) if per_share else None
         past = max(iso_spread - binding, 0.0)
-        numbers = {"iso_spread": iso_spread, "amt_room": room_value, "already_in_amt": already,
+        numbers: dict[str, Any] = {"iso_spread": iso_spread, "amt_room": room_value, "already_in_amt": already,
                    "past_room": past, "amt": amt, "extra_tax": float(self.row["extra_tax"]),
                    "regular_tax": float(self.row["regular_tax"]),
                    "tentative_minimum_tax": float(self.row["tentative_minimum_tax"]),
@@ -458,9 +458,9 @@ class _Builder:
                            "summary": f"{lot.id}: {what}; a sale before this date is "
                                       f"{'disqualifying' if lot.kind == ISO else 'short-term'}"})
         year_end = date(self.year, 12, 31)
-        month, day = self.rules.return_due
+        due_month, due_day = self.rules.return_due
         amt = float(self.row["amt"])
-        amt_due = date(self.year + 1, month, day)
+        amt_due = date(self.year + 1, due_month, due_day)
         if self.planned:
             events.append({"date": year_end.isoformat(), "kind": "year_end", "lot": "",
                            "summary": f"Last day to sell {self.year} ISO shares and undo their AMT (same-year "

@@ -119,7 +119,8 @@ def _check(name: str, values: np.ndarray, bad: np.ndarray, allowed: str) -> None
         raise InputError(name, float(values.flat[i]), allowed, row=i if values.size > 1 else None)
 
 
-def validate_exercise(shares, strike, fmv, drop, cash) -> None:
+def validate_exercise(shares: np.ndarray | float, strike: np.ndarray | float, fmv: np.ndarray | float,
+                      drop: np.ndarray | float, cash: np.ndarray | float | None) -> None:
     """Raise :class:`InputError` for inputs the calculator cannot use (named by field)."""
     shares, strike, fmv, drop = (np.asarray(v, dtype=np.float64) for v in (shares, strike, fmv, drop))
     _check("shares", shares, ~np.isfinite(shares) | (shares <= 0) | (shares != np.round(shares)),
@@ -277,7 +278,8 @@ class CaliforniaExerciseCost:
     combined_hold_net: np.ndarray  # value after the drop - strike cash - federal and California tax caused
 
 
-def _ca_tax(h: Households, law: LawTable, deduction: Deduction, property_tax, carry) -> CaTaxPath:
+def _ca_tax(h: Households, law: LawTable, deduction: Deduction, property_tax: float | np.ndarray,
+            carry: float | np.ndarray) -> CaTaxPath:
     from isoplan.tax.california import compute_california
 
     r = compute_california(h, law, property_tax=property_tax, ca_amt_credit_carryforward=carry, deduction=deduction)
@@ -289,8 +291,8 @@ def california_exercise_cost(
     cost: ExerciseCost,
     law: LawTable | None = None,
     *,
-    property_tax=0.0,
-    ca_amt_credit_carryforward=0.0,
+    property_tax: float | np.ndarray = 0.0,
+    ca_amt_credit_carryforward: float | np.ndarray = 0.0,
     deduction: Deduction = "auto",
 ) -> CaliforniaExerciseCost:
     """California tax caused by the exercise ``cost`` describes (same household ``h``), and the combined outlay."""

@@ -37,11 +37,13 @@ total then includes it, and the California AMT and credit are kept apart.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING, Literal, TypedDict
 
 import numpy as np
+from numpy.typing import NDArray
 
 from isoplan.planning.plan import Plan, Stock
 from isoplan.tax.federal import compute_federal
@@ -49,9 +51,39 @@ from isoplan.tax.form8801 import exclusion_items_only, net_minimum_tax_on_exclus
 from isoplan.tax.households import Households, households
 from isoplan.tax.law import LawTable
 
+if TYPE_CHECKING:
+    from isoplan.planning.staging import StagingModel
+
 #: yearly volatility used when the plan file gives none (a typical single growth stock: 0.3-0.7)
 DEFAULT_VOLATILITY = 0.50
 DAYS_PER_YEAR = 365.25
+
+#: an amount on every path (n,), or one amount for all of them
+PathAmount = NDArray[np.float64] | float
+
+
+class Amounts(TypedDict, total=False):
+    """The amounts of one year added to the base household: the keywords of :func:`path_year`."""
+
+    iso_spread: PathAmount
+    ordinary: PathAmount
+    short_term: PathAmount
+    long_term: PathAmount
+    amt_long_term: PathAmount
+    disposition_adjustment: PathAmount
+
+
+class CaliforniaLaw(TypedDict, total=False):
+    """California's law and the year's property tax, for :func:`path_year` (empty for a federal plan)."""
+
+    ca_law: LawTable | None
+    property_tax: float
+
+
+class CaliforniaKeywords(CaliforniaLaw, total=False):
+    """Every California keyword of :func:`path_year`, the FTB 3510 credit available included."""
+
+    ca_credit: PathAmount
 
 
 def volatility_of(stock: Stock) -> float:
@@ -64,7 +96,8 @@ def mean_prices(stock: Stock, ordinals: np.ndarray) -> np.ndarray:
     start = stock.price_path.start_date.toordinal()
     if stock.drift is not None:
         years = np.maximum(ordinals - start, 0) / DAYS_PER_YEAR
-        return stock.price_path.start_price * np.exp(stock.drift * years)
+        drifting: NDArray[np.float64] = stock.price_path.start_price * np.exp(stock.drift * years)
+        return drifting
     unique, inverse = np.unique(ordinals, return_inverse=True)
     values = stock.price_path.prices([date.fromordinal(int(o)) for o in unique])
     return values[inverse.reshape(ordinals.shape)]
@@ -85,7 +118,7 @@ class Simulation:
 
     @property
     def paths(self) -> int:
-        return self.brownian.shape[1]
+        return int(self.brownian.shape[1])
 
     def column(self, day: date) -> int:
         return int(np.searchsorted(self.ordinals, day.toordinal()))
@@ -120,7 +153,9 @@ class Simulation:
         w = base + np.sqrt(np.maximum(var, 0.0)) * self.rng.standard_normal(self.paths)
         w = np.where((t <= t_l) & ~beyond, w_l, w)
         with np.errstate(under="ignore"):
-            return mean_prices(self.stock, ordinals) * np.exp(self.sigma * w - 0.5 * self.sigma ** 2 * t)
+            bridged: NDArray[np.float64] = mean_prices(self.stock, ordinals) * np.exp(self.sigma * w
+                                                                                      - 0.5 * self.sigma ** 2 * t)
+            return bridged
 
 
 def simulate(stock: Stock, dates: Sequence[date], paths: int, rng: np.random.Generator) -> Simulation:
@@ -167,7 +202,7 @@ def check_dates(first: date, last: date, steps: str) -> list[date]:
 _KEEP = ("total_tax", "regular_tax", "tentative_minimum_tax", "amt", "amt_credit_used", "itemized")
 
 
-def _income_row(plan: Plan, year: int) -> dict:
+def _income_row(plan: Plan, year: int) -> dict[str, float]:
     known = [y for y in plan.income_by_year if y <= year] or [min(plan.income_by_year)]
     return dict(plan.income_by_year[max(known)])
 
@@ -195,20 +230,22 @@ class PathYear:
     credit_used: np.ndarray
     credit_next: np.ndarray
     # California (zeros unless ca_law is given); total_tax includes ca_tax
-    ca_tax: np.ndarray | None = None
-    ca_amt: np.ndarray | None = None
-    ca_credit_used: np.ndarray | None = None
-    ca_credit_next: np.ndarray | None = None
+    ca_tax: np.ndarray
+    ca_amt: np.ndarray
+    ca_credit_used: np.ndarray
+    ca_credit_next: np.ndarray
 
     @property
     def federal_tax(self) -> np.ndarray:
-        return self.total_tax - self.ca_tax
+        federal: np.ndarray = self.total_tax - self.ca_tax
+        return federal
 
 
-def path_year(law: LawTable, base: Households, n: int, credit: np.ndarray, *, iso_spread=0.0, ordinary=0.0,
-              short_term=0.0, long_term=0.0, amt_long_term=0.0, disposition_adjustment=0.0,
+def path_year(law: LawTable, base: Households, n: int, credit: np.ndarray, *, iso_spread: PathAmount = 0.0,
+              ordinary: PathAmount = 0.0, short_term: PathAmount = 0.0, long_term: PathAmount = 0.0,
+              amt_long_term: PathAmount = 0.0, disposition_adjustment: PathAmount = 0.0,
               ca_law: LawTable | None = None, property_tax: float = 0.0,
-              ca_credit: np.ndarray | float = 0.0) -> PathYear:
+              ca_credit: PathAmount = 0.0) -> PathYear:
     """The federal (and, with ``ca_law``, California) return of one year for ``n`` paths.
 
     Amounts are added to the base household. ``iso_spread``: Form 6251 line 2i (Schedule P (540)
@@ -231,6 +268,7 @@ def path_year(law: LawTable, base: Households, n: int, credit: np.ndarray, *, is
     excl = exclusion_items_only(h)
     itemize = r.itemized > 0.5
     excl_tmt = np.empty(n)
+    election: Literal["itemized", "standard"]
     for election, rows in (("itemized", np.flatnonzero(itemize)), ("standard", np.flatnonzero(~itemize))):
         if rows.size:
             part = excl if rows.size == n else excl.take(rows)
@@ -260,6 +298,7 @@ def _add_california(out: PathYear, ca_law: LawTable, h: Households, excl: Househ
     r = compute_california(h, ca_law, property_tax=property_tax, ca_amt_credit_carryforward=carry)
     itemize = r.ca_itemized > 0.5
     excl_tmt = np.empty(n)
+    election: Literal["itemized", "standard"]
     for election, rows in (("itemized", np.flatnonzero(itemize)), ("standard", np.flatnonzero(~itemize))):
         if rows.size:
             part = excl if rows.size == n else excl.take(rows)
@@ -288,14 +327,14 @@ class PathYears:
     amt: np.ndarray
     extra_amt: np.ndarray
     credit_left: np.ndarray
-    ca_tax: np.ndarray | None = None
-    ca_extra_tax: np.ndarray | None = None
-    ca_amt: np.ndarray | None = None
-    ca_extra_amt: np.ndarray | None = None
-    ca_credit_left: np.ndarray | None = None
+    ca_tax: np.ndarray
+    ca_extra_tax: np.ndarray
+    ca_amt: np.ndarray
+    ca_extra_amt: np.ndarray
+    ca_credit_left: np.ndarray
 
 
-def path_years(plan: Plan, law: LawTable, years: Sequence[int], n: int, events: dict[int, dict[str, np.ndarray]],
+def path_years(plan: Plan, law: LawTable, years: Sequence[int], n: int, events: Mapping[int, Amounts],
                credit: float | np.ndarray, *, ca_law: LawTable | None = None,
                ca_credit: float | np.ndarray = 0.0) -> PathYears:
     """Run ``years`` in order with the credit carried; ``events[year]`` holds the amounts of :func:`path_year`.
@@ -311,8 +350,9 @@ def path_years(plan: Plan, law: LawTable, years: Sequence[int], n: int, events: 
     rows: dict[str, list[np.ndarray]] = {k: [] for k in keys}
     for year in years:
         base = base_households(plan, year)
-        ca = {"ca_law": ca_law, "property_tax": property_tax_of(plan, year)} if ca_law is not None else {}
-        step = path_year(law, base, n, credit_arr, ca_credit=ca_arr, **ca, **events.get(year, {}))
+        ca: CaliforniaLaw = ({"ca_law": ca_law, "property_tax": property_tax_of(plan, year)}
+                             if ca_law is not None else {})
+        step = path_year(law, base, n, credit_arr, ca_credit=ca_arr, **ca, **events.get(year, Amounts()))
         ref = path_year(law, base, 1, ref_credit, ca_credit=ref_ca, **ca)
         rows["total"].append(step.total_tax)
         rows["extra"].append(step.total_tax - ref.total_tax[0])
@@ -325,8 +365,9 @@ def path_years(plan: Plan, law: LawTable, years: Sequence[int], n: int, events: 
         credit_arr, ref_credit = step.credit_next, ref.credit_next
         ca_arr, ref_ca = step.ca_credit_next, ref.ca_credit_next
     arrays = [np.asarray(rows[k]).reshape(len(years), n) for k in keys]
-    return PathYears(list(years), *arrays[:4], credit_left=credit_arr, ca_tax=arrays[4], ca_extra_tax=arrays[5],
-                     ca_amt=arrays[6], ca_extra_amt=arrays[7], ca_credit_left=ca_arr)
+    return PathYears(list(years), arrays[0], arrays[1], arrays[2], arrays[3], credit_left=credit_arr,
+                     ca_tax=arrays[4], ca_extra_tax=arrays[5], ca_amt=arrays[6], ca_extra_amt=arrays[7],
+                     ca_credit_left=ca_arr)
 
 
 # ---------------------------------------------------------------- a plan's schedule on every path
@@ -342,12 +383,12 @@ class ScheduleOnPaths:
     value: np.ndarray  # (n,) proceeds - strike - extra tax, discounted as the plan says
     credit_left: np.ndarray
     # California (zeros unless the plan's state is CA); total_tax and extra_tax include ca_tax
-    ca_tax: np.ndarray | None = None
-    ca_amt: np.ndarray | None = None
-    ca_credit_left: np.ndarray | None = None
+    ca_tax: np.ndarray
+    ca_amt: np.ndarray
+    ca_credit_left: np.ndarray
 
 
-def schedule_on_paths(model, schedule: np.ndarray, exercise_prices: np.ndarray, exit_prices: np.ndarray,
+def schedule_on_paths(model: StagingModel, schedule: np.ndarray, exercise_prices: np.ndarray, exit_prices: np.ndarray,
                       last_chance_prices: np.ndarray | None = None) -> ScheduleOnPaths:
     """:func:`isoplan.planning.staging.evaluate` of one (B, T) schedule with a price per path.
 
@@ -394,14 +435,14 @@ def schedule_on_paths(model, schedule: np.ndarray, exercise_prices: np.ndarray, 
             ordinary = ordinary + np.where(in_money, remaining * (sale - strike[b]), 0.0)
             strike_paid = strike_paid + np.where(in_money, remaining * strike[b], 0.0)
             proceeds = proceeds + np.where(in_money, remaining * sale, 0.0)
-        events: dict[str, np.ndarray] = {"iso_spread": iso_spread, "ordinary": ordinary}
+        events: Amounts = {"iso_spread": iso_spread, "ordinary": ordinary}
         if is_exit:
             sale_value = before.sum() * exit_prices
             proceeds = proceeds + sale_value
             lt, amt_lt = sale_value - regular_basis, sale_value - amt_basis
-            events.update(long_term=lt, amt_long_term=amt_lt, disposition_adjustment=amt_lt - lt)
-        ca = ({"ca_law": model.ca_law, "property_tax": float(model.property_tax[t])}
-              if model.ca_law is not None else {})
+            events.update({"long_term": lt, "amt_long_term": amt_lt, "disposition_adjustment": amt_lt - lt})
+        ca: CaliforniaLaw = ({"ca_law": model.ca_law, "property_tax": float(model.property_tax[t])}
+                             if model.ca_law is not None and model.property_tax is not None else {})
         step = path_year(model.law, model.base[t], n, credit, ca_credit=ca_credit, **ca, **events)
         ref = path_year(model.law, model.base[t], 1, ref_credit, ca_credit=ref_ca, **ca)
         extra = step.total_tax - ref.total_tax[0]

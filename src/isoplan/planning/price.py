@@ -53,7 +53,9 @@ class PricePath:
             with np.errstate(divide="ignore"):
                 log_ys = np.where(ys > 0, np.log(np.where(ys > 0, ys, 1.0)), -np.inf)
             if np.all(np.isfinite(log_ys)):
-                return np.exp(np.interp(ordinals, xs, log_ys))
-            return np.interp(ordinals, xs, ys)
+                geometric: np.ndarray = np.exp(np.interp(ordinals, xs, log_ys))
+                return geometric
+            linear: np.ndarray = np.interp(ordinals, xs, ys)
+            return linear
         years = (ordinals - self.start_date.toordinal()) / _DAYS_PER_YEAR
         return self.start_price * (1.0 + self.growth) ** years

@@ -30,9 +30,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from isoplan.equity.dates import first_day_more_than
 from isoplan.equity.rules import equity_rules
@@ -40,6 +41,10 @@ from isoplan.errors import InputError
 from isoplan.planning import montecarlo as mc
 from isoplan.planning.plan import Plan
 from isoplan.tax.law import LawTable, law_table
+
+if TYPE_CHECKING:
+    from isoplan.equity.rules import EquityRules
+    from isoplan.planning.staging import PlanOutcome, StagingModel
 
 SECTIONS = ("timing", "hold_vs_sell", "peak", "pre_ipo")
 PERCENTILES = (5, 25, 50, 75, 95)
@@ -138,7 +143,7 @@ class Subject:
     ca_credit: float = 0.0  # FTB 3510 credit available that year on the plan's path (California plans)
 
 
-def _subject(outcome) -> Subject | None:
+def _subject(outcome: PlanOutcome) -> Subject | None:
     m = outcome.model
     for strategy in (outcome.recommended, *[b for b in outcome.baselines if b.name == "exercise everything now"]):
         sched = strategy.schedule
@@ -150,25 +155,25 @@ def _subject(outcome) -> Subject | None:
     return None
 
 
-def _ca(plan: Plan, model, year: int) -> dict[str, Any]:
+def _ca(plan: Plan, model: StagingModel, year: int) -> mc.CaliforniaLaw:
     """The California keywords of :func:`~isoplan.planning.montecarlo.path_year` for ``year`` ({} if not CA)."""
     if not getattr(model, "california", False):
         return {}
     return {"ca_law": model.ca_law, "property_tax": mc.property_tax_of(plan, year)}
 
 
-def _tax_words(model) -> str:
+def _tax_words(model: StagingModel) -> str:
     return "federal and California tax" if getattr(model, "california", False) else "federal tax"
 
 
-def _exercise_events(model, shares: np.ndarray, price: np.ndarray, iso_ok: np.ndarray) -> dict[str, np.ndarray]:
+def _exercise_events(model: StagingModel, shares: np.ndarray, price: np.ndarray, iso_ok: np.ndarray) -> mc.Amounts:
     """ISO spread (line 2i) and NSO income of exercising ``shares`` (B,) at ``price`` (n,), held past Dec 31."""
     spread = np.maximum(price[:, None] - model.strike[None, :], 0.0)
     return {"iso_spread": spread[:, iso_ok] @ shares[iso_ok], "ordinary": spread[:, ~iso_ok] @ shares[~iso_ok]}
 
 
-def _same_year_sale(model, shares: np.ndarray, exercise_price: np.ndarray, sale_price: np.ndarray
-                    ) -> dict[str, np.ndarray]:
+def _same_year_sale(model: StagingModel, shares: np.ndarray, exercise_price: np.ndarray, sale_price: np.ndarray
+                    ) -> mc.Amounts:
     """Exercise and sell in the same year: no line 2i; ordinary income = spread, capped at the gain realized
     (§422(c)(2)); the rest (a loss below the strike) is short-term capital gain or loss."""
     k = model.strike[None, :]
@@ -183,7 +188,8 @@ def _same_year_sale(model, shares: np.ndarray, exercise_price: np.ndarray, sale_
 
 def run_risk(plan: Plan, *, paths: int = 20_000, seed: int = 0,
              sections: Sequence[str] = SECTIONS, law: LawTable | None = None,
-             progress: Callable[[int, int], None] | None = None, outcome: Any = None) -> RiskOutcome:
+             progress: Callable[[int, int], None] | None = None,
+             outcome: PlanOutcome | None = None) -> RiskOutcome:
     """Simulate ``paths`` price paths and compute the requested sections (docs/risk.md)."""
     validate(paths, sections, plan.risk.drop)
     law = law or law_table(plan.inflation)
@@ -254,7 +260,10 @@ def run_risk(plan: Plan, *, paths: int = 20_000, seed: int = 0,
     fan = _fan(sim, event, horizon, subject, settings.drop)
     tick()
 
-    timing = hold = peak = pre_ipo = None
+    timing: dict[str, Any] | None = None
+    hold: dict[str, Any] | None = None
+    peak: dict[str, Any] | None = None
+    pre_ipo: dict[str, Any] | None = None
     for name in sections:
         if name == "timing" and subject is not None:
             timing = _timing(plan, model, law, sim, subject, checks, private, notes)
@@ -268,6 +277,7 @@ def run_risk(plan: Plan, *, paths: int = 20_000, seed: int = 0,
             peak = _peak(plan, model, law, sim, subject)
         elif name == "pre_ipo":
             if private:
+                assert event is not None  # drawn above for private stock
                 pre_ipo = _pre_ipo(plan, model, law, sim, event, notes)
             else:
                 notes.append("Pre-IPO: the stock is public, so there is no liquidity event to wait for.")
@@ -307,10 +317,10 @@ def _liquidity_paths(plan: Plan, sim: mc.Simulation, rng: np.random.Generator) -
     if liq is None:  # one certain event at liquidity_date (or the exit), at liquidity_price or the 409A path
         from isoplan.planning.plan import Liquidity, Outcome
 
-        day = stock.liquidity_date or plan.exit_date
+        event_day = stock.liquidity_date or plan.exit_date
         outcome = (Outcome("ipo", 1.0, price=stock.liquidity_price) if stock.liquidity_price is not None
                    else Outcome("ipo", 1.0, multiple=1.0))
-        liq = Liquidity(1.0, day, day, (outcome,))
+        liq = Liquidity(1.0, event_day, event_day, (outcome,))
     happens = rng.random(n) < liq.probability
     first = max(liq.earliest, stock.price_path.start_date).toordinal()
     last = max(liq.latest.toordinal(), first)
@@ -331,8 +341,8 @@ def _realized(sim: mc.Simulation, event: EventPaths | None, cols: np.ndarray) ->
     """(C, n) what a share is worth on grid columns: the price (public) or 409A until the event, then the
     outcome (an IPO moves with the process, an acquisition is cash, a failure is 0)."""
     with np.errstate(under="ignore"):
-        p = sim.mean[cols, None] * np.exp(sim.sigma * sim.brownian[cols]
-                                          - 0.5 * sim.sigma ** 2 * sim.years[cols, None])
+        p: NDArray[np.float64] = sim.mean[cols, None] * np.exp(sim.sigma * sim.brownian[cols]
+                                                               - 0.5 * sim.sigma ** 2 * sim.years[cols, None])
     if event is None:
         return p
     after = event.happens[None, :] & (sim.ordinals[cols][:, None] >= event.day[None, :])
@@ -341,13 +351,15 @@ def _realized(sim: mc.Simulation, event: EventPaths | None, cols: np.ndarray) ->
     # the IPO keeps moving with the process after the event
     scale = np.where(fixed, v_event / np.maximum(_at_event(sim, event), 1e-300), np.nan_to_num(event.multiple))
     out = np.where((event.kind == 0)[None, :], scale[None, :] * p, v_event[None, :])
-    return np.where(after, out, p)
+    realized: NDArray[np.float64] = np.where(after, out, p)
+    return realized
 
 
 def _at_event(sim: mc.Simulation, event: EventPaths) -> np.ndarray:
     if not hasattr(event, "_process"):
         event._process = sim.price_on(event.day)  # type: ignore[attr-defined]
-    return event._process  # type: ignore[attr-defined]
+    process: NDArray[np.float64] = event._process  # type: ignore[attr-defined]
+    return process
 
 
 def _fan(sim: mc.Simulation, event: EventPaths | None, horizon: date, subject: Subject | None,
@@ -366,7 +378,8 @@ def _fan(sim: mc.Simulation, event: EventPaths | None, horizon: date, subject: S
 # ---------------------------------------------------------------- timing: January vs December
 
 
-def sell_threshold(plan: Plan, law: LawTable, model, subject: Subject, iso_ok: np.ndarray) -> tuple[float, float]:
+def sell_threshold(plan: Plan, law: LawTable, model: StagingModel, subject: Subject,
+                   iso_ok: np.ndarray) -> tuple[float, float]:
     """The January exerciser's default threshold (a fraction of the exercise price) and the AMT cost of holding.
 
     Rule: sell before December 31 once the price is below the highest price at which a same-year
@@ -392,7 +405,7 @@ def sell_threshold(plan: Plan, law: LawTable, model, subject: Subject, iso_ok: n
     return (level / subject.price if subject.price > 0 else 0.0), hold_tax
 
 
-def _timing(plan: Plan, model, law: LawTable, sim: mc.Simulation, subject: Subject, checks: list[date],
+def _timing(plan: Plan, model: StagingModel, law: LawTable, sim: mc.Simulation, subject: Subject, checks: list[date],
             private: bool, notes: list[str]) -> dict[str, Any] | None:
     iso_ok = model.iso_treated[:, subject.t] & (subject.shares > 0)
     shares = np.where(iso_ok, subject.shares, 0.0)
@@ -408,8 +421,7 @@ def _timing(plan: Plan, model, law: LawTable, sim: mc.Simulation, subject: Subje
     credit = np.full(n, subject.credit)
     ca = _ca(plan, model, subject.year)
     ca_credit = np.full(n, subject.ca_credit)
-    ca_kw = dict(ca, ca_credit=ca_credit)
-    none = mc.path_year(law, base, 1, credit[:1], **dict(ca, ca_credit=ca_credit[:1]))
+    none = mc.path_year(law, base, 1, credit[:1], ca_credit=ca_credit[:1], **ca)
     s_jan = sim.price(subject.day)
     s_dec = sim.price(dec_day)
     s_end = sim.price(date(subject.year, 12, 31))
@@ -426,8 +438,10 @@ def _timing(plan: Plan, model, law: LawTable, sim: mc.Simulation, subject: Subje
                 f"Dec {LAST_CHECK[1]} below {fraction:.0%} of the exercise-date price (${fraction * subject.price:,.2f}"
                 f" at the plan's ${subject.price:,.2f}): below it a same-year disqualifying sale costs no more "
                 f"{_tax_words(model)} this year than the AMT of holding past December 31.")
-    hold_jan = mc.path_year(law, base, n, credit, **ca_kw, **_exercise_events(model, shares, s_jan, iso_ok))
-    hold_dec = mc.path_year(law, base, n, credit, **ca_kw, **_exercise_events(model, shares, s_dec, iso_ok))
+    hold_jan = mc.path_year(law, base, n, credit, ca_credit=ca_credit, **ca,
+                            **_exercise_events(model, shares, s_jan, iso_ok))
+    hold_dec = mc.path_year(law, base, n, credit, ca_credit=ca_credit, **ca,
+                            **_exercise_events(model, shares, s_dec, iso_ok))
     tax_jan_hold = hold_jan.total_tax - none.total_tax[0]
     tax_dec = hold_dec.total_tax - none.total_tax[0]
     amt_jan_hold = hold_jan.amt - none.amt[0]
@@ -451,7 +465,7 @@ def _timing(plan: Plan, model, law: LawTable, sim: mc.Simulation, subject: Subje
         ca_amt_jan = ca_amt_jan_hold.copy()
         if rows.size:
             sale = _same_year_sale(model, shares, s_jan[rows], sale_price[rows])
-            r = mc.path_year(law, base, rows.size, credit[rows], **dict(ca, ca_credit=ca_credit[rows]), **sale)
+            r = mc.path_year(law, base, rows.size, credit[rows], ca_credit=ca_credit[rows], **ca, **sale)
             tax_jan[rows] = r.total_tax - none.total_tax[0]
             amt_jan[rows] = r.amt - none.amt[0]
             ca_tax_jan[rows] = r.ca_tax - none.ca_tax[0]
@@ -464,7 +478,7 @@ def _timing(plan: Plan, model, law: LawTable, sim: mc.Simulation, subject: Subje
     fed_amt = {"jan": amt_jan, "dec": amt_dec, "noh": amt_jan_hold}
     amt_jan, amt_dec, amt_jan_hold = amt_jan + ca_amt_jan, amt_dec + ca_amt_dec, amt_jan_hold + ca_amt_jan_hold
 
-    def vanished(amt: np.ndarray, s_ex: np.ndarray, held: np.ndarray) -> tuple[float, float]:
+    def vanished(amt: np.ndarray, s_ex: np.ndarray, held: np.ndarray | np.bool_) -> tuple[float, float]:
         k = model.strike[None, :]
         spread = np.maximum(s_ex[:, None] - k, 0.0) @ shares
         gone = np.maximum(s_ex[:, None] - np.maximum(s_end[:, None], k), 0.0) @ shares
@@ -541,7 +555,8 @@ def _other_money(plan: Plan, year: int) -> tuple[float, str]:
     return cash, "cash for the year less the reserve"
 
 
-def _hold_vs_sell(plan: Plan, model, law: LawTable, sim: mc.Simulation, subject: Subject, rules) -> dict[str, Any]:
+def _hold_vs_sell(plan: Plan, model: StagingModel, law: LawTable, sim: mc.Simulation, subject: Subject,
+                  rules: EquityRules) -> dict[str, Any]:
     n = sim.paths
     t0, e = subject.t, subject.day
     iso_ok = model.iso_treated[:, t0]
@@ -570,7 +585,7 @@ def _hold_vs_sell(plan: Plan, model, law: LawTable, sim: mc.Simulation, subject:
         sold_p = np.where(in_money, sold[None, :], 0.0)
         waiting = np.where(in_money, 0.0, subject.shares[None, :])  # options kept, exercised-and-sold at the end
         spread_e = np.maximum(s_e[:, None] - k[None, :], 0.0)
-        events: dict[int, dict[str, np.ndarray]] = {y: {} for y in years}
+        events: dict[int, mc.Amounts] = {y: {} for y in years}
         # year of exercise: the held ISO shares carry line 2i; NSO spread is income; the sold shares are a
         # same-day disqualifying sale (ordinary income = spread, §421(b))
         events[subject.year] = {
@@ -586,11 +601,15 @@ def _hold_vs_sell(plan: Plan, model, law: LawTable, sim: mc.Simulation, subject:
         amt_gain = sale_value - held_p.sum(axis=1) * s_e
         late_spread = np.maximum(s_q[:, None] - k[None, :], 0.0)
         late_ordinary = np.sum(waiting * late_spread, axis=1)
-        q_events = {"long_term": regular_gain, "amt_long_term": amt_gain,
-                    "disposition_adjustment": amt_gain - regular_gain, "ordinary": late_ordinary}
+        q_events: mc.Amounts = {"long_term": regular_gain, "amt_long_term": amt_gain,
+                                "disposition_adjustment": amt_gain - regular_gain, "ordinary": late_ordinary}
         if qualifying.year == subject.year:  # cannot happen (more than a year later), kept for safety
-            q_events = {key: events[subject.year].get(key, 0.0) + v for key, v in q_events.items()}
-        events[qualifying.year] = {**events.get(qualifying.year, {}), **q_events}
+            same = events[subject.year]
+            q_events = {"long_term": same.get("long_term", 0.0) + regular_gain,
+                        "amt_long_term": same.get("amt_long_term", 0.0) + amt_gain,
+                        "disposition_adjustment": same.get("disposition_adjustment", 0.0) + (amt_gain - regular_gain),
+                        "ordinary": same.get("ordinary", 0.0) + late_ordinary}
+        events[qualifying.year] = {**events.get(qualifying.year, mc.Amounts()), **q_events}
         taxes = mc.path_years(plan, law, years, n, events, subject.credit, ca_law=ca_law, ca_credit=subject.ca_credit)
         ca_extra[name] = taxes.ca_extra_tax.sum(axis=0)
         proceeds = np.sum(sold_p, axis=1) * s_e + sale_value + np.sum(waiting * np.maximum(s_q[:, None], k[None, :]),
@@ -609,7 +628,7 @@ def _hold_vs_sell(plan: Plan, model, law: LawTable, sim: mc.Simulation, subject:
             cash_needed = hold_tax + float(held @ k)
     gamma = plan.risk.risk_aversion
     sell = results["sell now"]
-    rows = []
+    rows: list[dict[str, Any]] = []
     for name, x in results.items():
         ce = certainty_equivalent(nwo + x, gamma) - nwo
         rows.append({"name": name, **_stats(x),
@@ -666,7 +685,7 @@ def _conclusion(rows: list[dict[str, Any]], gamma: float, horizon: date, n: int,
 # ---------------------------------------------------------------- the peak and the stress test
 
 
-def _peak(plan: Plan, model, law: LawTable, sim: mc.Simulation, subject: Subject) -> dict[str, Any]:
+def _peak(plan: Plan, model: StagingModel, law: LawTable, sim: mc.Simulation, subject: Subject) -> dict[str, Any]:
     t0 = subject.t
     iso_ok = model.iso_treated[:, t0]
     shares = subject.shares
@@ -675,10 +694,10 @@ def _peak(plan: Plan, model, law: LawTable, sim: mc.Simulation, subject: Subject
     drop = plan.risk.drop
     one = np.asarray([subject.price])
     ca = _ca(plan, model, subject.year)
-    ca1 = dict(ca, ca_credit=np.asarray([subject.ca_credit]))
-    now = mc.path_year(law, base, 1, np.asarray([subject.credit]), **ca1,
+    ca_credit1 = np.asarray([subject.ca_credit])
+    now = mc.path_year(law, base, 1, np.asarray([subject.credit]), ca_credit=ca_credit1, **ca,
                        **_exercise_events(model, shares, one, iso_ok))
-    none = mc.path_year(law, base, 1, np.asarray([subject.credit]), **ca1)
+    none = mc.path_year(law, base, 1, np.asarray([subject.credit]), ca_credit=ca_credit1, **ca)
     ca_amt_now = float(now.ca_amt[0] - none.ca_amt[0])
     ca_tax_now = float(now.ca_tax[0] - none.ca_tax[0])
     amt_now = float(now.amt[0] - none.amt[0]) + ca_amt_now  # federal + California
@@ -692,7 +711,7 @@ def _peak(plan: Plan, model, law: LawTable, sim: mc.Simulation, subject: Subject
     s_e = sim.price(subject.day)
     s_end = sim.price(date(subject.year, 12, 31))
     s_end_value = s_end  # private stock: the 409A value (there is no buyer)
-    paths = mc.path_year(law, base, n, np.full(n, subject.credit), **dict(ca, ca_credit=np.full(n, subject.ca_credit)),
+    paths = mc.path_year(law, base, n, np.full(n, subject.credit), ca_credit=np.full(n, subject.ca_credit), **ca,
                          **_exercise_events(model, shares, s_e, iso_ok))
     amt_paths = paths.amt - none.amt[0] + paths.ca_amt - none.ca_amt[0]
     p_exceeds = float(np.mean(amt_paths > shares.sum() * s_end_value + 0.5))
@@ -720,7 +739,7 @@ def _peak(plan: Plan, model, law: LawTable, sim: mc.Simulation, subject: Subject
 # ---------------------------------------------------------------- pre-IPO: exercise now vs wait for the event
 
 
-def _pre_ipo(plan: Plan, model, law: LawTable, sim: mc.Simulation, event: EventPaths,
+def _pre_ipo(plan: Plan, model: StagingModel, law: LawTable, sim: mc.Simulation, event: EventPaths,
              notes: list[str]) -> dict[str, Any] | None:
     e = model.exercise_dates[0]
     shares = model.cap[:, 0].copy()
@@ -737,7 +756,9 @@ def _pre_ipo(plan: Plan, model, law: LawTable, sim: mc.Simulation, event: EventP
     qualifying = max(model.blocks[b].qualifying_date(e) for b in range(len(model.blocks)) if shares[b] > 0)
     long_term_from = first_day_more_than(e, rules.years_after_exercise)
     credit0 = plan.prior_credit
-    ca_kw = {"ca_law": model.ca_law, "ca_credit": plan.prior_ca_credit} if model.california else {}
+    # California's law and its FTB 3510 credit (none for a federal plan)
+    ca_law = model.ca_law if model.california else None
+    ca_credit0 = plan.prior_ca_credit if model.california else 0.0
     # exercise now: the sale date on each path (an IPO waits for the qualifying date; an acquisition pays then)
     happens, kind = event.happens, event.kind
     ipo = happens & (kind == 0)
@@ -764,9 +785,10 @@ def _pre_ipo(plan: Plan, model, law: LawTable, sim: mc.Simulation, event: EventP
     iso_spread_now = float(np.sum(np.where(iso_ok, shares * spread0, 0.0)))
     nso_now = float(np.sum(np.where(iso_ok, 0.0, shares * spread0)))
     strike_cash = float(shares @ k)
-    events: dict[int, dict[str, np.ndarray]] = {y: {key: np.zeros(n) for key in
-                                                    ("iso_spread", "ordinary", "short_term", "long_term",
-                                                     "amt_long_term", "disposition_adjustment")} for y in years}
+    events: dict[int, mc.Amounts] = {y: {"iso_spread": np.zeros(n), "ordinary": np.zeros(n),
+                                         "short_term": np.zeros(n), "long_term": np.zeros(n),
+                                         "amt_long_term": np.zeros(n), "disposition_adjustment": np.zeros(n)}
+                                     for y in years}
     ev0 = events[e.year]
     ev0["iso_spread"] += np.where(same_year & ~failure, 0.0, iso_spread_now)
     ev0["ordinary"] += nso_now
@@ -812,11 +834,12 @@ def _pre_ipo(plan: Plan, model, law: LawTable, sim: mc.Simulation, event: EventP
                 ev["short_term"] += np.where(rows & ~lt, gain, 0.0)
                 ev["amt_long_term"] += np.where(rows & lt, gain, 0.0)
     ev0["iso_spread"] = np.where(same_year & failure, iso_spread_now, ev0["iso_spread"])
-    taxes_now = mc.path_years(plan, law, years, n, events, credit0, **ca_kw)
+    taxes_now = mc.path_years(plan, law, years, n, events, credit0, ca_law=ca_law, ca_credit=ca_credit0)
     proceeds = np.where(happens, shares.sum() * sale_price, 0.0)
     net_now = proceeds - strike_cash - taxes_now.extra_tax.sum(axis=0)
     first = mc.path_years(plan, law, [e.year], 1, {e.year: {"iso_spread": np.asarray([iso_spread_now]),
-                                                           "ordinary": np.asarray([nso_now])}}, credit0, **ca_kw)
+                                                           "ordinary": np.asarray([nso_now])}}, credit0,
+                          ca_law=ca_law, ca_credit=ca_credit0)
     tax_now = float(first.extra_tax[0, 0])  # federal + California
     amt_now = float(first.extra_amt[0, 0] + first.ca_extra_amt[0, 0])
     cash_at_risk = strike_cash + tax_now
@@ -824,12 +847,12 @@ def _pre_ipo(plan: Plan, model, law: LawTable, sim: mc.Simulation, event: EventP
     event_year = _years_of(event.day)
     wait_years = sorted(set(event_year[happens].tolist())) or [e.year]
     wait_years = list(range(min(wait_years[0], e.year), wait_years[-1] + 1))
-    wait_events: dict[int, dict[str, np.ndarray]] = {}
+    wait_events: dict[int, mc.Amounts] = {}
     x_event = np.where(happens, event.price, 0.0)
     spread_event = np.maximum(x_event[:, None] - k[None, :], 0.0) @ shares
     for y in wait_years:
         wait_events[y] = {"ordinary": np.where(happens & (event_year == y), spread_event, 0.0)}
-    taxes_wait = mc.path_years(plan, law, wait_years, n, wait_events, credit0, **ca_kw)
+    taxes_wait = mc.path_years(plan, law, wait_years, n, wait_events, credit0, ca_law=ca_law, ca_credit=ca_credit0)
     net_wait = spread_event - taxes_wait.extra_tax.sum(axis=0)
     prob_lost = float(np.mean(net_now < -0.5))
     affordable = plan.risk.affordable_loss
@@ -850,11 +873,11 @@ def _pre_ipo(plan: Plan, model, law: LawTable, sim: mc.Simulation, event: EventP
             "clock_start": "the event date (exercise and sell the same day)", "prob_sale_qualifies": 0.0}
     beats = float(np.mean(net_now > net_wait + 0.5))
     parts = [f"Exercising now puts {_usd(cash_at_risk)} at risk ({_usd(strike_cash)} strike, {_usd(tax_now)} tax, "
-             f"{_usd(amt_now)} of it AMT{' (federal + California)' if ca_kw else ''}) and loses money on "
+             f"{_usd(amt_now)} of it AMT{' (federal + California)' if model.california else ''}) and loses money on "
              f"{_pct(prob_lost)} of the paths; on average it leaves "
              f"{_usd(now_stats['mean'])} after tax against {_usd(wait_stats['mean'])} for waiting, and it does "
              f"better than waiting on {_pct(beats)} of the paths."]
-    if exceeds:
+    if exceeds and affordable is not None:
         parts.append(f"The cash at risk is more than the {_usd(affordable)} you say you can afford to lose.")
     elif affordable is None:
         parts.append("Set [risk] affordable_loss to compare the cash at risk with what you can afford to lose.")
@@ -864,7 +887,7 @@ def _pre_ipo(plan: Plan, model, law: LawTable, sim: mc.Simulation, event: EventP
     out = {"exercise_now": exercise_now, "wait_for_event": wait, "cash_at_risk": _f(cash_at_risk),
            "prob_cash_lost": _f(prob_lost), "prob_exercise_now_beats_wait": _f(beats),
            "exceeds_affordable_loss": bool(exceeds), "affordable_loss": affordable, "summary": " ".join(parts)}
-    if ca_kw:
+    if model.california:
         out["california"] = {
             "amt_now": _f(first.ca_extra_amt[0, 0]), "tax_now": _f(first.ca_extra_tax[0, 0]),
             "federal_amt_now": _f(first.extra_amt[0, 0]),

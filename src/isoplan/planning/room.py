@@ -41,16 +41,24 @@ at which the tax after the credit is still what it is at ``s = 0``.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from types import SimpleNamespace
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
+from numpy.typing import NDArray
 
 from isoplan.errors import InputError
 from isoplan.tax.federal import ELECTION_TIE, FederalResult, compute_federal, form6251_from_amti
 from isoplan.tax.households import Households
 from isoplan.tax.law import STATUS_CODE, STATUSES, LawTable, law_table
+
+if TYPE_CHECKING:
+    from isoplan.tax.california import CaliforniaResult
+
+#: a monotone test on some rows (indices) at added spread ``s`` (one per row): the searches' predicate
+RowPredicate = Callable[[NDArray[np.intp], NDArray[np.float64]], NDArray[np.bool_]]
 
 Deduction = Literal["auto", "standard", "itemized"]
 
@@ -101,15 +109,16 @@ class SpreadCurve:
 
     # -- evaluation (the engine's arithmetic) --
 
-    def amti_before_addon(self, s: np.ndarray) -> np.ndarray:
-        return self.line1b + self.line2a + (self.line2i + s) + self.line2k + self.line3
+    def amti_before_addon(self, s: np.ndarray | float) -> np.ndarray:
+        amti: np.ndarray = self.line1b + self.line2a + (self.line2i + s) + self.line2k + self.line3
+        return amti
 
-    def tmt(self, s: np.ndarray) -> np.ndarray:
+    def tmt(self, s: np.ndarray | float) -> np.ndarray:
         """Form 6251 line 9 with ``s`` dollars of spread added to line 2i (the engine's own function)."""
         return form6251_from_amti(self.amti_before_addon(s), self.status, self.line13, self.line21, self.line29,
                                   self.p)["line7"]
 
-    def taxes(self, s: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def taxes(self, s: np.ndarray | float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(AMT, regular tax + AMT - credit used, TMT) with ``s`` added: Form 6251 lines 11 and 9, Form 8801."""
         line9 = self.tmt(s)
         amt = np.maximum(line9 - self.regular_tax, 0.0)
@@ -282,7 +291,7 @@ class _SpreadTax:
         return amt, after, switch, line9
 
 
-def _largest(pred, guess: np.ndarray) -> np.ndarray:
+def _largest(pred: RowPredicate, guess: np.ndarray) -> np.ndarray:
     """Largest whole s >= 0 with ``pred(idx, s)`` true (-1 if even s = 0 fails), for a monotone predicate.
 
     ``guess`` (whole dollars, from the closed-form inversion) is checked and
@@ -290,7 +299,7 @@ def _largest(pred, guess: np.ndarray) -> np.ndarray:
     """
     n = guess.shape[0]
     rows = np.arange(n)
-    s = np.maximum(guess, -1.0)
+    s: NDArray[np.float64] = np.maximum(guess, -1.0)
     for _ in range(3):
         here = np.where(s >= 0, pred(rows, np.maximum(s, 0.0)), True)
         nxt = pred(rows, s + 1.0)
@@ -305,7 +314,7 @@ def _largest(pred, guess: np.ndarray) -> np.ndarray:
     return s
 
 
-def _search(pred, idx: np.ndarray, start: np.ndarray) -> np.ndarray:
+def _search(pred: RowPredicate, idx: np.ndarray, start: np.ndarray) -> np.ndarray:
     """Exact search on the rows ``idx``: bracket by doubling around ``start``, then bisect."""
     lo = np.full(idx.shape, -1.0)
     hi = np.full(idx.shape, np.inf)
@@ -599,7 +608,8 @@ def _credit_line(
 
     def unchanged(rows: np.ndarray, s: np.ndarray) -> np.ndarray:
         part = sub.take(rows) if rows.shape[0] != idx.size else sub
-        return part.at(s)[1] <= target[rows]
+        same: NDArray[np.bool_] = part.at(s)[1] <= target[rows]
+        return same
 
     found = _largest(unchanged, np.where(np.isfinite(guess), guess, -1.0))
     line[idx] = np.minimum(np.maximum(found, 0.0), room[idx])
@@ -749,8 +759,8 @@ def california_amt_room(
     h: Households,
     law: LawTable | None = None,
     *,
-    property_tax=0.0,
-    ca_amt_credit_carryforward=0.0,
+    property_tax: float | NDArray[np.float64] = 0.0,
+    ca_amt_credit_carryforward: float | NDArray[np.float64] = 0.0,
     deduction: Deduction = "auto",
 ) -> CaliforniaRoomResult:
     """The California AMT room and FTB 3510 credit line of every household in ``h``.
@@ -771,7 +781,7 @@ def california_amt_room(
     ptax = np.broadcast_to(np.asarray(property_tax, dtype=np.float64), (n,))
     carry = np.broadcast_to(np.asarray(ca_amt_credit_carryforward, dtype=np.float64), (n,))
 
-    def ca_at(idx: np.ndarray, s: np.ndarray):
+    def ca_at(idx: np.ndarray, s: np.ndarray) -> CaliforniaResult:
         part = h if idx.shape[0] == n and np.array_equal(idx, np.arange(n)) else h.take(idx)
         return compute_california(with_added_spread(part, s), law, property_tax=ptax[idx],
                                   ca_amt_credit_carryforward=carry[idx], deduction=deduction)
@@ -807,7 +817,9 @@ def california_amt_room(
         def unchanged(sub: np.ndarray, s: np.ndarray) -> np.ndarray:
             # bounded by the AMT line (no credit is used once TMT passes line 25), so the search ends
             rows = idx[sub]
-            return (ca_at(rows, s).ca_amt_credit_used >= used0[rows] - _UNCHANGED) & (s <= room[rows])
+            same: NDArray[np.bool_] = ((ca_at(rows, s).ca_amt_credit_used >= used0[rows] - _UNCHANGED)
+                                       & (s <= room[rows]))
+            return same
 
         found = _largest(unchanged, np.where(np.isfinite(credit_guess), credit_guess, -1.0))
         line[idx] = np.minimum(np.maximum(found, 0.0), room[idx])

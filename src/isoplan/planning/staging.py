@@ -36,8 +36,10 @@ import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NotRequired, TypedDict
 
 import numpy as np
+from numpy.typing import NDArray
 
 from isoplan.equity.dates import first_day_more_than
 from isoplan.equity.exercise import iso_status_at_exercise
@@ -693,18 +695,19 @@ def optimize(model: StagingModel, steps: int | None = None,
     node = best
     current = combo_shares[node_combo[node]]
     for t in range(len(history) - 1, -1, -1):
-        parent = int(history[t][0][node])
-        before = combo_shares[history[t - 1][1][parent]] if t > 0 else combo_shares[start]
+        back = int(history[t][0][node])  # the node's parent the year before
+        before = combo_shares[history[t - 1][1][back]] if t > 0 else combo_shares[start]
         schedule[:, t] = current - before
         current = before
-        node = parent
+        node = back
     return OptimizerResult(schedule=schedule, value=float(final[best]), states=n_combos, labels_max=labels_max,
                            truncated=truncated, evaluations=evaluations)
 
 
 def _worth(labels_j: np.ndarray, labels_i: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """The most label j's advantages over label i can still be worth (positive parts, weighted)."""
-    return np.sum(weights * np.maximum(labels_j - labels_i, 0.0), axis=-1)
+    worth: NDArray[np.float64] = np.sum(weights * np.maximum(labels_j - labels_i, 0.0), axis=-1)
+    return worth
 
 
 def _pareto(state: np.ndarray, value: np.ndarray, labels: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -736,7 +739,8 @@ def _pareto(state: np.ndarray, value: np.ndarray, labels: np.ndarray, weights: n
         with np.errstate(invalid="ignore"):
             beats = (vv[:, :, None] - vv[:, None, :]) >= worth - 1e-6
         dropped[a:a + step] = np.any(beats & earlier[None, :, :], axis=1)
-    return order[~dropped[groups, rank]]
+    kept: NDArray[np.intp] = order[~dropped[groups, rank]]
+    return kept
 
 
 def _label_weights(model: StagingModel) -> np.ndarray:
@@ -898,6 +902,39 @@ class Strategy:
         return bool(self.evaluation.feasible[0])
 
 
+class CaliforniaYearRow(TypedDict):
+    """A year's California figures (Schedule P (540) and FTB 3510) in :class:`YearRow`."""
+
+    tax: float
+    amt: float
+    credit_available: float
+    credit_used: float
+    credit_created: float
+
+
+class YearRow(TypedDict):
+    """One row of :meth:`PlanOutcome.year_rows`: the year's exercise and its federal return lines."""
+
+    year: int
+    projected: bool
+    exercise_date: str | None
+    price: float
+    shares: dict[str, int]  # block label -> shares exercised
+    iso_spread: float
+    nso_income: float
+    regular_tax: float
+    tentative_minimum_tax: float
+    amt: float
+    extra_tax: float
+    strike_cash: float
+    sale_proceeds: float
+    credit_available: float
+    credit_used: float
+    credit_created: float
+    qualifying_dates: dict[str, str]  # block label -> ISO date
+    california: NotRequired[CaliforniaYearRow]  # a California plan only
+
+
 @dataclass
 class PlanOutcome:
     model: StagingModel
@@ -907,10 +944,10 @@ class PlanOutcome:
     catches: list[str]
     notes: list[str]
 
-    def year_rows(self, strategy: Strategy) -> list[dict[str, object]]:
+    def year_rows(self, strategy: Strategy) -> list[YearRow]:
         """The per-year table: shares, spread, AMT, regular tax, strike cash, credit, qualifying dates."""
         ev, m = strategy.evaluation, self.model
-        rows = []
+        rows: list[YearRow] = []
         for t, year in enumerate(m.years):
             shares = {m.blocks[b].label: int(strategy.schedule[b, t]) for b in range(len(m.blocks))
                       if strategy.schedule[b, t] > 0}

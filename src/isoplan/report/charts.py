@@ -15,7 +15,7 @@ defines (so print can restyle them), with plain fallbacks in ``fill``/``stroke``
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 
@@ -112,7 +112,8 @@ def _text(x: float, y: float, text: str, *, anchor: str = "middle", cls: str = "
             f'font-family="sans-serif" fill="#222222"{transform}>{escape(text)}</text>')
 
 
-def _axes(f: Frame, xticks: Sequence[float], yticks: Sequence[float], xfmt, yfmt, xlabel: str,
+def _axes(f: Frame, xticks: Sequence[float], yticks: Sequence[float], xfmt: Callable[[float], str],
+          yfmt: Callable[[float], str], xlabel: str,
           ylabel: str, *, xtick_labels: Sequence[str] | None = None) -> list[str]:
     out = []
     for v in yticks:
@@ -204,8 +205,9 @@ def schedule_chart(years: Sequence[int], shares: Sequence[float], amt: Sequence[
                 "are the shares exercised that year.", "schedule")
     out += _axes(f, list(range(n)), yticks, str, money_label, "tax year", "dollars",
                  xtick_labels=[str(y) for y in years])
-    series = (("AMT paid", amt, PALETTE[1], "bar-amt"), ("credit used", credit_used, PALETTE[2], "bar-credit-used"),
-              ("credit available", credit_available, PALETTE[3], "bar-credit-available"))
+    series: tuple[tuple[str, Sequence[float], str, str], ...] = (
+        ("AMT paid", amt, PALETTE[1], "bar-amt"), ("credit used", credit_used, PALETTE[2], "bar-credit-used"),
+        ("credit available", credit_available, PALETTE[3], "bar-credit-available"))
     if ca_amt is not None:
         series = (*series, ("California AMT", ca_amt, PALETTE[4], "bar-ca-amt"))
     slot = (f.x(1) - f.x(0)) * 0.8
@@ -231,9 +233,9 @@ def outcome_histogram(edges: Sequence[float], counts: Mapping[str, Sequence[int]
     if len(edges) < 2 or not counts:
         return _empty(title, "outcomes", "No distribution in the risk results.")
     shares_by_name = {}
-    for name, values in counts.items():
-        total = sum(values) or 1
-        shares_by_name[name] = [v / total for v in values]
+    for name, path_counts in counts.items():
+        total = sum(path_counts) or 1
+        shares_by_name[name] = [v / total for v in path_counts]
     top = max(max(v) for v in shares_by_name.values()) or 1.0
     yticks = nice_ticks(0.0, top)
     xticks = nice_ticks(float(edges[0]), float(edges[-1]))

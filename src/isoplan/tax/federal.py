@@ -54,9 +54,10 @@ class FederalResult:
 
     def __getattr__(self, name: str) -> np.ndarray:
         try:
-            return self.__dict__["lines"][name]
+            line: np.ndarray = self.__dict__["lines"][name]
         except KeyError:
             raise AttributeError(name) from None
+        return line
 
     def __len__(self) -> int:
         return int(self.projected.shape[0])
@@ -94,7 +95,7 @@ def bracket_tax(income: np.ndarray, tops: np.ndarray, rates: np.ndarray) -> np.n
     income plus each rate step on income above each top.
     """
     rates = np.asarray(rates)
-    tax = rates[..., 0] * income
+    tax: np.ndarray = rates[..., 0] * income
     for k in range(tops.shape[-1]):
         step = rates[..., k + 1] - rates[..., k]
         tax = tax + step * np.maximum(income - tops[..., k], 0.0)
@@ -125,7 +126,8 @@ def tax_on_ordinary_income(income: np.ndarray, p: SimpleNamespace) -> np.ndarray
 def amt_rate_tax(base: np.ndarray, p: SimpleNamespace) -> np.ndarray:
     """26% of the AMT base up to the breakpoint, 28% above (IRC §55(b)(1)(A); Form 6251 line 7)."""
     low, high = p.amt_rates[..., 0], p.amt_rates[..., 1]
-    return low * base + (high - low) * np.maximum(base - p.amt_breakpoint, 0.0)
+    line7: np.ndarray = low * base + (high - low) * np.maximum(base - p.amt_breakpoint, 0.0)
+    return line7
 
 
 #: Rows per chunk: small enough for the working arrays to stay in the CPU cache.

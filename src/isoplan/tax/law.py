@@ -117,10 +117,11 @@ def _round(amount: float, unit: float, mode: str) -> float:
 
 
 def _unit_for(round_rule: Any, status: str) -> float:
-    if isinstance(round_rule, dict):
-        if status in round_rule:
-            return float(round_rule[status])
-        return float(round_rule.get("mfj", round_rule.get("single")))
+    if isinstance(round_rule, dict):  # per filing status: the status's own unit, else the joint one, else single's
+        for key in (status, "mfj", "single"):
+            if key in round_rule:
+                return float(round_rule[key])
+        raise ValueError(f"no rounding unit for {status!r} in {round_rule!r}")
     return float(round_rule)
 
 
