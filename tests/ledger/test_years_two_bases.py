@@ -57,3 +57,15 @@ def test_amt_capital_loss_carries_into_the_next_year(book, make_grant, law):
     assert y27.outputs["amt_line13"] == 3_000
     assert y27.outputs["amt_line2k"] == -27_000
     assert y27.outputs["amt_long_term_loss_carryover_out"] == 0
+
+
+def test_nso_exercise_income_is_medicare_wages(book, make_grant, law):
+    # NSO: 10,000 shares at $2 exercised 2025-03-01 at FMV $22: spread 200,000, wages for Form 8959
+    book.add_grant(make_grant(kind="NSO"))
+    book.exercise(grant_id="hire", lot_id="n1", exercise_date=date(2025, 3, 1), shares=10_000, fmv_at_exercise=D(22))
+    book.set_income(2025, "single", {"wages": 150_000})
+    y25 = table(book, law)[0][2025]
+    assert y25.inputs["nso_income"] == 200_000
+    assert y25.inputs.get("other_ordinary_income", 0) == 0
+    # Medicare wages 150,000 + 200,000 = 350,000: 0.9% x 150,000 = 1,350
+    assert y25.outputs["additional_medicare_tax"] == pytest.approx(1_350)

@@ -3,7 +3,7 @@
 * ISO lots: the AMT adjustment (Form 6251 line 2i) in the year it arises,
   less the shares sold that same year (no adjustment for them);
 * NSO lots: the compensation income in the year it is measured
-  (``other_ordinary_income``);
+  (``nso_income``: wages and Medicare wages, Treas. Reg. §1.83-7);
 * sales: disqualifying-disposition income (``other_ordinary_income``), the
   regular-tax gains (Schedule D), the short- and long-term gains refigured
   with AMT basis (the AMT Schedule D, whose net capital gain is Form 6251
@@ -148,7 +148,8 @@ def merge_year_inputs(entry: Mapping[str, Any], items: YearItems | Mapping[str, 
                    + val(items, "regular_short_term_gain") + val(items, "regular_long_term_gain"))
     amt_net = (amt_st_entry - amt_st_carry + amt_lt_entry - amt_lt_carry
                + val(items, "amt_short_term_gain") + val(items, "amt_long_term_gain"))
-    regular_ordinary = val(items, "nso_income") + val(items, "disqualifying_income")
+    # the NSO spread is wages (Medicare wages too); disqualifying-disposition income is not (§3121(a)(22))
+    regular_ordinary = val(items, "disqualifying_income")
     line2k = (
         val(entry, "amt_disposition_adjustment")
         + (val(items, "amt_ordinary_income") - val(items, "disqualifying_income"))
@@ -156,6 +157,7 @@ def merge_year_inputs(entry: Mapping[str, Any], items: YearItems | Mapping[str, 
     )
     out = dict(entry)
     out.update(
+        nso_income=val(entry, "nso_income") + val(items, "nso_income"),
         other_ordinary_income=val(entry, "other_ordinary_income") + regular_ordinary,
         short_term_gain=st + val(items, "regular_short_term_gain"),
         long_term_gain=lt + val(items, "regular_long_term_gain"),

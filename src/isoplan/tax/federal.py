@@ -308,7 +308,8 @@ def _income_and_deductions(h: Households, p: SimpleNamespace) -> dict[str, np.nd
                              h.amt_long_term_loss_carryover, p.capital_loss_limit)
     net_capital = sched_d["line16"]
     capital_in_agi = sched_d["in_income"]
-    agi = h.wages + h.taxable_interest + h.ordinary_dividends + h.other_ordinary_income + capital_in_agi
+    agi = (h.wages + h.nso_income + h.taxable_interest + h.ordinary_dividends + h.other_ordinary_income
+           + capital_in_agi)
     contribution_base = np.maximum(agi, 0.0)
 
     # Schedule 1-A: senior deduction per qualifying person, phased out by MAGI (= AGI here)
@@ -405,8 +406,12 @@ def _tax_lines(
     # Form 8960: NIIT on the lesser of net investment income and MAGI over the threshold
     nii = np.maximum(h.taxable_interest + h.ordinary_dividends + pre["capital_gain_in_agi"], 0.0)
     niit = p.niit_rate * np.minimum(nii, np.maximum(agi - p.niit_threshold, 0.0))
-    # Form 8959: 0.9% of Medicare wages over the threshold (ISO income is not FICA wages, §3121(a)(22))
-    additional_medicare = p.additional_medicare_rate * np.maximum(h.wages - p.additional_medicare_threshold, 0.0)
+    # Form 8959: 0.9% of Medicare wages (W-2 box 5: wages and the NSO spread, Treas. Reg. §1.83-7) over the
+    # threshold; ISO exercise and disqualifying-disposition income are not FICA wages (§3121(a)(22))
+    medicare_wages = h.wages + h.nso_income
+    additional_medicare = p.additional_medicare_rate * np.maximum(
+        medicare_wages - p.additional_medicare_threshold, 0.0
+    )
 
     # ---- Form 6251 Part I: AMTI ----
     line1a = total_deductions - pre["senior_deduction"]

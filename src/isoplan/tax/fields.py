@@ -14,9 +14,12 @@ MONEY_FIELDS: tuple[tuple[str, bool, str], ...] = (
      "short-term capital loss carried in from earlier years, a positive amount (Schedule D line 6; IRC §1212(b))"),
     ("long_term_loss_carryover", False,
      "long-term capital loss carried in from earlier years, a positive amount (Schedule D line 14; IRC §1212(b))"),
+    ("nso_income", False,
+     "nonqualified stock option spread at exercise (W-2 box 12 code V): ordinary income and Medicare wages "
+     "for the Additional Medicare Tax (Form 8959 line 1; Treas. Reg. §1.83-7)"),
     ("other_ordinary_income", False,
-     "other ordinary income not subject to payroll tax: NSO exercise income, "
-     "disqualifying-disposition compensation"),
+     "other ordinary income not subject to payroll tax, such as ISO disqualifying-disposition compensation "
+     "(not FICA wages, IRC §3121(a)(22))"),
     ("state_local_tax", False, "state and local income and property taxes paid (Schedule A line 5d, before the cap)"),
     ("mortgage_interest", False, "home mortgage interest (Schedule A line 8)"),
     ("charitable", False, "cash gifts to public charities (Schedule A line 11)"),

@@ -33,6 +33,7 @@ class Households:
     long_term_gain: np.ndarray
     short_term_loss_carryover: np.ndarray
     long_term_loss_carryover: np.ndarray
+    nso_income: np.ndarray
     other_ordinary_income: np.ndarray
     state_local_tax: np.ndarray
     mortgage_interest: np.ndarray
