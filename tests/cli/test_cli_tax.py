@@ -52,7 +52,7 @@ def test_projected_year_is_labelled(capsys):
     [
         (["--year", "2026", "--status", "widow", "--wages", "1"], "filing_status: 'widow' is not allowed"),
         (["--year", "2026", "--status", "single", "--wages", "-5"], "wages: -5.0 is not allowed"),
-        (["--year", "2019", "--status", "single"], "year: 2019 is not allowed; expected a tax year from 2025"),
+        (["--year", "2019", "--status", "single"], "year: 2019 is not allowed; expected a tax year from 2023"),
         (["--status", "single"], "--year"),
         (["--year", "2026", "--status", "single", "--ordinary-dividends", "10", "--qualified-dividends", "20"],
          "qualified_dividends: 20.0 is not allowed; expected at most ordinary_dividends"),

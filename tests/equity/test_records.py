@@ -99,3 +99,19 @@ def test_parsers_name_the_field():
     with pytest.raises(InputError, match="whole number"):
         to_shares("10.5")
     assert to_shares("1,000") == 1000
+
+
+def test_iso_priced_below_grant_date_fmv_is_refused(grant_factory):
+    # IRC §422(b)(4); Treas. Reg. §1.422-2(e): the option price must be at least the FMV at grant
+    with pytest.raises(InputError, match=r"422\(b\)\(4\).*1\.422-2\(e\).*422\(c\)\(1\)"):
+        grant_factory(strike="10", fmv="12")
+    # an NSO may be priced below FMV; an ISO at FMV is fine
+    assert grant_factory(kind="NSO", strike="10", fmv="12").kind == "NSO"
+    assert not grant_factory(strike="12", fmv="12").priced_below_fmv_in_good_faith
+
+
+def test_good_faith_valuation_keeps_it_an_iso_and_flags_it(grant_factory):
+    from dataclasses import replace
+
+    ok = replace(grant_factory(strike="12", fmv="12"), strike=D("10"), good_faith_valuation=True)
+    assert ok.kind == "ISO" and ok.priced_below_fmv_in_good_faith

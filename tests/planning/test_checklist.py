@@ -287,7 +287,9 @@ def test_nso_shares_are_named_with_their_tax():
     # fmv_at_grant $40 x 5,000 = $200,000 first exercisable in 2020: $100,000 of it (2,500 shares) is over the
     # IRC §422(d) limit and is NSO
     # the stock grows 30% a year, so exercising the NSO shares at today's $20 beats waiting
-    text = (PASSING.replace("strike = 10.0", "strike = 10.0\nfmv_at_grant = 40.0").replace("zero_amt = true", "")
+    # (an ISO priced below the grant-date FMV stays an ISO only under the good-faith rule, IRC §422(c)(1))
+    text = (PASSING.replace("strike = 10.0", "strike = 10.0\nfmv_at_grant = 40.0\ngood_faith_valuation = true")
+            .replace("zero_amt = true", "")
             .replace("price_date = 2026-01-02", "price_date = 2026-01-02\ngrowth = 0.3"))
     plan = plan_from(text)
     outcome = run_plan(plan)

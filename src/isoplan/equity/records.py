@@ -102,6 +102,9 @@ class Grant:
     early_exercise_allowed: bool = False
     post_termination_months: int | None = None
     post_termination_days: int | None = None
+    #: The grant states that the option price was set in a good-faith attempt to meet the grant-date
+    #: FMV (IRC §422(c)(1)); an ISO priced below that FMV is then still an ISO (and flagged).
+    good_faith_valuation: bool = False
 
     def __post_init__(self) -> None:
         if not self.id or not str(self.id).strip():
@@ -114,6 +117,13 @@ class Grant:
             raise InputError("strike", self.strike, "a price of 0 or more")
         if self.fmv_at_grant < 0:
             raise InputError("fmv at grant", self.fmv_at_grant, "a price of 0 or more")
+        if self.kind == ISO and self.strike < self.fmv_at_grant and not self.good_faith_valuation:
+            raise InputError(
+                "strike", str(self.strike),
+                f"for an ISO, at least the grant-date FMV {self.fmv_at_grant} (IRC §422(b)(4); Treas. Reg. "
+                f"§1.422-2(e)): an option priced below it is not an ISO; record it as NSO, or state that the "
+                f"good-faith valuation of IRC §422(c)(1) applies",
+            )
         if self.expiration_date <= self.grant_date:
             raise InputError("expiration date", self.expiration_date.isoformat(),
                              f"a date after the grant date {self.grant_date.isoformat()}")
@@ -132,6 +142,11 @@ class Grant:
             raise InputError("post-termination months", self.post_termination_months, "0 or more")
         if self.post_termination_days is not None and self.post_termination_days < 0:
             raise InputError("post-termination days", self.post_termination_days, "0 or more")
+
+    @property
+    def priced_below_fmv_in_good_faith(self) -> bool:
+        """An ISO priced below its grant-date FMV, kept as an ISO under the good-faith rule of IRC §422(c)(1)."""
+        return self.kind == ISO and self.strike < self.fmv_at_grant and self.good_faith_valuation
 
     def exercisable_date(self, tranche: VestingTranche, rules: EquityRules | None = None) -> date:
         """When a tranche may first be exercised: at grant for early-exercisable grants

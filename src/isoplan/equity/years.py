@@ -3,12 +3,13 @@
 * ISO lots: the AMT adjustment (Form 6251 line 2i) in the year it arises,
   less the shares sold that same year (no adjustment for them);
 * NSO lots: the compensation income in the year it is measured
-  (``other_ordinary_income``);
+  (``nso_income``: wages and Medicare wages, Treas. Reg. §1.83-7);
 * sales: disqualifying-disposition income (``other_ordinary_income``), the
-  regular-tax gains (Schedule D), the AMT long-term gain (Form 6251 Part III)
-  and the line 2k adjustment: AMT minus regular results, with the $3,000
-  capital-loss limit applied separately for AMT (Form 6251 instructions,
-  line 2k; TAX_FACTS B1).
+  regular-tax gains (Schedule D), the short- and long-term gains refigured
+  with AMT basis (the AMT Schedule D, whose net capital gain is Form 6251
+  Part III line 13) and the line 2k adjustment: AMT minus regular results,
+  with the $3,000 capital-loss limit applied separately for AMT (Form 6251
+  instructions, line 2k; IRC §1211(b)).
 
 :func:`merge_year_inputs` works on floats or NumPy arrays alike.
 """
@@ -130,14 +131,25 @@ def merge_year_inputs(entry: Mapping[str, Any], items: YearItems | Mapping[str, 
             return source.get(name, 0.0) or 0.0
         return getattr(source, name)
 
+    def amt_entry(amt_name: str, regular: Any) -> Any:  # an AMT-basis entry defaults to the regular one
+        value = entry.get(amt_name)
+        return regular if value is None else value
+
     st = val(entry, "short_term_gain")
     lt = val(entry, "long_term_gain")
-    amt_lt_entry = entry.get("amt_long_term_gain")
-    if amt_lt_entry is None:
-        amt_lt_entry = lt
-    regular_net = st + lt + val(items, "regular_short_term_gain") + val(items, "regular_long_term_gain")
-    amt_net = st + amt_lt_entry + val(items, "amt_short_term_gain") + val(items, "amt_long_term_gain")
-    regular_ordinary = val(items, "nso_income") + val(items, "disqualifying_income")
+    st_carry = val(entry, "short_term_loss_carryover")
+    lt_carry = val(entry, "long_term_loss_carryover")
+    amt_st_entry = amt_entry("amt_short_term_gain", st)
+    amt_lt_entry = amt_entry("amt_long_term_gain", lt)
+    amt_st_carry = amt_entry("amt_short_term_loss_carryover", st_carry)
+    amt_lt_carry = amt_entry("amt_long_term_loss_carryover", lt_carry)
+    # Schedule D line 16 on each basis (IRC §1212(b) carryovers in)
+    regular_net = (st - st_carry + lt - lt_carry
+                   + val(items, "regular_short_term_gain") + val(items, "regular_long_term_gain"))
+    amt_net = (amt_st_entry - amt_st_carry + amt_lt_entry - amt_lt_carry
+               + val(items, "amt_short_term_gain") + val(items, "amt_long_term_gain"))
+    # the NSO spread is wages (Medicare wages too); disqualifying-disposition income is not (§3121(a)(22))
+    regular_ordinary = val(items, "disqualifying_income")
     line2k = (
         val(entry, "amt_disposition_adjustment")
         + (val(items, "amt_ordinary_income") - val(items, "disqualifying_income"))
@@ -145,9 +157,11 @@ def merge_year_inputs(entry: Mapping[str, Any], items: YearItems | Mapping[str, 
     )
     out = dict(entry)
     out.update(
+        nso_income=val(entry, "nso_income") + val(items, "nso_income"),
         other_ordinary_income=val(entry, "other_ordinary_income") + regular_ordinary,
         short_term_gain=st + val(items, "regular_short_term_gain"),
         long_term_gain=lt + val(items, "regular_long_term_gain"),
+        amt_short_term_gain=amt_st_entry + val(items, "amt_short_term_gain"),
         amt_long_term_gain=amt_lt_entry + val(items, "amt_long_term_gain"),
         # never below zero: same-year sales only take back their own lots' adjustment (rounding aside)
         iso_bargain_element=np.maximum(val(entry, "iso_bargain_element") + val(items, "iso_bargain_element"), 0.0),

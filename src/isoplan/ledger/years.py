@@ -25,6 +25,11 @@ from isoplan.equity.records import Lot, Sale
 from isoplan.equity.years import YearItems, merge_year_inputs, year_items
 from isoplan.ledger.store import CA_INCOME_FIELDS
 
+#: Inputs each year after the first takes from the year before: the capital-loss carryovers on both bases
+#: (IRC §1212(b)) and Form 6251 line 2k, which moves with them.
+_CARRIED = ("short_term_loss_carryover", "long_term_loss_carryover", "amt_short_term_loss_carryover",
+            "amt_long_term_loss_carryover", "amt_disposition_adjustment")
+
 
 @dataclass
 class LedgerYear:
@@ -127,8 +132,14 @@ def ledger_years(
         rows.append(row)
     hh = [households(year=r.year, filing_status=r.filing_status, **r.inputs) for r in rows]
     credit_years = minimum_tax_credit_years(hh, law, deduction=deduction,  # type: ignore[arg-type]
-                                            initial_carryforward=initial_credit)
-    for row, cy in zip(rows, credit_years, strict=True):
+                                            initial_carryforward=initial_credit, carry_capital_losses=True)
+    hh = [cy.households or h for cy, h in zip(credit_years, hh, strict=True)]  # capital losses carried in
+    for i, (row, cy) in enumerate(zip(rows, credit_years, strict=True)):
+        if i:
+            for name in _CARRIED:
+                value = float(getattr(hh[i], name)[0])
+                if value != row.inputs.get(name, 0.0):
+                    row.inputs[name] = value
         row.result = cy.result
         row.outputs = {k: float(v[0]) for k, v in cy.result.lines.items()}
         row.form8801 = {k: float(v[0]) for k, v in cy.lines.items()}

@@ -192,7 +192,7 @@ def _income(data: Mapping[str, Any], years: range, source: str) -> dict[int, dic
 def _grant(data: Mapping[str, Any], index: int, source: str) -> Grant:
     where = f"grants[{index}]"
     allowed = ("id", "company", "kind", "grant_date", "shares", "strike", "fmv_at_grant", "vesting",
-               "early_exercise", "expiration", "post_termination_months")
+               "early_exercise", "expiration", "post_termination_months", "good_faith_valuation")
     _unknown(data, allowed, f"{where}.", source)
     try:
         grant_id = str(data.get("id") or f"grant-{index + 1}")
@@ -213,6 +213,7 @@ def _grant(data: Mapping[str, Any], index: int, source: str) -> Grant:
             id=grant_id, company=str(data.get("company", "employer")), kind=kind, grant_date=grant_date,
             shares=shares, strike=strike, fmv_at_grant=fmv, vesting=vesting, expiration_date=expiration,
             early_exercise_allowed=bool(data.get("early_exercise", False)), post_termination_months=window,
+            good_faith_valuation=bool(data.get("good_faith_valuation", False)),
         )
     except InputError as err:
         field_name = err.field if err.field.startswith(where) else f"{where}.{err.field}"

@@ -137,9 +137,10 @@ def _income_and_deductions(h: Households, p: SimpleNamespace, property_tax: np.n
     """Form 540 lines 13-17 (AGI) and both deduction candidates (Schedule CA (540) Part II)."""
     # California AGI: federal AGI with no California adjustment for the items modeled; capital gains are
     # ordinary income (no preferential rate) and net losses are limited as in §1211(b) (R&TC §18151)
-    net_capital = h.short_term_gain + h.long_term_gain
+    net_capital = (h.short_term_gain - h.short_term_loss_carryover) + (h.long_term_gain - h.long_term_loss_carryover)
     capital_in_agi = np.where(net_capital < 0, np.maximum(net_capital, -p.capital_loss_limit), net_capital)
-    agi = h.wages + h.taxable_interest + h.ordinary_dividends + h.other_ordinary_income + capital_in_agi
+    agi = (h.wages + h.nso_income + h.taxable_interest + h.ordinary_dividends + h.other_ordinary_income
+           + capital_in_agi)
     contribution_base = np.maximum(agi, 0.0)
     # Schedule CA line 5: state income tax is not deductible (R&TC §17220); property taxes are, with no cap
     taxes = property_tax

@@ -13,6 +13,9 @@ from isoplan.tax.law import STATUSES, LawTable
 
 #: (result key, form, line, caption), in the order a person reads the return.
 LINES: tuple[tuple[str, str, str, str], ...] = (
+    ("schedule_d_line7", "Schedule D", "7", "Net short-term gain or (loss), after the carryover in"),
+    ("schedule_d_line15", "Schedule D", "15", "Net long-term gain or (loss), after the carryover in"),
+    ("net_capital_gain_or_loss", "Schedule D", "16", "Net gain or (loss)"),
     ("capital_gain_in_agi", "Form 1040", "7", "Capital gain or (loss), after the §1211(b) loss limit"),
     ("agi", "Form 1040", "11", "Adjusted gross income"),
     ("salt_cap", "Schedule A", "5e", "SALT cap after the §164(b)(7) phase-down"),
@@ -38,6 +41,10 @@ LINES: tuple[tuple[str, str, str, str], ...] = (
     ("amt_line1b", "Form 6251", "1b", "AGI minus line 1a"),
     ("amt_line2a", "Form 6251", "2a", "Taxes (itemizers) or standard deduction added back"),
     ("amt_line2i", "Form 6251", "2i", "Exercise of incentive stock options"),
+    ("amt_schedule_d_line7", "AMT Schedule D", "7", "Net short-term gain or (loss), AMT basis"),
+    ("amt_schedule_d_line15", "AMT Schedule D", "15", "Net long-term gain or (loss), AMT basis"),
+    ("amt_schedule_d_line16", "AMT Schedule D", "16", "Net gain or (loss), AMT basis"),
+    ("amt_capital_gain_in_amti", "AMT Schedule D", "21*", "AMT gain or (loss) after the §1211(b) loss limit"),
     ("amt_line2k", "Form 6251", "2k", "Disposition of property (AMT minus regular gain)"),
     ("section_68_restored", "Form 6251", "3*", "§68 reduction not applied for AMT, §56(b)(1)(F) [S]"),
     ("amt_line3", "Form 6251", "3", "Other adjustments (includes the §68 line above)"),
@@ -57,6 +64,10 @@ LINES: tuple[tuple[str, str, str, str], ...] = (
     ("amt_credit_limit", "Form 8801", "24", "Credit limit: regular tax minus TMT, §53(c)"),
     ("amt_credit_used", "Form 8801", "25", "Minimum tax credit used"),
     ("amt_credit_remaining", "Form 8801", "26", "Credit carried forward"),
+    ("short_term_loss_carryover_out", "Schedule D", "CLCW 8", "Short-term loss carried to next year, §1212(b)"),
+    ("long_term_loss_carryover_out", "Schedule D", "CLCW 13", "Long-term loss carried to next year, §1212(b)"),
+    ("amt_short_term_loss_carryover_out", "AMT Schedule D", "CLCW 8", "Short-term loss carried forward, AMT basis"),
+    ("amt_long_term_loss_carryover_out", "AMT Schedule D", "CLCW 13", "Long-term loss carried forward, AMT basis"),
     ("net_investment_income", "Form 8960", "8", "Net investment income"),
     ("niit", "Form 8960", "17", "Net investment income tax"),
     ("additional_medicare_tax", "Form 8959", "18", "Additional Medicare Tax"),

@@ -32,6 +32,7 @@ import numpy as np
 from isoplan.errors import InputError
 from isoplan.tax.households import Households
 from isoplan.tax.law import STATUS_CODE, STATUSES, LawTable, law_table
+from isoplan.tax.schedule_d import loss_carryover, schedule_d
 
 Deduction = Literal["auto", "standard", "itemized"]
 
@@ -302,10 +303,15 @@ _INPUT_ALIASES = frozenset({"amt_line2i", "amt_line2k"})
 def _income_and_deductions(h: Households, p: SimpleNamespace) -> dict[str, np.ndarray]:
     """Form 1040 lines 1-11 and both deduction candidates (Schedule A and standard)."""
     status = h.filing_status
-    # Schedule D line 16 and the §1211(b) loss limit (Schedule D line 21)
-    net_capital = h.short_term_gain + h.long_term_gain
-    capital_in_agi = np.where(net_capital < 0, np.maximum(net_capital, -p.capital_loss_limit), net_capital)
-    agi = h.wages + h.taxable_interest + h.ordinary_dividends + h.other_ordinary_income + capital_in_agi
+    # Schedule D on both bases: line 16 and the §1211(b) loss limit (line 21), carryovers in (§1212(b))
+    sched_d = schedule_d(h.short_term_gain, h.long_term_gain, h.short_term_loss_carryover,
+                         h.long_term_loss_carryover, p.capital_loss_limit)
+    amt_sched_d = schedule_d(h.amt_short_term_gain, h.amt_long_term_gain, h.amt_short_term_loss_carryover,
+                             h.amt_long_term_loss_carryover, p.capital_loss_limit)
+    net_capital = sched_d["line16"]
+    capital_in_agi = sched_d["in_income"]
+    agi = (h.wages + h.nso_income + h.taxable_interest + h.ordinary_dividends + h.other_ordinary_income
+           + capital_in_agi)
     contribution_base = np.maximum(agi, 0.0)
 
     # Schedule 1-A: senior deduction per qualifying person, phased out by MAGI (= AGI here)
@@ -341,8 +347,15 @@ def _income_and_deductions(h: Households, p: SimpleNamespace) -> dict[str, np.nd
     )
     itemized_allowed = itemized_total - section_68
     return {
+        "schedule_d_line7": sched_d["line7"],
+        "schedule_d_line15": sched_d["line15"],
         "net_capital_gain_or_loss": net_capital,
         "capital_gain_in_agi": capital_in_agi,
+        "amt_schedule_d_line7": amt_sched_d["line7"],
+        "amt_schedule_d_line15": amt_sched_d["line15"],
+        "amt_schedule_d_line16": amt_sched_d["line16"],
+        "amt_capital_gain_in_amti": amt_sched_d["in_income"],
+        "amt_net_capital_gain": amt_sched_d["net_capital_gain"],
         "agi": agi,
         "senior_deduction": senior_deduction,
         "standard_deduction": standard,
@@ -373,7 +386,7 @@ def _tax_lines(
     cg_top0, cg_top15 = p.capital_gain_brackets[..., 0], p.capital_gain_brackets[..., 1]
     q1 = taxable_income
     q2 = h.qualified_dividends
-    q3 = np.maximum(np.minimum(h.long_term_gain, pre["net_capital_gain_or_loss"]), 0.0)
+    q3 = np.maximum(np.minimum(pre["schedule_d_line15"], pre["net_capital_gain_or_loss"]), 0.0)
     q4 = q2 + q3
     q5 = np.maximum(q1 - q4, 0.0)
     q7 = np.minimum(q1, cg_top0)
@@ -395,8 +408,12 @@ def _tax_lines(
     # Form 8960: NIIT on the lesser of net investment income and MAGI over the threshold
     nii = np.maximum(h.taxable_interest + h.ordinary_dividends + pre["capital_gain_in_agi"], 0.0)
     niit = p.niit_rate * np.minimum(nii, np.maximum(agi - p.niit_threshold, 0.0))
-    # Form 8959: 0.9% of Medicare wages over the threshold (ISO income is not FICA wages, §3121(a)(22))
-    additional_medicare = p.additional_medicare_rate * np.maximum(h.wages - p.additional_medicare_threshold, 0.0)
+    # Form 8959: 0.9% of Medicare wages (W-2 box 5: wages and the NSO spread, Treas. Reg. §1.83-7) over the
+    # threshold; ISO exercise and disqualifying-disposition income are not FICA wages (§3121(a)(22))
+    medicare_wages = h.wages + h.nso_income
+    additional_medicare = p.additional_medicare_rate * np.maximum(
+        medicare_wages - p.additional_medicare_threshold, 0.0
+    )
 
     # ---- Form 6251 Part I: AMTI ----
     line1a = total_deductions - pre["senior_deduction"]
@@ -409,14 +426,20 @@ def _tax_lines(
     line3 = h.other_amt_adjustments + section_68_restored
     amti_before_addon = line1b + line2a + line2i + line2k + line3
     # Part III bands are measured on regular-tax ordinary income (QDCG worksheet line 5): lines 20-21, 27-29
-    amt_q3 = np.maximum(np.minimum(h.amt_long_term_gain, h.short_term_gain + h.amt_long_term_gain), 0.0)
-    line13 = h.qualified_dividends + amt_q3
+    # line 13: qualified dividends + net capital gain from the AMT Schedule D (IRC §1222(11), AMT basis)
+    line13 = h.qualified_dividends + pre["amt_net_capital_gain"]
     line21 = np.maximum(cg_top0 - q5, 0.0)
     line29 = np.maximum(cg_top15 - (line21 + q5), 0.0)
     part = form6251_from_amti(amti_before_addon, status, line13, line21, line29, p)
     mfs_addon, line4, line5, line6 = part["mfs_addon"], part["line4"], part["line5"], part["line6"]
     line18, line31, line34, line39, line7 = (part[k] for k in ("line18", "line31", "line34", "line39", "line7"))
     line9 = line7  # no AMT foreign tax credit (line 8) modeled
+    # Capital Loss Carryover Worksheet on each basis; worksheet line 1 is taxable income before its floor,
+    # and on the AMT basis its counterpart, AMTI less the exemption (Form 6251 line 4 - line 5)
+    carry_st, carry_lt = loss_carryover(pre["schedule_d_line7"], pre["schedule_d_line15"], pre["capital_gain_in_agi"],
+                                        agi - total_deductions)
+    amt_carry_st, amt_carry_lt = loss_carryover(pre["amt_schedule_d_line7"], pre["amt_schedule_d_line15"],
+                                                pre["amt_capital_gain_in_amti"], line4 - line5)
     line10 = regular_tax
     line11 = np.maximum(line9 - line10, 0.0)
 
@@ -459,6 +482,10 @@ def _tax_lines(
         "amt_base": line6,
         "amt_line7": line7,
         "amt_line13": line13,
+        "short_term_loss_carryover_out": carry_st,
+        "long_term_loss_carryover_out": carry_lt,
+        "amt_short_term_loss_carryover_out": amt_carry_st,
+        "amt_long_term_loss_carryover_out": amt_carry_lt,
         "amt_line18": line18,
         "amt_line31": line31,
         "amt_line34": line34,

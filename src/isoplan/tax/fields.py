@@ -8,11 +8,18 @@ MONEY_FIELDS: tuple[tuple[str, bool, str], ...] = (
     ("taxable_interest", False, "taxable interest (line 2b)"),
     ("ordinary_dividends", False, "ordinary dividends, qualified included (line 3b)"),
     ("qualified_dividends", False, "qualified dividends (line 3a), at most the ordinary dividends"),
-    ("short_term_gain", True, "net short-term capital gain or loss (Schedule D line 7)"),
-    ("long_term_gain", True, "net long-term capital gain or loss (Schedule D line 15)"),
+    ("short_term_gain", True, "net short-term capital gain or loss of the year (Schedule D lines 1a-5)"),
+    ("long_term_gain", True, "net long-term capital gain or loss of the year (Schedule D lines 8a-13)"),
+    ("short_term_loss_carryover", False,
+     "short-term capital loss carried in from earlier years, a positive amount (Schedule D line 6; IRC §1212(b))"),
+    ("long_term_loss_carryover", False,
+     "long-term capital loss carried in from earlier years, a positive amount (Schedule D line 14; IRC §1212(b))"),
+    ("nso_income", False,
+     "nonqualified stock option spread at exercise (W-2 box 12 code V): ordinary income and Medicare wages "
+     "for the Additional Medicare Tax (Form 8959 line 1; Treas. Reg. §1.83-7)"),
     ("other_ordinary_income", False,
-     "other ordinary income not subject to payroll tax: NSO exercise income, "
-     "disqualifying-disposition compensation"),
+     "other ordinary income not subject to payroll tax, such as ISO disqualifying-disposition compensation "
+     "(not FICA wages, IRC §3121(a)(22))"),
     ("state_local_tax", False, "state and local income and property taxes paid (Schedule A line 5d, before the cap)"),
     ("mortgage_interest", False, "home mortgage interest (Schedule A line 8)"),
     ("charitable", False, "cash gifts to public charities (Schedule A line 11)"),
@@ -20,10 +27,20 @@ MONEY_FIELDS: tuple[tuple[str, bool, str], ...] = (
      "other itemized deductions allowed for both regular tax and AMT (medical above its floor, etc.)"),
     ("iso_bargain_element", False, "ISO exercise spread recognized for AMT (Form 6251 line 2i)"),
     ("amt_disposition_adjustment", True,
-     "AMT minus regular gain on dispositions (Form 6251 line 2k; negative for a later-year ISO sale)"),
+     "AMT minus regular gain on dispositions (Form 6251 line 2k; negative for a later-year ISO sale); "
+     "defaults to the AMT Schedule D amount minus the regular one, each after the capital-loss limit"),
     ("other_amt_adjustments", True, "other AMT adjustments and preferences (Form 6251 lines 2c-2h, 2j, 2l-2t, 3)"),
+    ("amt_short_term_gain", True,
+     "net short-term gain or loss refigured with AMT basis (AMT Schedule D); defaults to short_term_gain"),
     ("amt_long_term_gain", True,
-     "long-term gain refigured with AMT basis (Form 6251 Part III line 13); defaults to long_term_gain"),
+     "net long-term gain or loss refigured with AMT basis (AMT Schedule D; Form 6251 line 13); "
+     "defaults to long_term_gain"),
+    ("amt_short_term_loss_carryover", False,
+     "short-term capital loss carried in on the AMT basis (AMT Schedule D line 6); "
+     "defaults to short_term_loss_carryover"),
+    ("amt_long_term_loss_carryover", False,
+     "long-term capital loss carried in on the AMT basis (AMT Schedule D line 14); "
+     "defaults to long_term_loss_carryover"),
     ("amt_credit_carryforward", False,
      "minimum tax credit available from earlier years (Form 8801 line 21)"),
 )
@@ -32,6 +49,14 @@ COUNT_FIELDS: tuple[tuple[str, str], ...] = (
     ("age_65_or_blind", "boxes checked for age 65 or older or blind (0-2, 0-4 on a joint return)"),
     ("senior_count", "filers aged 65 or older claiming the 2025-2028 senior deduction (0-1, 0-2 joint)"),
 )
+
+#: AMT-basis inputs and the regular input each defaults to when not given.
+AMT_BASIS_DEFAULTS: dict[str, str] = {
+    "amt_short_term_gain": "short_term_gain",
+    "amt_long_term_gain": "long_term_gain",
+    "amt_short_term_loss_carryover": "short_term_loss_carryover",
+    "amt_long_term_loss_carryover": "long_term_loss_carryover",
+}
 
 INPUT_NAMES: tuple[str, ...] = (
     "year",

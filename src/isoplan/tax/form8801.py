@@ -38,6 +38,7 @@ import numpy as np
 from isoplan.tax.federal import Deduction, FederalResult, compute_federal
 from isoplan.tax.households import Households
 from isoplan.tax.law import LawTable, law_table
+from isoplan.tax.schedule_d import capital_line2k, schedule_d
 
 #: (key, line, caption) of the Form 8801 lines isoplan computes, in form order.
 FORM8801_LINES: tuple[tuple[str, str, str], ...] = (
@@ -61,15 +62,19 @@ FORM8801_LINES: tuple[tuple[str, str, str], ...] = (
 def exclusion_items_only(h: Households, exclusion_adjustments: Any = 0.0) -> Households:
     """The households with every deferral item removed (Form 8801 Part I's refigured return).
 
-    Line 2i, line 2k and other adjustments go to zero, the AMT long-term gain
-    goes back to the regular one (a different AMT basis is a deferral item),
+    Line 2i, line 2k and other adjustments go to zero, the AMT Schedule D
+    inputs go back to the regular ones (a different AMT basis or AMT loss
+    carryover is a deferral item),
     and ``exclusion_adjustments`` (§57(a)(1), (5), (7) preferences) stay.
     """
     return h.replace(
         iso_bargain_element=0.0,
         amt_disposition_adjustment=0.0,
         other_amt_adjustments=exclusion_adjustments,
+        amt_short_term_gain=h.short_term_gain,
         amt_long_term_gain=h.long_term_gain,
+        amt_short_term_loss_carryover=h.short_term_loss_carryover,
+        amt_long_term_loss_carryover=h.long_term_loss_carryover,
         amt_credit_carryforward=0.0,
     )
 
@@ -167,6 +172,7 @@ class CreditYear:
     lines: dict[str, np.ndarray]  # this year's Form 8801 (lines 4 and 13-26)
     credit_created: np.ndarray  # this year's AMT less its net minimum tax on exclusion items
     net_minimum_tax_on_exclusions: np.ndarray
+    households: Households | None = None  # the year's inputs as computed (carryovers in, credit available)
 
 
 def _forced_election(h: Households, law: LawTable, itemized: np.ndarray) -> FederalResult:
@@ -181,6 +187,34 @@ def _forced_election(h: Households, law: LawTable, itemized: np.ndarray) -> Fede
     return FederalResult(lines=lines, projected=std.projected)
 
 
+def with_loss_carryovers_in(h: Households, prior: FederalResult, law: LawTable) -> Households:
+    """``h`` with the capital losses carried out of the prior year's return carried in (IRC §1212(b)).
+
+    Both bases move: the regular carryover (Schedule D lines 6 and 14) and the
+    AMT one (AMT Schedule D). Form 6251 line 2k moves by the change in its
+    Schedule D part (AMT amount after the limit minus the regular one), so
+    what else it holds stays.
+    """
+    limit = law.gather(h.year, h.filing_status).capital_loss_limit
+
+    def schedule_d_part(x: Households) -> np.ndarray:
+        regular = schedule_d(x.short_term_gain, x.long_term_gain, x.short_term_loss_carryover,
+                             x.long_term_loss_carryover, limit)
+        amt = schedule_d(x.amt_short_term_gain, x.amt_long_term_gain, x.amt_short_term_loss_carryover,
+                         x.amt_long_term_loss_carryover, limit)
+        return capital_line2k(regular, amt)
+
+    moved = h.replace(
+        short_term_loss_carryover=prior.short_term_loss_carryover_out,
+        long_term_loss_carryover=prior.long_term_loss_carryover_out,
+        amt_short_term_loss_carryover=prior.amt_short_term_loss_carryover_out,
+        amt_long_term_loss_carryover=prior.amt_long_term_loss_carryover_out,
+    )
+    return moved.replace(
+        amt_disposition_adjustment=h.amt_disposition_adjustment - schedule_d_part(h) + schedule_d_part(moved)
+    )
+
+
 def minimum_tax_credit_years(
     households_by_year: Sequence[Households],
     law: LawTable | None = None,
@@ -188,6 +222,7 @@ def minimum_tax_credit_years(
     deduction: Deduction = "auto",
     initial_carryforward: Any = 0.0,
     exclusion_adjustments: Sequence[Any] | None = None,
+    carry_capital_losses: bool = False,
 ) -> list[CreditYear]:
     """Run consecutive years through the engine with the credit carried by Form 8801.
 
@@ -196,7 +231,9 @@ def minimum_tax_credit_years(
     applies to every scenario). Each year's
     ``amt_credit_carryforward`` input is replaced by its Form 8801 line 21
     (not below zero); the refigured exclusion-items return uses the same
-    deduction election as the actual one.
+    deduction election as the actual one. With ``carry_capital_losses``, each
+    year after the first also takes the capital-loss carryovers (regular and
+    AMT) out of the year before (:func:`with_loss_carryovers_in`).
     """
     law = law or law_table()
     out: list[CreditYear] = []
@@ -210,6 +247,8 @@ def minimum_tax_credit_years(
     for t, h in enumerate(households_by_year):
         if len(h) == 1 and width > 1:  # one household for the year: the same for every scenario
             h = h.take(np.zeros(width, dtype=np.intp))
+        if carry_capital_losses and out:
+            h = with_loss_carryovers_in(h, out[-1].result, law)
         n = len(h)
         line18 = np.asarray(prior_amt, dtype=np.float64) - np.asarray(prior_15, dtype=np.float64)
         available = np.maximum(line18 + np.asarray(carry, dtype=np.float64), 0.0)
@@ -226,7 +265,7 @@ def minimum_tax_credit_years(
         lines["line15"] = np.broadcast_to(np.asarray(prior_15, dtype=np.float64), (n,)).copy()
         own_15 = net_minimum_tax_on_exclusions(excl.tentative_minimum_tax, result.amt_line10)
         year = int(h.year[0]) if n else 0
-        out.append(CreditYear(year, result, excl, lines, result.amt - own_15, own_15))
+        out.append(CreditYear(year, result, excl, lines, result.amt - own_15, own_15, h_t))
         carry = lines["line26"]
         prior_amt, prior_15 = result.amt, own_15
         prior_13, prior_14, prior_4 = excl.tentative_minimum_tax, result.amt_line10, excl.amti

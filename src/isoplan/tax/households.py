@@ -13,8 +13,9 @@ from typing import Any
 import numpy as np
 
 from isoplan.errors import InputError
-from isoplan.tax.fields import COUNT_FIELDS, INPUT_NAMES, MONEY_FIELDS
-from isoplan.tax.law import STATUS_CODE, STATUSES, supported_years
+from isoplan.tax.fields import AMT_BASIS_DEFAULTS, COUNT_FIELDS, INPUT_NAMES, MONEY_FIELDS
+from isoplan.tax.law import STATUS_CODE, STATUSES, law_table, supported_years
+from isoplan.tax.schedule_d import capital_line2k, schedule_d
 
 __all__ = ["COUNT_FIELDS", "INPUT_NAMES", "MONEY_FIELDS", "Households", "households", "status_codes"]
 
@@ -30,6 +31,9 @@ class Households:
     qualified_dividends: np.ndarray
     short_term_gain: np.ndarray
     long_term_gain: np.ndarray
+    short_term_loss_carryover: np.ndarray
+    long_term_loss_carryover: np.ndarray
+    nso_income: np.ndarray
     other_ordinary_income: np.ndarray
     state_local_tax: np.ndarray
     mortgage_interest: np.ndarray
@@ -38,7 +42,10 @@ class Households:
     iso_bargain_element: np.ndarray
     amt_disposition_adjustment: np.ndarray
     other_amt_adjustments: np.ndarray
+    amt_short_term_gain: np.ndarray
     amt_long_term_gain: np.ndarray
+    amt_short_term_loss_carryover: np.ndarray
+    amt_long_term_loss_carryover: np.ndarray
     amt_credit_carryforward: np.ndarray
     age_65_or_blind: np.ndarray
     senior_count: np.ndarray
@@ -47,7 +54,11 @@ class Households:
         return int(self.year.shape[0])
 
     def replace(self, **changes: Any) -> Households:
-        """A copy with some fields replaced (scalars broadcast to the length)."""
+        """A copy with some fields replaced (scalars broadcast to the length).
+
+        No input is re-derived: a caller that changes a gain or a carryover on
+        either basis sets ``amt_disposition_adjustment`` (Form 6251 line 2k) to match.
+        """
         n = len(self)
         for key, value in changes.items():
             arr = np.asarray(value, dtype=np.float64 if key not in ("year", "filing_status") else None)
@@ -109,8 +120,13 @@ def households(**columns: Any) -> Households:
     """Build and validate :class:`Households` from columns (arrays or scalars).
 
     ``year`` and ``filing_status`` are required; every other input defaults to
-    zero (``amt_long_term_gain`` defaults to ``long_term_gain``). Raises
-    :class:`InputError` naming the row and field of the first bad value.
+    zero, except the AMT-basis Schedule D inputs, which default to their
+    regular counterparts (:data:`AMT_BASIS_DEFAULTS`), and Form 6251 line 2k
+    (``amt_disposition_adjustment``), which defaults to the AMT Schedule D
+    amount entering AMTI minus the regular one entering AGI (IRC §1211(b)
+    applied on each basis). Raises :class:`InputError` naming the row and
+    field of the first bad value, and refuses a line 2k that adds more to AMTI
+    than the AMT-basis gains given allow (:func:`resolve_line2k`).
     """
     unknown = [k for k in columns if k not in INPUT_NAMES]
     if unknown:
@@ -151,7 +167,9 @@ def households(**columns: Any) -> Households:
 
     values: dict[str, np.ndarray] = {}
     for name, may_be_negative, _ in MONEY_FIELDS:
-        if name == "amt_long_term_gain" and columns.get(name) is None:
+        if name in AMT_BASIS_DEFAULTS and columns.get(name) is None:
+            continue
+        if name == "amt_disposition_adjustment" and columns.get(name) is None:
             continue
         raw = column(name)
         try:
@@ -166,7 +184,12 @@ def households(**columns: Any) -> Households:
             allowed = "a finite dollar amount" if may_be_negative else "a dollar amount of 0 or more"
             raise InputError(name, raw.flat[i], allowed, row=_row(arr, i))
         values[name] = arr
-    values.setdefault("amt_long_term_gain", values["long_term_gain"])
+    for amt_name, regular_name in AMT_BASIS_DEFAULTS.items():
+        values.setdefault(amt_name, values[regular_name])
+    amt_basis_given = [name for name in AMT_BASIS_DEFAULTS if columns.get(name) is not None]
+    values["amt_disposition_adjustment"] = resolve_line2k(
+        year, status, values, columns.get("amt_disposition_adjustment") is not None, amt_basis_given
+    )
 
     too_big = values["qualified_dividends"] > values["ordinary_dividends"] + 1e-9
     if np.any(too_big):
@@ -200,3 +223,43 @@ def _first_non_numeric(raw: np.ndarray, name: str) -> np.ndarray:
         except (TypeError, ValueError):
             raise InputError(name, cell, "a number", row=_row(raw, i)) from None
     return raw.astype(np.float64)
+
+
+#: Dollars by which a given line 2k may exceed what the AMT-basis gains allow (rounding of the inputs).
+LINE2K_TOLERANCE = 0.5
+
+
+def resolve_line2k(
+    year: np.ndarray, status: np.ndarray, values: dict[str, np.ndarray], given: bool, amt_basis_given: list[str]
+) -> np.ndarray:
+    """Form 6251 line 2k: derived from the two Schedule Ds, or the amount given, checked against them.
+
+    Derived: the AMT gain or loss entering AMTI minus the regular one entering
+    AGI, each after its own IRC §1211(b) limit (Form 6251 instructions,
+    line 2k). Given: the whole line 2k; besides the Schedule D difference it
+    may only take back ordinary income recognized for regular tax on a
+    disposition (the disqualifying-disposition compensation of ISO shares
+    exercised in an earlier year, already AMT income at exercise), so it may
+    be below the derived amount but not above it when AMT-basis gains are
+    given too: then AMTI would hold more gain than the AMT Schedule D (and
+    Part III line 13) has, a return that cannot exist.
+    """
+    limit = law_table().arrays["capital_loss_limit"][year - supported_years().start, status]
+    regular = schedule_d(values["short_term_gain"], values["long_term_gain"], values["short_term_loss_carryover"],
+                         values["long_term_loss_carryover"], limit)
+    amt = schedule_d(values["amt_short_term_gain"], values["amt_long_term_gain"],
+                     values["amt_short_term_loss_carryover"], values["amt_long_term_loss_carryover"], limit)
+    derived = capital_line2k(regular, amt)
+    if not given:
+        return derived
+    line2k = values["amt_disposition_adjustment"]
+    if amt_basis_given:
+        bad = line2k > derived + LINE2K_TOLERANCE
+        if np.any(bad):
+            i = int(np.flatnonzero(bad)[0])
+            raise InputError(
+                f"amt_disposition_adjustment and {' and '.join(amt_basis_given)}", float(line2k[i]),
+                f"a line 2k of at most {float(derived[i]):,.2f} with these AMT-basis gains (their AMT Schedule D "
+                f"amount minus the regular one; leave line 2k out to have it derived)", row=_row(line2k, i),
+            )
+    return line2k
