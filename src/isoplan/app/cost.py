@@ -33,7 +33,7 @@ from isoplan.app.household import (
 from isoplan.report.text import money as _usd
 
 if TYPE_CHECKING:
-    from isoplan.planning.cost import CaliforniaExerciseCost, ExerciseCost
+    from isoplan.planning.cost import CaliforniaExerciseCost, CaTaxPath, ExerciseCost, TaxPath
     from isoplan.tax.households import Households
     from isoplan.tax.law import LawTable
 
@@ -210,12 +210,12 @@ def cost(req: CostRequest) -> CostResult:
     return record
 
 
-def _path(path: Any, i: int) -> dict[str, float]:
+def _path(path: TaxPath, i: int) -> dict[str, float]:
     return {k: float(getattr(path, k)[i]) for k in
             ("regular_tax", "amt", "credit_used", "niit", "additional_medicare_tax", "total_tax")}
 
 
-def _ca_path(path: Any, i: int) -> dict[str, float]:
+def _ca_path(path: CaTaxPath, i: int) -> dict[str, float]:
     return {k: float(getattr(path, k)[i]) for k in
             ("regular_tax", "exemption_credits", "amt", "credit_used", "mental_health_tax", "total_tax")}
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from isoplan.app.household import PLAIN_NAMES, Names, Value, hidden, inflation_rate, law_table
+from isoplan.app.household import HIDDEN, PLAIN_NAMES, Names, Value, inflation_rate, law_table
 from isoplan.app.tax import TaxResult
 
 
@@ -16,7 +16,7 @@ class DemoResult:
     plan: dict[str, Any]
     household: TaxResult
     #: what the example household shows, as the text introduces it
-    about: str = hidden()
+    about: str = field(metadata=HIDDEN, kw_only=True)
 
     def as_dict(self) -> dict[str, Any]:
         return {"plan": self.plan, "household": self.household.as_dict()}

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from isoplan.app.common import InputError, record_dict, state_code, tax_year, tax_years
 
 if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
     from isoplan.tax.households import Households
     from isoplan.tax.law import LawTable
 
@@ -58,12 +60,11 @@ class Names:
 PLAIN_NAMES = Names()
 
 
-def hidden() -> Any:
-    """Field metadata for a record value that renderers use but the JSON leaves out."""
-    return field(metadata={"hidden": True}, kw_only=True)
+#: Field metadata of a record value that renderers use but the JSON leaves out (see :func:`record_json`).
+HIDDEN = {"hidden": True}
 
 
-def record_json(record: Any) -> dict[str, Any]:
+def record_json(record: DataclassInstance) -> dict[str, Any]:
     """A result record's JSON object (:func:`isoplan.app.common.record_dict`) without its hidden fields."""
     shown = {f.name for f in dataclasses.fields(record) if not f.metadata.get("hidden")}
     return {k: v for k, v in record_dict(record).items() if k in shown}

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from isoplan.app.cost import CostResult
     from isoplan.planning.room import LineZone
     from isoplan.planning.room import RoomResult as EngineRoom
+    from isoplan.tax.federal import FederalResult
     from isoplan.tax.households import Households
     from isoplan.tax.law import LawTable
 
@@ -546,7 +547,7 @@ class RoomPageData:
     explain: dict[str, list[LineExplanation]]
 
 
-def form_lines(result: Any, i: int = 0) -> list[LineExplanation]:
+def form_lines(result: FederalResult, i: int = 0) -> list[LineExplanation]:
     """Form 1040 / 6251 / 8801 lines of a federal result, or Form 540 / Schedule P (540) of a California one."""
     from isoplan.tax.california import CaliforniaResult, ca_explain_row
     from isoplan.tax.explain import explain_row

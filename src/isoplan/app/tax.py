@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from isoplan.app.common import InputError, state_code
 from isoplan.app.household import (
+    HIDDEN,
     PLAIN_NAMES,
     BatchTable,
     CsvRows,
@@ -23,7 +24,6 @@ from isoplan.app.household import (
     csv_cell,
     csv_households,
     deduction_choice,
-    hidden,
     inflation_rate,
     law_table,
     one_household,
@@ -138,9 +138,9 @@ class TaxResult:
     california: CaliforniaTax | None = field(default=None, metadata=_OMIT)
     state_note: str | None = field(default=None, metadata=_OMIT)
     #: the deduction as the return shows it: line 12 plus the non-itemizer charitable deduction (IRC §170(p))
-    deduction_shown: float = hidden()
+    deduction_shown: float = field(metadata=HIDDEN, kw_only=True)
     #: the form lines, shown in the text with ``--explain`` (``lines`` is the JSON of the same)
-    form_lines: list[FormLine] = hidden()
+    form_lines: list[FormLine] = field(metadata=HIDDEN, kw_only=True)
 
     @property
     def filing_status(self) -> str:
