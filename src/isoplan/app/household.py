@@ -30,9 +30,6 @@ Value = float | int | str | Decimal | None
 Deduction = Literal["auto", "standard", "itemized"]
 DEDUCTIONS: tuple[Deduction, ...] = ("auto", "standard", "itemized")
 
-#: California's own inputs (isoplan.tax.fields.CA_MONEY_FIELDS), used only with the state CA.
-CA_FIELDS = ("property_tax", "ca_amt_credit_carryforward")
-
 
 @dataclass(frozen=True)
 class Names:
