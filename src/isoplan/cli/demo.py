@@ -4,37 +4,22 @@ from __future__ import annotations
 
 import argparse
 
-from isoplan.cli.common import _law, _print_json
-from isoplan.cli.plan import render_plan
-from isoplan.cli.tax import render_tax, tax_json
+from isoplan.cli.common import CLI_NAMES, _print_json
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """The bundled example: a staging plan (examples/staging-three-years.toml), then one year's Form 6251."""
-    import datetime
-    import tomllib
-    from importlib import resources
+    from isoplan.app.demo import demo
+    from isoplan.cli.plan import render_plan
+    from isoplan.report.tax_text import render_tax
 
-    from isoplan.planning.plan import parse_plan
-    from isoplan.planning.staging import run_plan
-    from isoplan.tax.federal import compute_federal
-    from isoplan.tax.households import households
-
-    data_dir = resources.files("isoplan.data")
-    plan = parse_plan(tomllib.loads(data_dir.joinpath("demo-plan.toml").read_text(encoding="utf-8")),
-                      "examples/staging-three-years.toml", today=datetime.date.today())
-    law = _law(args)
-    outcome = run_plan(plan, law)
-    data = tomllib.loads(data_dir.joinpath("demo-household.toml").read_text(encoding="utf-8"))
-    h = households(**data["household"])
-    result = compute_federal(h, law)
+    result = demo(args.inflation, CLI_NAMES)
     if args.json:
-        _print_json({"plan": outcome.as_dict(), "household": tax_json(h, result, law, explain=True)})
+        _print_json(result.as_dict())
         return 0
-    print(render_plan(outcome.as_dict()))
+    print(render_plan(result.plan))
     print()
-    print("How the AMT works, line by line: " + data["about"].strip())
+    print("How the AMT works, line by line: " + result.about)
     print()
-    print(render_tax(h, result, law, explain=True))
+    print(render_tax(result.household, explain=True))
     return 0
-

@@ -1,0 +1,360 @@
+"""The ``cost`` use case: what an ISO exercise really costs.
+
+Strike cash plus the federal tax the exercise causes (regular tax and AMT, Form 6251 line 2i), how far
+past the AMT room it goes, a price-drop stress test and the same-year-sale rescue (IRC §422(c)(2));
+with the state CA also the California tax it causes (Schedule P (540), FTB 3510).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from isoplan.app.common import InputError, iso_date
+from isoplan.app.household import (
+    PLAIN_NAMES,
+    Names,
+    Value,
+    ca_law_table,
+    deduction_choice,
+    fraction_below_one,
+    inflation_rate,
+    law_table,
+    number,
+    one_household,
+    optional_number,
+    other_state_note,
+    price,
+    record_json,
+    state_inputs,
+)
+from isoplan.report.text import money as _usd
+
+if TYPE_CHECKING:
+    from isoplan.planning.cost import CaliforniaExerciseCost, CaTaxPath, ExerciseCost, TaxPath
+    from isoplan.tax.households import Households
+    from isoplan.tax.law import LawTable
+
+_OMIT = {"omit_none": True}
+#: The stress test's default fall in the share price after exercise: half.
+DEFAULT_DROP = 0.5
+
+
+@dataclass(frozen=True)
+class CostRequest:
+    """One exercise: ``shares`` at ``strike`` when the stock is worth ``fmv``, by a household (``household``:
+    the engine's inputs by name); ``date`` (optional) must fall in the tax year; ``cash`` available and the
+    price ``drop`` for the stress test; ``private`` stock has no same-year buyer."""
+
+    household: Mapping[str, Value]
+    shares: Value
+    strike: Value
+    fmv: Value
+    date: str | datetime.date | None = None
+    cash: Value = None
+    drop: Value = DEFAULT_DROP
+    private: bool = False
+    state: str | None = None
+    property_tax: Value = None
+    ca_amt_credit_carryforward: Value = None
+    deduction: str | None = "auto"
+    inflation: Value = None
+    names: Names = PLAIN_NAMES
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """The exercise itself."""
+
+    shares: int
+    strike: float
+    fmv: float
+    spread_per_share: float
+    bargain_element: float  # Form 6251 line 2i
+    strike_cash: float
+    underwater: bool
+
+
+@dataclass(frozen=True)
+class Outlay:
+    """Strike cash plus the tax caused."""
+
+    total: float
+    per_share: float
+
+
+@dataclass(frozen=True)
+class CostRoom:
+    """The AMT room before this exercise and how far the exercise goes past it."""
+
+    amt_room: float
+    already_in_amt: bool
+    spread_past_room: float
+    shares_within_room: int
+
+
+@dataclass(frozen=True)
+class CaliforniaCost:
+    """The California tax the exercise causes, beside the federal one."""
+
+    year: int
+    projected: bool
+    inputs: dict[str, float]
+    tax: dict[str, Any]
+    outlay: dict[str, float]
+    room: CostRoom
+    hold: dict[str, float]
+    rescue: dict[str, Any] | None
+    notes: list[str]
+
+
+@dataclass(frozen=True)
+class CostResult:
+    """``isoplan cost --json`` (fields: docs/room-and-cost.md); ``state``, ``state_note`` and ``california``
+    only when a state is given."""
+
+    year: int
+    filing_status: str
+    projected: bool
+    exercise_date: datetime.date | None
+    stock: str
+    inputs: dict[str, Any]
+    exercise: Exercise
+    tax: dict[str, Any]
+    outlay: Outlay
+    room: CostRoom
+    stress: dict[str, Any]
+    hold: dict[str, float]
+    rescue: dict[str, Any] | None
+    notes: list[str]
+    state: str | None = field(default=None, metadata=_OMIT)
+    state_note: str | None = field(default=None, metadata=_OMIT)
+    california: CaliforniaCost | None = field(default=None, metadata=_OMIT)
+
+    def as_dict(self) -> dict[str, Any]:
+        return record_json(self)
+
+
+def drop_fraction(value: Value, names: Names) -> float:
+    """The stress test's fall in the share price: a fraction above 0 and below 1 (default a half)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return DEFAULT_DROP
+    return fraction_below_one(names("drop"), value, zero_ok=False,
+                              allowed="a fraction between 0 and 1, e.g. 0.5 for a 50% fall")
+
+
+def cash_amount(value: Value, names: Names) -> float | None:
+    """Cash available outside the shares, or None (not given)."""
+    allowed = "a dollar amount of 0 or more"
+    cash = optional_number(names("cash"), value, allowed)
+    if cash is not None and cash < 0:
+        raise InputError(names("cash"), value, allowed)
+    return cash
+
+
+def _shares(value: Value, names: Names) -> float:
+    allowed = "a positive whole number of shares"
+    parsed = number(names("shares"), value, allowed)
+    if not (parsed > 0 and parsed == int(parsed)):
+        raise InputError(names("shares"), value, allowed)
+    return parsed
+
+
+def _exercise_date(value: str | datetime.date | None, year: int, names: Names) -> datetime.date | None:
+    if value is None:
+        return None
+    day = iso_date(names("date"), value)
+    if day.year != year:
+        raise InputError(names("date"), value, f"a date in the tax year {year} ({names('year')}); exercise in "
+                         f"{day.year} is taxed in {day.year}")
+    return day
+
+
+def cost(req: CostRequest) -> CostResult:
+    """What one exercise costs: strike cash and the tax it causes, the room, the stress test, the rescue."""
+    import dataclasses
+
+    from isoplan.planning.cost import exercise_cost
+
+    names = req.names
+    shares = _shares(req.shares, names)
+    prices = {}
+    for name in ("strike", "fmv"):
+        value = getattr(req, name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            raise InputError(names(name), None, "a price per share (dollars)")
+        prices[name] = price(names(name), value)
+    drop = drop_fraction(req.drop, names)
+    cash = cash_amount(req.cash, names)
+    st = state_inputs(req.state, req.property_tax, req.ca_amt_credit_carryforward, names)
+    deduction = deduction_choice(req.deduction, names)
+    h = one_household(req.household, names)
+    day = _exercise_date(req.date, int(h.year[0]), names)
+    inflation = inflation_rate(req.inflation, names)
+    law = law_table(inflation)
+    c = exercise_cost(h, shares, prices["strike"], prices["fmv"], law, deduction=deduction, drop=drop, cash=cash)
+    record = cost_record(h, c, law, exercise_date=day, private=req.private)
+    if st.state == "CA":
+        from isoplan.planning.cost import california_exercise_cost
+
+        ca_law = ca_law_table(inflation)
+        ca = california_exercise_cost(h, c, ca_law, property_tax=st.property_tax,
+                                      ca_amt_credit_carryforward=st.ca_amt_credit_carryforward, deduction=deduction)
+        california = _california_cost(h, c, ca, ca_law, st.property_tax, st.ca_amt_credit_carryforward,
+                                      private=req.private)
+        return dataclasses.replace(record, state="CA", california=california)
+    if st.state:
+        return dataclasses.replace(record, state=st.state, state_note=other_state_note(st.state))
+    return record
+
+
+def _path(path: TaxPath, i: int) -> dict[str, float]:
+    return {k: float(getattr(path, k)[i]) for k in
+            ("regular_tax", "amt", "credit_used", "niit", "additional_medicare_tax", "total_tax")}
+
+
+def _ca_path(path: CaTaxPath, i: int) -> dict[str, float]:
+    return {k: float(getattr(path, k)[i]) for k in
+            ("regular_tax", "exemption_credits", "amt", "credit_used", "mental_health_tax", "total_tax")}
+
+
+def cost_record(h: Households, c: ExerciseCost, law: LawTable, *, exercise_date: datetime.date | None,
+                private: bool, i: int = 0) -> CostResult:
+    """Everything ``isoplan cost`` shows for household ``i`` of an engine result."""
+    from isoplan.tax.explain import year_notes
+    from isoplan.tax.law import STATUSES
+
+    year, status_code = int(h.year[i]), int(h.filing_status[i])
+    underwater = bool(c.underwater[i])
+    cash = float(c.cash[i])
+    has_cash = cash == cash
+    notes = []
+    if underwater:
+        notes.append("Under water: the FMV is at or below the strike, so the spread is $0 and the exercise "
+                     "triggers no AMT; the outlay is the strike cash alone.")
+    if c.incremental.amt[i] > 0:
+        notes.append("AMT caused by an ISO exercise is a deferral item: it becomes a minimum tax credit (Form 8801) "
+                     "that later years can use when their regular tax exceeds their tentative minimum tax.")
+    if c.credit_use_lost[i] > 0:
+        notes.append(f"The exercise cuts this year's minimum tax credit use by {_usd(float(c.credit_use_lost[i]))}; "
+                     "that credit is carried forward, not lost.")
+    if private:
+        notes.append("Private stock: there is no same-year buyer, so the same-year rescue does not exist. If the "
+                     "value falls, the AMT is still owed on the exercise-date spread.")
+    else:
+        notes.append("The rescue needs a sale in the same calendar year and a loss that is allowed: on a wash sale "
+                     "(IRC §1091) or a sale to a related party the §422(c)(2) limit does not apply and the whole "
+                     "exercise-date spread is ordinary income.")
+    notes += year_notes(law, year, status_code)
+    rescue = None
+    if not private:
+        rescue = {
+            "available": True,
+            "sale_price": float(c.price_after_drop[i]),
+            "proceeds": float(c.rescue_proceeds[i]),
+            "ordinary_income": float(c.rescue_ordinary_income[i]),
+            "capital_gain": float(c.rescue_capital_gain[i]),
+            "tax": _path(c.rescue, i),
+            "incremental": _path(c.rescue_incremental, i),
+            "net_cash": float(c.rescue_net_cash[i]),
+        }
+    return CostResult(
+        year=year,
+        filing_status=STATUSES[status_code],
+        projected=bool(law.is_projected(year)),
+        exercise_date=exercise_date,
+        stock="private" if private else "public",
+        inputs=h.row(i),
+        exercise=Exercise(
+            shares=round(float(c.shares[i])),
+            strike=float(c.strike[i]),
+            fmv=float(c.fmv[i]),
+            spread_per_share=float(c.spread_per_share[i]),
+            bargain_element=float(c.bargain_element[i]),
+            strike_cash=float(c.strike_cash[i]),
+            underwater=underwater,
+        ),
+        tax={
+            "without_exercise": _path(c.without, i),
+            "with_exercise": _path(c.with_exercise, i),
+            "incremental": _path(c.incremental, i),
+            "credit_use_lost": float(c.credit_use_lost[i]),
+        },
+        outlay=Outlay(total=float(c.outlay[i]), per_share=float(c.outlay_per_share[i])),
+        room=CostRoom(
+            amt_room=float(c.amt_room[i]),
+            already_in_amt=bool(c.already_in_amt[i]),
+            spread_past_room=float(c.spread_past_room[i]),
+            shares_within_room=round(float(c.shares_within_room[i])),
+        ),
+        stress={
+            "drop": float(c.drop[i]),
+            "price_after_drop": float(c.price_after_drop[i]),
+            "value_after_drop": float(c.value_after_drop[i]),
+            "tax_locked": float(c.incremental.total_tax[i]),
+            "tax_exceeds_value": bool(c.tax_exceeds_value[i]),
+            "cash": cash if has_cash else None,
+            "cash_needed": float(c.cash_needed[i]),
+            "cash_covers": bool(c.cash_covers[i]) if has_cash else None,
+            "cash_gap": float(c.cash_gap[i]) if has_cash else None,
+        },
+        hold={"tax": float(c.incremental.total_tax[i]), "value_after_drop": float(c.value_after_drop[i]),
+              "net": float(c.hold_net[i])},
+        rescue=rescue,
+        notes=notes,
+    )
+
+
+def _california_cost(h: Households, c: ExerciseCost, ca: CaliforniaExerciseCost, ca_law: LawTable,
+                     property_tax: float, carry: float, *, private: bool, i: int = 0) -> CaliforniaCost:
+    """The California tax the exercise causes, beside the federal record."""
+    from isoplan.tax.california import ca_year_notes
+
+    year = int(h.year[i])
+    notes = []
+    if ca.incremental.amt[i] > 0:
+        notes.append("California AMT caused by an ISO exercise is a deferral item: it becomes a California AMT "
+                     "credit (FTB 3510) that later years can use when their regular tax exceeds their TMT.")
+    if ca.credit_use_lost[i] > 0:
+        notes.append(f"The exercise cuts this year's California AMT credit use by {_usd(float(ca.credit_use_lost[i]))}"
+                     "; that credit is carried forward, not lost.")
+    notes += ca_year_notes(ca_law, year, int(h.filing_status[i]))
+    fed_tax = float(c.incremental.total_tax[i])
+    ca_tax = float(ca.incremental.total_tax[i])
+    rescue = None
+    if not private:
+        rescue = {
+            "tax": _ca_path(ca.rescue, i),
+            "incremental": _ca_path(ca.rescue_incremental, i),
+            "combined_tax": float(c.rescue_incremental.total_tax[i] + ca.rescue_incremental.total_tax[i]),
+            "combined_net_cash": float(ca.combined_rescue_net_cash[i]),
+        }
+    return CaliforniaCost(
+        year=year,
+        projected=bool(ca_law.is_projected(year)),
+        inputs={"property_tax": property_tax, "ca_amt_credit_carryforward": carry},
+        tax={
+            "without_exercise": _ca_path(ca.without, i),
+            "with_exercise": _ca_path(ca.with_exercise, i),
+            "incremental": _ca_path(ca.incremental, i),
+            "credit_use_lost": float(ca.credit_use_lost[i]),
+        },
+        outlay={
+            "strike_cash": float(c.strike_cash[i]),
+            "federal_tax": fed_tax,
+            "california_tax": ca_tax,
+            "total": float(ca.combined_outlay[i]),
+            "per_share": float(ca.combined_outlay_per_share[i]),
+        },
+        room=CostRoom(
+            amt_room=float(ca.ca_amt_room[i]),
+            already_in_amt=bool(ca.ca_already_in_amt[i]),
+            spread_past_room=float(ca.ca_spread_past_room[i]),
+            shares_within_room=round(float(ca.shares_within_ca_room[i])),
+        ),
+        hold={"combined_tax": fed_tax + ca_tax, "combined_net": float(ca.combined_hold_net[i])},
+        rescue=rescue,
+        notes=notes,
+    )

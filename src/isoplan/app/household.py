@@ -1,0 +1,291 @@
+"""One household's inputs, as the ``tax``, ``room`` and ``cost`` use cases take them, checked once.
+
+A caller hands over the values it has: numbers the command line already
+parsed, or the text of a web form. Every check names the field the way the
+caller knows it (:class:`Names`: ``--margin`` on the command line, ``margin``
+in the web form). Heavy libraries (NumPy and the engines) are imported inside
+the functions, so building the command line's parser stays fast.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Literal
+
+from isoplan.app.common import InputError, record_dict, state_code, tax_year, tax_years
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+    from isoplan.tax.households import Households
+    from isoplan.tax.law import LawTable
+
+#: A user value as the caller has it: a number it parsed, the text of a form field, or nothing.
+Value = float | int | str | Decimal | None
+Deduction = Literal["auto", "standard", "itemized"]
+DEDUCTIONS: tuple[Deduction, ...] = ("auto", "standard", "itemized")
+
+
+@dataclass(frozen=True)
+class Names:
+    """How the caller names each input in messages; an input not listed keeps its own name.
+
+    ``form`` marks a web form: it sends every field, an unused one blank or 0, so a California-only
+    field at 0 is no input; on the command line a California flag given at all is one.
+    """
+
+    fields: Mapping[str, str] = field(default_factory=dict)
+    form: bool = False
+
+    def __call__(self, name: str) -> str:
+        return self.fields.get(name, name)
+
+    def ca_only(self, state: str | None) -> str:
+        """What a California-only input needs, when the state is not CA."""
+        if self.form:
+            return "used only with state CA" + (f" (the state is {state})" if state else " (no state is chosen)")
+        flag = self("state")
+        return f"used only with {flag} CA" + (f" (got {flag} {state})" if state else "")
+
+
+#: Field names of the Python API and the web form: the engine's own names.
+PLAIN_NAMES = Names()
+
+
+#: Field metadata of a record value that renderers use but the JSON leaves out (see :func:`record_json`).
+HIDDEN = {"hidden": True}
+
+
+def record_json(record: DataclassInstance) -> dict[str, Any]:
+    """A result record's JSON object (:func:`isoplan.app.common.record_dict`) without its hidden fields."""
+    shown = {f.name for f in dataclasses.fields(record) if not f.metadata.get("hidden")}
+    return {k: v for k, v in record_dict(record).items() if k in shown}
+
+
+def number(name: str, value: Value, allowed: str) -> float:
+    """A finite number from a number or numeric text ('1,234.50', '$1234.5'); never bool or NaN."""
+    if isinstance(value, bool) or value is None:
+        raise InputError(name, value, allowed)
+    if isinstance(value, str):
+        try:
+            parsed = float(value.replace(",", "").replace("$", "").replace("_", "").strip())
+        except ValueError:
+            raise InputError(name, value, allowed) from None
+    else:
+        try:
+            parsed = float(value)
+        except OverflowError:
+            raise InputError(name, value, allowed) from None
+    if not math.isfinite(parsed):
+        raise InputError(name, value, allowed)
+    return parsed
+
+
+def optional_number(name: str, value: Value, allowed: str) -> float | None:
+    """:func:`number`, or None when nothing (or blank text) is given."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return number(name, value, allowed)
+
+
+def price(name: str, value: Value) -> float:
+    """A price per share of 0 or more."""
+    allowed = "a price per share of 0 or more"
+    parsed = number(name, value, allowed)
+    if parsed < 0:
+        raise InputError(name, value, allowed)
+    return parsed
+
+
+def fraction_below_one(name: str, value: Value, *, zero_ok: bool, allowed: str) -> float:
+    """A fraction in [0, 1) (or (0, 1) without ``zero_ok``), named with the caller's wording."""
+    parsed = number(name, value, allowed)
+    if parsed >= 1 or parsed < 0 or (parsed == 0 and not zero_ok):
+        raise InputError(name, value, allowed)
+    return parsed
+
+
+def deduction_choice(value: str | None, names: Names) -> Deduction:
+    """The deduction election: auto (the cheaper one), standard or itemized."""
+    text = (value or "auto").strip().lower()
+    for choice in DEDUCTIONS:
+        if text == choice:
+            return choice
+    raise InputError(names("deduction"), text, "auto, standard or itemized")
+
+
+def inflation_rate(value: Value, names: Names) -> float | None:
+    """The assumed inflation of projected years (None: the law data's default); the law checks its range."""
+    return optional_number(names("inflation"), value, "a yearly rate between -0.5 and 1.0, e.g. 0.025")
+
+
+def law_table(inflation: float | None) -> LawTable:
+    from isoplan.tax.law import law_table as federal_law
+
+    return federal_law(inflation)
+
+
+def ca_law_table(inflation: float | None) -> LawTable:
+    from isoplan.tax.california import ca_law_table as california_law
+
+    return california_law(inflation)
+
+
+@dataclass(frozen=True)
+class StateInputs:
+    """The state of residence and California's own inputs (0 unless the state is CA)."""
+
+    state: str | None
+    property_tax: float
+    ca_amt_credit_carryforward: float
+
+
+def state_inputs(state: str | None, property_tax: Value, ca_amt_credit_carryforward: Value,
+                 names: Names) -> StateInputs:
+    """A state code, and California's inputs: refused without the state CA, where they would be ignored."""
+    code = state_code(names("state"), state)
+    given = {"property_tax": property_tax, "ca_amt_credit_carryforward": ca_amt_credit_carryforward}
+    amounts: dict[str, float] = {}
+    for name, value in given.items():
+        amount = optional_number(names(name), value, "a dollar amount of 0 or more")
+        if code != "CA" and amount is not None and (amount or not names.form):
+            raise InputError(names(name), value, names.ca_only(code))
+        if amount is not None and amount < 0:
+            raise InputError(names(name), value, "a dollar amount of 0 or more")
+        amounts[name] = amount or 0.0
+    return StateInputs(code, amounts["property_tax"], amounts["ca_amt_credit_carryforward"])
+
+
+def other_state_note(state: str) -> str:
+    """The note every result for a state other than California carries."""
+    return (f"state {state}: isoplan models federal tax and California only; {state} income tax is not included "
+            "in any figure shown.")
+
+
+def _year(value: Value, names: Names) -> int:
+    """A supported tax year, named as the caller names it (the range comes from the law data)."""
+    years = tax_years()
+    allowed = f"a tax year from {years.start} to {years.stop - 1}"
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise InputError(names("year"), None, allowed)
+    try:
+        return tax_year(names("year"), value)
+    except InputError as err:
+        raise InputError(err.field, err.value, allowed) from None
+
+
+def household_columns(inputs: Mapping[str, Value], names: Names) -> dict[str, Any]:
+    """The engine's inputs of one household: year and filing status required, amounts parsed, 0 when missing."""
+    from isoplan.tax.fields import COUNT_FIELDS, INPUT_NAMES, MONEY_FIELDS
+
+    for name in inputs:
+        if name not in INPUT_NAMES:
+            raise InputError("input", name, "one of " + ", ".join(INPUT_NAMES))
+    year = _year(inputs.get("year"), names)
+    status = inputs.get("filing_status")
+    if status is None or not str(status).strip():
+        raise InputError(names("filing_status"), None, "single, mfj, mfs, hoh or qss")
+    columns: dict[str, Any] = {"year": year, "filing_status": str(status)}
+    for name, may_be_negative, _ in MONEY_FIELDS:
+        allowed = "a finite dollar amount" if may_be_negative else "a dollar amount of 0 or more"
+        amount = optional_number(name, inputs.get(name), allowed)
+        if amount is not None:
+            columns[name] = amount
+    for name, _ in COUNT_FIELDS:
+        count = optional_number(name, inputs.get(name), "a whole number")
+        if count is not None:
+            columns[name] = count
+    return columns
+
+
+def one_household(inputs: Mapping[str, Value], names: Names) -> Households:
+    """One checked household (the engine names a value it cannot take: a negative wage, an unknown status)."""
+    from isoplan.tax.households import households
+
+    return households(**household_columns(inputs, names))
+
+
+# ---------------------------------------------------------------- batch CSV files
+
+
+@dataclass(frozen=True)
+class CsvRows:
+    """A batch CSV file as read: its header and its rows (cells stripped)."""
+
+    path: str
+    header: list[str]
+    rows: list[dict[str, str]]
+
+
+@dataclass(frozen=True)
+class BatchTable:
+    """A batch result: the input columns, then the outputs, one row per household; notes for the user."""
+
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    notes: tuple[str, ...] = ()
+
+
+def read_csv(path: str, names: Names) -> CsvRows:
+    """The rows of a batch CSV file; an unreadable file is named by the caller's name for it."""
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            header = [h.strip() for h in (reader.fieldnames or [])]
+            rows = [{(k or "").strip(): (v or "").strip() for k, v in row.items()} for row in reader]
+    except OSError as err:
+        raise InputError(names("batch"), path, f"a readable CSV file ({err.strerror})") from None
+    return CsvRows(path, header, rows)
+
+
+def csv_households(table: CsvRows, *, skip: tuple[str, ...] = ()) -> Households:
+    """The households of a batch file (columns in ``skip`` left out), naming the row and column of a bad cell."""
+    from isoplan.tax.households import INPUT_NAMES, households
+
+    path = table.path
+    header = [name for name in table.header if name not in skip]
+    rows = table.rows
+    for name in header:
+        if name not in INPUT_NAMES:
+            raise InputError(f"column {name!r}", name, "one of " + ", ".join(INPUT_NAMES), source=path)
+    for required in ("year", "filing_status"):
+        if required not in header:
+            raise InputError("header", ",".join(header), f"a '{required}' column", source=path)
+    if not rows:
+        raise InputError("rows", 0, "at least one household after the header", source=path)
+    columns: dict[str, Any] = {}
+    for name in header:
+        cells = [row.get(name, "") for row in rows]
+        if name == "filing_status":
+            columns[name] = cells
+            continue
+        if name == "amt_long_term_gain" and all(c == "" for c in cells):
+            continue
+        values = []
+        for i, cell in enumerate(cells):
+            if cell == "":
+                cell = rows[i].get("long_term_gain", "") or "0" if name == "amt_long_term_gain" else "0"
+            try:
+                values.append(float(cell.replace(",", "")))
+            except ValueError:
+                raise InputError(f"column {name}", cell, "a number", row=i + 1, source=path) from None
+        columns[name] = values
+    try:
+        return households(**columns)
+    except InputError as err:
+        row = (err.row or 0) + 1  # 1 = the first household after the header
+        raise InputError(f"column {err.field}", err.value, err.allowed, row=row, source=path) from None
+
+
+def csv_cell(value: object) -> str:
+    """An output cell of a batch file: booleans as true/false, amounts to the cent."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int | float):
+        return f"{value:.2f}"
+    return str(value)
