@@ -42,19 +42,6 @@ class RoomPage:
     explain: dict[str, list[LineExplanation]]
 
 
-def _lines(result: Any, i: int = 0) -> list[LineExplanation]:
-    from isoplan.tax.explain import explain_row
-
-    return [LineExplanation(r.key, r.form, r.line, r.caption, r.value) for r in explain_row(result, i)]
-
-
-def _ca_lines(result: Any, i: int = 0) -> list[LineExplanation]:
-    """Form 540 / Schedule P (540) lines of a California result (:func:`isoplan.tax.california.ca_explain_row`)."""
-    from isoplan.tax.california import ca_explain_row
-
-    return [LineExplanation(r.key, r.form, r.line, r.caption, r.value) for r in ca_explain_row(result, i)]
-
-
 # ---------------------------------------------------------------- input parsing
 
 
