@@ -77,3 +77,25 @@ def test_hand_solved_room_with_the_exact_guess_takes_no_search(search_calls):
     r = amt_room(households(year=2026, filing_status="single", wages=200_000), LAW)
     assert r.amt_room.tolist() == [31_384]
     assert search_calls == []
+
+
+# Rooms solved by hand in tests/planning/test_room.py, one in each piece of Form 6251: the closed form must
+# land within the nudge of the line there too, or a wrong inversion would only be hidden by the search.
+@pytest.mark.parametrize(("inputs", "room"), [
+    # 26%, no phase-out: 36,734 / 0.26 - 109,900
+    ({"year": 2026, "filing_status": "single", "wages": 200_000}, 31_384),
+    # 28%: (74,134 + 4,782) / 0.28 - 263,000
+    ({"year": 2025, "filing_status": "mfj", "wages": 400_000}, 18_842),
+    # phase-out at 50% in the 28% piece: (173,134.25 - 151,882) / 0.42
+    ({"year": 2026, "filing_status": "single", "wages": 600_000}, 50_600),
+    # MFS add-on zone: ((252,203.75 + 2,391) / 0.28 + 225,087.5) / 1.25 - 800,000
+    ({"year": 2025, "filing_status": "mfs", "wages": 800_000}, 107_483),
+    # Part III, gains at 15% then 26%: 60,100 + (26,090.50 - 24,667.50) / 0.26
+    ({"year": 2026, "filing_status": "single", "wages": 30_000, "long_term_gain": 200_000}, 65_573),
+    # regular tax 0: the exemption alone, 90,100 - 16,000
+    ({"year": 2026, "filing_status": "single", "wages": 16_000}, 74_100),
+])
+def test_each_piece_of_form_6251_is_inverted_without_the_search(search_calls, inputs, room):
+    r = amt_room(households(**inputs), LAW, deduction="standard")
+    assert r.amt_room.tolist() == [room]
+    assert search_calls == []
