@@ -187,3 +187,24 @@ def test_early_exercise_counts_the_whole_grant_in_the_grant_year(grant_factory):
                           vesting=[VestingTranche(date(2025, 3, 1), 6_000), VestingTranche(date(2026, 3, 1), 6_000)])
     splits = iso_nso_split([early])
     assert [(s.year, s.iso_shares, s.nso_shares) for s in splits] == [(2024, 6_000, 0), (2024, 4_000, 2_000)]
+
+
+# ------------------------------------------------------------ §83(b)(2): "not later than 30 days after"
+
+
+def test_an_83b_election_on_day_30_is_accepted_and_day_31_refused(lot_factory):
+    from isoplan.errors import InputError
+
+    # exercised (transferred) 2025-03-01, vesting later; day 30 after it is 2025-03-31
+    lot = lot_factory(exercised=date(2025, 3, 1), vesting_date=date(2026, 3, 1), fmv_at_vesting="40",
+                      election=date(2025, 3, 31))
+    assert lot.elected_83b and lot.measured_at_exercise
+    with pytest.raises(InputError, match="83"):
+        lot_factory(exercised=date(2025, 3, 1), vesting_date=date(2026, 3, 1), fmv_at_vesting="40",
+                    election=date(2025, 4, 1))
+
+
+def test_shares_vesting_on_the_exercise_day_are_vested_at_exercise(lot_factory):
+    lot = lot_factory(exercised=date(2025, 3, 1), vesting_date=date(2025, 3, 1), fmv_at_vesting="40")
+    assert lot.vested_at_exercise and lot.measurement_date == date(2025, 3, 1)
+    assert lot.amt_long_term_date == date(2026, 3, 2)
