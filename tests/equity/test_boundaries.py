@@ -208,3 +208,17 @@ def test_shares_vesting_on_the_exercise_day_are_vested_at_exercise(lot_factory):
     lot = lot_factory(exercised=date(2025, 3, 1), vesting_date=date(2025, 3, 1), fmv_at_vesting="40")
     assert lot.vested_at_exercise and lot.measurement_date == date(2025, 3, 1)
     assert lot.amt_long_term_date == date(2026, 3, 2)
+
+
+def test_the_post_employment_window_never_runs_past_the_option_term(grant_factory):
+    # IRC §422(b)(3): not exercisable after its term. Left 2033-12-01: 3 months would run to 2034-03-01,
+    # but the option expires 2034-01-15 (granted 2024-01-15, 10 years)
+    grant = grant_factory(granted=date(2024, 1, 15))
+    assert grant.expiration_date == date(2034, 1, 15)
+    assert grant.plan_window_end(date(2033, 12, 1)) == date(2034, 1, 15)
+    # left a year earlier the 3-month window ends first: 2032-12-01 + 3 months
+    assert grant.plan_window_end(date(2032, 12, 1)) == date(2033, 3, 1)
+    # a plan window in days, also cut at the term: 2034-01-10 + 90 days would be 2034-04-10
+    days = grant_factory(granted=date(2024, 1, 15), days=90)
+    assert days.plan_window_end(date(2034, 1, 10)) == date(2034, 1, 15)
+    assert days.plan_window_end(date(2033, 1, 10)) == date(2033, 4, 10)
