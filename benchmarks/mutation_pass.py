@@ -184,8 +184,6 @@ MUTANTS: list[Mutant] = [
     Mutant("room: closed form phase-out slope", "planning/room.py",
            "(y + e + rate * start) / (1.0 + rate), y))", "(y + e + rate * start) / (1.0 - rate), y))", ROOM,
            after="def _line4_for_line6"),
-    Mutant("room: already in AMT keeps a room", "planning/room.py",
-           "room = np.where(already, 0.0, room)\n", "room = room\n", ROOM),
     Mutant("room: exact share multiples lost to rounding", "planning/room.py",
            "slack = 1e-9 * np.maximum(spread, 1.0)", "slack = 0.0", ROOM),
     # ---------------------------------------------------------------- tax/federal.py

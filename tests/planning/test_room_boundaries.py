@@ -99,3 +99,14 @@ def test_each_piece_of_form_6251_is_inverted_without_the_search(search_calls, in
     r = amt_room(households(**inputs), LAW, deduction="standard")
     assert r.amt_room.tolist() == [room]
     assert search_calls == []
+
+
+def test_shares_for_spread_keeps_exact_decimal_multiples():
+    # $0.30 = 3 x $0.10, $0.70 = 7 x $0.10, $100.10 = 1,001 x $0.10, $0.60 = 3 x $0.20: in binary floating point
+    # 0.3 / 0.1 = 2.9999999999999996, so without the tolerance one share would be lost in each
+    from isoplan.planning.room import shares_for_spread
+
+    got = shares_for_spread(np.array([0.3, 0.7, 100.1, 0.6]), np.array([0.1, 0.1, 0.1, 0.2]))
+    assert got.tolist() == [3, 7, 1_001, 3]
+    # and a real shortfall still loses the share: $0.29 buys 2 shares at $0.10
+    assert shares_for_spread(np.array([0.29]), np.array([0.1])).tolist() == [2]
