@@ -222,3 +222,10 @@ def test_the_post_employment_window_never_runs_past_the_option_term(grant_factor
     days = grant_factory(granted=date(2024, 1, 15), days=90)
     assert days.plan_window_end(date(2034, 1, 10)) == date(2034, 1, 15)
     assert days.plan_window_end(date(2033, 1, 10)) == date(2033, 4, 10)
+
+
+def test_an_underwater_iso_exercise_has_no_negative_adjustment():
+    # Form 6251 line 2i is the excess of FMV over the price: $8 FMV on a $10 strike adds 0, not -$200
+    from isoplan.equity.disposition import amt_adjustments
+
+    assert amt_adjustments([100, 100, 100], [10, 10, 10], [8, 10, 25]).tolist() == [0, 0, 1_500]

@@ -108,3 +108,11 @@ def test_niit_single_2025_on_magi_over_200000(law):
     # wages 180,000 + interest 50,000: MAGI 230,000; 3.8% x min(50,000, 30,000) = 1,140
     r = tax(law, year=2025, filing_status="single", wages=180_000, taxable_interest=50_000)
     assert r["niit"] == pytest.approx(0.038 * 30_000, abs=CENT)
+
+
+def test_gains_across_all_three_bands(law):
+    # ordinary 30,000, long-term gain 600,000: taxable 630,000. 0% on 48,350 - 30,000 = 18,350; 15% up to
+    # 533,400 on 533,400 - 48,350 = 485,050 (72,757.50); 20% on 600,000 - 18,350 - 485,050 = 96,600 (19,320).
+    # Ordinary 30,000 by the Tax Table: 3,365. Total 95,442.50.
+    r = single_2025(law, 30_000, long_term_gain=600_000)
+    assert r["regular_tax"] == pytest.approx(3_365 + 0.15 * 485_050 + 0.20 * 96_600, abs=CENT)
