@@ -308,7 +308,9 @@ def main(argv: list[str] | None = None) -> int:
         if baseline != "passed":
             print("the unmutated tests do not pass: fix them first")
             return 2
-        killed, survived, missing = [], [], []
+        killed: list[Mutant] = []
+        survived: list[Mutant] = []
+        missing: list[Mutant] = []
         for i, m in enumerate(chosen, start=1):
             original = apply(m, src)
             if original is None:

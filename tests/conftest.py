@@ -11,10 +11,14 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
 from hypothesis import settings
+
+if TYPE_CHECKING:
+    from isoplan.tax.law import LawTable
 
 np.seterr(all="raise")
 
@@ -67,7 +71,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 @pytest.fixture
-def law():
+def law() -> LawTable:
     from isoplan.tax.law import law_table
 
     return law_table(0.025)
