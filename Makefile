@@ -17,6 +17,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 # The independent engines for the cross-check tests (PSL Tax-Calculator on Python 3.12; PolicyEngine-US).
