@@ -13,8 +13,8 @@ from isoplan.errors import InputError
 
 __version__ = "0.1.0"
 
-_API = ("checklist", "compute_tax", "cost", "ledger_grants", "ledger_lots", "ledger_years", "plan", "plan_report", "risk",
-        "room")
+_API = ("checklist", "compute_tax", "cost", "ledger_grants", "ledger_lots", "ledger_years", "plan", "plan_report",
+        "risk", "room")
 
 __all__ = ["InputError", "__version__", *_API]
 
