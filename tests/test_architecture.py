@@ -144,8 +144,6 @@ def test_the_graph_sees_lazy_imports():
     assert "isoplan.ledger.db" in GRAPH["isoplan.ledger.store"]
 
 
-@pytest.mark.xfail(strict=False, reason="web/api.py still imports isoplan.cli.common, isoplan.cli.cost and "
-                   "isoplan.cli.room (room_page); remove this mark once room and cost are in app/")
 def test_web_and_app_never_import_the_command_line():
     bad = sorted(f"{m}:{line} imports {t}" for m, targets in GRAPH.items()
                  if _layer(m) in ("web", "app") for t, line in targets.items() if _layer(t) == "cli")
