@@ -21,8 +21,9 @@ import pytest
 
 from isoplan.errors import InputError
 from isoplan.ledger import store
+from isoplan.ledger.importers.form3921 import read_form3921_csv
 from isoplan.ledger.store import Ledger
-from isoplan.ledger.transfer import read_form3921_csv
+from isoplan.ledger.transfer import records_from_export
 
 TABLES = ("grants", "vesting_tranches", "lots", "sales", "tax_years", "income")
 ROWS = 6  # Form 3921 rows in the import
@@ -108,7 +109,7 @@ def test_a_later_record_refused_by_validation_undoes_the_rows_already_written(tm
     before_counts, before_bytes = counts(seeded), seeded.read_bytes()
 
     with Ledger.open(seeded) as book, pytest.raises(InputError, match="2024"):
-        book.import_data(data, "other.json")
+        book.import_data(records_from_export(data, "other.json"), "other.json")
 
     assert counts(seeded) == before_counts
     assert seeded.read_bytes() == before_bytes
