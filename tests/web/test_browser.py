@@ -24,6 +24,9 @@ if not Path(CHROMIUM).exists():
     pytest.skip(f"browser tests need {CHROMIUM}: apt-get install chromium", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (the dev extra)")
 expect = sync_api.expect
+# Assertions wait for the page's state; on a loaded machine a plan or risk recompute can take longer than
+# Playwright's default 5 s, so allow up to 60 s (a passing assertion returns as soon as the state holds).
+expect.set_options(timeout=60_000)
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +62,7 @@ def page(browser, server):
     own = urlsplit(base).netloc
     context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
     pg = context.new_page()
+    pg.set_default_timeout(60_000)  # waits end when the state holds; a loaded machine may need more than 30 s
     watch = Watch()
 
     def route(r):
