@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from isoplan.planning.room import amt_room, ca_spread_for_tmt, california_amt_room, with_added_spread
-from isoplan.tax.california import ca_law_table, compute_california, schedule_p_part2
+from isoplan.tax.states.california import ca_law_table, compute_california, schedule_p_part2
 from isoplan.tax.households import households
 from isoplan.tax.law import STATUS_CODE
 

@@ -130,9 +130,9 @@ def schedule_returns(outcome: PlanOutcome, strategy: Strategy | None = None) -> 
 
 def schedule_california_returns(outcome: PlanOutcome, strategy: Strategy | None = None) -> list[Any]:
     """For a California plan, each plan year's California return (Form 540, Schedule P (540), FTB 3510) of
-    ``strategy``: :func:`~isoplan.tax.california.compute_california` on the year's household with the year's
+    ``strategy``: :func:`~isoplan.tax.states.california.compute_california` on the year's household with the year's
     property tax and the FTB 3510 credit available that year (as the planner carried it). [] if not CA."""
-    from isoplan.tax.california import compute_california
+    from isoplan.tax.states.california import compute_california
 
     m = outcome.model
     if not m.california or m.property_tax is None:
@@ -338,7 +338,7 @@ class _Builder:
         """Item 2's California figures: the Schedule P (540) AMT-free room of the year's household without the
         ISO spread (:func:`~isoplan.planning.room.california_amt_room`), and the year's return with it."""
         from isoplan.planning.room import california_amt_room
-        from isoplan.tax.california import compute_california
+        from isoplan.tax.states.california import compute_california
 
         assert self.ca is not None and self.m.property_tax is not None
         ptax, carry = float(self.m.property_tax[self.t]), float(self.ca["credit_available"])

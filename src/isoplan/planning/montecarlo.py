@@ -292,7 +292,7 @@ def _add_california(out: PathYear, ca_law: LawTable, h: Households, excl: Househ
     Credit created = California AMT - the net minimum tax on exclusion items (FTB 3510 Part I
     line 15: the exclusion-items-only Schedule P under the election the return used), as Form 8801.
     """
-    from isoplan.tax.california import compute_california
+    from isoplan.tax.states.california import compute_california
 
     carry = np.broadcast_to(np.asarray(ca_credit, dtype=np.float64), (n,)).copy()
     r = compute_california(h, ca_law, property_tax=property_tax, ca_amt_credit_carryforward=carry)

@@ -207,7 +207,7 @@ def build_model(plan: Plan, law: LawTable | None = None) -> StagingModel:
         base.append(households(year=year, filing_status=plan.filing_status, **row))
     ca_law = None
     if plan.state == "CA":
-        from isoplan.tax.california import ca_law_table
+        from isoplan.tax.states.california import ca_law_table
 
         ca_law = ca_law_table(plan.inflation)
     disc = np.asarray([(1.0 + plan.discount_rate) ** -(t) for t in range(t_count)])
@@ -319,11 +319,11 @@ def _add_california(model: StagingModel, t: int, h: Households, excl_h: Househol
     The FTB 3510 credit used is the lesser of the credit available and the
     regular tax less exemption credits less TMT, which does not depend on the
     credit, so it is applied per scenario; the election is then the one
-    :func:`~isoplan.tax.california.compute_california` takes (lower California
+    :func:`~isoplan.tax.states.california.compute_california` takes (lower California
     tax, ties to the larger deduction). The exclusion-items return keeps that
     election (FTB 3510 Part I, as Form 8801).
     """
-    from isoplan.tax.california import compute_california
+    from isoplan.tax.states.california import compute_california
 
     assert model.ca_law is not None and model.property_tax is not None
     ptax = model.property_tax[t]
