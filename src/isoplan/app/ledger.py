@@ -652,8 +652,8 @@ def sales(db: Path) -> SalesResult:
 
 def _years(book: Ledger, req: YearsRequest) -> YearsResult:
     from isoplan.ledger.years import ledger_years
-    from isoplan.tax.states.california import ca_law_table
     from isoplan.tax.law import law_table
+    from isoplan.tax.states.california import ca_law_table
 
     inflation = None if req.inflation is None else fraction("inflation", req.inflation, example="0.025")
     if req.deduction not in DEDUCTIONS:

@@ -34,10 +34,10 @@ from isoplan.app.household import (
 )
 
 if TYPE_CHECKING:
-    from isoplan.tax.states.california import CaliforniaResult
     from isoplan.tax.federal import FederalResult
     from isoplan.tax.households import Households
     from isoplan.tax.law import LawTable
+    from isoplan.tax.states.california import CaliforniaResult
 
 _OMIT = {"omit_none": True}
 
@@ -191,8 +191,8 @@ def compute_tax(req: TaxRequest) -> TaxResult:
     """Federal tax of one household; with the state CA California beside it, another state gets a note."""
     import dataclasses
 
-    from isoplan.tax.states.california import compute_california
     from isoplan.tax.federal import compute_federal
+    from isoplan.tax.states.california import compute_california
 
     names = req.names
     inflation = inflation_rate(req.inflation, names)
@@ -257,9 +257,9 @@ def tax_batch(req: TaxRequest, path: str) -> BatchTable:
 
 def _state_batch(table: CsvRows, law: LawTable, inflation: float | None, default: str | None,
                  deduction: Deduction) -> BatchTable:
-    from isoplan.tax.states.california import CA_OUTPUTS, compute_california
     from isoplan.tax.explain import OUTPUTS
     from isoplan.tax.federal import compute_federal
+    from isoplan.tax.states.california import CA_OUTPUTS, compute_california
 
     path, rows = table.path, table.rows
     h = csv_households(table, skip=_STATE_COLUMNS)

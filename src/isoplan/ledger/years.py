@@ -159,10 +159,11 @@ def _california_years(rows: list[LedgerYear], hh: list[Any], entered: Mapping[in
     run: the California credit carryover has no time limit (R&TC §17063(b)),
     and isoplan models no California return for the years between.
     """
+    from isoplan.tax.states import federal_only_note, jurisdiction
+
     for row in rows:
-        if row.state not in (None, "CA"):
-            row.notes.append(f"state {row.state}: isoplan models federal tax and California only; {row.state} "
-                             f"income tax is not included in any figure shown")
+        if row.state is not None and jurisdiction(row.state) is None:
+            row.notes.append(federal_only_note(row.state))
     wanted = [i for i, r in enumerate(rows) if r.state == "CA"]
     if not wanted:
         return

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -227,7 +227,8 @@ class _Builder:
         self.lots = self._planned_lots()
         self.rules = equity_rules()
         # a California plan: the row's FTB 3510 figures (tax, amt, credit_available, credit_used, credit_created)
-        self.ca: CaliforniaYearRow | None = self.row.get("california") if self.m.california else None
+        state_row = cast(dict[str, object], self.row).get(self.m.state_key or "") if self.m.california else None
+        self.ca: CaliforniaYearRow | None = cast(CaliforniaYearRow | None, state_row)
 
     def ca_sentence(self, key: str, fmt: dict[str, str]) -> list[str]:
         """The California sentence of ``checklist.toml`` [california] for item ``key`` (none if not CA)."""

@@ -41,7 +41,7 @@ at which the tax after the credit is still what it is at ``s = 0``.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Literal
@@ -55,6 +55,7 @@ from isoplan.tax.households import Households
 from isoplan.tax.law import STATUS_CODE, STATUSES, LawTable, law_table
 
 if TYPE_CHECKING:
+    from isoplan.tax.states import Jurisdiction
     from isoplan.tax.states.california import CaliforniaResult
 
 #: a monotone test on some rows (indices) at added spread ``s`` (one per row): the searches' predicate
@@ -834,3 +835,14 @@ def california_amt_room(
         ca_credit_used=used0,
         ca_itemized_at_line=at_line.ca_itemized > 0,
     )
+
+
+def state_amt_room(state: Jurisdiction, h: Households, law: LawTable, inputs: Mapping[str, float],
+                   credit: float | NDArray[np.float64]) -> NDArray[np.float64] | None:
+    """The state's AMT room of every household in ``h``, None for a state without a room solver here (its
+    AMT, if any, then bounds no plan's room: the evaluation still counts every dollar of it)."""
+    if state.code != "CA":
+        return None
+    room: NDArray[np.float64] = california_amt_room(h, law, property_tax=inputs.get("property_tax", 0.0),
+                                                    ca_amt_credit_carryforward=credit).ca_amt_room
+    return room

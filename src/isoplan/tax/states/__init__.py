@@ -85,6 +85,11 @@ class Jurisdiction(Protocol):
         """Notes on the law behind a year: projected, unsettled, what is left out."""
         ...
 
+    def amt_basis_worth(self, law: LawTable, years: Sequence[int]) -> float:
+        """The most a dollar of AMT basis can lower the state's tentative minimum tax in ``years`` (0 without
+        an AMT): the optimizer's bound on what a label's AMT basis can still be worth."""
+        ...
+
 
 _REGISTRY: dict[str, Jurisdiction] = {}
 
@@ -115,6 +120,12 @@ def jurisdiction(code: str | None) -> Jurisdiction | None:
     return _REGISTRY.get(code.upper())
 
 
+def jurisdiction_of_law(law: LawTable) -> Jurisdiction | None:
+    """The modeled state whose law ``law`` is (by its parameter directory), None if none."""
+    _load_builtin()
+    return next((s for s in _REGISTRY.values() if s.law_table(law.inflation).directory == law.directory), None)
+
+
 def modeled_states() -> tuple[str, ...]:
     """The codes of every state isoplan models, sorted."""
     _load_builtin()
@@ -126,6 +137,12 @@ def federal_only_note(code: str) -> str:
     modeled = " and ".join(_REGISTRY[c].name for c in modeled_states())
     return (f"state {code}: isoplan models federal tax and {modeled} only; {code} income tax is not included "
             f"in any figure shown")
+
+
+def state_input_names() -> frozenset[str]:
+    """The names of every modeled state's own inputs (never federal household inputs)."""
+    _load_builtin()
+    return frozenset(f.name for state in _REGISTRY.values() for f in state.extra_inputs)
 
 
 def inputs_of(state: Jurisdiction, amounts: Mapping[str, Any]) -> dict[str, Any]:

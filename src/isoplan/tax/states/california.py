@@ -424,5 +424,15 @@ class California:
     def year_notes(self, law: LawTable, year: int, status_code: int) -> list[str]:
         return ca_year_notes(law, year, status_code)
 
+    def amt_basis_worth(self, law: LawTable, years: Sequence[int]) -> float:
+        """Schedule P line 9 lowers AMTI dollar for dollar; TMT moves at most at the 7% rate times the
+        phase-out (or MFS add-on) stretch (R&TC §17062)."""
+        out = 0.0
+        for year in years:
+            y = law.laws[year]
+            stretch = max(y.value("amt_phaseout_rate", "single"), y.value("amt_mfs_addon_rate", "mfs"))
+            out = max(out, y.value("amt_rate", "single") * (1.0 + stretch))
+        return float(out)
+
 
 CALIFORNIA = California()
