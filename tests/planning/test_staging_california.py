@@ -15,9 +15,9 @@ import pytest
 
 from isoplan.planning.plan import parse_plan
 from isoplan.planning.staging import build_model, evaluate, grid_schedules, optimize, run_plan, year_taxes
-from isoplan.tax.states.california import ca_law_table, compute_california
 from isoplan.tax.federal import compute_federal
 from isoplan.tax.law import law_table
+from isoplan.tax.states.california import ca_law_table, compute_california
 
 TODAY = date(2026, 11, 28)
 LAW = law_table(0.025)
