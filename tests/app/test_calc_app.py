@@ -37,8 +37,8 @@ def test_tax_record_typed_figures():
 
 
 def test_tax_outputs_are_the_engine_outputs():
-    from isoplan.tax.california import CA_OUTPUTS
     from isoplan.tax.explain import OUTPUTS
+    from isoplan.tax.states.california import CA_OUTPUTS
 
     assert tuple(f.name for f in dataclasses.fields(FederalOutputs)) == OUTPUTS
     assert tuple(f.name for f in dataclasses.fields(CaliforniaOutputs)) == CA_OUTPUTS

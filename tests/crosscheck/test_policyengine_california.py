@@ -62,9 +62,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from isoplan.tax.california import compute_california
 from isoplan.tax.households import households
 from isoplan.tax.law import CALIFORNIA_DIR, STATUS_CODE, STATUSES, LawTable
+from isoplan.tax.states.california import compute_california
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_PYTHON = ROOT / ".venv-policyengine" / "bin" / "python"

@@ -4,7 +4,7 @@ The hand computations use California 2025 law (FTB 2025 Form 540 and Schedule P 
 standard deduction 5,706; brackets 1% to 11,079, 2% to 26,264, 4% to 41,452, 6% to 57,542, 8% to
 72,724, 9.3% to 371,479, 10.3% to 445,771; exemption credit 153, less 6 per 2,500 (or fraction) of
 AGI over 252,203; AMT exemption 92,749 less 25% of AMTI over 347,808; TMT 7%; Schedule P line 25
-compares TMT with the regular tax before credits (Form 540 line 31; isoplan.tax.california). 2026 is
+compares TMT with the regular tax before credits (Form 540 line 31; isoplan.tax.states.california). 2026 is
 projected California law: at 0% assumed California CPI its amounts are 2025's, which keeps the
 second year hand-computable.
 """
@@ -22,7 +22,7 @@ from isoplan.ledger.db import LATEST, MIGRATIONS, migrate
 from isoplan.ledger.store import Ledger, connect
 from isoplan.ledger.transfer import load_export, records_from_export, write_csv_dir, write_json
 from isoplan.ledger.years import ledger_years
-from isoplan.tax.california import ca_law_table
+from isoplan.tax.states.california import ca_law_table
 
 # through the 8% bracket: 1% x 11,079 + 2% x 15,185 + 4% x 15,188 + 6% x 16,090 + 8% x 15,182
 THROUGH_8 = 110.79 + 303.70 + 607.52 + 965.40 + 1_214.56  # 3,201.97

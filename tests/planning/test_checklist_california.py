@@ -21,7 +21,7 @@ from isoplan.planning.checklist import build_checklist, schedule_california_retu
 from isoplan.planning.plan import parse_plan
 from isoplan.planning.room import amt_room, california_amt_room
 from isoplan.planning.staging import run_plan
-from isoplan.tax.california import compute_california
+from isoplan.tax.states.california import compute_california
 
 TODAY = date(2026, 12, 1)
 

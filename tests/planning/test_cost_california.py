@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from isoplan.planning.cost import california_exercise_cost, exercise_cost
-from isoplan.tax.california import ca_law_table
 from isoplan.tax.households import households
+from isoplan.tax.states.california import ca_law_table
 
 
 @pytest.fixture(scope="module")

@@ -13,9 +13,9 @@ from isoplan.planning import montecarlo as mc
 from isoplan.planning.plan import parse_plan
 from isoplan.planning.risk import _same_year_sale, run_risk
 from isoplan.planning.staging import build_model, evaluate, run_plan
-from isoplan.tax.california import ca_law_table, compute_california
 from isoplan.tax.federal import compute_federal
 from isoplan.tax.households import households
+from isoplan.tax.states.california import ca_law_table, compute_california
 
 ROOT = Path(__file__).resolve().parents[2]
 TODAY = datetime.date(2026, 11, 28)

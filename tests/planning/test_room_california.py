@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from isoplan.planning.room import amt_room, ca_spread_for_tmt, california_amt_room, with_added_spread
-from isoplan.tax.california import ca_law_table, compute_california, schedule_p_part2
 from isoplan.tax.households import households
 from isoplan.tax.law import STATUS_CODE
+from isoplan.tax.states.california import ca_law_table, compute_california, schedule_p_part2
 
 # Form 540 line 31 for 2025 single taxable income 194,294 (200,000 - 5,706): the five low brackets
 LOW_BRACKETS = 110.79 + 303.70 + 607.52 + 965.40 + 1_214.56  # 11,079 x 1% ... 15,182 x 8% = 3,201.97

@@ -1,7 +1,7 @@
 """A California plan: the optimizer's objective and table include Form 540, Schedule P and FTB 3510.
 
 Every California figure is checked against the California engine
-(:func:`isoplan.tax.california.compute_california`, itself tested against
+(:func:`isoplan.tax.states.california.compute_california`, itself tested against
 hand-worked Schedule P returns in tests/tax/test_california.py), and the
 optimizer against brute force on small grids, as for federal plans.
 """
@@ -15,9 +15,9 @@ import pytest
 
 from isoplan.planning.plan import parse_plan
 from isoplan.planning.staging import build_model, evaluate, grid_schedules, optimize, run_plan, year_taxes
-from isoplan.tax.california import ca_law_table, compute_california
 from isoplan.tax.federal import compute_federal
 from isoplan.tax.law import law_table
+from isoplan.tax.states.california import ca_law_table, compute_california
 
 TODAY = date(2026, 11, 28)
 LAW = law_table(0.025)

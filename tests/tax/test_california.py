@@ -20,9 +20,9 @@ from hypothesis import strategies as st
 from isoplan.cli import main
 from isoplan.errors import InputError
 from isoplan.tax import law as law_module
-from isoplan.tax.california import ca_credit_years, ca_law_table, compute_california
 from isoplan.tax.households import households
 from isoplan.tax.law import REQUIRED_STATUSES, LawTable
+from isoplan.tax.states.california import ca_credit_years, ca_law_table, compute_california
 
 CALIFORNIA = Path(law_module.__file__).parent / "parameters" / "california"
 

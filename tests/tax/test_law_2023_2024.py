@@ -13,10 +13,10 @@ SALT cap is $10,000 ($5,000 MFS) without a phase-down (IRC §164(b)(6) as enacte
 
 import pytest
 
-from isoplan.tax.california import ca_law_table, compute_california
 from isoplan.tax.federal import compute_federal
 from isoplan.tax.households import households
 from isoplan.tax.law import supported_years
+from isoplan.tax.states.california import ca_law_table, compute_california
 
 
 def tax(law, **inputs):

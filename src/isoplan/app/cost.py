@@ -310,7 +310,7 @@ def cost_record(h: Households, c: ExerciseCost, law: LawTable, *, exercise_date:
 def _california_cost(h: Households, c: ExerciseCost, ca: CaliforniaExerciseCost, ca_law: LawTable,
                      property_tax: float, carry: float, *, private: bool, i: int = 0) -> CaliforniaCost:
     """The California tax the exercise causes, beside the federal record."""
-    from isoplan.tax.california import ca_year_notes
+    from isoplan.tax.states.california import ca_year_notes
 
     year = int(h.year[i])
     notes = []

@@ -131,7 +131,7 @@ def law_table(inflation: float | None) -> LawTable:
 
 
 def ca_law_table(inflation: float | None) -> LawTable:
-    from isoplan.tax.california import ca_law_table as california_law
+    from isoplan.tax.states.california import ca_law_table as california_law
 
     return california_law(inflation)
 

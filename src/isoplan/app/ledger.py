@@ -269,7 +269,7 @@ class IncomeResult:
 
 def _california_json(row: LedgerYear, *, explain: bool) -> dict[str, Any]:
     """A California year of the ledger: Form 540 / Schedule P (540) outputs and FTB 3510."""
-    from isoplan.tax.california import CA_OUTPUTS, ca_explain_row
+    from isoplan.tax.states.california import CA_OUTPUTS, ca_explain_row
 
     c = row.ca_outputs
     out: dict[str, Any] = {
@@ -652,8 +652,8 @@ def sales(db: Path) -> SalesResult:
 
 def _years(book: Ledger, req: YearsRequest) -> YearsResult:
     from isoplan.ledger.years import ledger_years
-    from isoplan.tax.california import ca_law_table
     from isoplan.tax.law import law_table
+    from isoplan.tax.states.california import ca_law_table
 
     inflation = None if req.inflation is None else fraction("inflation", req.inflation, example="0.025")
     if req.deduction not in DEDUCTIONS:

@@ -195,7 +195,7 @@ class YearForms:
 
     def ca_lines(self) -> list[Any] | None:
         """The California form lines (None: the plan is federal only)."""
-        from isoplan.tax.california import ca_explain_row
+        from isoplan.tax.states.california import ca_explain_row
 
         return None if self.ca_result is None else list(ca_explain_row(self.ca_result))
 
@@ -262,7 +262,7 @@ def year_forms(outcome: PlanOutcome, law: LawTable) -> tuple[YearForms, ...]:
         h = outcome.year_household(outcome.recommended, t)
         ca_result = None
         if model.ca_law is not None and model.property_tax is not None:  # the plan's state is CA
-            from isoplan.tax.california import compute_california
+            from isoplan.tax.states.california import compute_california
 
             credit = float(outcome.recommended.evaluation.ca_credit_available[t, 0])
             ca_result = compute_california(h, model.ca_law, property_tax=float(model.property_tax[t]),

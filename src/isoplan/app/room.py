@@ -351,7 +351,7 @@ def _california_room(h: Households, federal: RoomResult, opts: _Options, i: int 
     import numpy as np
 
     from isoplan.planning.room import california_amt_room, shares_for_spread, with_added_spread
-    from isoplan.tax.california import ca_year_notes, compute_california
+    from isoplan.tax.states.california import ca_year_notes, compute_california
 
     ca_law = ca_law_table(opts.inflation)
     property_tax, carry = opts.state.property_tax, opts.state.ca_amt_credit_carryforward
@@ -549,8 +549,8 @@ class RoomPageData:
 
 def form_lines(result: FederalResult, i: int = 0) -> list[LineExplanation]:
     """Form 1040 / 6251 / 8801 lines of a federal result, or Form 540 / Schedule P (540) of a California one."""
-    from isoplan.tax.california import CaliforniaResult, ca_explain_row
     from isoplan.tax.explain import explain_row
+    from isoplan.tax.states.california import CaliforniaResult, ca_explain_row
 
     rows: list[Any] = ca_explain_row(result, i) if isinstance(result, CaliforniaResult) else explain_row(result, i)
     return [LineExplanation(r.key, r.form, r.line, r.caption, r.value) for r in rows]
@@ -562,8 +562,8 @@ def room_page_data(req: RoomPageRequest) -> RoomPageData:
 
     from isoplan.app.cost import CostRequest, cash_amount, cost, drop_fraction
     from isoplan.planning.room import amt_at_spreads, shares_for_spread, with_added_spread
-    from isoplan.tax.california import compute_california
     from isoplan.tax.federal import compute_federal
+    from isoplan.tax.states.california import compute_california
 
     names = req.room.names
     drop = drop_fraction(req.drop, names)

@@ -2,7 +2,7 @@
 
 Form 1040, Form 6251 (AMT) and Form 8801 (minimum tax credit) through
 :func:`isoplan.tax.federal.compute_federal`; with the state CA also Form 540,
-Schedule P (540) and FTB 3510 through :func:`isoplan.tax.california.compute_california`.
+Schedule P (540) and FTB 3510 through :func:`isoplan.tax.states.california.compute_california`.
 """
 
 from __future__ import annotations
@@ -34,10 +34,10 @@ from isoplan.app.household import (
 )
 
 if TYPE_CHECKING:
-    from isoplan.tax.california import CaliforniaResult
     from isoplan.tax.federal import FederalResult
     from isoplan.tax.households import Households
     from isoplan.tax.law import LawTable
+    from isoplan.tax.states.california import CaliforniaResult
 
 _OMIT = {"omit_none": True}
 
@@ -78,7 +78,7 @@ class FederalOutputs:
 
 @dataclass(frozen=True)
 class CaliforniaOutputs:
-    """The California figures (:data:`isoplan.tax.california.CA_OUTPUTS`, in that order)."""
+    """The California figures (:data:`isoplan.tax.states.california.CA_OUTPUTS`, in that order)."""
 
     ca_agi: float  # Form 540 line 17
     ca_deduction: float  # Form 540 line 18
@@ -171,7 +171,7 @@ def tax_record(h: Households, result: FederalResult, law: LawTable, *, explain: 
 
 def california_record(h: Households, ca: CaliforniaResult, ca_law: LawTable, *, explain: bool,
                       i: int = 0) -> CaliforniaTax:
-    from isoplan.tax.california import CA_OUTPUTS, ca_explain_row, ca_year_notes
+    from isoplan.tax.states.california import CA_OUTPUTS, ca_explain_row, ca_year_notes
 
     year = int(h.year[i])
     return CaliforniaTax(
@@ -191,8 +191,8 @@ def compute_tax(req: TaxRequest) -> TaxResult:
     """Federal tax of one household; with the state CA California beside it, another state gets a note."""
     import dataclasses
 
-    from isoplan.tax.california import compute_california
     from isoplan.tax.federal import compute_federal
+    from isoplan.tax.states.california import compute_california
 
     names = req.names
     inflation = inflation_rate(req.inflation, names)
@@ -257,9 +257,9 @@ def tax_batch(req: TaxRequest, path: str) -> BatchTable:
 
 def _state_batch(table: CsvRows, law: LawTable, inflation: float | None, default: str | None,
                  deduction: Deduction) -> BatchTable:
-    from isoplan.tax.california import CA_OUTPUTS, compute_california
     from isoplan.tax.explain import OUTPUTS
     from isoplan.tax.federal import compute_federal
+    from isoplan.tax.states.california import CA_OUTPUTS, compute_california
 
     path, rows = table.path, table.rows
     h = csv_households(table, skip=_STATE_COLUMNS)

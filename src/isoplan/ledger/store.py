@@ -44,7 +44,7 @@ from isoplan.tax.fields import CA_MONEY_FIELDS, COUNT_FIELDS, MONEY_FIELDS
 
 #: household inputs a year's income entry may hold (the tax engine's inputs, and California's own two)
 INCOME_FIELDS: dict[str, bool] = {name: negative for name, negative, _ in MONEY_FIELDS}
-#: amounts only a California year uses (isoplan.tax.california): never negative
+#: amounts only a California year uses (isoplan.tax.states.california): never negative
 CA_INCOME_FIELDS: tuple[str, ...] = tuple(name for name, _ in CA_MONEY_FIELDS)
 INCOME_FIELDS.update(dict.fromkeys(CA_INCOME_FIELDS, False))
 COUNT_INCOME_FIELDS = tuple(name for name, _ in COUNT_FIELDS)

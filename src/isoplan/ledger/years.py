@@ -10,7 +10,7 @@ A year with events but no income entry is computed with zero other income
 
 A year whose state is CA also gets the California return (Form 540,
 Schedule P (540)) with the FTB 3510 credit carried from California year to
-California year (:func:`isoplan.tax.california.ca_credit_years`); years in
+California year (:func:`isoplan.tax.states.california.ca_credit_years`); years in
 another state (or none) between them carry the credit unused.
 """
 
@@ -76,7 +76,7 @@ def ledger_years(
     ``states``: each entered year's state of residence (``Ledger.states()``);
     a year with no entry takes the state of the entry its filing status
     comes from. ``ca_law``: the California law table (default
-    :func:`isoplan.tax.california.ca_law_table`).
+    :func:`isoplan.tax.states.california.ca_law_table`).
     """
     from isoplan.tax.form8801 import minimum_tax_credit_years
     from isoplan.tax.households import households
@@ -159,14 +159,15 @@ def _california_years(rows: list[LedgerYear], hh: list[Any], entered: Mapping[in
     run: the California credit carryover has no time limit (R&TC §17063(b)),
     and isoplan models no California return for the years between.
     """
+    from isoplan.tax.states import federal_only_note, jurisdiction
+
     for row in rows:
-        if row.state not in (None, "CA"):
-            row.notes.append(f"state {row.state}: isoplan models federal tax and California only; {row.state} "
-                             f"income tax is not included in any figure shown")
+        if row.state is not None and jurisdiction(row.state) is None:
+            row.notes.append(federal_only_note(row.state))
     wanted = [i for i, r in enumerate(rows) if r.state == "CA"]
     if not wanted:
         return
-    from isoplan.tax.california import ca_credit_years, ca_law_table, ca_year_notes
+    from isoplan.tax.states.california import ca_credit_years, ca_law_table, ca_year_notes
 
     ca_law = ca_law or ca_law_table()
     inside = [i for i in wanted if ca_law.first_year <= rows[i].year <= ca_law.last_year]

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -130,9 +130,9 @@ def schedule_returns(outcome: PlanOutcome, strategy: Strategy | None = None) -> 
 
 def schedule_california_returns(outcome: PlanOutcome, strategy: Strategy | None = None) -> list[Any]:
     """For a California plan, each plan year's California return (Form 540, Schedule P (540), FTB 3510) of
-    ``strategy``: :func:`~isoplan.tax.california.compute_california` on the year's household with the year's
+    ``strategy``: :func:`~isoplan.tax.states.california.compute_california` on the year's household with the year's
     property tax and the FTB 3510 credit available that year (as the planner carried it). [] if not CA."""
-    from isoplan.tax.california import compute_california
+    from isoplan.tax.states.california import compute_california
 
     m = outcome.model
     if not m.california or m.property_tax is None:
@@ -227,7 +227,8 @@ class _Builder:
         self.lots = self._planned_lots()
         self.rules = equity_rules()
         # a California plan: the row's FTB 3510 figures (tax, amt, credit_available, credit_used, credit_created)
-        self.ca: CaliforniaYearRow | None = self.row.get("california") if self.m.california else None
+        state_row = cast(dict[str, object], self.row).get(self.m.state_key or "") if self.m.california else None
+        self.ca: CaliforniaYearRow | None = cast(CaliforniaYearRow | None, state_row)
 
     def ca_sentence(self, key: str, fmt: dict[str, str]) -> list[str]:
         """The California sentence of ``checklist.toml`` [california] for item ``key`` (none if not CA)."""
@@ -338,7 +339,7 @@ class _Builder:
         """Item 2's California figures: the Schedule P (540) AMT-free room of the year's household without the
         ISO spread (:func:`~isoplan.planning.room.california_amt_room`), and the year's return with it."""
         from isoplan.planning.room import california_amt_room
-        from isoplan.tax.california import compute_california
+        from isoplan.tax.states.california import compute_california
 
         assert self.ca is not None and self.m.property_tax is not None
         ptax, carry = float(self.m.property_tax[self.t]), float(self.ca["credit_available"])

@@ -280,7 +280,7 @@ class CaliforniaExerciseCost:
 
 def _ca_tax(h: Households, law: LawTable, deduction: Deduction, property_tax: float | np.ndarray,
             carry: float | np.ndarray) -> CaTaxPath:
-    from isoplan.tax.california import compute_california
+    from isoplan.tax.states.california import compute_california
 
     r = compute_california(h, law, property_tax=property_tax, ca_amt_credit_carryforward=carry, deduction=deduction)
     return CaTaxPath(*(r.lines[k] for k in _CA_KEEP))
@@ -297,7 +297,7 @@ def california_exercise_cost(
 ) -> CaliforniaExerciseCost:
     """California tax caused by the exercise ``cost`` describes (same household ``h``), and the combined outlay."""
     from isoplan.planning.room import california_amt_room
-    from isoplan.tax.california import ca_law_table
+    from isoplan.tax.states.california import ca_law_table
 
     law = law or ca_law_table()
     without = _ca_tax(h, law, deduction, property_tax, ca_amt_credit_carryforward)

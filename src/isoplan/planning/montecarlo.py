@@ -40,16 +40,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Literal, TypedDict
+from typing import TYPE_CHECKING, TypedDict
 
 import numpy as np
 from numpy.typing import NDArray
 
 from isoplan.planning.plan import Plan, Stock
-from isoplan.tax.federal import compute_federal
-from isoplan.tax.form8801 import exclusion_items_only, net_minimum_tax_on_exclusions
+from isoplan.tax.credit_chain import year_with_credit
+from isoplan.tax.form8801 import FEDERAL, exclusion_items_only
 from isoplan.tax.households import Households, households
 from isoplan.tax.law import LawTable
+from isoplan.tax.states import jurisdiction_of_law
 
 if TYPE_CHECKING:
     from isoplan.planning.staging import StagingModel
@@ -263,54 +264,19 @@ def path_year(law: LawTable, base: Households, n: int, credit: np.ndarray, *, is
         amt_disposition_adjustment=base.amt_disposition_adjustment[0] + disposition_adjustment,
         amt_credit_carryforward=credit,
     )
-    r = compute_federal(h, law, keep=_KEEP)
-    # Form 8801 line 15 under the election the return used
     excl = exclusion_items_only(h)
-    itemize = r.itemized > 0.5
-    excl_tmt = np.empty(n)
-    election: Literal["itemized", "standard"]
-    for election, rows in (("itemized", np.flatnonzero(itemize)), ("standard", np.flatnonzero(~itemize))):
-        if rows.size:
-            part = excl if rows.size == n else excl.take(rows)
-            excl_tmt[rows] = compute_federal(part, law, deduction=election,
-                                             keep=("tentative_minimum_tax",)).tentative_minimum_tax
-    line15 = net_minimum_tax_on_exclusions(excl_tmt, r.regular_tax)
-    created = r.amt - line15
-    credit_next = np.maximum(credit - r.amt_credit_used + created, 0.0)
+    r = year_with_credit(FEDERAL, h, law, credit=credit, keep=_KEEP, exclusion_households=excl)
     zero = np.zeros(n)
-    out = PathYear(r.total_tax, r.regular_tax, r.tentative_minimum_tax, r.amt, r.amt_credit_used, credit_next,
+    out = PathYear(r.tax, r.regular_tax, r.tentative_minimum_tax, r.amt, r.credit_used, r.credit_next,
                    zero, zero, zero, zero)
-    if ca_law is not None:
-        _add_california(out, ca_law, h, excl, n, property_tax, ca_credit)
+    state = None if ca_law is None else jurisdiction_of_law(ca_law)
+    if ca_law is not None and state is not None:  # the state's return on the same households, its own credit
+        carry = np.broadcast_to(np.asarray(ca_credit, dtype=np.float64), (n,))
+        st = year_with_credit(state, h, ca_law, credit=carry, inputs={"property_tax": property_tax},
+                              exclusion_households=excl)
+        out.ca_tax, out.ca_amt, out.ca_credit_used, out.ca_credit_next = st.tax, st.amt, st.credit_used, st.credit_next
+        out.total_tax = out.total_tax + st.tax
     return out
-
-
-def _add_california(out: PathYear, ca_law: LawTable, h: Households, excl: Households, n: int,
-                    property_tax: float, ca_credit: np.ndarray | float) -> None:
-    """California's return on the same households, FTB 3510 credit carried (Schedule P (540) Part III).
-
-    Credit created = California AMT - the net minimum tax on exclusion items (FTB 3510 Part I
-    line 15: the exclusion-items-only Schedule P under the election the return used), as Form 8801.
-    """
-    from isoplan.tax.california import compute_california
-
-    carry = np.broadcast_to(np.asarray(ca_credit, dtype=np.float64), (n,)).copy()
-    r = compute_california(h, ca_law, property_tax=property_tax, ca_amt_credit_carryforward=carry)
-    itemize = r.ca_itemized > 0.5
-    excl_tmt = np.empty(n)
-    election: Literal["itemized", "standard"]
-    for election, rows in (("itemized", np.flatnonzero(itemize)), ("standard", np.flatnonzero(~itemize))):
-        if rows.size:
-            part = excl if rows.size == n else excl.take(rows)
-            excl_tmt[rows] = compute_california(part, ca_law, property_tax=property_tax,
-                                                deduction=election).ca_tentative_minimum_tax
-    line15 = net_minimum_tax_on_exclusions(excl_tmt, r.ca_p_line25)
-    created = r.ca_amt - line15
-    out.ca_tax = r.ca_total_tax
-    out.ca_amt = r.ca_amt
-    out.ca_credit_used = r.ca_amt_credit_used
-    out.ca_credit_next = np.maximum(carry - r.ca_amt_credit_used + created, 0.0)
-    out.total_tax = out.total_tax + r.ca_total_tax
 
 
 @dataclass
@@ -405,8 +371,9 @@ def schedule_on_paths(model: StagingModel, schedule: np.ndarray, exercise_prices
     strike = model.strike
     credit = np.full(n, model.plan.prior_credit)
     ref_credit = np.full(1, model.plan.prior_credit)
-    ca_credit = np.full(n, model.plan.prior_ca_credit)
-    ref_ca = np.full(1, model.plan.prior_ca_credit)
+    state_credit = 0.0 if model.state is None else model.state.prior_credit
+    ca_credit = np.full(n, state_credit)
+    ref_ca = np.full(1, state_credit)
     before = np.zeros(b_count)
     regular_basis = np.zeros(n)
     amt_basis = np.zeros(n)
@@ -441,8 +408,8 @@ def schedule_on_paths(model: StagingModel, schedule: np.ndarray, exercise_prices
             proceeds = proceeds + sale_value
             lt, amt_lt = sale_value - regular_basis, sale_value - amt_basis
             events.update({"long_term": lt, "amt_long_term": amt_lt, "disposition_adjustment": amt_lt - lt})
-        ca: CaliforniaLaw = ({"ca_law": model.ca_law, "property_tax": float(model.property_tax[t])}
-                             if model.ca_law is not None and model.property_tax is not None else {})
+        ca: CaliforniaLaw = ({"ca_law": model.state.law, **model.state.inputs[t]}  # type: ignore[typeddict-item]
+                             if model.state is not None else {})
         step = path_year(model.law, model.base[t], n, credit, ca_credit=ca_credit, **ca, **events)
         ref = path_year(model.law, model.base[t], 1, ref_credit, ca_credit=ref_ca, **ca)
         extra = step.total_tax - ref.total_tax[0]

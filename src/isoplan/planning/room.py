@@ -41,7 +41,7 @@ at which the tax after the credit is still what it is at ``s = 0``.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Literal
@@ -55,7 +55,8 @@ from isoplan.tax.households import Households
 from isoplan.tax.law import STATUS_CODE, STATUSES, LawTable, law_table
 
 if TYPE_CHECKING:
-    from isoplan.tax.california import CaliforniaResult
+    from isoplan.tax.states import Jurisdiction
+    from isoplan.tax.states.california import CaliforniaResult
 
 #: a monotone test on some rows (indices) at added spread ``s`` (one per row): the searches' predicate
 RowPredicate = Callable[[NDArray[np.intp], NDArray[np.float64]], NDArray[np.bool_]]
@@ -734,7 +735,7 @@ def ca_spread_for_tmt(target: np.ndarray, amti_before_addon: np.ndarray, status:
                       p: SimpleNamespace) -> np.ndarray:
     """The largest real added spread with Schedule P line 24 <= ``target`` (-inf if the target is negative).
 
-    Inverts :func:`isoplan.tax.california.schedule_p_part2` step by step:
+    Inverts :func:`isoplan.tax.states.california.schedule_p_part2` step by step:
     line 23 = target / rate; line 21 from line 23 through the exemption
     phase-out; AMTI before the MFS add-on from line 21.
     """
@@ -765,14 +766,14 @@ def california_amt_room(
 ) -> CaliforniaRoomResult:
     """The California AMT room and FTB 3510 credit line of every household in ``h``.
 
-    Exact to the dollar: :func:`isoplan.tax.california.compute_california`
+    Exact to the dollar: :func:`isoplan.tax.states.california.compute_california`
     with ``iso_bargain_element + ca_amt_room`` owes no California AMT and with
     one dollar more it does (unless already in California AMT). The closed
     form (:func:`ca_spread_for_tmt`, for the election taken with no added
     spread) is the first guess; the engine settles the last dollar, and rows
     where it misses (an election switch) get an exact search.
     """
-    from isoplan.tax.california import ca_law_table, compute_california
+    from isoplan.tax.states.california import ca_law_table, compute_california
 
     if deduction not in ("auto", "standard", "itemized"):
         raise InputError("deduction", deduction, "auto, standard or itemized")
@@ -834,3 +835,14 @@ def california_amt_room(
         ca_credit_used=used0,
         ca_itemized_at_line=at_line.ca_itemized > 0,
     )
+
+
+def state_amt_room(state: Jurisdiction, h: Households, law: LawTable, inputs: Mapping[str, float],
+                   credit: float | NDArray[np.float64]) -> NDArray[np.float64] | None:
+    """The state's AMT room of every household in ``h``, None for a state without a room solver here (its
+    AMT, if any, then bounds no plan's room: the evaluation still counts every dollar of it)."""
+    if state.code != "CA":
+        return None
+    room: NDArray[np.float64] = california_amt_room(h, law, property_tax=inputs.get("property_tax", 0.0),
+                                                    ca_amt_credit_carryforward=credit).ca_amt_room
+    return room

@@ -358,8 +358,8 @@ def _california_detail(plan: Any, outcome: Any) -> str:
     """Each plan year's California return for the recommended schedule: Form 540's main lines, every
     Schedule P (540) line and the FTB 3510 credit (carried in as the planner carried it), with the year's notes."""
     from isoplan.planning.checklist import schedule_california_returns
-    from isoplan.tax.california import ca_explain_row, ca_year_notes
     from isoplan.tax.law import STATUS_CODE
+    from isoplan.tax.states.california import ca_explain_row, ca_year_notes
 
     ca_law = outcome.model.ca_law
     out = ["<h3>California (Form 540, Schedule P (540), FTB 3510)</h3>",

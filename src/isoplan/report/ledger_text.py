@@ -25,7 +25,7 @@ __all__ = [
     "render_years",
 ]
 
-#: FTB 3510 across years (isoplan.tax.california.ca_credit_years lines): (key, part, caption).
+#: FTB 3510 across years (isoplan.tax.states.california.ca_credit_years lines): (key, part, caption).
 FTB3510_LINES: tuple[tuple[str, str, str], ...] = (
     ("prior_amt", "Part I", "Prior year's California AMT (Schedule P line 26)"),
     ("prior_net_minimum_tax_on_exclusions", "Part I", "Prior year's net minimum tax on exclusion items"),
@@ -177,7 +177,7 @@ def render_import(counts: Mapping[str, int]) -> str:
 
 def _render_california(rows: Sequence[LedgerYear], *, explain: bool) -> list[str]:
     """The California table under the federal one, for the years whose state is CA; with --explain, line by line."""
-    from isoplan.tax.california import ca_explain_row
+    from isoplan.tax.states.california import ca_explain_row
 
     ca_rows = [r for r in rows if r.california]
     if not ca_rows:

@@ -65,7 +65,7 @@ INPUT_NAMES: tuple[str, ...] = (
     *(name for name, _ in COUNT_FIELDS),
 )
 
-#: California-only inputs (isoplan.tax.california; not part of the federal ``Households``, so the
+#: California-only inputs (isoplan.tax.states.california; not part of the federal ``Households``, so the
 #: federal engine and every command's household flags are unchanged): (name, help).
 CA_MONEY_FIELDS: tuple[tuple[str, str], ...] = (
     ("property_tax",

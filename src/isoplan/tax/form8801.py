@@ -24,17 +24,19 @@ credit (the form says stop), so nothing negative is carried.
 
 :func:`credit_schedule` is the pure arithmetic on arrays of per-year
 results; :func:`minimum_tax_credit_years` runs the federal engine year by
-year, feeding each year's line 21 into the next return.
+year, feeding each year's line 21 into the next return, through the chain
+every return shares (:mod:`isoplan.tax.credit_chain`, with :data:`FEDERAL`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from isoplan.tax.credit_chain import CreditLines, credit_years, net_minimum_tax_on_exclusions
 from isoplan.tax.federal import Deduction, FederalResult, compute_federal
 from isoplan.tax.households import Households
 from isoplan.tax.law import LawTable, law_table
@@ -101,11 +103,6 @@ def part2(
     line26 = available - line25
     return {"line16": line16, "line17": line17, "line18": line18, "line19": line19, "line21": line21,
             "line22": line22, "line23": line23, "line24": line24, "line25": line25, "line26": line26}
-
-
-def net_minimum_tax_on_exclusions(exclusion_tmt: Any, regular_tax: Any) -> np.ndarray:
-    """Form 8801 line 15: TMT on exclusion items less the regular tax (6251 line 10), not below 0."""
-    return np.maximum(np.asarray(exclusion_tmt, dtype=np.float64) - np.asarray(regular_tax, dtype=np.float64), 0.0)
 
 
 def credit_schedule(
@@ -175,16 +172,44 @@ class CreditYear:
     households: Households | None = None  # the year's inputs as computed (carryovers in, credit available)
 
 
-def _forced_election(h: Households, law: LawTable, itemized: np.ndarray) -> FederalResult:
-    """The engine with each row's deduction election fixed (as filed on the actual return)."""
-    if np.all(itemized):
-        return compute_federal(h, law, deduction="itemized")
-    if not np.any(itemized):
-        return compute_federal(h, law, deduction="standard")
-    std = compute_federal(h, law, deduction="standard")
-    itm = compute_federal(h, law, deduction="itemized")
-    lines = {k: np.where(itemized, itm.lines[k], std.lines[k]) for k in std.lines}
-    return FederalResult(lines=lines, projected=std.projected)
+class FederalReturn:
+    """The federal return as the credit chain sees it: Form 1040 / 6251 with Form 8801 (IRC §53)."""
+
+    code = "US"
+    name = "Federal"
+    credit_lines = CreditLines(
+        regular_tax="regular_tax", tentative_minimum_tax="tentative_minimum_tax", amt="amt", amti="amti",
+        credit_limit="amt_credit_limit", credit_used="amt_credit_used", total_tax="total_tax", tax="income_tax",
+        other_tax=("niit", "additional_medicare_tax"), itemized="itemized", itemized_allowed="itemized_allowed",
+        standard_deduction="standard_total",
+    )
+
+    def compute(self, households: Households, law: LawTable, *, inputs: Mapping[str, Any], credit: Any,
+                deduction: Deduction = "auto", keep: Sequence[str] | None = None) -> FederalResult:
+        """The federal engine with ``credit`` as the Form 8801 line 21 carried in (no inputs of its own)."""
+        h = households.replace(amt_credit_carryforward=np.broadcast_to(
+            np.asarray(credit, dtype=np.float64), (len(households),)))
+        return compute_federal(h, law, deduction=deduction, keep=keep)
+
+    def exclusion_items_only(self, households: Households) -> Households:
+        return exclusion_items_only(households)
+
+    def credit_form_lines(self, chain: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Form 8801 lines 16-26 (Part II) and lines 4 and 13-15 (Part I, of the prior year)."""
+        lines = part2(prior_amt=chain["prior_amt"],
+                      prior_net_minimum_tax_on_exclusions=chain["prior_net_minimum_tax_on_exclusions"],
+                      prior_carryforward=chain["carryover_in"], regular_tax=chain["regular_tax"],
+                      tentative_minimum_tax=chain["tentative_minimum_tax"])
+        lines = {k: v.copy() for k, v in lines.items()}
+        lines["line4"] = chain["prior_exclusion_amti"].copy()
+        lines["line13"] = chain["prior_exclusion_tmt"].copy()
+        lines["line14"] = chain["prior_regular_tax"].copy()
+        lines["line15"] = chain["prior_net_minimum_tax_on_exclusions"].copy()
+        return lines
+
+
+#: The federal return for :mod:`isoplan.tax.credit_chain`.
+FEDERAL = FederalReturn()
 
 
 def with_loss_carryovers_in(h: Households, prior: FederalResult, law: LawTable) -> Households:
@@ -236,37 +261,11 @@ def minimum_tax_credit_years(
     AMT) out of the year before (:func:`with_loss_carryovers_in`).
     """
     law = law or law_table()
-    out: list[CreditYear] = []
-    carry: Any = initial_carryforward
-    prior_amt: Any = 0.0
-    prior_15: Any = 0.0
-    prior_13: Any = 0.0
-    prior_14: Any = 0.0
-    prior_4: Any = 0.0
-    width = max((len(h) for h in households_by_year), default=0)
-    for t, h in enumerate(households_by_year):
-        if len(h) == 1 and width > 1:  # one household for the year: the same for every scenario
-            h = h.take(np.zeros(width, dtype=np.intp))
-        if carry_capital_losses and out:
-            h = with_loss_carryovers_in(h, out[-1].result, law)
-        n = len(h)
-        line18 = np.asarray(prior_amt, dtype=np.float64) - np.asarray(prior_15, dtype=np.float64)
-        available = np.maximum(line18 + np.asarray(carry, dtype=np.float64), 0.0)
-        h_t = h.replace(amt_credit_carryforward=np.broadcast_to(available, (n,)))
-        result = compute_federal(h_t, law, deduction=deduction)
-        extra = 0.0 if exclusion_adjustments is None else exclusion_adjustments[t]
-        excl = _forced_election(exclusion_items_only(h_t, extra), law, result.itemized.astype(bool))
-        lines = part2(prior_amt=prior_amt, prior_net_minimum_tax_on_exclusions=prior_15, prior_carryforward=carry,
-                      regular_tax=result.regular_tax, tentative_minimum_tax=result.tentative_minimum_tax)
-        lines = {k: np.broadcast_to(v, (n,)).copy() for k, v in lines.items()}
-        lines["line4"] = np.broadcast_to(np.asarray(prior_4, dtype=np.float64), (n,)).copy()
-        lines["line13"] = np.broadcast_to(np.asarray(prior_13, dtype=np.float64), (n,)).copy()
-        lines["line14"] = np.broadcast_to(np.asarray(prior_14, dtype=np.float64), (n,)).copy()
-        lines["line15"] = np.broadcast_to(np.asarray(prior_15, dtype=np.float64), (n,)).copy()
-        own_15 = net_minimum_tax_on_exclusions(excl.tentative_minimum_tax, result.amt_line10)
-        year = int(h.year[0]) if n else 0
-        out.append(CreditYear(year, result, excl, lines, result.amt - own_15, own_15, h_t))
-        carry = lines["line26"]
-        prior_amt, prior_15 = result.amt, own_15
-        prior_13, prior_14, prior_4 = excl.tentative_minimum_tax, result.amt_line10, excl.amti
-    return out
+    years = credit_years(
+        FEDERAL, households_by_year, law, deduction=deduction, initial_carryforward=initial_carryforward,
+        exclusion_households=lambda t, h: exclusion_items_only(
+            h, 0.0 if exclusion_adjustments is None else exclusion_adjustments[t]),
+        carry_in=(lambda h, prior: with_loss_carryovers_in(h, prior, law)) if carry_capital_losses else None,
+    )
+    return [CreditYear(y.year, y.result, y.exclusion_result, y.lines, y.credit_created, y.net_minimum_tax_on_exclusions,
+                       y.households.replace(amt_credit_carryforward=y.credit_available)) for y in years]

@@ -26,7 +26,7 @@ threshold comes from ``parameters/california`` through :mod:`isoplan.tax.law`.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
@@ -34,9 +34,13 @@ from typing import Any
 import numpy as np
 
 from isoplan.errors import InputError
+from isoplan.tax.credit_chain import ChainYear, CreditLines, credit_years
 from isoplan.tax.federal import ELECTION_TIE, Deduction, FederalResult, bracket_tax
+from isoplan.tax.fields import CA_MONEY_FIELDS
+from isoplan.tax.form8801 import exclusion_items_only
 from isoplan.tax.households import Households
 from isoplan.tax.law import CALIFORNIA_DIR, STATUS_CODE, STATUSES, LawTable
+from isoplan.tax.states import InputField, LineRow
 
 _MFS = STATUS_CODE["mfs"]
 
@@ -306,16 +310,11 @@ CA_STANDING_NOTES: tuple[str, ...] = (
 )
 
 
-@dataclass(frozen=True)
-class CaLineRow:
-    key: str
-    form: str
-    line: str
-    caption: str
-    value: float
+#: One explained California line (the states' common row).
+CaLineRow = LineRow
 
 
-def ca_explain_row(result: CaliforniaResult, i: int = 0) -> list[CaLineRow]:
+def ca_explain_row(result: FederalResult, i: int = 0) -> list[LineRow]:
     """The California lines of household ``i``, in form order."""
     return [CaLineRow(key, form, line, caption, float(result.lines[key][i]))
             for key, form, line, caption in CA_LINES if key in result.lines]
@@ -340,24 +339,6 @@ def ca_year_notes(law: LawTable, year: int, status_code: int) -> list[str]:
 # ---------------------------------------------------------------- FTB 3510 across years
 
 
-@dataclass(frozen=True)
-class CaCreditYear:
-    """One year of :func:`ca_credit_years`: the California return, its exclusion-items refigure, FTB 3510."""
-
-    year: int
-    result: CaliforniaResult
-    exclusion_result: CaliforniaResult
-    lines: dict[str, np.ndarray]
-    credit_created: np.ndarray  # this year's California AMT less its net minimum tax on exclusion items
-    net_minimum_tax_on_exclusions: np.ndarray
-
-
-def _ca_forced(h: Households, law: LawTable, itemized: np.ndarray, property_tax: Any) -> CaliforniaResult:
-    std = compute_california(h, law, property_tax=property_tax, deduction="standard")
-    itm = compute_california(h, law, property_tax=property_tax, deduction="itemized")
-    return CaliforniaResult({k: np.where(itemized, itm.lines[k], std.lines[k]) for k in std.lines}, std.projected)
-
-
 def ca_credit_years(
     households_by_year: Sequence[Households],
     law: LawTable | None = None,
@@ -365,51 +346,93 @@ def ca_credit_years(
     property_tax: Sequence[Any] | None = None,
     deduction: Deduction = "auto",
     initial_carryforward: Any = 0.0,
-) -> list[CaCreditYear]:
+) -> list[ChainYear]:
     """FTB 3510 for consecutive years: California AMT from deferral items becomes credit, used and carried.
 
-    As Form 8801 (:mod:`isoplan.tax.form8801`): Part I refigures the prior
-    year's Schedule P with the exclusion items only (the standard deduction
-    and property-tax add-backs and the §17077 restoration stay; ISO,
+    As Form 8801 (:mod:`isoplan.tax.form8801`), through the same chain
+    (:func:`isoplan.tax.credit_chain.credit_years`): Part I refigures the
+    prior year's Schedule P with the exclusion items only (the standard
+    deduction and property-tax add-backs and the §17077 restoration stay; ISO,
     disposition and other adjustments are deferral items and go), the net
     minimum tax on exclusions is that TMT less the prior regular tax (line
     25), and the credit created is the prior AMT less it (it may be negative
     and then reduces the carried credit). Part II uses the credit available
     up to this year's regular tax less exemption credits less TMT.
     """
-    from isoplan.tax.form8801 import exclusion_items_only, net_minimum_tax_on_exclusions
+    inputs = None if property_tax is None else [{"property_tax": p} for p in property_tax]
+    return CALIFORNIA.credit_years(households_by_year, law, inputs_by_year=inputs, deduction=deduction,
+                                   initial_carryforward=initial_carryforward)
 
-    law = law or ca_law_table()
-    out: list[CaCreditYear] = []
-    carry: Any = initial_carryforward
-    prior_amt: Any = 0.0
-    prior_net: Any = 0.0
-    width = max((len(h) for h in households_by_year), default=0)
-    for t, h in enumerate(households_by_year):
-        if len(h) == 1 and width > 1:
-            h = h.take(np.zeros(width, dtype=np.intp))
-        n = len(h)
-        ptax = 0.0 if property_tax is None else property_tax[t]
-        created = np.asarray(prior_amt, dtype=np.float64) - np.asarray(prior_net, dtype=np.float64)
-        line_available = created + np.asarray(carry, dtype=np.float64)
-        available = np.maximum(line_available, 0.0)  # zero or less: no credit, nothing carried
-        result = compute_california(h, law, property_tax=ptax, deduction=deduction,
-                                    ca_amt_credit_carryforward=np.broadcast_to(available, (n,)))
-        excl = _ca_forced(exclusion_items_only(h), law, result.ca_itemized.astype(bool), ptax)
-        own_net = net_minimum_tax_on_exclusions(excl.ca_tentative_minimum_tax, result.ca_p_line25)
-        lines = {
-            "prior_amt": np.broadcast_to(np.asarray(prior_amt, dtype=np.float64), (n,)).copy(),
-            "prior_net_minimum_tax_on_exclusions": np.broadcast_to(
-                np.asarray(prior_net, dtype=np.float64), (n,)).copy(),
-            "credit_from_prior_year": np.broadcast_to(created, (n,)).copy(),
-            "carryover_in": np.broadcast_to(np.asarray(carry, dtype=np.float64), (n,)).copy(),
-            "credit_available": np.broadcast_to(line_available, (n,)).copy(),
-            "credit_limit": result.ca_amt_credit_limit.copy(),
-            "credit_used": result.ca_amt_credit_used.copy(),
-            "carryover_out": result.ca_amt_credit_remaining.copy(),
-        }
-        year = int(h.year[0]) if n else 0
-        out.append(CaCreditYear(year, result, excl, lines, result.ca_amt - own_net, own_net))
-        carry = lines["carryover_out"]
-        prior_amt, prior_net = result.ca_amt, own_net
-    return out
+
+# ---------------------------------------------------------------- the jurisdiction
+
+
+class California:
+    """California (Form 540, Schedule P (540), FTB 3510) behind :class:`isoplan.tax.states.Jurisdiction`."""
+
+    code = "CA"
+    name = "California"
+    key = "california"
+    credit_form = "FTB 3510"
+    credit_lines = CreditLines(
+        regular_tax="ca_p_line25", tentative_minimum_tax="ca_tentative_minimum_tax", amt="ca_amt", amti="ca_amti",
+        credit_limit="ca_amt_credit_limit", credit_used="ca_amt_credit_used", total_tax="ca_total_tax",
+        tax="ca_total_tax", itemized="ca_itemized", itemized_allowed="ca_itemized_allowed",
+        standard_deduction="ca_standard_deduction",
+    )
+    #: the command-line flags come from the same (NumPy-free) declaration
+    extra_inputs: tuple[InputField, ...] = tuple(
+        InputField(name, help_text, carried_credit=name == "ca_amt_credit_carryforward")
+        for name, help_text in CA_MONEY_FIELDS)
+    outputs = CA_OUTPUTS
+
+    def law_table(self, inflation: float | None = None) -> LawTable:
+        return ca_law_table(inflation)
+
+    def compute(self, households: Households, law: LawTable, *, inputs: Mapping[str, Any], credit: Any,
+                deduction: Deduction = "auto", keep: Sequence[str] | None = None) -> CaliforniaResult:
+        """:func:`compute_california` (every line is kept: the return is small)."""
+        return compute_california(households, law, property_tax=inputs.get("property_tax", 0.0),
+                                  ca_amt_credit_carryforward=credit, deduction=deduction)
+
+    def exclusion_items_only(self, households: Households) -> Households:
+        """Schedule P's exclusion items mirror the federal ones (FTB 3510 Part I, as Form 8801 Part I)."""
+        return exclusion_items_only(households)
+
+    def credit_form_lines(self, chain: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """FTB 3510 Part I (the prior year's AMT and net minimum tax) and Part II (credit used, carried)."""
+        return {key: chain[name].copy() for key, name in (
+            ("prior_amt", "prior_amt"),
+            ("prior_net_minimum_tax_on_exclusions", "prior_net_minimum_tax_on_exclusions"),
+            ("credit_from_prior_year", "credit_from_prior_year"),
+            ("carryover_in", "carryover_in"),
+            ("credit_available", "credit_available"),
+            ("credit_limit", "credit_limit"),
+            ("credit_used", "credit_used"),
+            ("carryover_out", "carryover_out"),
+        )}
+
+    def credit_years(self, households_by_year: Sequence[Households], law: LawTable | None = None, *,
+                     inputs_by_year: Sequence[Mapping[str, Any]] | None = None, deduction: Deduction = "auto",
+                     initial_carryforward: Any = 0.0) -> list[ChainYear]:
+        return credit_years(self, households_by_year, law or ca_law_table(), inputs_by_year=inputs_by_year,
+                            deduction=deduction, initial_carryforward=initial_carryforward)
+
+    def explain_rows(self, result: FederalResult, i: int = 0) -> list[LineRow]:
+        return ca_explain_row(result, i)
+
+    def year_notes(self, law: LawTable, year: int, status_code: int) -> list[str]:
+        return ca_year_notes(law, year, status_code)
+
+    def amt_basis_worth(self, law: LawTable, years: Sequence[int]) -> float:
+        """Schedule P line 9 lowers AMTI dollar for dollar; TMT moves at most at the 7% rate times the
+        phase-out (or MFS add-on) stretch (R&TC §17062)."""
+        out = 0.0
+        for year in years:
+            y = law.laws[year]
+            stretch = max(y.value("amt_phaseout_rate", "single"), y.value("amt_mfs_addon_rate", "mfs"))
+            out = max(out, y.value("amt_rate", "single") * (1.0 + stretch))
+        return float(out)
+
+
+CALIFORNIA = California()

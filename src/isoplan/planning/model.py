@@ -1,0 +1,493 @@
+"""The staging model and the evaluation of schedules: every year's return with the credit carried.
+
+A plan (:class:`~isoplan.planning.plan.Plan`) becomes a :class:`StagingModel`:
+its grants split into ISO and NSO blocks under the §422(d) $100,000 limit,
+the years and their exercise dates and prices, the base household of each
+year and, when the plan's state is modeled, that state's return behind the
+jurisdiction seam (:mod:`isoplan.tax.states`). :func:`evaluate` runs share
+schedules through every year with the federal minimum tax credit (Form 8801)
+and the state's AMT credit carried, both through the one credit chain
+(:func:`isoplan.tax.credit_chain.year_with_credit`). The optimizer and the
+plan's comparison are in :mod:`isoplan.planning.staging`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+
+from isoplan.equity.dates import first_day_more_than
+from isoplan.equity.exercise import iso_status_at_exercise
+from isoplan.equity.iso_limit import iso_nso_split
+from isoplan.equity.records import ISO, NSO, Grant
+from isoplan.equity.rules import equity_rules
+from isoplan.planning.plan import Plan
+from isoplan.tax.credit_chain import YearWithCredit, year_with_credit
+from isoplan.tax.form8801 import FEDERAL, exclusion_items_only
+from isoplan.tax.households import Households, households
+from isoplan.tax.law import LawTable, law_table
+from isoplan.tax.states import Jurisdiction, inputs_of, jurisdiction, state_input_names
+
+
+@dataclass(frozen=True)
+class Block:
+    """Shares of one grant that share a tax kind under §422(d): exercised only on the grid."""
+
+    grant: Grant
+    kind: str  # ISO or NSO (the §422(d) split)
+    tranches: tuple[tuple[date, date, int], ...]  # (first exercisable, vests, shares)
+    last_day: date  # expiration, or the plan's post-termination window end
+    departure: date | None
+
+    @property
+    def label(self) -> str:
+        return f"{self.grant.id} {self.kind}"
+
+    @property
+    def strike(self) -> float:
+        return float(self.grant.strike)
+
+    @property
+    def shares(self) -> int:
+        return sum(s for _, _, s in self.tranches)
+
+    def exercisable(self, day: date) -> int:
+        """Shares of the block that may have been exercised by ``day`` (vested, or early exercise)."""
+        if day > self.last_day:
+            day = self.last_day
+        return sum(s for first, _, s in self.tranches if first <= day)
+
+    def iso_treated(self, day: date) -> bool:
+        """ISO tax treatment for an exercise on ``day`` (§422(a)(2) employment window)."""
+        return self.kind == ISO and iso_status_at_exercise(day, self.departure).iso
+
+    def holding_ok(self, exercise: date, sale: date) -> bool:
+        """Whether a lot exercised on ``exercise`` is qualifying (ISO) / long-term (NSO) when sold on ``sale``."""
+        rules = equity_rules()
+        long_term = sale >= first_day_more_than(exercise, rules.years_after_exercise)
+        if not self.iso_treated(exercise):
+            return sale >= first_day_more_than(exercise, rules.long_term_years)
+        return long_term and sale >= first_day_more_than(self.grant.grant_date, rules.years_after_grant)
+
+    def qualifying_date(self, exercise: date) -> date:
+        rules = equity_rules()
+        if not self.iso_treated(exercise):
+            return first_day_more_than(exercise, rules.long_term_years)
+        return max(first_day_more_than(exercise, rules.years_after_exercise),
+                   first_day_more_than(self.grant.grant_date, rules.years_after_grant))
+
+
+def blocks_from_grants(grants: Sequence[Grant], departure: date | None) -> list[Block]:
+    """Split grants into ISO and NSO blocks (§422(d)); tranches vesting after a departure are forfeited."""
+    splits = iso_nso_split(grants)
+    out = []
+    for grant in grants:
+        mine = [s for s in splits if s.grant_id == grant.id]
+        last = grant.plan_window_end(departure) if departure else grant.expiration_date
+        for kind in (ISO, NSO):
+            tranches = tuple(
+                (s.first_exercisable, s.vest_date, s.iso_shares if kind == ISO else s.nso_shares)
+                for s in mine
+                if (s.iso_shares if kind == ISO else s.nso_shares) > 0
+                and (departure is None or s.vest_date <= departure)
+            )
+            if tranches:
+                out.append(Block(grant, kind, tranches, last, departure))
+    return out
+
+
+@dataclass(frozen=True)
+class StateModel:
+    """The plan's state: its return, its law, its own inputs per year and the credit carried into the plan."""
+
+    jurisdiction: Jurisdiction
+    law: LawTable
+    inputs: list[dict[str, float]]  # per plan year (e.g. California's property tax)
+    prior_credit: float  # the state AMT credit carried into the first year (the plan's prior_ca_credit)
+
+
+def state_model(plan: Plan, years: Sequence[int]) -> StateModel | None:
+    """The plan's state behind the jurisdiction seam, None when its state is not modeled (or none)."""
+    state = jurisdiction(plan.state)
+    if state is None:
+        return None
+    inputs = [inputs_of(state, plan.income_by_year[y]) for y in years]
+    return StateModel(state, state.law_table(plan.inflation), inputs, plan.prior_ca_credit)
+
+
+def without_state_inputs(row: Mapping[str, float]) -> dict[str, float]:
+    """An income row less every modeled state's own inputs (they are not federal household inputs)."""
+    names = state_input_names()
+    return {k: v for k, v in row.items() if k not in names}
+
+
+def _prior_state_credit(model: StagingModel) -> float:
+    return 0.0 if model.state is None else model.state.prior_credit
+
+
+@dataclass
+class StagingModel:
+    """Everything the evaluation needs, as arrays over (block, year)."""
+
+    plan: Plan
+    law: LawTable
+    blocks: list[Block]
+    years: list[int]
+    exercise_dates: list[date]
+    price_at_exercise: np.ndarray  # (T,)
+    allowed: np.ndarray  # (B, T) bool: an exercise may be planned that year
+    cap: np.ndarray  # (B, T) cumulative shares exercisable by the exercise date
+    iso_treated: np.ndarray  # (B, T)
+    strike: np.ndarray  # (B,)
+    exit_date: date
+    exit_price: float
+    sale_possible_at_exit: bool
+    last_chance: list[tuple[int, date, float, bool, bool]]  # per block: (year index, date, price, iso, can sell)
+    exit_cap: np.ndarray  # (B,) shares exercisable for exercise-and-sell at the exit (0 if closed before)
+    base: list[Households]  # per year, length-1 households without any equity
+    base_tax: np.ndarray  # (T,) total tax of the no-exercise reference path (prior credit used as it comes)
+    discount: np.ndarray  # (T,)
+    cash_limit: np.ndarray  # (T,)
+    notes: list[str] = field(default_factory=list)
+    state: StateModel | None = None  # the plan's state when isoplan models it (isoplan.tax.states)
+
+    @property
+    def state_key(self) -> str | None:
+        """The JSON key of the state's figures (e.g. ``"california"``), None for a federal-only plan."""
+        return None if self.state is None else self.state.jurisdiction.key
+
+    # California-named views of the state seam, for the callers and tests that read them by these names
+    @property
+    def california(self) -> bool:
+        return self.state is not None and self.state.jurisdiction.code == "CA"
+
+    @property
+    def ca_law(self) -> LawTable | None:
+        return self.state.law if self.state is not None and self.california else None
+
+    @property
+    def property_tax(self) -> np.ndarray | None:
+        if self.state is None or not self.california:
+            return None
+        return np.asarray([float(row.get("property_tax", 0.0)) for row in self.state.inputs])
+
+
+def build_model(plan: Plan, law: LawTable | None = None) -> StagingModel:
+    law = law or law_table(plan.inflation)
+    blocks = blocks_from_grants(plan.grants, plan.departure_date)
+    years = list(plan.years)
+    dates = [plan.exercise_date(y) for y in years]
+    prices = plan.stock.price_path.prices(dates)
+    exit_date, exit_price = plan.exit_date, plan.exit_price
+    b_count, t_count = len(blocks), len(years)
+    allowed = np.zeros((b_count, t_count), dtype=bool)
+    cap = np.zeros((b_count, t_count))
+    iso_treated = np.zeros((b_count, t_count), dtype=bool)
+    notes: list[str] = []
+    private = plan.stock.kind == "private"
+    liquidity = plan.stock.liquidity_date
+    for b, block in enumerate(blocks):
+        for t, d in enumerate(dates):
+            cap[b, t] = block.exercisable(d)
+            iso_treated[b, t] = block.iso_treated(d)
+            allowed[b, t] = d < exit_date and d <= block.last_day and block.holding_ok(d, exit_date)
+    last_chance = []
+    exit_cap = np.zeros(b_count)
+    for b, block in enumerate(blocks):
+        if block.last_day < exit_date:
+            can_sell = not private or (liquidity is not None and block.last_day >= liquidity)
+            year_index = block.last_day.year - years[0]
+            price = float(plan.stock.price_path.price(block.last_day))
+            last_chance.append((year_index, block.last_day, price, block.iso_treated(block.last_day), can_sell))
+            if not can_sell:
+                notes.append(f"{block.label}: the option ends {block.last_day.isoformat()}, before the exit, and "
+                             "private stock cannot be sold then; shares not exercised by then are lost.")
+        else:
+            last_chance.append((t_count - 1, exit_date, exit_price, block.iso_treated(exit_date), True))
+            exit_cap[b] = block.exercisable(exit_date)
+    sale_possible = not private or (liquidity is not None and exit_date >= liquidity)
+    if not sale_possible:
+        notes.append("The exit is before the expected liquidity date of this private stock: the plan assumes a "
+                     "sale at the exit price anyway; check the exit assumption.")
+    base = [households(year=year, filing_status=plan.filing_status,
+                       **without_state_inputs(plan.income_by_year[year])) for year in years]
+    disc = np.asarray([(1.0 + plan.discount_rate) ** -(t) for t in range(t_count)])
+    cash_limit = np.asarray([plan.cash_by_year[y] - plan.cash_reserve for y in years])
+    model = StagingModel(
+        plan=plan, law=law, blocks=blocks, years=years, exercise_dates=dates, price_at_exercise=prices,
+        allowed=allowed, cap=cap, iso_treated=iso_treated,
+        strike=np.asarray([blk.strike for blk in blocks]), exit_date=exit_date, exit_price=exit_price,
+        sale_possible_at_exit=sale_possible, last_chance=last_chance, exit_cap=exit_cap, base=base,
+        base_tax=np.zeros(t_count), discount=disc, cash_limit=cash_limit, notes=notes,
+        state=state_model(plan, years),
+    )
+    reference = evaluate(model, np.zeros((1, b_count, t_count)), reference=True)
+    model.base_tax = reference.total_tax[:, 0]
+    if not np.any(allowed & (cap > 0)) and not np.any(exit_cap):
+        notes.append("No grant can be exercised within the plan's years: check the grant dates, vesting, "
+                     "expiration and departure.")
+    return model
+
+
+# ---------------------------------------------------------------- one year for many scenarios
+
+
+_ENGINE_KEYS = ("regular_tax", "tentative_minimum_tax", "niit", "additional_medicare_tax", "itemized_allowed",
+                "standard_total")
+
+
+@dataclass
+class YearTaxes:
+    """One year's federal tax for many scenarios (the engine's "auto" election, Form 8801 line 15)."""
+
+    total_tax: np.ndarray
+    regular_tax: np.ndarray
+    tmt: np.ndarray
+    amt: np.ndarray
+    credit_used: np.ndarray
+    line15: np.ndarray  # net minimum tax on exclusion items
+    state: YearWithCredit | None = None  # the plan's state return, its own credit applied (total_tax includes it)
+
+    # the state's figures under their California names (see StagingModel.california)
+    ca_total_tax = property(lambda self: None if self.state is None else self.state.tax)
+    ca_amt = property(lambda self: None if self.state is None else self.state.amt)
+    ca_credit_used = property(lambda self: None if self.state is None else self.state.credit_used)
+
+
+def year_taxes(model: StagingModel, t: int, *, iso_spread: np.ndarray, ordinary: np.ndarray,
+               credit: np.ndarray, long_term_gain: np.ndarray | None = None,
+               amt_long_term_gain: np.ndarray | None = None, same_as: np.ndarray | None = None,
+               state_credit: np.ndarray | None = None, ca_credit: np.ndarray | None = None) -> YearTaxes:
+    """Year ``t``'s return for many scenarios.
+
+    Scenarios share few distinct (spread, income) rows, so the engine runs once
+    per distinct row and per deduction election; the credit (Form 8801 line 25,
+    limited to regular tax - TMT by §53(c)) and the election (the one with the
+    lower regular tax + AMT - credit, ties to the larger deduction, as
+    :func:`~isoplan.tax.federal.compute_federal` chooses) are then applied per
+    scenario. A test checks this against the engine row by row.
+    """
+    n = iso_spread.shape[0]
+    state_credit = ca_credit if state_credit is None else state_credit  # ca_credit: its California name
+    lt = np.zeros(n) if long_term_gain is None else long_term_gain
+    amt_lt = np.zeros(n) if amt_long_term_gain is None else amt_long_term_gain
+    keys = np.stack([iso_spread, ordinary, lt, amt_lt], axis=1)
+    if same_as is not None:  # an integer per scenario, equal where the inputs are equal (faster to sort)
+        _, first, inverse = np.unique(same_as, return_index=True, return_inverse=True)
+        unique = keys[first]
+    else:
+        unique, inverse = np.unique(keys, axis=0, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    base = model.base[t]
+    m = unique.shape[0]
+    h = base.take(np.zeros(m, dtype=np.intp)).replace(
+        iso_bargain_element=unique[:, 0],
+        other_ordinary_income=base.other_ordinary_income[0] + unique[:, 1],
+        long_term_gain=base.long_term_gain[0] + unique[:, 2],
+        amt_long_term_gain=base.amt_long_term_gain[0] + unique[:, 3],
+        amt_disposition_adjustment=base.amt_disposition_adjustment[0] + unique[:, 3] - unique[:, 2],
+        amt_credit_carryforward=0.0,
+    )
+    excl_h = exclusion_items_only(h)
+    federal = year_with_credit(FEDERAL, h, model.law, credit=credit, keep=_ENGINE_KEYS, inverse=inverse,
+                               exclusion_households=excl_h)
+    out = YearTaxes(total_tax=federal.tax, regular_tax=federal.regular_tax, tmt=federal.tentative_minimum_tax,
+                    amt=federal.amt, credit_used=federal.credit_used, line15=federal.net_minimum_tax_on_exclusions)
+    if model.state is not None:  # the state's return on the same distinct rows, its own credit per scenario
+        state = model.state
+        out.state = year_with_credit(state.jurisdiction, h, state.law, credit=np.zeros(n) if state_credit is None
+                                     else state_credit, inputs=state.inputs[t], inverse=inverse,
+                                     exclusion_households=excl_h)
+        out.total_tax = out.total_tax + out.state.tax
+    return out
+
+
+@dataclass
+class YearStep:
+    """What year ``t`` does to many scenarios at once."""
+
+    total_tax: np.ndarray
+    regular_tax: np.ndarray
+    tmt: np.ndarray
+    amt: np.ndarray
+    credit_used: np.ndarray
+    credit_created: np.ndarray
+    credit_next: np.ndarray
+    iso_spread: np.ndarray
+    nso_income: np.ndarray
+    strike_paid: np.ndarray
+    sale_proceeds: np.ndarray
+    regular_basis_added: np.ndarray
+    amt_basis_added: np.ndarray
+    cash_out: np.ndarray
+    flow: np.ndarray  # proceeds - strike - (tax - reference tax), undiscounted
+    ordinary: np.ndarray  # ordinary income added to the year's household (NSO and same-day sales)
+    long_term_gain: np.ndarray  # long-term gain added (exit-year sales), regular basis
+    amt_long_term_gain: np.ndarray  # the same with AMT basis
+    state_tax: np.ndarray  # the plan's state (0 without one); total_tax includes it
+    state_amt: np.ndarray
+    state_credit_used: np.ndarray
+    state_credit_created: np.ndarray
+    state_credit_next: np.ndarray
+
+
+def year_step(model: StagingModel, t: int, exercised_before: np.ndarray, exercise: np.ndarray,
+              credit: np.ndarray, regular_basis: np.ndarray | None = None,
+              amt_basis: np.ndarray | None = None, *, reference: bool = False,
+              same_as: np.ndarray | None = None, state_credit: np.ndarray | None = None) -> YearStep:
+    """Year ``t`` for ``n`` scenarios.
+
+    ``exercised_before`` (n, B): shares exercised in earlier years;
+    ``exercise`` (n, B): shares exercised at this year's exercise date;
+    ``credit`` (n,): minimum tax credit available (Form 8801 line 21);
+    ``state_credit`` (n,): the state AMT credit available (e.g. FTB 3510), for a plan with a modeled state;
+    ``regular_basis`` / ``amt_basis`` (n,): bases of the lots held (used in the exit year).
+    """
+    n = exercise.shape[0]
+    price = model.price_at_exercise[t]
+    spread_per_share = np.maximum(price - model.strike, 0.0)
+    iso = model.iso_treated[:, t]
+    iso_spread = exercise[:, iso] @ spread_per_share[iso]
+    nso_income = exercise[:, ~iso] @ spread_per_share[~iso]
+    strike_paid = exercise @ model.strike
+    ordinary = nso_income.copy()
+    proceeds = np.zeros(n)
+    held = exercised_before + exercise
+    is_exit = t == len(model.years) - 1
+    # exercise-and-sell on a block's last chance (its option ends before the exit) or at the exit
+    for b, (year_index, _day, sale_price, _iso_at, can_sell) in enumerate(model.last_chance):
+        if year_index != t or not can_sell or (is_exit and model.exit_cap[b] == 0 and _day >= model.exit_date):
+            continue
+        if _day >= model.exit_date:
+            remaining = np.maximum(model.exit_cap[b] - held[:, b], 0.0)
+        else:
+            remaining = np.maximum(model.blocks[b].exercisable(_day) - held[:, b], 0.0)
+        in_money = sale_price > model.strike[b]
+        if in_money and not reference:
+            # a same-day sale: ordinary income = the spread (ISO disqualifying disposition, §421(b); or NSO)
+            ordinary = ordinary + remaining * (sale_price - model.strike[b])
+            strike_paid = strike_paid + remaining * model.strike[b]
+            proceeds = proceeds + remaining * sale_price
+    lt = amt_lt = None
+    if is_exit and not reference:
+        shares_held = exercised_before.sum(axis=1)
+        sale_value = shares_held * model.exit_price
+        proceeds = proceeds + sale_value
+        lt = sale_value - regular_basis
+        amt_lt = sale_value - amt_basis
+    state_credit = np.zeros(n) if state_credit is None else state_credit
+    result = year_taxes(model, t, iso_spread=iso_spread, ordinary=ordinary, credit=credit,
+                        long_term_gain=lt, amt_long_term_gain=amt_lt, same_as=same_as, state_credit=state_credit)
+    used = result.credit_used
+    created = result.amt - result.line15
+    credit_next = np.maximum(credit - used + created, 0.0)
+    zero = np.zeros(n)
+    state = result.state
+    extra_tax = result.total_tax - model.base_tax[t]
+    basis_iso = np.where(iso, model.strike, price)  # regular basis per share: strike (ISO) or FMV (NSO income)
+    return YearStep(
+        total_tax=result.total_tax, regular_tax=result.regular_tax, tmt=result.tmt,
+        amt=result.amt, credit_used=used, credit_created=created, credit_next=credit_next,
+        iso_spread=iso_spread, nso_income=nso_income, strike_paid=strike_paid, sale_proceeds=proceeds,
+        regular_basis_added=exercise @ basis_iso, amt_basis_added=exercise.sum(axis=1) * price,
+        # a same-day exercise-and-sale pays its own strike and tax
+        cash_out=np.maximum(strike_paid + np.maximum(extra_tax, 0.0) - proceeds, 0.0),
+        flow=proceeds - strike_paid - extra_tax,
+        ordinary=ordinary, long_term_gain=np.zeros(n) if lt is None else lt,
+        amt_long_term_gain=np.zeros(n) if amt_lt is None else amt_lt,
+        state_tax=zero if state is None else state.tax, state_amt=zero if state is None else state.amt,
+        state_credit_used=zero if state is None else state.credit_used,
+        state_credit_created=zero if state is None else state.credit_created,
+        state_credit_next=np.maximum(state_credit, 0.0) if state is None else state.credit_next,
+    )
+
+
+# ---------------------------------------------------------------- evaluating whole schedules
+
+
+@dataclass
+class Evaluation:
+    """Schedules run through every year: arrays of shape (T, n) unless noted."""
+
+    schedule: np.ndarray  # (n, B, T) shares exercised at each year's exercise date
+    total_tax: np.ndarray
+    extra_tax: np.ndarray
+    regular_tax: np.ndarray
+    tmt: np.ndarray
+    amt: np.ndarray
+    credit_available: np.ndarray
+    credit_used: np.ndarray
+    credit_created: np.ndarray
+    iso_spread: np.ndarray
+    nso_income: np.ndarray
+    strike_paid: np.ndarray
+    sale_proceeds: np.ndarray
+    cash_out: np.ndarray
+    ordinary: np.ndarray
+    long_term_gain: np.ndarray
+    amt_long_term_gain: np.ndarray
+    state_tax: np.ndarray  # the plan's state (zeros without one)
+    state_amt: np.ndarray
+    state_credit_used: np.ndarray
+    state_credit_created: np.ndarray
+    state_credit_available: np.ndarray
+    value: np.ndarray  # (n,) after-tax value at the exit (discounted if set)
+    feasible: np.ndarray  # (n,) cash, allowed exercises and the zero-AMT setting all hold
+    credit_left: np.ndarray  # (n,) credit available after the exit year
+    state_credit_left: np.ndarray  # (n,) the state credit available after the exit year
+
+    # the state's arrays under their California names (see StagingModel.california)
+    ca_tax = property(lambda self: self.state_tax)
+    ca_amt = property(lambda self: self.state_amt)
+    ca_credit_used = property(lambda self: self.state_credit_used)
+    ca_credit_created = property(lambda self: self.state_credit_created)
+    ca_credit_available = property(lambda self: self.state_credit_available)
+    ca_credit_left = property(lambda self: self.state_credit_left)
+
+
+def evaluate(model: StagingModel, schedule: np.ndarray, *, reference: bool = False) -> Evaluation:
+    """Run ``schedule`` (n, B, T) of shares through every year, with the credit carried (Form 8801)."""
+    schedule = np.asarray(schedule, dtype=np.float64)
+    n, _, t_count = schedule.shape
+    credit = np.full(n, model.plan.prior_credit)
+    state_credit = np.full(n, _prior_state_credit(model))
+    before = np.zeros((n, len(model.blocks)))
+    regular_basis = np.zeros(n)
+    amt_basis = np.zeros(n)
+    keys = ("total_tax", "regular_tax", "tmt", "amt", "credit_used", "credit_created", "iso_spread",
+            "nso_income", "strike_paid", "sale_proceeds", "cash_out", "ordinary", "long_term_gain",
+            "amt_long_term_gain", "state_tax", "state_amt", "state_credit_used", "state_credit_created")
+    rows: dict[str, list[np.ndarray]] = {k: [] for k in (*keys, "credit_available", "extra_tax",
+                                                         "state_credit_available")}
+    value = np.zeros(n)
+    feasible = np.ones(n, dtype=bool)
+    for t in range(t_count):
+        exercise = schedule[:, :, t]
+        step = year_step(model, t, before, exercise, credit, regular_basis, amt_basis, reference=reference,
+                         state_credit=state_credit)
+        rows["credit_available"].append(credit)
+        rows["state_credit_available"].append(state_credit)
+        for k in keys:
+            rows[k].append(getattr(step, k))
+        rows["extra_tax"].append(step.total_tax - model.base_tax[t])
+        value = value + model.discount[t] * step.flow
+        if not reference:
+            cum = before + exercise
+            ok = np.all((exercise == 0) | model.allowed[None, :, t], axis=1)
+            ok &= np.all(cum <= model.cap[None, :, t] + 1e-9, axis=1) | np.all(exercise == 0, axis=1)
+            if t < t_count - 1:
+                ok &= step.cash_out <= model.cash_limit[t] + 1e-6
+                if model.plan.zero_amt:
+                    ok &= step.amt + step.state_amt <= 0.5
+            feasible &= ok
+        before = before + exercise
+        regular_basis = regular_basis + step.regular_basis_added
+        amt_basis = amt_basis + step.amt_basis_added
+        credit = step.credit_next
+        state_credit = step.state_credit_next
+    out = {k: np.asarray(v) for k, v in rows.items()}
+    return Evaluation(schedule=schedule, value=value, feasible=feasible, credit_left=credit,
+                      state_credit_left=state_credit, **out)

@@ -1,0 +1,152 @@
+"""The jurisdiction seam: the registry, California behind the protocol, and a toy second state.
+
+The toy state (a flat 5% of federal AGI, no AMT, so no credit) is defined and
+registered here only: it flows through the plan's model, evaluation and
+optimizer with no change to federal or planning code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pytest
+
+from isoplan.planning.plan import parse_plan
+from isoplan.planning.staging import build_model, evaluate, run_plan
+from isoplan.tax.credit_chain import ChainYear, CreditLines, credit_years
+from isoplan.tax.federal import FederalResult, compute_federal
+from isoplan.tax.form8801 import exclusion_items_only
+from isoplan.tax.households import households
+from isoplan.tax.law import law_table
+from isoplan.tax.states import (
+    InputField,
+    Jurisdiction,
+    LineRow,
+    federal_only_note,
+    jurisdiction,
+    modeled_states,
+    register,
+    unregister,
+)
+from isoplan.tax.states.california import CALIFORNIA, ca_law_table
+
+LAW = law_table(0.025)
+RATE = 0.05
+
+
+class Flatland:
+    """A flat 5% of federal AGI; no AMT, so its credit chain carries nothing."""
+
+    code = "ZZ"
+    name = "Flatland"
+    key = "flatland"
+    credit_form = "none"
+    credit_lines = CreditLines(
+        regular_tax="zz_tax", tentative_minimum_tax="zz_zero", amt="zz_zero", amti="zz_zero",
+        credit_limit="zz_zero", credit_used="zz_zero", total_tax="zz_tax", tax="zz_tax", itemized="zz_zero",
+        itemized_allowed="zz_zero", standard_deduction="zz_zero",
+    )
+    extra_inputs = (InputField("zz_credit", "Flatland credit carried in", carried_credit=True),)
+    outputs = ("zz_tax",)
+
+    def law_table(self, inflation: float | None = None) -> Any:
+        return ca_law_table(inflation)  # any table covering the years: Flatland has no parameters
+
+    def compute(self, households: Any, law: Any, *, inputs: Mapping[str, Any], credit: Any,
+                deduction: str = "auto", keep: Sequence[str] | None = None) -> FederalResult:
+        agi = compute_federal(households, LAW, keep=("agi",)).agi
+        return FederalResult({"zz_tax": RATE * np.maximum(agi, 0.0), "zz_zero": 0.0 * agi},
+                             np.zeros(len(households), dtype=bool))
+
+    def exclusion_items_only(self, households: Any) -> Any:
+        return exclusion_items_only(households)
+
+    def credit_form_lines(self, chain: Mapping[str, Any]) -> dict[str, Any]:
+        return {"credit_used": chain["credit_used"]}
+
+    def credit_years(self, households_by_year: Sequence[Any], law: Any = None, *, inputs_by_year: Any = None,
+                     deduction: str = "auto", initial_carryforward: Any = 0.0) -> list[ChainYear]:
+        return credit_years(self, households_by_year, law or self.law_table(), inputs_by_year=inputs_by_year,
+                            initial_carryforward=initial_carryforward)
+
+    def explain_rows(self, result: FederalResult, i: int = 0) -> list[LineRow]:
+        return [LineRow("zz_tax", "Flatland 1", "1", "Tax (5% of federal AGI)", float(result.zz_tax[i]))]
+
+    def year_notes(self, law: Any, year: int, status_code: int) -> list[str]:
+        return ["Flatland taxes 5% of federal AGI."]
+
+    def amt_basis_worth(self, law: Any, years: Sequence[int]) -> float:
+        return 0.0
+
+
+@pytest.fixture
+def flatland():
+    state = register(Flatland())
+    yield state
+    unregister("ZZ")
+
+
+def test_the_registry_knows_california_and_nothing_else():
+    assert modeled_states() == ("CA",)
+    assert jurisdiction("ca") is CALIFORNIA and jurisdiction("CA") is CALIFORNIA
+    assert jurisdiction("NY") is None and jurisdiction(None) is None and jurisdiction("") is None
+    assert federal_only_note("NY") == ("state NY: isoplan models federal tax and California only; NY income tax "
+                                       "is not included in any figure shown")
+
+
+def test_california_conforms_to_the_protocol():
+    assert isinstance(CALIFORNIA, Jurisdiction)
+    ca: Jurisdiction = CALIFORNIA
+    assert (ca.code, ca.name, ca.key, ca.credit_form) == ("CA", "California", "california", "FTB 3510")
+    assert [f.name for f in ca.extra_inputs] == ["property_tax", "ca_amt_credit_carryforward"]
+    assert all(f.help for f in ca.extra_inputs)
+    law = ca.law_table(0.025)
+    h = households(year=2025, filing_status="single", wages=300_000.0, iso_bargain_element=200_000.0)
+    result = ca.compute(h, law, inputs={"property_tax": 0.0}, credit=0.0)
+    assert set(ca.outputs) <= set(result.lines)
+    rows = ca.explain_rows(result)
+    assert rows[0].key == "ca_capital_gain_in_agi" and all(isinstance(r.value, float) for r in rows)
+    assert any("California" in note for note in ca.year_notes(law, 2025, 0))
+    # FTB 3510 across two years: the first year's AMT (all from the ISO line, a deferral item) is credit
+    years = ca.credit_years([h, h.replace(iso_bargain_element=0.0)], law)
+    assert float(years[0].credit_created[0]) == pytest.approx(float(result.ca_amt[0]))
+    assert float(years[1].lines["credit_from_prior_year"][0]) == pytest.approx(float(result.ca_amt[0]))
+
+
+def test_a_second_state_registers_in_one_place(flatland):
+    assert modeled_states() == ("CA", "ZZ") and jurisdiction("zz") is flatland
+    assert "California and Flatland only" in federal_only_note("NY")
+
+
+def _plan(state: str):
+    data = {
+        "person": {"filing_status": "single", "state": state},
+        "income": {"wages": 250000, "state_local_tax": 24000},
+        "stock": {"kind": "public", "price": 6.0, "price_date": date(2027, 1, 2), "growth": 0.08},
+        "grants": [{"id": "a", "grant_date": date(2021, 1, 15), "shares": 20000, "strike": 1.0}],
+        "plan": {"start_year": 2027, "exit_date": date(2029, 6, 30)},
+    }
+    return parse_plan(data, "test.toml", today=date(2026, 11, 28))
+
+
+def test_a_toy_state_flows_through_the_plan(flatland):
+    model = build_model(_plan("ZZ"), LAW)
+    federal_only = build_model(_plan("NY"), LAW)
+    assert model.state is not None and model.state.jurisdiction is flatland and federal_only.state is None
+    schedule = np.zeros((1, len(model.blocks), len(model.years)))
+    schedule[0, :, 0] = 5000
+    ev, fed = evaluate(model, schedule), evaluate(federal_only, schedule)
+    for t, year in enumerate(model.years):
+        h = households(year=year, filing_status="single", wages=250000.0, state_local_tax=24000.0,
+                       other_ordinary_income=float(ev.ordinary[t, 0]), long_term_gain=float(ev.long_term_gain[t, 0]))
+        agi = float(compute_federal(h, LAW).agi[0])
+        assert ev.state_tax[t, 0] == pytest.approx(RATE * agi)  # 5% of federal AGI
+        assert ev.total_tax[t, 0] == pytest.approx(fed.total_tax[t, 0] + RATE * agi)
+    assert np.all(ev.state_amt == 0) and np.all(ev.state_credit_left == 0)
+    outcome = run_plan(_plan("ZZ"), LAW)
+    row = outcome.year_rows(outcome.recommended)[0]
+    assert row["flatland"]["tax"] > 0 and "california" not in row  # type: ignore[typeddict-item]
+    assert outcome.as_dict()["recommended"]["flatland"]["total_tax"] > 0  # type: ignore[index]
