@@ -16,6 +16,7 @@ from isoplan.cli.checklist import add_checklist_report_parsers
 from isoplan.cli.common import EXIT_BAD_INPUT, _Parser, add_household_arguments, add_state_arguments
 from isoplan.cli.demo import cmd_demo
 from isoplan.cli.ledger import add_ledger_parser
+from isoplan.cli.mcp import add_mcp_parser
 from isoplan.cli.plan import add_plan_parser
 from isoplan.cli.risk import add_risk_parser
 from isoplan.cli.room import add_room_cost_parsers
@@ -55,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_risk_parser(sub)
     add_checklist_report_parsers(sub)
     add_serve_parser(sub)
+    add_mcp_parser(sub)
     return parser
 
 
