@@ -25,7 +25,7 @@ PACKAGE = "isoplan"
 MAX_LINES = 900
 
 #: layer rank of each top-level subpackage (higher imports lower, never the reverse)
-LAYERS = {"cli": 4, "web": 4, "app": 3, "planning": 2, "ledger": 2, "report": 2, "equity": 1, "tax": 0}
+LAYERS = {"cli": 4, "web": 4, "mcp": 4, "app": 3, "planning": 2, "ledger": 2, "report": 2, "equity": 1, "tax": 0}
 
 
 def _modules() -> dict[str, Path]:
