@@ -101,7 +101,7 @@ def test_batch_line_2k_above_the_derived_amount_is_refused(tmp_path):
 def test_web_room_api_takes_every_engine_input():
     from isoplan.web.api import ROOM_MONEY_FIELDS, room_page
 
-    assert ROOM_MONEY_FIELDS == tuple(name for name, _, _ in MONEY_FIELDS)
+    assert tuple(name for name, _, _ in MONEY_FIELDS) == ROOM_MONEY_FIELDS
     page = room_page({"year": "2026", "filing_status": "single", "wages": "150000", "long_term_gain": "10000",
                       "amt_long_term_gain": "-30000", "amt_disposition_adjustment": "", "nso_income": "20000"})
     assert page.room["inputs"]["amt_disposition_adjustment"] == -13_000
