@@ -206,16 +206,31 @@ class SalesResult:
 
 @dataclass(frozen=True)
 class GrantRow:
-    """A grant, how its vesting was given, where it came from, and the shares exercised so far."""
+    """A grant, how its vesting was given, where it came from, the shares exercised so far, and notes
+    (an ISO priced below its grant-date FMV: kept under the good-faith rule, or recorded before the check)."""
 
     grant: Grant
     vesting_rule: str
     source: str
     exercised: int
+    notes: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return record_dict(self.grant) | {"vesting_rule": self.vesting_rule, "source": self.source,
-                                          "exercised": self.exercised}
+                                          "exercised": self.exercised, "notes": list(self.notes)}
+
+
+def _grant_notes(grant: Grant, unstated: bool) -> tuple[str, ...]:
+    """What an ISO priced below its grant-date FMV means (IRC §422(b)(4), §422(c)(1))."""
+    if not grant.priced_below_fmv_in_good_faith:
+        return ()
+    below = f"ISO priced at {grant.strike} below its grant-date FMV {grant.fmv_at_grant}"
+    if unstated:
+        return (f"{below}, recorded before isoplan checked IRC §422(b)(4): kept as an ISO as recorded, but an "
+                "option priced below the grant-date FMV is an ISO only if the good-faith valuation rule of "
+                "IRC §422(c)(1) applies; if it does not, the option is an NSO (re-record the grant as NSO).",)
+    return (f"{below}: kept as an ISO because the good-faith valuation rule of IRC §422(c)(1) is stated to "
+            "apply (Treas. Reg. §1.422-2(e)(2)).",)
 
 
 @dataclass(frozen=True)
@@ -398,6 +413,8 @@ class AddGrantRequest:
     early_exercise: bool = False
     post_termination_months: Any = None
     post_termination_days: Any = None
+    #: the option price was set in a good-faith attempt to meet the grant-date FMV (IRC §422(c)(1))
+    good_faith_valuation: bool = False
 
 
 @dataclass(frozen=True)
@@ -512,7 +529,7 @@ def _check_grant(req: AddGrantRequest, labels: Labels | None) -> tuple[Grant, st
     grant = Grant(id=grant_id, company=company, kind=kind, grant_date=grant_date, shares=shares, strike=strike,
                   fmv_at_grant=fmv, vesting=tranches, expiration_date=expires,
                   early_exercise_allowed=bool(req.early_exercise), post_termination_months=months,
-                  post_termination_days=days)
+                  post_termination_days=days, good_faith_valuation=bool(req.good_faith_valuation))
     return grant, rule
 
 
@@ -630,11 +647,14 @@ def grants(db: Path) -> GrantsResult:
 
 
 def _grant_rows(book: Ledger) -> GrantsResult:
+    from isoplan.ledger.store import below_fmv_unstated
+
     meta = {row["id"]: row for row in book.grant_rows()}
     all_lots = book.lots()
     return GrantsResult(tuple(
         GrantRow(g, meta[g.id]["vesting_rule"], meta[g.id]["source"],
-                 sum(lot.shares for lot in all_lots if lot.grant_id == g.id))
+                 sum(lot.shares for lot in all_lots if lot.grant_id == g.id),
+                 _grant_notes(g, below_fmv_unstated(meta[g.id])))
         for g in book.grants()))
 
 

@@ -72,6 +72,8 @@ class _GrantRow(Protocol):
     def grant(self) -> Grant: ...
     @property
     def exercised(self) -> int: ...
+    @property
+    def notes(self) -> tuple[str, ...]: ...
 
 
 class _Grants(Protocol):
@@ -167,8 +169,10 @@ def render_grants(result: _Grants) -> str:
              money(float(g.strike), cents=True), money(float(g.fmv_at_grant), cents=True),
              g.expiration_date.isoformat(), "yes" if g.early_exercise_allowed else "no"]
             for row in result.grants for g in (row.grant,)]
-    return table(["grant", "company", "kind", "granted", "shares", "exercised", "strike", "FMV at grant", "expires",
+    text = table(["grant", "company", "kind", "granted", "shares", "exercised", "strike", "FMV at grant", "expires",
                   "early exercise"], rows, align="llllrrrrll")
+    notes = [f"Note: grant {row.grant.id}: {note}" for row in result.grants for note in row.notes]
+    return "\n".join([text, *notes])
 
 
 def render_import(counts: Mapping[str, int]) -> str:
