@@ -244,7 +244,13 @@ def read_csv(path: str, names: Names) -> CsvRows:
 
 
 def csv_households(table: CsvRows, *, skip: tuple[str, ...] = ()) -> Households:
-    """The households of a batch file (columns in ``skip`` left out), naming the row and column of a bad cell."""
+    """The households of a batch file (columns in ``skip`` left out), naming the row and column of a bad cell.
+
+    A blank cell is 0, except in the AMT-basis Schedule D columns, where it is the row's regular amount
+    (:data:`isoplan.tax.fields.AMT_BASIS_DEFAULTS`), and in ``amt_disposition_adjustment``, where it is no
+    input: that row's Form 6251 line 2k is derived from its two Schedule Ds.
+    """
+    from isoplan.tax.fields import AMT_BASIS_DEFAULTS
     from isoplan.tax.households import INPUT_NAMES, households
 
     path = table.path
@@ -259,23 +265,30 @@ def csv_households(table: CsvRows, *, skip: tuple[str, ...] = ()) -> Households:
     if not rows:
         raise InputError("rows", 0, "at least one household after the header", source=path)
     columns: dict[str, Any] = {}
+    line2k_blank: list[int] = []
     for name in header:
         cells = [row.get(name, "") for row in rows]
         if name == "filing_status":
             columns[name] = cells
             continue
-        if name == "amt_long_term_gain" and all(c == "" for c in cells):
-            continue
+        if (name in AMT_BASIS_DEFAULTS or name == "amt_disposition_adjustment") and all(c == "" for c in cells):
+            continue  # a blank column is no input: the engine derives it
         values = []
         for i, cell in enumerate(cells):
-            if cell == "":
-                cell = rows[i].get("long_term_gain", "") or "0" if name == "amt_long_term_gain" else "0"
+            if cell == "" and name in AMT_BASIS_DEFAULTS:
+                cell = rows[i].get(AMT_BASIS_DEFAULTS[name], "")  # a blank AMT-basis cell: the regular amount
+            elif cell == "" and name == "amt_disposition_adjustment":
+                line2k_blank.append(i)  # derived below, like a line 2k not given
             try:
-                values.append(float(cell.replace(",", "")))
+                values.append(float(cell.replace(",", "")) if cell else 0.0)
             except ValueError:
                 raise InputError(f"column {name}", cell, "a number", row=i + 1, source=path) from None
         columns[name] = values
     try:
+        if line2k_blank:
+            derived = households(**{k: v for k, v in columns.items() if k != "amt_disposition_adjustment"})
+            for i in line2k_blank:
+                columns["amt_disposition_adjustment"][i] = float(derived.amt_disposition_adjustment[i])
         return households(**columns)
     except InputError as err:
         row = (err.row or 0) + 1  # 1 = the first household after the header

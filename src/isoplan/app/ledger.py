@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from isoplan.app.common import MAX_MONEY, MAX_SHARES, fraction, iso_date, plain, record_dict, tax_years, whole
 from isoplan.equity.disposition import Disposition, dispose
@@ -31,6 +31,9 @@ from isoplan.equity.records import Grant, Lot, Sale, VestingTranche, to_decimal,
 from isoplan.errors import InputError
 from isoplan.ledger.store import COUNT_INCOME_FIELDS, FILING_STATUSES, INCOME_FIELDS, Ledger
 from isoplan.ledger.years import LedgerYear
+
+if TYPE_CHECKING:
+    from isoplan.tax.amendment import UnclaimedCredit
 
 __all__ = [
     "AddGrantRequest", "CalendarRequest", "CalendarResult", "ExerciseRequest", "ExportRequest", "ExportResult",
@@ -206,16 +209,31 @@ class SalesResult:
 
 @dataclass(frozen=True)
 class GrantRow:
-    """A grant, how its vesting was given, where it came from, and the shares exercised so far."""
+    """A grant, how its vesting was given, where it came from, the shares exercised so far, and notes
+    (an ISO priced below its grant-date FMV: kept under the good-faith rule, or recorded before the check)."""
 
     grant: Grant
     vesting_rule: str
     source: str
     exercised: int
+    notes: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return record_dict(self.grant) | {"vesting_rule": self.vesting_rule, "source": self.source,
-                                          "exercised": self.exercised}
+                                          "exercised": self.exercised, "notes": list(self.notes)}
+
+
+def _grant_notes(grant: Grant, unstated: bool) -> tuple[str, ...]:
+    """What an ISO priced below its grant-date FMV means (IRC §422(b)(4), §422(c)(1))."""
+    if not grant.priced_below_fmv_in_good_faith:
+        return ()
+    below = f"ISO priced at {grant.strike} below its grant-date FMV {grant.fmv_at_grant}"
+    if unstated:
+        return (f"{below}, recorded before isoplan checked IRC §422(b)(4): kept as an ISO as recorded, but an "
+                "option priced below the grant-date FMV is an ISO only if the good-faith valuation rule of "
+                "IRC §422(c)(1) applies; if it does not, the option is an NSO (re-record the grant as NSO).",)
+    return (f"{below}: kept as an ISO because the good-faith valuation rule of IRC §422(c)(1) is stated to "
+            "apply (Treas. Reg. §1.422-2(e)(2)).",)
 
 
 @dataclass(frozen=True)
@@ -289,6 +307,31 @@ def _california_json(row: LedgerYear, *, explain: bool) -> dict[str, Any]:
     return out
 
 
+#: (carried in, carried out) by character and basis: Schedule D lines 6 and 14 and the Capital Loss Carryover
+#: Worksheet lines 8 and 13, regular and refigured for the AMT (IRC §1212(b))
+_LOSS_CARRYOVERS = (
+    ("short_term", "short_term_loss_carryover", "short_term_loss_carryover_out"),
+    ("long_term", "long_term_loss_carryover", "long_term_loss_carryover_out"),
+    ("amt_short_term", "amt_short_term_loss_carryover", "amt_short_term_loss_carryover_out"),
+    ("amt_long_term", "amt_long_term_loss_carryover", "amt_long_term_loss_carryover_out"),
+)
+
+
+def _loss_carryovers(row: LedgerYear) -> dict[str, dict[str, float]]:
+    """The capital loss carried into and out of a year on both bases (an AMT carryover not entered is the
+    regular one, as the engine takes it)."""
+    from isoplan.tax.fields import AMT_BASIS_DEFAULTS
+
+    def carried_in(name: str) -> float:
+        value = row.inputs.get(name)
+        if value is None and name in AMT_BASIS_DEFAULTS:
+            value = row.inputs.get(AMT_BASIS_DEFAULTS[name])
+        return float(value or 0.0)
+
+    return {"in": {key: carried_in(name) for key, name, _ in _LOSS_CARRYOVERS},
+            "out": {key: row.outputs[out] for key, _, out in _LOSS_CARRYOVERS}}
+
+
 def year_json(row: LedgerYear, *, explain: bool) -> dict[str, Any]:
     """One year of ``ledger years --json``: inputs, option items, outputs, the Form 8801 credit, California."""
     from isoplan.tax.explain import OUTPUTS, explain_row
@@ -301,6 +344,7 @@ def year_json(row: LedgerYear, *, explain: bool) -> dict[str, Any]:
         "credit_created": row.credit_created,
         "credit_used": row.form8801["line25"],
         "credit_carried_forward": row.form8801["line26"],
+        "capital_loss_carryovers": _loss_carryovers(row),
         "notes": row.notes,
     }
     if explain:
@@ -313,14 +357,44 @@ def year_json(row: LedgerYear, *, explain: bool) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class YearsResult:
-    """Every year's tax with the ledger's items and the minimum tax credit carried (Form 8801)."""
+    """Every year's tax with the ledger's items and the minimum tax credit carried (Form 8801), and the credit
+    the carryforwards entered leave unclaimed (federal and California)."""
 
     rows: tuple[LedgerYear, ...]
     notes: tuple[str, ...]
     explain: bool = False
+    unclaimed: tuple[UnclaimedCredit, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
-        return {"years": [year_json(r, explain=self.explain) for r in self.rows], "notes": list(self.notes)}
+        return {"years": [year_json(r, explain=self.explain) for r in self.rows], "notes": list(self.notes),
+                "unclaimed_credit": [record_dict(u) for u in self.unclaimed]}
+
+
+def unclaimed_credits(rows: Sequence[LedgerYear], income: Mapping[int, tuple[str, Mapping[str, Decimal]]],
+                      today: date) -> tuple[UnclaimedCredit, ...]:
+    """The credit the history allows but the carryforwards entered leave unclaimed, federal then California.
+
+    The federal chain is Form 8801 from the ledger's first year; the California one FTB 3510 over the
+    years whose state is CA. A year is compared only where its carryforward was entered.
+    """
+    from isoplan.tax.amendment import CreditYear, unclaimed_credit
+    from isoplan.tax.estimates import CALIFORNIA, FEDERAL
+
+    def entered(year: int, name: str) -> float | None:
+        value = income.get(year, ("", {}))[1].get(name)
+        return None if value is None else float(value)
+
+    federal = [CreditYear(r.year, r.form8801["line24"], r.form8801["line25"], max(r.form8801["line21"], 0.0),
+                          r.credit_created, entered(r.year, "amt_credit_carryforward")) for r in rows]
+    out = unclaimed_credit(federal, today, FEDERAL,
+                           initial_carryforward=federal[0].entered or 0.0 if federal else 0.0)
+    ca_rows = [r for r in rows if r.california]
+    california = [CreditYear(r.year, r.ftb3510["credit_limit"], r.ftb3510["credit_used"],
+                             max(r.ftb3510["credit_available"], 0.0), r.ca_credit_created,
+                             entered(r.year, "ca_amt_credit_carryforward")) for r in ca_rows]
+    out += unclaimed_credit(california, today, CALIFORNIA,
+                            initial_carryforward=california[0].entered or 0.0 if california else 0.0)
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -336,9 +410,12 @@ class LedgerOverview:
 
     def as_dict(self) -> dict[str, Any]:
         years = self.years.as_dict()
-        return {"path": self.path, "exists": self.exists, "grants": self.grants.as_list(),
-                "lots": self.lots.as_list(), "sales": self.sales.as_list(), "years": years["years"],
-                "notes": years["notes"]}
+        out = {"path": self.path, "exists": self.exists, "grants": self.grants.as_list(),
+               "lots": self.lots.as_list(), "sales": self.sales.as_list(), "years": years["years"],
+               "notes": years["notes"]}
+        if years["unclaimed_credit"]:  # only a ledger with credit left on the table has the key
+            out["unclaimed_credit"] = years["unclaimed_credit"]
+        return out
 
 
 @dataclass(frozen=True)
@@ -398,6 +475,8 @@ class AddGrantRequest:
     early_exercise: bool = False
     post_termination_months: Any = None
     post_termination_days: Any = None
+    #: the option price was set in a good-faith attempt to meet the grant-date FMV (IRC §422(c)(1))
+    good_faith_valuation: bool = False
 
 
 @dataclass(frozen=True)
@@ -441,6 +520,7 @@ class YearsRequest:
     explain: bool = False
     inflation: Any = None
     deduction: str = "auto"
+    today: date | None = None  # whether a claim period is still open (default: today)
 
 
 @dataclass(frozen=True)
@@ -512,7 +592,7 @@ def _check_grant(req: AddGrantRequest, labels: Labels | None) -> tuple[Grant, st
     grant = Grant(id=grant_id, company=company, kind=kind, grant_date=grant_date, shares=shares, strike=strike,
                   fmv_at_grant=fmv, vesting=tranches, expiration_date=expires,
                   early_exercise_allowed=bool(req.early_exercise), post_termination_months=months,
-                  post_termination_days=days)
+                  post_termination_days=days, good_faith_valuation=bool(req.good_faith_valuation))
     return grant, rule
 
 
@@ -630,11 +710,14 @@ def grants(db: Path) -> GrantsResult:
 
 
 def _grant_rows(book: Ledger) -> GrantsResult:
+    from isoplan.ledger.store import below_fmv_unstated
+
     meta = {row["id"]: row for row in book.grant_rows()}
     all_lots = book.lots()
     return GrantsResult(tuple(
         GrantRow(g, meta[g.id]["vesting_rule"], meta[g.id]["source"],
-                 sum(lot.shares for lot in all_lots if lot.grant_id == g.id))
+                 sum(lot.shares for lot in all_lots if lot.grant_id == g.id),
+                 _grant_notes(g, below_fmv_unstated(meta[g.id])))
         for g in book.grants()))
 
 
@@ -658,9 +741,11 @@ def _years(book: Ledger, req: YearsRequest) -> YearsResult:
     inflation = None if req.inflation is None else fraction("inflation", req.inflation, example="0.025")
     if req.deduction not in DEDUCTIONS:
         raise InputError("deduction", req.deduction, ", ".join(DEDUCTIONS))
-    rows, notes = ledger_years(book.lots(), book.sales(), book.years(), law_table(inflation),
+    income = book.years()
+    rows, notes = ledger_years(book.lots(), book.sales(), income, law_table(inflation),
                                deduction=req.deduction, states=book.states(), ca_law=ca_law_table(inflation))
-    return YearsResult(tuple(rows), tuple(notes), explain=req.explain)
+    unclaimed = unclaimed_credits(rows, income, req.today or date.today())
+    return YearsResult(tuple(rows), tuple(notes), explain=req.explain, unclaimed=unclaimed)
 
 
 def years(db: Path, req: YearsRequest = YearsRequest()) -> YearsResult:

@@ -74,6 +74,10 @@ class FederalOutputs:
     amt: float  # Form 6251 line 11
     amt_credit_used: float  # Form 8801 line 25
     total_tax: float
+    short_term_loss_carryover_out: float  # Capital Loss Carryover Worksheet line 8 (Schedule D instructions)
+    long_term_loss_carryover_out: float  # worksheet line 13
+    amt_short_term_loss_carryover_out: float  # line 8 refigured on the AMT basis
+    amt_long_term_loss_carryover_out: float  # line 13 refigured on the AMT basis
 
 
 @dataclass(frozen=True)

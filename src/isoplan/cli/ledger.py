@@ -64,6 +64,9 @@ def add_ledger_parser(sub: Any) -> None:
                       help="an explicit tranche (repeat); replaces the schedule flags")
     vest.add_argument("--vested", action="store_true", help="fully vested at grant")
     p.add_argument("--early-exercise", action="store_true", help="the plan allows exercising unvested shares")
+    p.add_argument("--good-faith-valuation", action="store_true",
+                   help="an ISO priced below --fmv was priced in a good-faith attempt to meet the grant-date FMV "
+                   "(IRC §422(c)(1)): keep it as an ISO, flagged (without this, such an ISO is refused)")
     window = p.add_mutually_exclusive_group()
     window.add_argument("--post-termination-months", type=int, metavar="N",
                         help="the plan's exercise window after employment ends (default 3 months)")
@@ -181,7 +184,8 @@ def cmd_ledger_add_grant(args: argparse.Namespace) -> int:
     request = app.AddGrantRequest(
         id=args.id, company=args.company, kind=args.kind, date=args.date, shares=args.shares, strike=args.strike,
         fmv=args.fmv, expires=args.expires, vesting=vesting, early_exercise=args.early_exercise,
-        post_termination_months=args.post_termination_months, post_termination_days=args.post_termination_days)
+        post_termination_months=args.post_termination_months, post_termination_days=args.post_termination_days,
+        good_faith_valuation=args.good_faith_valuation)
     labels = _flags("company", "kind", "date", "shares", "strike", "fmv", "expires", "tranche", "every",
                     "vest_start", "vest_months", "cliff_months", "post_termination_months", "post_termination_days")
     added = app.add_grant(_db(args), request, labels=labels)

@@ -79,6 +79,12 @@ MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
         "ALTER TABLE tax_years ADD COLUMN state TEXT "
         "CHECK (state IS NULL OR (length(state) = 2 AND state GLOB '[A-Z][A-Z]'))",
     )),
+    # The grant states that an ISO priced below its grant-date FMV was priced in a good-faith attempt to meet
+    # that FMV (IRC §422(c)(1)). Grants recorded before this column held no such statement: 0 for all of them.
+    (4, "grant good-faith valuation statement", (
+        "ALTER TABLE grants ADD COLUMN good_faith_valuation INTEGER NOT NULL DEFAULT 0 "
+        "CHECK (good_faith_valuation IN (0, 1))",
+    )),
 )
 
 LATEST = MIGRATIONS[-1][0]

@@ -425,6 +425,8 @@ class Ledger:
         for row in self.grant_rows():
             item = {k: row[k] for k in row.keys()}  # noqa: SIM118 (sqlite3.Row has no items())
             item["early_exercise_allowed"] = bool(item["early_exercise_allowed"])
+            # as the ledger holds the grant: an ISO recorded below its FMV before the check is loaded flagged
+            item["good_faith_valuation"] = bool(item["good_faith_valuation"]) or below_fmv_unstated(row)
             item["vesting"] = tranches.get(row["id"], [])
             grants.append(item)
         lots = []
@@ -475,6 +477,16 @@ def _opt_date(text: str | None) -> date | None:
     return date.fromisoformat(text) if text else None
 
 
+def below_fmv_unstated(row: sqlite3.Row | Mapping[str, Any]) -> bool:
+    """An ISO row priced below its grant-date FMV with no good-faith valuation stated (IRC §422(b)(4)).
+
+    Only a grant recorded before the ledger checked the rule can be one: it is loaded as an ISO, flagged
+    as priced in good faith (IRC §422(c)(1)), so the ledger still opens; ``ledger grants`` says so.
+    """
+    return (row["kind"] == ISO and not row["good_faith_valuation"]
+            and Decimal(row["strike"]) < Decimal(row["fmv_at_grant"]))
+
+
 def _grant_from_row(row: sqlite3.Row, vesting: tuple[VestingTranche, ...]) -> Grant:
     return Grant(
         id=row["id"], company=row["company"], kind=row["kind"], grant_date=date.fromisoformat(row["grant_date"]),
@@ -482,6 +494,7 @@ def _grant_from_row(row: sqlite3.Row, vesting: tuple[VestingTranche, ...]) -> Gr
         vesting=vesting, expiration_date=date.fromisoformat(row["expiration_date"]),
         early_exercise_allowed=bool(row["early_exercise_allowed"]),
         post_termination_months=row["post_termination_months"], post_termination_days=row["post_termination_days"],
+        good_faith_valuation=bool(row["good_faith_valuation"]) or below_fmv_unstated(row),
     )
 
 
@@ -506,11 +519,12 @@ def _sale_from_row(row: sqlite3.Row) -> Sale:
 def _insert_grant(conn: sqlite3.Connection, grant: Grant, vesting_rule: str, source: str) -> None:
     conn.execute(
         "INSERT INTO grants (id, company, kind, grant_date, shares, strike, fmv_at_grant, expiration_date, "
-        "early_exercise_allowed, post_termination_months, post_termination_days, vesting_rule, source) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "early_exercise_allowed, post_termination_months, post_termination_days, vesting_rule, source, "
+        "good_faith_valuation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (grant.id, grant.company, grant.kind, grant.grant_date.isoformat(), grant.shares, dec_text(grant.strike),
          dec_text(grant.fmv_at_grant), grant.expiration_date.isoformat(), int(grant.early_exercise_allowed),
-         grant.post_termination_months, grant.post_termination_days, vesting_rule, source),
+         grant.post_termination_months, grant.post_termination_days, vesting_rule, source,
+         int(grant.good_faith_valuation)),
     )
     conn.executemany(
         "INSERT INTO vesting_tranches (grant_id, seq, vest_date, shares) VALUES (?, ?, ?, ?)",

@@ -32,7 +32,8 @@ from isoplan.ledger.store import FILING_STATUSES, ExportRecords
 
 CSV_TABLES = {
     "grants": ("id", "company", "kind", "grant_date", "shares", "strike", "fmv_at_grant", "expiration_date",
-               "early_exercise_allowed", "post_termination_months", "post_termination_days", "vesting_rule", "source"),
+               "early_exercise_allowed", "post_termination_months", "post_termination_days", "vesting_rule", "source",
+               "good_faith_valuation"),
     "vesting": ("grant_id", "date", "shares"),
     "lots": ("id", "grant_id", "kind", "exercise_date", "shares", "strike", "fmv_at_exercise", "vesting_date",
              "fmv_at_vesting", "election_83b_date", "termination_date", "termination_reason", "kind_reason", "source"),
@@ -124,6 +125,7 @@ def _read_csv_dir(folder: Path) -> dict[str, Any]:
     for row in tables["grants"]:
         grant: dict[str, Any] = {k: (v if v != "" else None) for k, v in row.items()}
         grant["early_exercise_allowed"] = row["early_exercise_allowed"] == "true"
+        grant["good_faith_valuation"] = row.get("good_faith_valuation") == "true"  # absent in older exports
         grant["vesting_rule"] = row.get("vesting_rule") or ""
         grant["vesting"] = vesting.get(row["id"], [])
         grants.append(grant)
@@ -172,6 +174,7 @@ def records_from_export(data: Mapping[str, Any], source: str) -> ExportRecords:
                 early_exercise_allowed=bool(g.get("early_exercise_allowed")),
                 post_termination_months=_opt_int(g.get("post_termination_months")),
                 post_termination_days=_opt_int(g.get("post_termination_days")),
+                good_faith_valuation=g.get("good_faith_valuation") is True,
             )
         except KeyError as err:
             raise InputError(f"grant {i}", f"missing {err.args[0]}", "every grant field", source=source) from None

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from isoplan.equity.iso_limit import TrancheSplit
     from isoplan.equity.records import Grant, Lot, Sale
     from isoplan.ledger.years import LedgerYear
+    from isoplan.tax.amendment import UnclaimedCredit
 
 __all__ = [
     "render_grants", "render_import", "render_income", "render_lots", "render_sales", "render_vest_schedule",
@@ -72,6 +73,8 @@ class _GrantRow(Protocol):
     def grant(self) -> Grant: ...
     @property
     def exercised(self) -> int: ...
+    @property
+    def notes(self) -> tuple[str, ...]: ...
 
 
 class _Grants(Protocol):
@@ -99,6 +102,8 @@ class _Years(Protocol):
     def notes(self) -> Sequence[str]: ...
     @property
     def explain(self) -> bool: ...
+    @property
+    def unclaimed(self) -> Sequence[UnclaimedCredit]: ...
 
 
 def render_vest_schedule(schedule: _VestSchedule, headline: str = "") -> str:
@@ -167,8 +172,10 @@ def render_grants(result: _Grants) -> str:
              money(float(g.strike), cents=True), money(float(g.fmv_at_grant), cents=True),
              g.expiration_date.isoformat(), "yes" if g.early_exercise_allowed else "no"]
             for row in result.grants for g in (row.grant,)]
-    return table(["grant", "company", "kind", "granted", "shares", "exercised", "strike", "FMV at grant", "expires",
+    text = table(["grant", "company", "kind", "granted", "shares", "exercised", "strike", "FMV at grant", "expires",
                   "early exercise"], rows, align="llllrrrrll")
+    notes = [f"Note: grant {row.grant.id}: {note}" for row in result.grants for note in row.notes]
+    return "\n".join([text, *notes])
 
 
 def render_import(counts: Mapping[str, int]) -> str:
@@ -209,6 +216,55 @@ def _render_california(rows: Sequence[LedgerYear], *, explain: bool) -> list[str
     return parts
 
 
+def _capital_rows(r: LedgerYear) -> list[list[str]]:
+    """Both Schedule Ds of a year: this year's gains, the losses carried in and out (IRC §1212(b))."""
+    from isoplan.tax.fields import AMT_BASIS_DEFAULTS
+
+    def given(name: str) -> float:
+        value = r.inputs.get(name)
+        if value is None and name in AMT_BASIS_DEFAULTS:
+            value = r.inputs.get(AMT_BASIS_DEFAULTS[name])
+        return float(value or 0.0)
+
+    o = r.outputs
+    return [
+        ["Schedule D 1a-5", "Short-term gain (regular)", money(given("short_term_gain"))],
+        ["Schedule D 6", "Short-term loss carried in (regular)", money(given("short_term_loss_carryover"))],
+        ["Schedule D 8a-13", "Long-term gain (regular)", money(given("long_term_gain"))],
+        ["Schedule D 14", "Long-term loss carried in (regular)", money(given("long_term_loss_carryover"))],
+        ["AMT Schedule D", "Short-term gain with AMT basis", money(given("amt_short_term_gain"))],
+        ["AMT Schedule D 6", "Short-term loss carried in (AMT)", money(given("amt_short_term_loss_carryover"))],
+        ["Form 6251 III", "Long-term gain with AMT basis", money(given("amt_long_term_gain"))],
+        ["AMT Schedule D 14", "Long-term loss carried in (AMT)", money(given("amt_long_term_loss_carryover"))],
+        ["Schedule D CLCW 8", "Short-term loss carried out (regular)", money(o["short_term_loss_carryover_out"])],
+        ["Schedule D CLCW 13", "Long-term loss carried out (regular)", money(o["long_term_loss_carryover_out"])],
+        ["AMT CLCW 8", "Short-term loss carried out (AMT)", money(o["amt_short_term_loss_carryover_out"])],
+        ["AMT CLCW 13", "Long-term loss carried out (AMT)", money(o["amt_long_term_loss_carryover_out"])],
+    ]
+
+
+def render_unclaimed(unclaimed: Sequence[UnclaimedCredit]) -> list[str]:
+    """The credit the history allows but the carryforwards entered leave unclaimed, and until when to claim it."""
+    parts: list[str] = []
+    for u in unclaimed:
+        what = "minimum tax credit (Form 8801)" if u.jurisdiction == "federal" else "California AMT credit (FTB 3510)"
+        origin = ", ".join(str(y) for y in u.from_years) or "earlier years"
+        head = (f"{u.year}: {money(u.amount)} of {what} allowable but not claimed: the carryforward entered "
+                f"({money(u.carryforward_entered)}) is below the {money(u.carryforward_computed)} the ledger's "
+                f"history implies; the credit comes from the AMT of {origin}.")
+        last = u.claim_by_next_business_day.isoformat()
+        moved = "" if u.claim_by == u.claim_by_next_business_day else f" ({u.claim_by.isoformat()} moved past a " \
+            "weekend or holiday)"
+        if u.open:
+            tail = (f" Claim it on an amended {u.year} return ({u.form}) by {last}{moved}, assuming the {u.year} "
+                    f"return was filed by its due date {u.return_due.isoformat()}.")
+        else:
+            tail = (f" The period to claim it on an amended {u.year} return closed on {last}{moved}: credit "
+                    "allowable in a closed year is lost, not carried on.")
+        parts.append("Unclaimed credit: " + head + tail)
+    return parts
+
+
 def render_years(result: _Years) -> str:
     """Each year's regular tax, TMT, AMT and the Form 8801 credit; with explain, the option lines and Form 8801."""
     from isoplan.tax.form8801 import FORM8801_LINES
@@ -231,11 +287,11 @@ def render_years(result: _Years) -> str:
             option_rows = [
                 ["Form 6251 2i", "ISO exercise spread held past year end", money(o["amt_line2i"])],
                 ["Form 6251 2k", "Disposition: AMT minus regular gain", money(o["amt_line2k"])],
-                ["Form 1040 8", "Other ordinary income incl. NSO / disqualifying",
+                ["Form 1040 1a", "NSO income (wages; Medicare wages, Form 8959)",
+                 money(r.inputs.get("nso_income", 0.0))],
+                ["Form 1040 8", "Other ordinary income incl. disqualifying (not FICA wages)",
                  money(r.inputs["other_ordinary_income"])],
-                ["Schedule D", "Short-term gain (regular)", money(r.inputs["short_term_gain"])],
-                ["Schedule D", "Long-term gain (regular)", money(r.inputs["long_term_gain"])],
-                ["Form 6251 III", "Long-term gain with AMT basis", money(r.inputs["amt_long_term_gain"])],
+                *_capital_rows(r),
             ]
             lines = [[f"Form 8801 {line}", caption, money(r.form8801[key])] for key, line, caption in FORM8801_LINES]
             lines.append(["(this year)", "Credit created: AMT less net minimum tax on exclusion items",
@@ -246,6 +302,7 @@ def render_years(result: _Years) -> str:
     elif any(r.notes for r in rows):
         parts += [f"Note ({r.year}): {n}" for r in rows for n in r.notes]
     parts += _render_california(rows, explain=explain)
+    parts += render_unclaimed(result.unclaimed)
     parts += [f"Note: {n}" for n in result.notes]
     parts.append("A planning estimate, not tax advice.")
     return "\n".join(parts)

@@ -90,6 +90,12 @@ OUTPUTS: tuple[str, ...] = (
     "amt",
     "amt_credit_used",
     "total_tax",
+    # the capital loss carried to next year by character, on each basis (IRC §1212(b)): last, so the figures
+    # before them keep their places in a batch file
+    "short_term_loss_carryover_out",
+    "long_term_loss_carryover_out",
+    "amt_short_term_loss_carryover_out",
+    "amt_long_term_loss_carryover_out",
 )
 
 

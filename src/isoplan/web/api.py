@@ -18,13 +18,10 @@ from typing import Any
 
 from isoplan.app.room import AmtCurve, LineExplanation
 from isoplan.errors import InputError
+from isoplan.tax.fields import MONEY_FIELDS
 
-#: the household inputs the room and cost calculator accepts (the engine's own field names)
-ROOM_MONEY_FIELDS = (
-    "wages", "taxable_interest", "ordinary_dividends", "qualified_dividends", "short_term_gain", "long_term_gain",
-    "other_ordinary_income", "state_local_tax", "mortgage_interest", "charitable", "other_itemized",
-    "iso_bargain_element", "other_amt_adjustments", "amt_credit_carryforward",
-)
+#: the household inputs the room and cost calculator accepts: every money input of the engine, by its own name
+ROOM_MONEY_FIELDS: tuple[str, ...] = tuple(name for name, _, _ in MONEY_FIELDS)
 #: California's extra inputs (isoplan.tax.fields.CA_MONEY_FIELDS), used only when the state is CA
 CA_FIELDS = ("property_tax", "ca_amt_credit_carryforward")
 

@@ -37,7 +37,8 @@ def add_grant(db: str | None, body: Mapping[str, Any]) -> dict[str, Any]:
                                  cliff_months=whole(body, "cliff_months", 12), every=1)
     request = app.AddGrantRequest(id=body.get("id"), company=body.get("company"), kind=body.get("kind") or "iso",
                                   date=body.get("date"), shares=body.get("shares"), strike=body.get("strike"),
-                                  fmv=body.get("fmv"), vesting=vesting)
+                                  fmv=body.get("fmv"), vesting=vesting,
+                                  good_faith_valuation=flag(body, "good_faith_valuation"))
     added = app.add_grant(_path(db), request)
     return {"recorded": f"grant {added.grant_id} ({added.vesting_rule})"}
 

@@ -549,7 +549,7 @@
       $("#ledger-path").textContent = d.path + (d.exists ? "" : " (not created yet: record a grant to start)");
       fillTable($("#ledger-grants"), ["Grant", "Company", "Kind", "Granted", "Shares", "Exercised", "Strike", "FMV at grant", "Expires", "Vesting"],
         d.grants.map((g) => [g.id, g.company, g.kind, g.grant_date, int.format(g.shares), int.format(g.exercised), cents(g.strike),
-          cents(g.fmv_at_grant), g.expiration_date, g.vesting_rule]));
+          cents(g.fmv_at_grant), g.expiration_date, [g.vesting_rule, ...(g.notes || [])].join(" Note: ")]));
       fillTable($("#ledger-lots"), ["Lot", "Grant", "Kind", "Exercised", "Shares", "Held", "Regular basis", "AMT basis", "AMT adjustment (year)", "Qualifies on"],
         d.lots.map((l) => [l.id, l.grant_id, l.kind, l.exercise_date, int.format(l.shares), int.format(l.held), cents(l.regular_basis),
           cents(l.amt_basis), l.kind === "ISO" ? `${cents(l.amt_adjustment)} (${l.amt_adjustment_year})` : `NSO income ${cents(l.nso_ordinary_income)}`,
