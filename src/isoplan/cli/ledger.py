@@ -23,7 +23,12 @@ if TYPE_CHECKING:
 
 def add_ledger_parser(sub: Any) -> None:
     """Register ``isoplan ledger`` and its subcommands."""
-    from isoplan.tax.fields import CA_MONEY_FIELDS, COUNT_FIELDS, MONEY_FIELDS  # no NumPy: keeps --help fast
+    from isoplan.tax.fields import (  # no NumPy: keeps --help fast
+        CA_MONEY_FIELDS,
+        COUNT_FIELDS,
+        MONEY_FIELDS,
+        WITHHOLDING_FIELDS,
+    )
 
     ledger = sub.add_parser(
         "ledger", help="record grants, exercises and sales; the AMT credit across years",
@@ -120,6 +125,10 @@ def add_ledger_parser(sub: Any) -> None:
             if name == "ca_amt_credit_carryforward" else ""
         state.add_argument(*_LEDGER_CA_FLAGS[name], dest=name, metavar="USD",
                            help=help_text + first + " (a CA year only)")
+    paid = p.add_argument_group("tax withheld (payments toward the year's tax, for `ledger estimates`)")
+    for name, help_text in WITHHOLDING_FIELDS:
+        paid.add_argument("--" + name.replace("_", "-"), dest=name, metavar="USD",
+                          help=help_text + (" (a CA year only)" if name.startswith("ca_") else ""))
     p.add_argument("--clear", action="store_true", help="drop the year's other amounts first")
 
     command("grants", cmd_ledger_grants, "list the grants")
@@ -255,9 +264,10 @@ def cmd_ledger_sell(args: argparse.Namespace) -> int:
 def cmd_ledger_income(args: argparse.Namespace) -> int:
     from isoplan.app import ledger as app
     from isoplan.report.ledger_text import render_income
-    from isoplan.tax.fields import CA_MONEY_FIELDS, COUNT_FIELDS, MONEY_FIELDS
+    from isoplan.tax.fields import CA_MONEY_FIELDS, COUNT_FIELDS, MONEY_FIELDS, WITHHOLDING_FIELDS
 
     names = [n for n, _, _ in MONEY_FIELDS] + [n for n, _ in COUNT_FIELDS] + [n for n, _ in CA_MONEY_FIELDS]
+    names += [n for n, _ in WITHHOLDING_FIELDS]
     amounts = {n: getattr(args, n) for n in names if getattr(args, n, None) is not None}
     request = app.IncomeRequest(year=args.year, filing_status=args.filing_status, amounts=amounts,
                                 state=getattr(args, "state", None), clear=args.clear)
