@@ -158,6 +158,29 @@ def add_ledger_parser(sub: Any) -> None:
     p.add_argument("--out", metavar="FILE.ics", default="isoplan.ics", help="where to write (default isoplan.ics)")
     p.add_argument("--through", type=int, metavar="YEAR", help="last year of year-end reminders")
 
+    # ---- filing season: the year's forms and its estimated tax (isoplan.app.filing)
+    p = command("forms", cmd_ledger_forms,
+                "a year's filing pack: Form 8949 and Schedule D on both bases, Form 6251 lines 2i/2k, Form 8801, "
+                "Form 3921 reconciled, and California's Schedule P (540) line 9 per sale")
+    p.add_argument("year", metavar="YEAR", help="the tax year")
+    p.add_argument("--csv", metavar="DIR", help="also write one CSV per form here")
+
+    p = command("estimates", cmd_ledger_estimates,
+                "a year's estimated tax: required annual payment, installments and due dates, Schedule AI, the "
+                "underpayment penalty and what to pay by the next due date (Form 2210; Form 5805 for CA)")
+    p.add_argument("year", metavar="YEAR", help="the tax year")
+    p.add_argument("--prior-year-tax", metavar="USD",
+                   help="last year's tax as filed (default: the ledger's prior year, when entered)")
+    p.add_argument("--prior-year-agi", metavar="USD", help="last year's AGI (110%% above $150,000, IRC §6654(d)(1)(C))")
+    p.add_argument("--ca-prior-year-tax", metavar="USD", help="last year's California tax (a CA year)")
+    p.add_argument("--ca-prior-year-agi", metavar="USD", help="last year's California AGI (a CA year)")
+    p.add_argument("--payment", action="append", metavar="DATE:USD", help="a federal estimated payment (repeat)")
+    p.add_argument("--ca-payment", action="append", metavar="DATE:USD",
+                   help="a California estimated payment (repeat)")
+    p.add_argument("--cumulative-wages", metavar="A,B,C,D",
+                   help="wages through March 31, May 31, August 31 and December 31 (default: spread evenly)")
+    p.add_argument("--today", metavar="DATE", help="figure the catch-up payment as of this day (default: today)")
+
 
 def _db(args: argparse.Namespace) -> Path:
     from isoplan.ledger.paths import resolve
@@ -360,4 +383,38 @@ def cmd_ledger_calendar(args: argparse.Namespace) -> int:
     with open(args.out, "w", encoding="utf-8", newline="") as handle:
         handle.write(result.ics)
     print(f"wrote {result.events} events to {args.out}")
+    return 0
+
+
+def cmd_ledger_forms(args: argparse.Namespace) -> int:
+    from isoplan.app import filing
+    from isoplan.report.filing_text import render_forms
+
+    result = filing.forms(_db(args), filing.FormsRequest(year=args.year, csv_dir=args.csv), labels={"year": "YEAR"})
+    if args.csv:
+        print(f"wrote {len(result.csv_files)} CSV files to {args.csv}", file=sys.stderr)
+    if args.json:
+        _print_json(result.as_dict())
+    else:
+        print(render_forms(result))
+    return 0
+
+
+def cmd_ledger_estimates(args: argparse.Namespace) -> int:
+    from isoplan.app import filing
+    from isoplan.report.filing_text import render_estimates
+
+    request = filing.EstimatesRequest(
+        year=args.year, prior_year_tax=args.prior_year_tax, prior_year_agi=args.prior_year_agi,
+        ca_prior_year_tax=args.ca_prior_year_tax, ca_prior_year_agi=args.ca_prior_year_agi,
+        payments=tuple(args.payment or ()), ca_payments=tuple(args.ca_payment or ()),
+        cumulative_wages=args.cumulative_wages, today=args.today)
+    labels = {**_flags("prior_year_tax", "prior_year_agi", "ca_prior_year_tax", "ca_prior_year_agi",
+                       "cumulative_wages", "today"), "year": "YEAR", "payments": "--payment",
+              "ca_payments": "--ca-payment"}
+    result = filing.estimates(_db(args), request, labels=labels)
+    if args.json:
+        _print_json(result.as_dict())
+    else:
+        print(render_estimates(result))
     return 0
