@@ -100,7 +100,7 @@ class Exercise3921:
 @dataclass(frozen=True)
 class CaliforniaSale:
     """One sale on the California return: Schedule D (540) takes the federal regular figures (California
-    follows IRC §422 and §83 through R&TC §§17501-17502 and §17081); Schedule P (540) line 9 is the AMT
+    follows IRC §§421-424 through R&TC §17501); Schedule P (540) line 9 is the AMT
     gain less the regular gain, the counterpart of Form 6251 line 2k."""
 
     sale_id: str
@@ -226,8 +226,9 @@ def forms(db: Path, req: FormsRequest, *, labels: Labels | None = None) -> Forms
     if row.california:
         california = {
             "schedule_d_540": "California taxes capital gains as ordinary income and follows the federal basis "
-                              "of ISO and NSO stock (R&TC §§17501-17502, §18151): Schedule D (540) takes each "
-                              "sale's federal regular gain with no California adjustment for these shares",
+                              "of ISO and NSO stock (R&TC §17501, adopting IRC §§421-424; R&TC §18151): "
+                              "Schedule D (540) takes each sale's federal regular gain with no California "
+                              "adjustment for these shares",
             "sales": [record_dict(s) for s in ca_sales],
             "schedule_p_line9": row.ca_outputs["ca_p_line9"],
             "schedule_p_line10": row.ca_outputs["ca_p_line10"],
