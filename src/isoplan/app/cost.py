@@ -62,6 +62,7 @@ class CostRequest:
     deduction: str | None = "auto"
     inflation: Value = None
     names: Names = PLAIN_NAMES
+    today: datetime.date | None = None  # an undated exercise is taken to happen today (for the next due date)
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,7 @@ class CostResult:
     hold: dict[str, float]
     rescue: dict[str, Any] | None
     notes: list[str]
+    estimated_tax: dict[str, Any]
     state: str | None = field(default=None, metadata=_OMIT)
     state_note: str | None = field(default=None, metadata=_OMIT)
     california: CaliforniaCost | None = field(default=None, metadata=_OMIT)
@@ -195,7 +197,7 @@ def cost(req: CostRequest) -> CostResult:
     inflation = inflation_rate(req.inflation, names)
     law = law_table(inflation)
     c = exercise_cost(h, shares, prices["strike"], prices["fmv"], law, deduction=deduction, drop=drop, cash=cash)
-    record = cost_record(h, c, law, exercise_date=day, private=req.private)
+    record = cost_record(h, c, law, exercise_date=day, private=req.private, today=req.today)
     if st.state == "CA":
         from isoplan.planning.cost import california_exercise_cost
 
@@ -221,7 +223,7 @@ def _ca_path(path: CaTaxPath, i: int) -> dict[str, float]:
 
 
 def cost_record(h: Households, c: ExerciseCost, law: LawTable, *, exercise_date: datetime.date | None,
-                private: bool, i: int = 0) -> CostResult:
+                private: bool, i: int = 0, today: datetime.date | None = None) -> CostResult:
     """Everything ``isoplan cost`` shows for household ``i`` of an engine result."""
     from isoplan.tax.explain import year_notes
     from isoplan.tax.law import STATUSES
@@ -248,6 +250,8 @@ def cost_record(h: Households, c: ExerciseCost, law: LawTable, *, exercise_date:
                      "(IRC §1091) or a sale to a related party the §422(c)(2) limit does not apply and the whole "
                      "exercise-date spread is ordinary income.")
     notes += year_notes(law, year, status_code)
+    estimated_tax = _estimated_tax(year, float(c.incremental.total_tax[i]), exercise_date or today)
+    notes.append(estimated_tax.pop("note"))
     rescue = None
     if not private:
         rescue = {
@@ -304,7 +308,33 @@ def cost_record(h: Households, c: ExerciseCost, law: LawTable, *, exercise_date:
               "net": float(c.hold_net[i])},
         rescue=rescue,
         notes=notes,
+        estimated_tax=estimated_tax,
     )
+
+
+def _estimated_tax(year: int, amount: float, day: datetime.date | None) -> dict[str, Any]:
+    """What the exercise adds to the year's estimated tax and the installment to pay it with (IRC §6654):
+    the next due date on or after the exercise (or today), moved past weekends and holidays (IRC §7503)."""
+    from isoplan.app.filing import next_installment
+    from isoplan.tax.estimates import penalty_period_end
+
+    day = max(day or datetime.date.today(), datetime.date(year, 1, 1))
+    due = next_installment(year, day)
+    out: dict[str, Any] = {"tax_year": year, "amount": amount, "installment": due.installment if due else None,
+                           "due_date": due.due if due else None}
+    if amount <= 0.5:
+        out["note"] = f"Estimated tax: this exercise adds nothing to the tax for {year} (IRC §6654)."
+    elif due is None:
+        end = penalty_period_end(year)
+        out["note"] = (f"Estimated tax: this exercise adds {_usd(amount)} to the tax for {year}; every {year} "
+                       f"installment is past, so pay it with the return by {end:%B} {end.day}, {end.year}, "
+                       f"and expect a penalty on what the installments lacked (IRC §6654).")
+    else:
+        out["note"] = (f"Estimated tax: this exercise adds {_usd(amount)} to the tax for {year}; to stay in the safe "
+                       f"harbor pay it by {due.due:%B} {due.due.day}, {due.due.year} (installment "
+                       f"{due.installment}, IRC §6654; not needed when last year's tax, 100% or 110% of it, already "
+                       f"sets your required payment, IRC §6654(d)(1)(B)).")
+    return out
 
 
 def _california_cost(h: Households, c: ExerciseCost, ca: CaliforniaExerciseCost, ca_law: LawTable,

@@ -23,7 +23,12 @@ if TYPE_CHECKING:
 
 def add_ledger_parser(sub: Any) -> None:
     """Register ``isoplan ledger`` and its subcommands."""
-    from isoplan.tax.fields import CA_MONEY_FIELDS, COUNT_FIELDS, MONEY_FIELDS  # no NumPy: keeps --help fast
+    from isoplan.tax.fields import (  # no NumPy: keeps --help fast
+        CA_MONEY_FIELDS,
+        COUNT_FIELDS,
+        MONEY_FIELDS,
+        WITHHOLDING_FIELDS,
+    )
 
     ledger = sub.add_parser(
         "ledger", help="record grants, exercises and sales; the AMT credit across years",
@@ -123,6 +128,10 @@ def add_ledger_parser(sub: Any) -> None:
             if name == "ca_amt_credit_carryforward" else ""
         state.add_argument(*_LEDGER_CA_FLAGS[name], dest=name, metavar="USD",
                            help=help_text + first + " (a CA year only)")
+    paid = p.add_argument_group("tax withheld (payments toward the year's tax, for `ledger estimates`)")
+    for name, help_text in WITHHOLDING_FIELDS:
+        paid.add_argument("--" + name.replace("_", "-"), dest=name, metavar="USD",
+                          help=help_text + (" (a CA year only)" if name.startswith("ca_") else ""))
     p.add_argument("--clear", action="store_true", help="drop the year's other amounts first")
 
     command("grants", cmd_ledger_grants, "list the grants")
@@ -151,6 +160,29 @@ def add_ledger_parser(sub: Any) -> None:
                 "write an iCalendar file: qualifying dates, year-end decisions, AMT due dates", reports=False)
     p.add_argument("--out", metavar="FILE.ics", default="isoplan.ics", help="where to write (default isoplan.ics)")
     p.add_argument("--through", type=int, metavar="YEAR", help="last year of year-end reminders")
+
+    # ---- filing season: the year's forms and its estimated tax (isoplan.app.filing)
+    p = command("forms", cmd_ledger_forms,
+                "a year's filing pack: Form 8949 and Schedule D on both bases, Form 6251 lines 2i/2k, Form 8801, "
+                "Form 3921 reconciled, and California's Schedule P (540) line 9 per sale")
+    p.add_argument("year", metavar="YEAR", help="the tax year")
+    p.add_argument("--csv", metavar="DIR", help="also write one CSV per form here")
+
+    p = command("estimates", cmd_ledger_estimates,
+                "a year's estimated tax: required annual payment, installments and due dates, Schedule AI, the "
+                "underpayment penalty and what to pay by the next due date (Form 2210; Form 5805 for CA)")
+    p.add_argument("year", metavar="YEAR", help="the tax year")
+    p.add_argument("--prior-year-tax", metavar="USD",
+                   help="last year's tax as filed (default: the ledger's prior year, when entered)")
+    p.add_argument("--prior-year-agi", metavar="USD", help="last year's AGI (110%% above $150,000, IRC §6654(d)(1)(C))")
+    p.add_argument("--ca-prior-year-tax", metavar="USD", help="last year's California tax (a CA year)")
+    p.add_argument("--ca-prior-year-agi", metavar="USD", help="last year's California AGI (a CA year)")
+    p.add_argument("--payment", action="append", metavar="DATE:USD", help="a federal estimated payment (repeat)")
+    p.add_argument("--ca-payment", action="append", metavar="DATE:USD",
+                   help="a California estimated payment (repeat)")
+    p.add_argument("--cumulative-wages", metavar="A,B,C,D",
+                   help="wages through March 31, May 31, August 31 and December 31 (default: spread evenly)")
+    p.add_argument("--today", metavar="DATE", help="figure the catch-up payment as of this day (default: today)")
 
 
 def _db(args: argparse.Namespace) -> Path:
@@ -259,9 +291,10 @@ def cmd_ledger_sell(args: argparse.Namespace) -> int:
 def cmd_ledger_income(args: argparse.Namespace) -> int:
     from isoplan.app import ledger as app
     from isoplan.report.ledger_text import render_income
-    from isoplan.tax.fields import CA_MONEY_FIELDS, COUNT_FIELDS, MONEY_FIELDS
+    from isoplan.tax.fields import CA_MONEY_FIELDS, COUNT_FIELDS, MONEY_FIELDS, WITHHOLDING_FIELDS
 
     names = [n for n, _, _ in MONEY_FIELDS] + [n for n, _ in COUNT_FIELDS] + [n for n, _ in CA_MONEY_FIELDS]
+    names += [n for n, _ in WITHHOLDING_FIELDS]
     amounts = {n: getattr(args, n) for n in names if getattr(args, n, None) is not None}
     request = app.IncomeRequest(year=args.year, filing_status=args.filing_status, amounts=amounts,
                                 state=getattr(args, "state", None), clear=args.clear)
@@ -354,4 +387,38 @@ def cmd_ledger_calendar(args: argparse.Namespace) -> int:
     with open(args.out, "w", encoding="utf-8", newline="") as handle:
         handle.write(result.ics)
     print(f"wrote {result.events} events to {args.out}")
+    return 0
+
+
+def cmd_ledger_forms(args: argparse.Namespace) -> int:
+    from isoplan.app import filing
+    from isoplan.report.filing_text import render_forms
+
+    result = filing.forms(_db(args), filing.FormsRequest(year=args.year, csv_dir=args.csv), labels={"year": "YEAR"})
+    if args.csv:
+        print(f"wrote {len(result.csv_files)} CSV files to {args.csv}", file=sys.stderr)
+    if args.json:
+        _print_json(result.as_dict())
+    else:
+        print(render_forms(result))
+    return 0
+
+
+def cmd_ledger_estimates(args: argparse.Namespace) -> int:
+    from isoplan.app import filing
+    from isoplan.report.filing_text import render_estimates
+
+    request = filing.EstimatesRequest(
+        year=args.year, prior_year_tax=args.prior_year_tax, prior_year_agi=args.prior_year_agi,
+        ca_prior_year_tax=args.ca_prior_year_tax, ca_prior_year_agi=args.ca_prior_year_agi,
+        payments=tuple(args.payment or ()), ca_payments=tuple(args.ca_payment or ()),
+        cumulative_wages=args.cumulative_wages, today=args.today)
+    labels = {**_flags("prior_year_tax", "prior_year_agi", "ca_prior_year_tax", "ca_prior_year_agi",
+                       "cumulative_wages", "today"), "year": "YEAR", "payments": "--payment",
+              "ca_payments": "--ca-payment"}
+    result = filing.estimates(_db(args), request, labels=labels)
+    if args.json:
+        _print_json(result.as_dict())
+    else:
+        print(render_estimates(result))
     return 0

@@ -40,13 +40,18 @@ from isoplan.equity.rules import equity_rules
 from isoplan.errors import InputError
 from isoplan.ledger.db import connect, current_version, dec_text, open_connection, write_transaction
 from isoplan.ledger.importers.form3921 import Form3921Row
-from isoplan.tax.fields import CA_MONEY_FIELDS, COUNT_FIELDS, MONEY_FIELDS
+from isoplan.tax.fields import CA_MONEY_FIELDS, COUNT_FIELDS, MONEY_FIELDS, WITHHOLDING_FIELDS
 
 #: household inputs a year's income entry may hold (the tax engine's inputs, and California's own two)
 INCOME_FIELDS: dict[str, bool] = {name: negative for name, negative, _ in MONEY_FIELDS}
 #: amounts only a California year uses (isoplan.tax.states.california): never negative
 CA_INCOME_FIELDS: tuple[str, ...] = tuple(name for name, _ in CA_MONEY_FIELDS)
 INCOME_FIELDS.update(dict.fromkeys(CA_INCOME_FIELDS, False))
+#: tax withheld: payments toward the year's tax, not inputs of its computation (never negative)
+WITHHOLDING_INCOME_FIELDS: tuple[str, ...] = tuple(name for name, _ in WITHHOLDING_FIELDS)
+INCOME_FIELDS.update(dict.fromkeys(WITHHOLDING_INCOME_FIELDS, False))
+#: amounts refused for a year whose state is not CA
+_CA_ONLY_FIELDS = (*CA_INCOME_FIELDS, "ca_withholding")
 COUNT_INCOME_FIELDS = tuple(name for name, _ in COUNT_FIELDS)
 FILING_STATUSES = ("single", "mfj", "mfs", "hoh", "qss")
 
@@ -110,13 +115,16 @@ class Ledger:
         return [_sale_from_row(row) for row in
                 self.conn.execute("SELECT * FROM sales ORDER BY sale_date, id").fetchall()]
 
-    def years(self) -> dict[int, tuple[str, dict[str, Decimal]]]:
-        """Income entries: year -> (filing status, {field: amount})."""
+    def years(self, *, withholding: bool = False) -> dict[int, tuple[str, dict[str, Decimal]]]:
+        """Income entries: year -> (filing status, {field: amount}). The tax withheld
+        (:data:`WITHHOLDING_INCOME_FIELDS`) is left out unless ``withholding``: it pays the tax, it is
+        not an input of it."""
         out: dict[int, tuple[str, dict[str, Decimal]]] = {}
         for row in self.conn.execute("SELECT year, filing_status FROM tax_years ORDER BY year"):
             out[int(row["year"])] = (row["filing_status"], {})
         for row in self.conn.execute("SELECT year, field, amount FROM income ORDER BY year, field"):
-            out[int(row["year"])][1][row["field"]] = Decimal(row["amount"])
+            if withholding or row["field"] not in WITHHOLDING_INCOME_FIELDS:
+                out[int(row["year"])][1][row["field"]] = Decimal(row["amount"])
         return out
 
     def states(self) -> dict[int, str | None]:
@@ -260,8 +268,8 @@ class Ledger:
                 conn.execute("INSERT INTO income (year, field, amount) VALUES (?, ?, ?) "
                              "ON CONFLICT(year, field) DO UPDATE SET amount = excluded.amount",
                              (year, name, dec_text(value)))
-            _check_year(year, self.states()[year], self.years()[year][1])
-        return self.years()[year]
+            _check_year(year, self.states()[year], self.years(withholding=True)[year][1])
+        return self.years(withholding=True)[year]
 
     def import_3921(self, rows: Sequence[Form3921Row], source: str) -> list[Lot]:
         """Import Form 3921 exercises, all or nothing; a row that repeats a lot (or another row) is refused."""
@@ -440,7 +448,7 @@ class Ledger:
         states = self.states()
         years = [{"year": year, "filing_status": status, "income": {k: dec_text(v) for k, v in amounts.items()},
                   "state": states[year]}
-                 for year, (status, amounts) in self.years().items()]
+                 for year, (status, amounts) in self.years(withholding=True).items()]
         return {"format": "isoplan-ledger", "schema_version": self.schema_version(),
                 "grants": grants, "lots": lots, "sales": sales, "years": years}
 
@@ -569,7 +577,7 @@ def _check_year(year: int, state: str | None, amounts: Mapping[str, Decimal]) ->
     """California's amounts belong to a California year (elsewhere they would be ignored silently), and
     property tax is the part of state_local_tax that California lets one deduct (at most all of it)."""
     if state != "CA":
-        for name in CA_INCOME_FIELDS:
+        for name in _CA_ONLY_FIELDS:
             if amounts.get(name):
                 raise InputError(name, dec_text(amounts[name]),
                                  f"used only for a year whose state is CA ({year}'s state is {state or 'none'}: "

@@ -74,3 +74,14 @@ CA_MONEY_FIELDS: tuple[tuple[str, str], ...] = (
     ("ca_amt_credit_carryforward",
      "California AMT credit available from earlier years (FTB 3510 credit carryover)"),
 )
+
+#: Tax already paid through withholding (W-2 box 2, box 17): not inputs of the tax computation but payments
+#: toward it, used by the estimated-tax schedule (``isoplan ledger estimates``): (name, help).
+WITHHOLDING_FIELDS: tuple[tuple[str, str], ...] = (
+    ("federal_withholding",
+     "federal income tax withheld in the year (W-2 box 2, Form 1099 box 4): treated as paid in equal parts on "
+     "the four installment due dates (IRC §6654(g)(1); Form 2210 line 6)"),
+    ("ca_withholding",
+     "California income tax withheld in the year (W-2 box 17): treated as paid 30/40/0/30% on the due dates "
+     "(R&TC §19136(e)(2)(A); Form 5805)"),
+)
