@@ -65,8 +65,8 @@ def _ledger_row(rows: Sequence[LedgerYear], year: int, label: str) -> LedgerYear
 
 def _ledger_years(book: Ledger) -> tuple[list[LedgerYear], list[str]]:
     from isoplan.ledger.years import ledger_years
-    from isoplan.tax.california import ca_law_table
     from isoplan.tax.law import law_table
+    from isoplan.tax.states.california import ca_law_table
 
     return ledger_years(book.lots(), book.sales(), book.years(), law_table(), states=book.states(),
                         ca_law=ca_law_table())
@@ -435,9 +435,9 @@ def _federal_tax_function(year: int, status: str) -> Any:
 def _california_tax_function(year: int, status: str, property_tax: Sequence[float], credit: float) -> Any:
     import numpy as np
 
-    from isoplan.tax.california import ca_law_table, compute_california
     from isoplan.tax.estimates import FACTOR_KEY
     from isoplan.tax.households import households
+    from isoplan.tax.states.california import ca_law_table, compute_california
 
     def tax(items: Mapping[str, Any]) -> Any:
         columns = {k: v for k, v in items.items() if k not in (FACTOR_KEY, "amt_credit_carryforward")}

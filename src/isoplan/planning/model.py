@@ -27,7 +27,7 @@ from isoplan.equity.rules import equity_rules
 from isoplan.planning.plan import Plan
 from isoplan.tax.credit_chain import YearWithCredit, year_with_credit
 from isoplan.tax.form8801 import FEDERAL, exclusion_items_only
-from isoplan.tax.households import Households, households
+from isoplan.tax.households import Households, households, with_added_gains
 from isoplan.tax.law import LawTable, law_table
 from isoplan.tax.states import Jurisdiction, inputs_of, jurisdiction, state_input_names
 
@@ -283,14 +283,11 @@ def year_taxes(model: StagingModel, t: int, *, iso_spread: np.ndarray, ordinary:
     inverse = inverse.reshape(-1)
     base = model.base[t]
     m = unique.shape[0]
-    h = base.take(np.zeros(m, dtype=np.intp)).replace(
-        iso_bargain_element=unique[:, 0],
-        other_ordinary_income=base.other_ordinary_income[0] + unique[:, 1],
-        long_term_gain=base.long_term_gain[0] + unique[:, 2],
-        amt_long_term_gain=base.amt_long_term_gain[0] + unique[:, 3],
-        amt_disposition_adjustment=base.amt_disposition_adjustment[0] + unique[:, 3] - unique[:, 2],
-        amt_credit_carryforward=0.0,
-    )
+    # the exit sale's gains on both bases; line 2k re-derived, each basis after its own §1211(b) limit
+    h = with_added_gains(base, m, long_term=unique[:, 2], amt_long_term=unique[:, 3],
+                         iso_bargain_element=unique[:, 0],
+                         other_ordinary_income=base.other_ordinary_income[0] + unique[:, 1],
+                         amt_credit_carryforward=0.0)
     excl_h = exclusion_items_only(h)
     federal = year_with_credit(FEDERAL, h, model.law, credit=credit, keep=_ENGINE_KEYS, inverse=inverse,
                                exclusion_households=excl_h)

@@ -48,7 +48,7 @@ from numpy.typing import NDArray
 from isoplan.planning.plan import Plan, Stock
 from isoplan.tax.credit_chain import year_with_credit
 from isoplan.tax.form8801 import FEDERAL, exclusion_items_only
-from isoplan.tax.households import Households, households
+from isoplan.tax.households import Households, households, with_added_gains
 from isoplan.tax.law import LawTable
 from isoplan.tax.states import jurisdiction_of_law
 
@@ -72,6 +72,7 @@ class Amounts(TypedDict, total=False):
     long_term: PathAmount
     amt_long_term: PathAmount
     disposition_adjustment: PathAmount
+    amt_short_term: PathAmount
 
 
 class CaliforniaLaw(TypedDict, total=False):
@@ -245,23 +246,29 @@ class PathYear:
 def path_year(law: LawTable, base: Households, n: int, credit: np.ndarray, *, iso_spread: PathAmount = 0.0,
               ordinary: PathAmount = 0.0, short_term: PathAmount = 0.0, long_term: PathAmount = 0.0,
               amt_long_term: PathAmount = 0.0, disposition_adjustment: PathAmount = 0.0,
-              ca_law: LawTable | None = None, property_tax: float = 0.0,
+              amt_short_term: PathAmount | None = None, ca_law: LawTable | None = None, property_tax: float = 0.0,
               ca_credit: PathAmount = 0.0) -> PathYear:
     """The federal (and, with ``ca_law``, California) return of one year for ``n`` paths.
 
     Amounts are added to the base household. ``iso_spread``: Form 6251 line 2i (Schedule P (540)
     line 6 follows it); ``ordinary``: disqualifying-disposition or NSO income
-    (not FICA wages, §3121(a)(22)); ``disposition_adjustment``: line 2k (AMT gain - regular gain);
-    ``amt_long_term``: the AMT long-term gain (Part III). ``credit``: Form 8801 line 21;
+    (not FICA wages, §3121(a)(22)); ``disposition_adjustment``: line 2k as the AMT gain minus the regular
+    gain and income, before any loss limit; ``amt_long_term``/``amt_short_term``: the gains on the AMT
+    basis (``amt_short_term`` defaults to ``short_term``). The capital part of line 2k is re-derived with
+    each basis's own §1211(b) limit (:func:`~isoplan.tax.households.with_added_gains`). ``credit``: Form 8801 line 21;
     ``ca_credit``: the FTB 3510 credit available; ``property_tax``: California's Schedule CA line 5.
     """
-    h = base.take(np.zeros(n, dtype=np.intp)).replace(
+    amt_st = short_term if amt_short_term is None else amt_short_term
+    # line 2k beyond the raw capital difference is ordinary income a disposition takes back for the AMT; the
+    # capital part is re-derived from both Schedule Ds, each basis after its own §1211(b) loss limit
+    taken_back = (np.asarray(disposition_adjustment, dtype=np.float64)
+                  - (np.asarray(amt_long_term, dtype=np.float64) - np.asarray(long_term, dtype=np.float64))
+                  - (np.asarray(amt_st, dtype=np.float64) - np.asarray(short_term, dtype=np.float64)))
+    h = with_added_gains(
+        base, n, short_term=short_term, long_term=long_term, amt_short_term=amt_st, amt_long_term=amt_long_term,
+        other_line2k=taken_back,
         iso_bargain_element=base.iso_bargain_element[0] + iso_spread,
         other_ordinary_income=base.other_ordinary_income[0] + ordinary,
-        short_term_gain=base.short_term_gain[0] + short_term,
-        long_term_gain=base.long_term_gain[0] + long_term,
-        amt_long_term_gain=base.amt_long_term_gain[0] + amt_long_term,
-        amt_disposition_adjustment=base.amt_disposition_adjustment[0] + disposition_adjustment,
         amt_credit_carryforward=credit,
     )
     excl = exclusion_items_only(h)

@@ -787,7 +787,8 @@ def _pre_ipo(plan: Plan, model: StagingModel, law: LawTable, sim: mc.Simulation,
     strike_cash = float(shares @ k)
     events: dict[int, mc.Amounts] = {y: {"iso_spread": np.zeros(n), "ordinary": np.zeros(n),
                                          "short_term": np.zeros(n), "long_term": np.zeros(n),
-                                         "amt_long_term": np.zeros(n), "disposition_adjustment": np.zeros(n)}
+                                         "amt_long_term": np.zeros(n), "amt_short_term": np.zeros(n),
+                                         "disposition_adjustment": np.zeros(n)}
                                      for y in years}
     ev0 = events[e.year]
     ev0["iso_spread"] += np.where(same_year & ~failure, 0.0, iso_spread_now)
@@ -820,6 +821,8 @@ def _pre_ipo(plan: Plan, model: StagingModel, law: LawTable, sim: mc.Simulation,
                 ev["short_term"] += np.where(dd & ~lt, capital, 0.0)
                 later_year = dd & ~same_year
                 ev["amt_long_term"] += np.where(later_year & lt, amt, 0.0)
+                # a same-year sale has no AMT adjustment: the AMT gain is the regular one
+                ev["amt_short_term"] += np.where(later_year & ~lt, amt, np.where(dd & ~lt, capital, 0.0))
                 ev["disposition_adjustment"] += np.where(later_year, amt - (ordinary + capital), 0.0)
                 # failure: worthless shares, a capital loss of the basis (§165(g)); AMT basis includes the spread
                 f_rows = rows & failure
@@ -827,12 +830,14 @@ def _pre_ipo(plan: Plan, model: StagingModel, law: LawTable, sim: mc.Simulation,
                 ev["long_term"] += np.where(f_rows & lt, reg_loss, 0.0)
                 ev["short_term"] += np.where(f_rows & ~lt, reg_loss, 0.0)
                 ev["amt_long_term"] += np.where(f_rows & lt, amt_loss, 0.0)
+                ev["amt_short_term"] += np.where(f_rows & ~lt, amt_loss, 0.0)
                 ev["disposition_adjustment"] += np.where(f_rows, amt_loss - reg_loss, 0.0)
             else:
                 gain = s_b * (x - s0)  # NSO: basis = the exercise-date value (income already taxed)
                 ev["long_term"] += np.where(rows & lt, gain, 0.0)
                 ev["short_term"] += np.where(rows & ~lt, gain, 0.0)
                 ev["amt_long_term"] += np.where(rows & lt, gain, 0.0)
+                ev["amt_short_term"] += np.where(rows & ~lt, gain, 0.0)
     ev0["iso_spread"] = np.where(same_year & failure, iso_spread_now, ev0["iso_spread"])
     taxes_now = mc.path_years(plan, law, years, n, events, credit0, ca_law=ca_law, ca_credit=ca_credit0)
     proceeds = np.where(happens, shares.sum() * sale_price, 0.0)

@@ -58,7 +58,7 @@ from isoplan.planning.model import (  # re-exported: the model and the evaluatio
     year_taxes,
 )
 from isoplan.planning.plan import Plan
-from isoplan.tax.households import Households
+from isoplan.tax.households import Households, with_added_gains
 from isoplan.tax.law import LawTable
 
 __all__ = ["Block", "Evaluation", "PlanOutcome", "StagingModel", "StateModel", "Strategy", "YearStep", "YearTaxes",
@@ -454,12 +454,10 @@ class PlanOutcome:
         every figure can be shown line by line (Form 1040 / 6251 / 8801)."""
         ev, base = strategy.evaluation, self.model.base[t]
         lt, amt_lt = float(ev.long_term_gain[t, 0]), float(ev.amt_long_term_gain[t, 0])
-        return base.replace(
+        return with_added_gains(
+            base, 1, long_term=lt, amt_long_term=amt_lt,
             iso_bargain_element=float(ev.iso_spread[t, 0]),
             other_ordinary_income=base.other_ordinary_income[0] + float(ev.ordinary[t, 0]),
-            long_term_gain=base.long_term_gain[0] + lt,
-            amt_long_term_gain=base.amt_long_term_gain[0] + amt_lt,
-            amt_disposition_adjustment=base.amt_disposition_adjustment[0] + amt_lt - lt,
             amt_credit_carryforward=float(ev.credit_available[t, 0]),
         )
 

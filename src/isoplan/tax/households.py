@@ -263,3 +263,42 @@ def resolve_line2k(
                 f"amount minus the regular one; leave line 2k out to have it derived)", row=_row(line2k, i),
             )
     return line2k
+
+
+def capital_part_of_line2k(h: Households) -> np.ndarray:
+    """The part of Form 6251 line 2k that comes from capital gains and losses: the AMT Schedule D amount
+    entering AMTI minus the regular one entering AGI, each after its own IRC §1211(b) limit."""
+    limit = law_table().arrays["capital_loss_limit"][h.year - supported_years().start, h.filing_status]
+    regular = schedule_d(h.short_term_gain, h.long_term_gain, h.short_term_loss_carryover,
+                         h.long_term_loss_carryover, limit)
+    amt = schedule_d(h.amt_short_term_gain, h.amt_long_term_gain, h.amt_short_term_loss_carryover,
+                     h.amt_long_term_loss_carryover, limit)
+    return capital_line2k(regular, amt)
+
+
+def with_added_gains(base: Households, n: int, *, short_term: Any = 0.0, long_term: Any = 0.0,
+                     amt_short_term: Any = None, amt_long_term: Any = None, other_line2k: Any = 0.0,
+                     **changes: Any) -> Households:
+    """``n`` copies of the one household ``base`` with capital gains added on both bases and Form 6251
+    line 2k re-derived.
+
+    ``amt_short_term``/``amt_long_term`` default to the regular amounts (same basis). Line 2k becomes
+    base's own non-capital part, plus ``other_line2k`` (ordinary income a disposition takes back for the
+    AMT: the disqualifying-disposition compensation of shares exercised in an earlier year), plus the
+    capital part of the new Schedule Ds, each basis after its own §1211(b) limit. ``changes``: other
+    fields to replace.
+    """
+    st = np.asarray(short_term, dtype=np.float64)
+    lt = np.asarray(long_term, dtype=np.float64)
+    amt_st = st if amt_short_term is None else np.asarray(amt_short_term, dtype=np.float64)
+    amt_lt = lt if amt_long_term is None else np.asarray(amt_long_term, dtype=np.float64)
+    base_other = base.amt_disposition_adjustment[0] - capital_part_of_line2k(base)[0]
+    h = base.take(np.zeros(n, dtype=np.intp)).replace(
+        short_term_gain=base.short_term_gain[0] + st,
+        long_term_gain=base.long_term_gain[0] + lt,
+        amt_short_term_gain=base.amt_short_term_gain[0] + amt_st,
+        amt_long_term_gain=base.amt_long_term_gain[0] + amt_lt,
+        **changes,
+    )
+    return h.replace(amt_disposition_adjustment=base_other + np.asarray(other_line2k, dtype=np.float64)
+                     + capital_part_of_line2k(h))
