@@ -29,6 +29,7 @@ from isoplan.equity.disposition import Disposition, dispose
 from isoplan.equity.iso_limit import TrancheSplit, iso_nso_split
 from isoplan.equity.records import Grant, Lot, Sale, VestingTranche, to_decimal, to_kind, to_shares, vesting_schedule
 from isoplan.errors import InputError
+from isoplan.files import check_output, check_output_dir, write_text
 from isoplan.ledger.store import COUNT_INCOME_FIELDS, FILING_STATUSES, INCOME_FIELDS, Ledger
 from isoplan.ledger.years import LedgerYear
 
@@ -134,8 +135,16 @@ def _state(label: str, value: Any) -> str | None:
 
 @contextmanager
 def _open(db: Path, *, create: bool = False) -> Iterator[Ledger]:
+    """The open ledger; an SQLite error while using it (a damaged page, a read-only file) becomes one line."""
+    import sqlite3
+
+    from isoplan.ledger.db import file_error
+
     with Ledger.open(db, create=create) as book:
-        yield book
+        try:
+            yield book
+        except sqlite3.Error as err:
+            raise file_error(db, err) from None
 
 
 # ---------------------------------------------------------------- records
@@ -453,6 +462,7 @@ class ExportRequest:
 class CalendarRequest:
     through: Any = None  # last year of year-end reminders (default: this year or the last qualifying year)
     today: date | None = None
+    out: str | None = None  # where the .ics goes (None: only returned)
 
 
 # ---------------------------------------------------------------- use cases
@@ -678,14 +688,20 @@ def overview(db: Path) -> LedgerOverview:
                               _sale_rows(book.sales(), book.lots()), _years(book, YearsRequest(explain=True)))
 
 
-def export(db: Path, req: ExportRequest = ExportRequest()) -> ExportResult:
+def export(db: Path, req: ExportRequest = ExportRequest(), *, labels: Labels | None = None) -> ExportResult:
     """Everything as JSON (and, with ``csv_dir``, one CSV per table)."""
-    from isoplan.ledger.transfer import write_csv_dir, write_json
+    from isoplan.ledger.transfer import export_json, write_csv_dir
 
+    if req.out is not None:
+        check_output(req.out, _label(labels, "out"), inputs=[db])
+    if req.csv_dir is not None:
+        check_output_dir(req.csv_dir, _label(labels, "csv_dir"))
     with _open(db) as book:
         data = book.export_data()
-    text = write_json(data, req.out)
-    written = write_csv_dir(data, req.csv_dir) if req.csv_dir else []
+    text = export_json(data)
+    if req.out:
+        write_text(req.out, text, _label(labels, "out"))
+    written = write_csv_dir(data, req.csv_dir, field=_label(labels, "csv_dir")) if req.csv_dir else []
     return ExportResult(text, req.out, req.csv_dir, tuple(str(p) for p in written))
 
 
@@ -729,6 +745,8 @@ def calendar(db: Path, req: CalendarRequest = CalendarRequest(), *, labels: Labe
     from isoplan.tax.law import law_table
 
     through = None if _optional(req.through) is None else _year(_label(labels, "through"), req.through)
+    if req.out is not None:
+        check_output(req.out, _label(labels, "out"), inputs=[db])
     with _open(db) as book:
         all_lots, all_sales = book.lots(), book.sales()
         rows, _ = ledger_years(all_lots, all_sales, book.years(), law_table())
@@ -737,4 +755,7 @@ def calendar(db: Path, req: CalendarRequest = CalendarRequest(), *, labels: Labe
     through = through or max((req.today or date.today()).year, last_qualifying)
     events = ledger_events(held, {r.year: r.outputs["amt"] for r in rows}, through_year=through,
                            return_due=equity_rules().return_due)
-    return CalendarResult(ics(events, stamp=datetime.now(UTC)), len(events))
+    result = CalendarResult(ics(events, stamp=datetime.now(UTC)), len(events))
+    if req.out is not None:
+        write_text(req.out, result.ics, _label(labels, "out"), newline="")
+    return result

@@ -100,15 +100,24 @@ def plan_from_text(text: str, *, name: str) -> PlanSource:
 @contextlib.contextmanager
 def open_ledger(ledger: str, field: str) -> Iterator[Ledger]:
     """The ledger at ``ledger`` ("" for the default ledger), closed on leaving; errors name ``field``."""
+    import sqlite3
+
+    from isoplan.ledger.db import LedgerFileError, file_error
     from isoplan.ledger.paths import resolve
     from isoplan.ledger.store import Ledger
 
+    path = resolve(ledger or None)
     try:
-        book = Ledger.open(resolve(ledger or None))
+        book = Ledger.open(path)
+    except LedgerFileError:
+        raise
     except InputError as err:
         raise InputError(field, err.value, err.allowed) from None
     with book:
-        yield book
+        try:
+            yield book
+        except sqlite3.Error as err:
+            raise file_error(path, err) from None
 
 
 def ledger_grants(ledger: str, field: str) -> tuple[Grant, ...]:

@@ -314,7 +314,8 @@ def cmd_ledger_years(args: argparse.Namespace) -> int:
 def cmd_ledger_export(args: argparse.Namespace) -> int:
     from isoplan.app import ledger as app
 
-    result = app.export(_db(args), app.ExportRequest(out=args.out, csv_dir=args.csv))
+    result = app.export(_db(args), app.ExportRequest(out=args.out, csv_dir=args.csv),
+                        labels={"out": "--out", "csv_dir": "--csv"})
     if args.csv:
         print(f"wrote {len(result.csv_files)} CSV files to {args.csv}", file=sys.stderr)
     if not args.out:
@@ -346,8 +347,7 @@ def cmd_ledger_import_3921(args: argparse.Namespace) -> int:
 def cmd_ledger_calendar(args: argparse.Namespace) -> int:
     from isoplan.app import ledger as app
 
-    result = app.calendar(_db(args), app.CalendarRequest(through=args.through), labels={"through": "--through"})
-    with open(args.out, "w", encoding="utf-8", newline="") as handle:
-        handle.write(result.ics)
+    result = app.calendar(_db(args), app.CalendarRequest(through=args.through, out=args.out),
+                          labels={"through": "--through", "out": "--out"})
     print(f"wrote {result.events} events to {args.out}")
     return 0
