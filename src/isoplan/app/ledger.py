@@ -608,13 +608,13 @@ def sell(db: Path, req: SellRequest, *, labels: Labels | None = None) -> SalesRe
         return _sale_rows(new, book.lots())
 
 
-def _income_amounts(amounts: Mapping[str, Any]) -> dict[str, Decimal]:
+def _income_amounts(amounts: Mapping[str, Any], labels: Labels | None = None) -> dict[str, Decimal]:
     out: dict[str, Decimal] = {}
     for name, value in amounts.items():
         if name in INCOME_FIELDS:
-            out[name] = _amount(name, value, negative=INCOME_FIELDS[name])
+            out[name] = _amount(_label(labels, name), value, negative=INCOME_FIELDS[name])
         elif name in COUNT_INCOME_FIELDS:
-            out[name] = Decimal(_shares(name, value, minimum=0))
+            out[name] = Decimal(_shares(_label(labels, name), value, minimum=0))
         else:
             raise InputError("income field", name, "one of " + ", ".join([*INCOME_FIELDS, *COUNT_INCOME_FIELDS]))
     return out
@@ -627,7 +627,7 @@ def set_income(db: Path, req: IncomeRequest, *, labels: Labels | None = None) ->
     if status is not None and status not in FILING_STATUSES:
         raise InputError(_label(labels, "filing_status"), status, "single, mfj, mfs, hoh or qss")
     state = _state(_label(labels, "state"), req.state)
-    amounts = _income_amounts(req.amounts)
+    amounts = _income_amounts(req.amounts, labels)
     with _open(db, create=True) as book:
         status, entry = book.set_income(year, status, amounts, clear=bool(req.clear), state=state)
         return IncomeResult(year, status, dict(entry), book.states()[year])

@@ -261,7 +261,9 @@ def cmd_ledger_income(args: argparse.Namespace) -> int:
     amounts = {n: getattr(args, n) for n in names if getattr(args, n, None) is not None}
     request = app.IncomeRequest(year=args.year, filing_status=args.filing_status, amounts=amounts,
                                 state=getattr(args, "state", None), clear=args.clear)
-    result = app.set_income(_db(args), request, labels={"filing_status": "--status", "state": "--state"})
+    flags = {n: "--" + n.replace("_", "-") for n in names} | {
+        n: f[0] for n, f in (*_FLAG_ALIASES.items(), *_LEDGER_CA_FLAGS.items())}
+    result = app.set_income(_db(args), request, labels={**flags, "filing_status": "--status", "state": "--state"})
     if args.json:
         _print_json(result.as_dict())
     else:
