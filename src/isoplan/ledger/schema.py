@@ -79,6 +79,20 @@ MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
         "ALTER TABLE tax_years ADD COLUMN state TEXT "
         "CHECK (state IS NULL OR (length(state) = 2 AND state GLOB '[A-Z][A-Z]'))",
     )),
+    # Every correction (`ledger edit`, `ledger delete`): who, when, what, and the record before and after as
+    # JSON text, so a correction can be seen and undone by hand.
+    (4, "audit log of corrections", (
+        """CREATE TABLE audit_log (
+            seq INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            who TEXT NOT NULL,
+            action TEXT NOT NULL CHECK (action IN ('edit', 'delete')),
+            kind TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            before TEXT,
+            after TEXT
+        ) STRICT""",
+    )),
 )
 
 LATEST = MIGRATIONS[-1][0]
