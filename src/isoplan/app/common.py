@@ -22,6 +22,7 @@ from isoplan.errors import InputError
 __all__ = [
     "MAX_MONEY",
     "MAX_SHARES",
+    "MEMORY_BUDGET",
     "InputError",
     "fraction",
     "iso_date",
@@ -38,6 +39,9 @@ __all__ = [
 MAX_MONEY = 1e12
 #: Largest share count accepted (10 billion): more than any company has outstanding.
 MAX_SHARES = 10_000_000_000
+#: Memory one plan or risk run may ask for (2 GiB): estimated from the inputs before the work starts, so a run
+#: that would exhaust a laptop is refused at once, naming the input to lower and the largest value that fits.
+MEMORY_BUDGET = 2 * 1024**3
 
 
 def _number(field: str, value: Any, allowed: str) -> float:
@@ -111,6 +115,9 @@ def tax_years() -> range:
 def tax_year(field: str, value: Any) -> int:
     """A supported tax year (the range comes from the law data, never from code)."""
     years = tax_years()
+    if isinstance(value, float | Decimal) or (isinstance(value, str) and not value.strip().isdigit()):
+        # a year is a whole number as written: 2025.0 or 2.025e3 is a slip, not a year
+        raise InputError(field, value, f"a tax year from {years.start} to {years.stop - 1}")
     return whole(field, value, minimum=years.start, maximum=years.stop - 1, what="a tax year", separators=False)
 
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from isoplan.app.common import InputError, iso_date
+from isoplan.app.common import MAX_SHARES, InputError, iso_date
 from isoplan.app.household import (
     PLAIN_NAMES,
     Names,
@@ -157,9 +157,9 @@ def cash_amount(value: Value, names: Names) -> float | None:
 
 
 def _shares(value: Value, names: Names) -> float:
-    allowed = "a positive whole number of shares"
+    allowed = f"a positive whole number of shares, at most {MAX_SHARES:,}"
     parsed = number(names("shares"), value, allowed)
-    if not (parsed > 0 and parsed == int(parsed)):
+    if not (0 < parsed <= MAX_SHARES and parsed == int(parsed)):
         raise InputError(names("shares"), value, allowed)
     return parsed
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import io
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
-from isoplan.app.common import InputError, record_dict, state_code, tax_year, tax_years
+from isoplan.app.common import MAX_MONEY, InputError, record_dict, state_code, tax_year, tax_years
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -83,6 +84,8 @@ def number(name: str, value: Value, allowed: str) -> float:
             raise InputError(name, value, allowed) from None
     if not math.isfinite(parsed):
         raise InputError(name, value, allowed)
+    if abs(parsed) > MAX_MONEY:
+        raise InputError(name, value, f"{allowed}, at most {MAX_MONEY:,.0f} in size")
     return parsed
 
 
@@ -231,15 +234,51 @@ class BatchTable:
     notes: tuple[str, ...] = ()
 
 
+#: Largest batch file read (50 MB): a million households' rows, read whole before any is computed.
+MAX_BATCH_BYTES = 50_000_000
+#: Most households in one batch file.
+MAX_BATCH_ROWS = 1_000_000
+
+
 def read_csv(path: str, names: Names) -> CsvRows:
     """The rows of a batch CSV file; an unreadable file is named by the caller's name for it."""
     try:
-        with open(path, newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            header = [h.strip() for h in (reader.fieldnames or [])]
-            rows = [{(k or "").strip(): (v or "").strip() for k, v in row.items()} for row in reader]
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_BATCH_BYTES + 1)
     except OSError as err:
         raise InputError(names("batch"), path, f"a readable CSV file ({err.strerror})") from None
+    if len(raw) > MAX_BATCH_BYTES:
+        raise InputError(names("batch"), path, f"a CSV file of at most {MAX_BATCH_BYTES:,} bytes")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = raw[:err.start].count(b"\n") + 1
+        raise InputError("encoding", f"byte 0x{raw[err.start]:02x}", "UTF-8 text", row=line - 1 if line > 1 else None,
+                         source=path) from None
+    try:
+        lines = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as err:
+        raise InputError("csv", str(err), "a CSV file (RFC 4180)", source=path) from None
+    if not lines:
+        raise InputError("header", "", "a header row naming the columns", source=path)
+    header = [h.strip() for h in lines[0]]
+    seen: set[str] = set()
+    for column, name in enumerate(header, start=1):
+        if name in seen:
+            raise InputError(f"column {column} {name!r}", name, "each column once (it is named twice)", source=path)
+        if not name:
+            raise InputError(f"column {column}", name, "a column name in the header", source=path)
+        seen.add(name)
+    rows = []
+    for number_, cells in enumerate(lines[1:], start=1):
+        if not any(c.strip() for c in cells):
+            continue  # a blank line
+        if len(cells) != len(header):
+            raise InputError("cells", len(cells), f"{len(header)} cells, one per column of the header",
+                             row=number_, source=path)
+        rows.append({name: cell.strip() for name, cell in zip(header, cells, strict=True)})
+    if len(rows) > MAX_BATCH_ROWS:
+        raise InputError("rows", len(rows), f"at most {MAX_BATCH_ROWS:,} households", source=path)
     return CsvRows(path, header, rows)
 
 
@@ -280,9 +319,9 @@ def csv_households(table: CsvRows, *, skip: tuple[str, ...] = ()) -> Households:
             elif cell == "" and name == "amt_disposition_adjustment":
                 line2k_blank.append(i)  # derived below, like a line 2k not given
             try:
-                values.append(float(cell.replace(",", "")) if cell else 0.0)
-            except ValueError:
-                raise InputError(f"column {name}", cell, "a number", row=i + 1, source=path) from None
+                values.append(number(f"column {name}", cell, "a number") if cell else 0.0)
+            except InputError as err:
+                raise err.at(row=i + 1, source=path) from None
         columns[name] = values
     try:
         if line2k_blank:

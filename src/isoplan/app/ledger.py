@@ -29,6 +29,7 @@ from isoplan.equity.disposition import Disposition, dispose
 from isoplan.equity.iso_limit import TrancheSplit, iso_nso_split
 from isoplan.equity.records import Grant, Lot, Sale, VestingTranche, to_decimal, to_kind, to_shares, vesting_schedule
 from isoplan.errors import InputError
+from isoplan.files import check_output, check_output_dir, write_text
 from isoplan.ledger.store import COUNT_INCOME_FIELDS, FILING_STATUSES, INCOME_FIELDS, Ledger
 from isoplan.ledger.years import LedgerYear
 
@@ -137,8 +138,16 @@ def _state(label: str, value: Any) -> str | None:
 
 @contextmanager
 def _open(db: Path, *, create: bool = False) -> Iterator[Ledger]:
+    """The open ledger; an SQLite error while using it (a damaged page, a read-only file) becomes one line."""
+    import sqlite3
+
+    from isoplan.ledger.db import file_error
+
     with Ledger.open(db, create=create) as book:
-        yield book
+        try:
+            yield book
+        except sqlite3.Error as err:
+            raise file_error(db, err) from None
 
 
 # ---------------------------------------------------------------- records
@@ -533,6 +542,7 @@ class ExportRequest:
 class CalendarRequest:
     through: Any = None  # last year of year-end reminders (default: this year or the last qualifying year)
     today: date | None = None
+    out: str | None = None  # where the .ics goes (None: only returned)
 
 
 # ---------------------------------------------------------------- use cases
@@ -678,13 +688,13 @@ def sell(db: Path, req: SellRequest, *, labels: Labels | None = None) -> SalesRe
         return _sale_rows(new, book.lots())
 
 
-def _income_amounts(amounts: Mapping[str, Any]) -> dict[str, Decimal]:
+def _income_amounts(amounts: Mapping[str, Any], labels: Labels | None = None) -> dict[str, Decimal]:
     out: dict[str, Decimal] = {}
     for name, value in amounts.items():
         if name in INCOME_FIELDS:
-            out[name] = _amount(name, value, negative=INCOME_FIELDS[name])
+            out[name] = _amount(_label(labels, name), value, negative=INCOME_FIELDS[name])
         elif name in COUNT_INCOME_FIELDS:
-            out[name] = Decimal(_shares(name, value, minimum=0))
+            out[name] = Decimal(_shares(_label(labels, name), value, minimum=0))
         else:
             raise InputError("income field", name, "one of " + ", ".join([*INCOME_FIELDS, *COUNT_INCOME_FIELDS]))
     return out
@@ -697,7 +707,7 @@ def set_income(db: Path, req: IncomeRequest, *, labels: Labels | None = None) ->
     if status is not None and status not in FILING_STATUSES:
         raise InputError(_label(labels, "filing_status"), status, "single, mfj, mfs, hoh or qss")
     state = _state(_label(labels, "state"), req.state)
-    amounts = _income_amounts(req.amounts)
+    amounts = _income_amounts(req.amounts, labels)
     with _open(db, create=True) as book:
         status, entry = book.set_income(year, status, amounts, clear=bool(req.clear), state=state)
         return IncomeResult(year, status, dict(entry), book.states()[year])
@@ -763,14 +773,20 @@ def overview(db: Path) -> LedgerOverview:
                               _sale_rows(book.sales(), book.lots()), _years(book, YearsRequest(explain=True)))
 
 
-def export(db: Path, req: ExportRequest = ExportRequest()) -> ExportResult:
+def export(db: Path, req: ExportRequest = ExportRequest(), *, labels: Labels | None = None) -> ExportResult:
     """Everything as JSON (and, with ``csv_dir``, one CSV per table)."""
-    from isoplan.ledger.transfer import write_csv_dir, write_json
+    from isoplan.ledger.transfer import export_json, write_csv_dir
 
+    if req.out is not None:
+        check_output(req.out, _label(labels, "out"), inputs=[db])
+    if req.csv_dir is not None:
+        check_output_dir(req.csv_dir, _label(labels, "csv_dir"))
     with _open(db) as book:
         data = book.export_data()
-    text = write_json(data, req.out)
-    written = write_csv_dir(data, req.csv_dir) if req.csv_dir else []
+    text = export_json(data)
+    if req.out:
+        write_text(req.out, text, _label(labels, "out"))
+    written = write_csv_dir(data, req.csv_dir, field=_label(labels, "csv_dir")) if req.csv_dir else []
     return ExportResult(text, req.out, req.csv_dir, tuple(str(p) for p in written))
 
 
@@ -814,6 +830,8 @@ def calendar(db: Path, req: CalendarRequest = CalendarRequest(), *, labels: Labe
     from isoplan.tax.law import law_table
 
     through = None if _optional(req.through) is None else _year(_label(labels, "through"), req.through)
+    if req.out is not None:
+        check_output(req.out, _label(labels, "out"), inputs=[db])
     with _open(db) as book:
         all_lots, all_sales = book.lots(), book.sales()
         rows, _ = ledger_years(all_lots, all_sales, book.years(), law_table())
@@ -822,4 +840,133 @@ def calendar(db: Path, req: CalendarRequest = CalendarRequest(), *, labels: Labe
     through = through or max((req.today or date.today()).year, last_qualifying)
     events = ledger_events(held, {r.year: r.outputs["amt"] for r in rows}, through_year=through,
                            return_due=equity_rules().return_due)
-    return CalendarResult(ics(events, stamp=datetime.now(UTC)), len(events))
+    result = CalendarResult(ics(events, stamp=datetime.now(UTC)), len(events))
+    if req.out is not None:
+        write_text(req.out, result.ics, _label(labels, "out"), newline="")
+    return result
+
+
+# ---------------------------------------------------------------- corrections, check, backup
+
+
+@dataclass(frozen=True)
+class CorrectionResult:
+    """A record deleted or edited: its kind and id, and the record before and after (None: deleted)."""
+
+    action: str
+    kind: str
+    id: str
+    before: Mapping[str, Any]
+    after: Mapping[str, Any] | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"action": self.action, "kind": self.kind, "id": self.id, "before": dict(self.before),
+                "after": None if self.after is None else dict(self.after)}
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """``ledger check``: SQLite's integrity check and isoplan's invariants; ``ok`` when both find nothing."""
+
+    path: str
+    integrity: tuple[str, ...]
+    invariants: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.integrity and not self.invariants
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "ok": self.ok, "integrity": list(self.integrity),
+                "invariants": list(self.invariants)}
+
+
+def _kind(value: Any, labels: Labels | None) -> str:
+    from isoplan.ledger.corrections import KINDS
+
+    kind = _text(value).lower()
+    if kind not in KINDS:
+        raise InputError(_label(labels, "kind"), value, "grant, lot, sale or income")
+    return kind
+
+
+def delete_record(db: Path, kind: Any, ident: Any, *, labels: Labels | None = None) -> CorrectionResult:
+    """Delete a grant, a lot, a sale or an income year; refused when another record depends on it."""
+    from isoplan.ledger.corrections import delete
+
+    which = _kind(kind, labels)
+    name = _required(labels, "id", ident, f"the id of the {which}")
+    with _open(db) as book:
+        return CorrectionResult("delete", which, name, delete(book, which, name), None)
+
+
+def _edit_values(kind: str, fields: Mapping[str, Any], labels: Labels | None) -> tuple[dict[str, Any], dict[str, str]]:
+    """Checked stored values of an edit: (column -> value, income field -> amount)."""
+    from isoplan.ledger.corrections import EDITABLE
+    from isoplan.ledger.db import dec_text
+
+    columns: dict[str, Any] = {}
+    income: dict[str, str] = {}
+    editable = EDITABLE[kind]
+    for name, value in fields.items():
+        label = _label(labels, name)
+        if name in editable:
+            column = editable[name]
+            if name in ("date", "expires"):
+                columns[column] = _date(label, value).isoformat()
+            elif name in ("strike", "fmv", "fmv_at_vesting", "price"):
+                columns[column] = dec_text(_amount(label, value))
+            elif name == "shares":
+                columns[column] = _shares(label, value)
+            elif name == "status":
+                status = _text(value).lower()
+                if status not in FILING_STATUSES:
+                    raise InputError(label, value, "single, mfj, mfs, hoh or qss")
+                columns[column] = status
+            elif name == "state":
+                columns[column] = _state(label, value) or None
+            else:
+                columns[column] = _required(labels, name, value, "some text")
+        elif kind == "income" and (name in INCOME_FIELDS or name in COUNT_INCOME_FIELDS):
+            income.update({k: dec_text(v) for k, v in _income_amounts({name: value}, labels).items()})
+        else:
+            allowed = [*editable, *([*INCOME_FIELDS, *COUNT_INCOME_FIELDS] if kind == "income" else [])]
+            raise InputError(label, value, f"a field of a {kind} that can be edited: " + ", ".join(allowed))
+    if not columns and not income:
+        raise InputError("fields", None, "at least one field to change")
+    return columns, income
+
+
+def edit_record(db: Path, kind: Any, ident: Any, fields: Mapping[str, Any], *,
+                labels: Labels | None = None) -> CorrectionResult:
+    """Edit fields of a grant, a lot, a sale or an income year (every value checked before anything is
+    written); refused when the ledger would be inconsistent."""
+    from isoplan.ledger.corrections import edit
+
+    which = _kind(kind, labels)
+    name = _required(labels, "id", ident, f"the id of the {which}")
+    columns, income = _edit_values(which, fields, labels)
+    with _open(db) as book:
+        before, after = edit(book, which, name, columns, income)
+        return CorrectionResult("edit", which, name, before, after)
+
+
+def check(db: Path) -> CheckResult:
+    """SQLite's integrity check of the ledger file and isoplan's own invariants."""
+    from isoplan.ledger.corrections import integrity_problems, invariant_problems
+
+    with _open(db) as book:
+        return CheckResult(str(db), tuple(integrity_problems(book.conn)), tuple(invariant_problems(book.conn)))
+
+
+def backup(db: Path, target: Any, *, labels: Labels | None = None) -> str:
+    """A consistent copy of the ledger at ``target`` (not the ledger itself), written whole."""
+    from isoplan.files import check_output
+    from isoplan.ledger.corrections import backup as copy_ledger
+
+    label = _label(labels, "file")
+    path = _required(labels, "file", target, "a file to write the copy to")
+    check_output(path, label, inputs=[db])
+    with _open(db) as book:
+        copy_ledger(book, Path(path))
+    return path

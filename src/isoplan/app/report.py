@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from isoplan.app.checklist import ChecklistRequest, ChecklistResult, run_checklist
-from isoplan.errors import InputError
+from isoplan.files import write_text
 
 __all__ = ["ReportResult", "run_report", "write_report"]
 
@@ -45,9 +45,5 @@ def run_report(request: ChecklistRequest, *, progress: Any = None,
 
 
 def write_report(report: ReportResult, path: str, *, field: str = "out") -> None:
-    """Write the report to ``path`` (errors name ``field``)."""
-    try:
-        with open(path, "w", encoding="utf-8") as handle:
-            handle.write(report.html)
-    except OSError as err:
-        raise InputError(field, path, f"a writable file ({err.strerror})") from None
+    """Write the report to ``path``, whole or not at all (errors name ``field``)."""
+    write_text(path, report.html, field)

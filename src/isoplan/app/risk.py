@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from isoplan.app.common import fraction, whole
+from isoplan.app.common import MEMORY_BUDGET, fraction, whole
 from isoplan.app.plan import PlanInput, PlanSource, load_plan, optimize
 from isoplan.errors import InputError
 
@@ -111,6 +111,41 @@ def simulate(plan: Plan, plan_outcome: PlanOutcome, law: LawTable, *, paths: int
     return simulate_paths(plan, paths=paths, seed=seed, law=law, progress=progress, outcome=plan_outcome, **kwargs)
 
 
+#: Float64 arrays of (price dates x paths) a risk run holds at once (the Brownian paths, the prices, a section's
+#: working copies).
+RISK_ARRAYS = 4
+#: Price checks of the timing section in its one year (weekdays) and the dates around it (exercise, December,
+#: year end, qualifying date): an upper bound.
+RISK_CHECK_DATES = 270
+
+
+def risk_dates(plan: Plan) -> int:
+    """An upper bound on the price dates simulated: each month's end from the price date to the last date any
+    section looks at (the exit, a liquidity event, a qualifying date two years on), the exercise dates, the
+    checks."""
+    stock = plan.stock
+    last = plan.exit_date
+    liquidity = getattr(stock, "liquidity", None)
+    if liquidity is not None:
+        last = max(last, liquidity.latest)
+    first = stock.price_path.start_date
+    months = max((last.year - first.year) * 12 + last.month - first.month, 0) + 24 + 2
+    return months + len(plan.years) * max(len(plan.grants), 1) + RISK_CHECK_DATES
+
+
+def risk_memory(plan: Plan, paths: int) -> int:
+    """The simulation's estimated peak memory in bytes."""
+    return RISK_ARRAYS * 8 * risk_dates(plan) * paths
+
+
+def check_risk_budget(plan: Plan, paths: int, field: str) -> None:
+    """Refuse, before it starts, a simulation that would need more than :data:`MEMORY_BUDGET`."""
+    if risk_memory(plan, paths) > MEMORY_BUDGET:
+        fits = MEMORY_BUDGET // (RISK_ARRAYS * 8 * risk_dates(plan))
+        raise InputError(field, paths, f"at most {fits:,} paths for this plan's {risk_dates(plan)} price dates "
+                         f"(memory budget {MEMORY_BUDGET / 1024**3:g} GiB)")
+
+
 def run_risk(request: RiskRequest, *, progress: Progress = None) -> RiskResult:
     """Load and optimize the plan, then simulate the price and the tax on every path."""
     prefix = request.flag_prefix
@@ -123,6 +158,7 @@ def run_risk(request: RiskRequest, *, progress: Progress = None) -> RiskResult:
         plan = dataclasses.replace(plan, risk=dataclasses.replace(settings, drop=drop))
     seed = risk_seed(prefix + "seed", settings.seed if request.seed is None else request.seed)
     sections = risk_sections(prefix + "sections", request.sections)
+    check_risk_budget(plan, paths, prefix + "paths" if request.paths is not None else "risk.paths")
     plan_outcome, law = optimize(plan)
     return RiskResult(plan, simulate(plan, plan_outcome, law, paths=paths, seed=seed, sections=sections,
                                      progress=progress))

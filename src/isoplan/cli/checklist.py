@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from isoplan.cli.common import _print_json, _progress
+from isoplan.files import check_output, write_text
 from isoplan.report.checklist_text import render_checklist
 
 
@@ -56,13 +57,14 @@ def _request(args: argparse.Namespace) -> Any:
 def cmd_checklist(args: argparse.Namespace) -> int:
     from isoplan.app.checklist import run_checklist
 
+    if args.ics:
+        check_output(args.ics, "--ics", inputs=[args.plan_file])
     result = run_checklist(_request(args), progress=_progress())
     data = result.as_dict()
     if args.ics:
         from isoplan.report.html import checklist_ics
 
-        with open(args.ics, "w", encoding="utf-8", newline="") as handle:
-            handle.write(checklist_ics(data))
+        write_text(args.ics, checklist_ics(data), "--ics", newline="")
     if args.json:
         _print_json(data)
     else:
@@ -75,6 +77,7 @@ def cmd_checklist(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from isoplan.app.report import run_report, write_report
 
+    check_output(args.out, "--out", inputs=[args.plan_file])
     report = run_report(_request(args), progress=_progress())
     write_report(report, args.out, field="--out")
     print(f"wrote {args.out} (checklist {report.checklist.year}: {report.checklist.overall}"

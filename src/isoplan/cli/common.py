@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import sys
 from collections.abc import Callable
@@ -13,7 +12,8 @@ from isoplan.app.household import BatchTable, Names, Value
 from isoplan.app.household import other_state_note as _other_state_note
 
 __all__ = ["CLI_NAMES", "EXIT_BAD_INPUT", "_FLAG_ALIASES", "_Parser", "_law", "_other_state_note", "_print_json",
-           "_progress", "add_household_arguments", "add_state_arguments", "household_inputs", "write_batch"]
+           "_progress", "add_household_arguments", "add_state_arguments", "household_inputs",
+           "write_batch"]
 
 EXIT_BAD_INPUT = 2
 
@@ -102,17 +102,24 @@ def household_inputs(args: argparse.Namespace) -> dict[str, Value]:
     return {name: getattr(args, name) for name in INPUT_NAMES if getattr(args, name, None) is not None}
 
 
-def write_batch(path: str | None, table: BatchTable, command: str) -> None:
-    """A batch result as CSV, to ``--out`` or stdout; its notes first, on stderr."""
+def write_batch(path: str | None, table: BatchTable, command: str, *, batch: str | None = None) -> None:
+    """A batch result as CSV, to ``--out`` (written whole, atomically) or stdout; its notes first, on stderr."""
     import csv
+    import io
+
+    from isoplan.files import check_output, write_text
 
     for note in table.notes:
         print(f"isoplan {command}: note: {note}", file=sys.stderr)
-    with contextlib.ExitStack() as stack:
-        handle = stack.enter_context(open(path, "w", newline="", encoding="utf-8")) if path else sys.stdout
-        writer = csv.writer(handle)
-        writer.writerow(table.header)
-        writer.writerows(table.rows)
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer)
+    writer.writerow(table.header)
+    writer.writerows(table.rows)
+    if path:
+        check_output(path, "--out", inputs=[batch])
+        write_text(path, buffer.getvalue(), "--out", newline="")
+    else:
+        sys.stdout.write(buffer.getvalue())
 
 
 def add_state_arguments(parser: argparse.ArgumentParser) -> None:
@@ -130,7 +137,8 @@ def add_state_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _print_json(data: Any) -> None:
-    print(json.dumps(data, indent=2, sort_keys=False))
+    """JSON as RFC 8259 has it: a value that is not finite is a bug upstream, never ``Infinity`` on stdout."""
+    print(json.dumps(data, indent=2, sort_keys=False, allow_nan=False))
 
 
 def _progress() -> Callable[[int, int], None] | None:

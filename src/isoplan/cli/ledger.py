@@ -156,6 +156,8 @@ def add_ledger_parser(sub: Any) -> None:
                 "load Form 3921 exercises from a CSV (boxes 1-5 and company), all or nothing")
     p.add_argument("file", metavar="FILE.csv")
 
+    add_correction_parsers(command)
+
     p = command("calendar", cmd_ledger_calendar,
                 "write an iCalendar file: qualifying dates, year-end decisions, AMT due dates", reports=False)
     p.add_argument("--out", metavar="FILE.ics", default="isoplan.ics", help="where to write (default isoplan.ics)")
@@ -298,7 +300,9 @@ def cmd_ledger_income(args: argparse.Namespace) -> int:
     amounts = {n: getattr(args, n) for n in names if getattr(args, n, None) is not None}
     request = app.IncomeRequest(year=args.year, filing_status=args.filing_status, amounts=amounts,
                                 state=getattr(args, "state", None), clear=args.clear)
-    result = app.set_income(_db(args), request, labels={"filing_status": "--status", "state": "--state"})
+    flags = {n: "--" + n.replace("_", "-") for n in names} | {
+        n: f[0] for n, f in (*_FLAG_ALIASES.items(), *_LEDGER_CA_FLAGS.items())}
+    result = app.set_income(_db(args), request, labels={**flags, "filing_status": "--status", "state": "--state"})
     if args.json:
         _print_json(result.as_dict())
     else:
@@ -351,7 +355,8 @@ def cmd_ledger_years(args: argparse.Namespace) -> int:
 def cmd_ledger_export(args: argparse.Namespace) -> int:
     from isoplan.app import ledger as app
 
-    result = app.export(_db(args), app.ExportRequest(out=args.out, csv_dir=args.csv))
+    result = app.export(_db(args), app.ExportRequest(out=args.out, csv_dir=args.csv),
+                        labels={"out": "--out", "csv_dir": "--csv"})
     if args.csv:
         print(f"wrote {len(result.csv_files)} CSV files to {args.csv}", file=sys.stderr)
     if not args.out:
@@ -383,9 +388,8 @@ def cmd_ledger_import_3921(args: argparse.Namespace) -> int:
 def cmd_ledger_calendar(args: argparse.Namespace) -> int:
     from isoplan.app import ledger as app
 
-    result = app.calendar(_db(args), app.CalendarRequest(through=args.through), labels={"through": "--through"})
-    with open(args.out, "w", encoding="utf-8", newline="") as handle:
-        handle.write(result.ics)
+    result = app.calendar(_db(args), app.CalendarRequest(through=args.through, out=args.out),
+                          labels={"through": "--through", "out": "--out"})
     print(f"wrote {result.events} events to {args.out}")
     return 0
 
@@ -421,4 +425,97 @@ def cmd_ledger_estimates(args: argparse.Namespace) -> int:
         _print_json(result.as_dict())
     else:
         print(render_estimates(result))
+    return 0
+
+
+# ---------------------------------------------------------------- corrections: delete, edit, check, backup
+
+
+def add_correction_parsers(command: Callable[..., argparse.ArgumentParser]) -> None:
+    """``ledger delete``, ``ledger edit``, ``ledger check`` and ``ledger backup``."""
+    kinds = ["grant", "lot", "sale", "income"]
+    p = command("delete", cmd_ledger_delete, "delete a grant, a lot (exercise), a sale or an income year; "
+                "refused while other records depend on it; kept in the audit log")
+    p.add_argument("kind", choices=kinds)
+    p.add_argument("id", help="the record's id (an income year: the year)")
+    p = command("edit", cmd_ledger_edit, "change fields of a grant, a lot, a sale or an income year, e.g. "
+                "`ledger edit sale S1 --price 12.50`; refused when the ledger would be inconsistent; kept in the "
+                "audit log")
+    p.add_argument("kind", choices=kinds)
+    p.add_argument("id", help="the record's id (an income year: the year)")
+    p.add_argument("fields", nargs=argparse.REMAINDER, metavar="--FIELD VALUE",
+                   help="grant: --company --date --strike --fmv --expires; lot: --date --shares --fmv "
+                   "--fmv-at-vesting; sale: --date --shares --price; income: --status --state and any amount")
+    command("check", cmd_ledger_check, "SQLite's integrity check and isoplan's invariants (exit 1 on a problem)")
+    p = command("backup", cmd_ledger_backup, "a consistent copy of the ledger (SQLite's online backup)",
+                reports=False)
+    p.add_argument("file", metavar="FILE", help="where the copy goes (not the ledger itself)")
+
+
+def _pairs(words: list[str]) -> dict[str, str]:
+    """``--name value`` pairs (also ``--name=value``) by field name; anything else is refused."""
+    from isoplan.errors import InputError
+
+    out: dict[str, str] = {}
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if not word.startswith("--") or len(word) < 3:
+            raise InputError("field", word, "--FIELD VALUE pairs, e.g. --price 12.50")
+        name, sep, value = word[2:].partition("=")
+        if not sep:
+            if i + 1 >= len(words):
+                raise InputError(word, None, "a value after the flag")
+            value = words[i + 1]
+            i += 1
+        out[name.replace("-", "_")] = value
+        i += 1
+    return out
+
+
+def cmd_ledger_delete(args: argparse.Namespace) -> int:
+    from isoplan.app import ledger as app
+
+    result = app.delete_record(_db(args), args.kind, args.id)
+    if args.json:
+        _print_json(result.as_dict())
+    else:
+        print(f"deleted {result.kind} {result.id} (kept in the audit log)")
+    return 0
+
+
+def cmd_ledger_edit(args: argparse.Namespace) -> int:
+    from isoplan.app import ledger as app
+
+    fields = _pairs(list(args.fields))
+    result = app.edit_record(_db(args), args.kind, args.id, fields,
+                             labels={name: "--" + name.replace("_", "-") for name in fields})
+    if args.json:
+        _print_json(result.as_dict())
+    else:
+        after = result.after or {}
+        changed = [k for k in after if after.get(k) != result.before.get(k)]
+        print(f"edited {result.kind} {result.id}: " + (", ".join(
+            f"{k} {result.before.get(k)!s} -> {after.get(k)!s}" for k in changed) or "no change"))
+    return 0
+
+
+def cmd_ledger_check(args: argparse.Namespace) -> int:
+    from isoplan.app import ledger as app
+
+    result = app.check(_db(args))
+    if args.json:
+        _print_json(result.as_dict())
+    else:
+        for line in (*result.integrity, *result.invariants):
+            print(line)
+        print(f"ledger {result.path}: " + ("ok" if result.ok else "problems found (above)"))
+    return 0 if result.ok else 1
+
+
+def cmd_ledger_backup(args: argparse.Namespace) -> int:
+    from isoplan.app import ledger as app
+
+    path = app.backup(_db(args), args.file, labels={"file": "FILE"})
+    print(f"wrote a copy of the ledger to {path}")
     return 0

@@ -19,7 +19,45 @@ from pathlib import Path
 from isoplan.errors import InputError
 from isoplan.ledger.schema import LATEST, MIGRATIONS, TRACKING_TABLE
 
-__all__ = ["LATEST", "MIGRATIONS", "connect", "current_version", "dec_text", "migrate", "write_transaction"]
+__all__ = ["LATEST", "MIGRATIONS", "LedgerFileError", "connect", "current_version", "dec_text", "file_error", "migrate",
+           "write_transaction"]
+
+
+class LedgerFileError(InputError):
+    """A ledger file isoplan cannot use as it is: what is wrong with it and what to do, in one line."""
+
+    def __init__(self, path: Path | str, problem: str, remedy: str) -> None:
+        self.problem = problem
+        self.remedy = remedy
+        super().__init__("ledger", str(path), f"{problem}; {remedy}")
+
+    @property
+    def message(self) -> str:
+        return f"ledger {self.value}: {self.problem}; {self.remedy}"
+
+
+def file_error(path: Path | str, err: sqlite3.Error) -> LedgerFileError:
+    """What an SQLite error on the ledger file means for the user, and what to do about it."""
+    text = str(err).lower()
+    if "readonly" in text or "read-only" in text:
+        return LedgerFileError(path, "the file is read-only",
+                               "make it writable (chmod u+w) or copy it and pass the copy with --db")
+    if "malformed" in text or "corrupt" in text:
+        return LedgerFileError(path, f"the database is damaged (SQLite: {err})",
+                               "restore a copy made with `isoplan ledger backup`; `isoplan ledger check` lists "
+                               "what is readable")
+    if "not a database" in text or "encrypted" in text:
+        return LedgerFileError(path, "the file is not an SQLite database",
+                               "pass an isoplan ledger with --db, or a new file name to start one")
+    if "unable to open" in text or "disk i/o" in text:
+        return LedgerFileError(path, f"the file cannot be opened (SQLite: {err})",
+                               "check that it is a file (not a folder) in a folder you may write")
+    if "locked" in text or "busy" in text:
+        return LedgerFileError(path, "another program is writing the ledger", "try again when it has finished")
+    if "disk is full" in text or "full" in text:
+        return LedgerFileError(path, "the disk is full", "free some space and try again (nothing was written)")
+    return LedgerFileError(path, f"SQLite refused the file ({err})",
+                           "run `isoplan ledger check`, or restore a copy made with `isoplan ledger backup`")
 
 
 def dec_text(value: Decimal) -> str:
@@ -95,15 +133,38 @@ def open_connection(path: Path, *, create: bool) -> sqlite3.Connection:
     if not path.exists():
         if not create:
             raise InputError("--db", str(path), "an existing ledger file (run `isoplan ledger init` first)")
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise LedgerFileError(path, f"its folder cannot be made ({err.strerror})",
+                                  "pass --db with a file in a folder you may write") from None
+    if path.is_dir():
+        raise LedgerFileError(path, "this is a folder", "pass a ledger file with --db")
+    conn = None
     try:
         conn = connect(path)
         version = current_version(conn)
-    except sqlite3.DatabaseError as err:
-        raise InputError("--db", str(path), f"an isoplan ledger (SQLite said: {err})") from None
-    if version < LATEST:
-        migrate(conn)
-    elif version > LATEST:
+        if version == 0 and _foreign_tables(conn):
+            raise LedgerFileError(path, "an SQLite database, but not an isoplan ledger",
+                                  "pass an isoplan ledger with --db, or a new file name to start one")
+        if version < LATEST:
+            migrate(conn)
+    except sqlite3.Error as err:
+        if conn is not None:
+            conn.close()
+        raise file_error(path, err) from None
+    except InputError:
+        if conn is not None:
+            conn.close()
+        raise
+    if version > LATEST:
         conn.close()
         raise InputError("ledger schema", version, f"version {LATEST} or older: written by a newer isoplan")
     return conn
+
+
+def _foreign_tables(conn: sqlite3.Connection) -> list[str]:
+    """Tables of a database with no migration record: another program's (isoplan never writes there)."""
+    rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+                        "AND name != 'schema_migrations'").fetchall()
+    return [row[0] for row in rows]

@@ -85,6 +85,20 @@ MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
         "ALTER TABLE grants ADD COLUMN good_faith_valuation INTEGER NOT NULL DEFAULT 0 "
         "CHECK (good_faith_valuation IN (0, 1))",
     )),
+    # Every correction (`ledger edit`, `ledger delete`): who, when, what, and the record before and after as
+    # JSON text, so a correction can be seen and undone by hand.
+    (5, "audit log of corrections", (
+        """CREATE TABLE audit_log (
+            seq INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            who TEXT NOT NULL,
+            action TEXT NOT NULL CHECK (action IN ('edit', 'delete')),
+            kind TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            before TEXT,
+            after TEXT
+        ) STRICT""",
+    )),
 )
 
 LATEST = MIGRATIONS[-1][0]

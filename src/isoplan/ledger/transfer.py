@@ -8,6 +8,7 @@ an importer of their own (:mod:`isoplan.ledger.importers.form3921`).
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections.abc import Mapping
 from datetime import date
@@ -26,6 +27,7 @@ from isoplan.equity.records import (
     to_shares,
 )
 from isoplan.errors import InputError
+from isoplan.files import check_output_dir, write_text
 from isoplan.ledger.store import FILING_STATUSES, ExportRecords
 
 # ---------------------------------------------------------------- export
@@ -42,17 +44,26 @@ CSV_TABLES = {
 }
 
 
-def write_json(data: Mapping[str, Any], path: str | None) -> str:
-    text = json.dumps(data, indent=2) + "\n"
+def export_json(data: Mapping[str, Any]) -> str:
+    """The export's JSON text (RFC 8259: no ``NaN`` or ``Infinity``; exact values are text)."""
+    return json.dumps(data, indent=2, allow_nan=False) + "\n"
+
+
+def write_json(data: Mapping[str, Any], path: str | None, *, field: str = "out") -> str:
+    """The export's JSON text, also written to ``path`` (whole or not at all) when given."""
+    text = export_json(data)
     if path:
-        Path(path).write_text(text, encoding="utf-8")
+        write_text(path, text, field)
     return text
 
 
-def write_csv_dir(data: Mapping[str, Any], folder: str) -> list[Path]:
-    """One CSV per table (grants, vesting, lots, sales, income) in ``folder``."""
-    out = Path(folder)
-    out.mkdir(parents=True, exist_ok=True)
+def write_csv_dir(data: Mapping[str, Any], folder: str, *, field: str = "csv") -> list[Path]:
+    """One CSV per table (grants, vesting, lots, sales, income) in ``folder``, each written whole."""
+    out = check_output_dir(folder, field)
+    try:
+        out.mkdir(exist_ok=True)
+    except OSError as err:
+        raise InputError(field, folder, f"a folder isoplan may write ({err.strerror})") from None
     rows: dict[str, list[dict[str, Any]]] = {name: [] for name in CSV_TABLES}
     for grant in data["grants"]:
         rows["grants"].append({k: grant[k] for k in CSV_TABLES["grants"]})
@@ -72,11 +83,12 @@ def write_csv_dir(data: Mapping[str, Any], folder: str) -> list[Path]:
     written = []
     for name, columns in CSV_TABLES.items():
         path = out / f"{name}.csv"
-        with open(path, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.DictWriter(handle, fieldnames=list(columns), extrasaction="ignore")
-            writer.writeheader()
-            for row in rows[name]:
-                writer.writerow({k: _csv_cell(row.get(k)) for k in columns})
+        buffer = io.StringIO(newline="")
+        writer = csv.DictWriter(buffer, fieldnames=list(columns), extrasaction="ignore")
+        writer.writeheader()
+        for row in rows[name]:
+            writer.writerow({k: _csv_cell(row.get(k)) for k in columns})
+        write_text(path, buffer.getvalue(), field, newline="")
         written.append(path)
     return written
 

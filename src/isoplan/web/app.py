@@ -41,6 +41,23 @@ SECURITY_HEADERS = [
     ("Cross-Origin-Resource-Policy", "same-origin"),
 ]
 MAX_BODY = 2_000_000  # bytes: a plan file or a ledger export is far smaller
+#: Seconds one API request may compute (a plan, a risk run, a report): past it the answer is 503 naming the
+#: budget; the work itself is bounded by the memory budget of the application layer.
+TIME_BUDGET = 120.0
+
+
+def _within_budget(compute: Callable[[], Any], seconds: float) -> Any:
+    """``compute()``, or 503 when it takes longer than ``seconds`` (the browser is told at once)."""
+    import concurrent.futures
+
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="isoplan-request")
+    try:
+        return pool.submit(compute).result(timeout=seconds)
+    except concurrent.futures.TimeoutError:
+        raise HttpError("503 Service Unavailable", f"the request took longer than the time budget of "
+                        f"{seconds:g} s: make the plan smaller (fewer grants, years or paths)") from None
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
 
 #: path -> (template, title, navigation label)
 PAGES = {
@@ -89,6 +106,7 @@ class App:
     def __init__(self, *, db: str | None, host: str, port: int) -> None:
         self.db = db
         self.host = host
+        self.time_budget = TIME_BUDGET
         self.csrf_token = secrets.token_urlsafe(32)
         self.allowed_hosts: set[str] = set()
         self.set_port(port)
@@ -142,6 +160,8 @@ class App:
             status, headers, body = "500 Internal Server Error", [("Content-Type", "application/json")], \
                 json.dumps({"error": {"field": None, "message": "internal error (see the terminal)"}}).encode()
         start_response(status, [*headers, *SECURITY_HEADERS, ("Content-Length", str(len(body)))])
+        if environ.get("REQUEST_METHOD") == "HEAD":  # the headers of a GET, no body (RFC 9110 section 9.3.2)
+            return [b""]
         return [body]
 
     def check_request(self, environ: dict[str, Any]) -> None:
@@ -201,6 +221,8 @@ class App:
             length = int(environ.get("CONTENT_LENGTH") or 0)
         except ValueError:
             raise HttpError("400 Bad Request", "bad Content-Length") from None
+        if length < 0:
+            raise HttpError("400 Bad Request", f"Content-Length {length}: a number of bytes of 0 or more")
         if length > MAX_BODY:
             raise HttpError("413 Content Too Large", f"the body is larger than {MAX_BODY:,} bytes")
         raw = environ["wsgi.input"].read(length) if length else b""
@@ -215,7 +237,7 @@ class App:
     def _api(self, compute: Callable[[], Any]) -> tuple[str, list[tuple[str, str]], bytes]:
         headers = [("Content-Type", "application/json"), ("Cache-Control", "no-store")]
         try:
-            data = to_json(compute())
+            data = to_json(_within_budget(compute, self.time_budget))
             status = "200 OK"
         except InputError as err:
             status = "400 Bad Request"
