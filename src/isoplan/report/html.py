@@ -424,9 +424,10 @@ def _form_6251_by_year(outcome: Any) -> str:
 
         ca_key: dict[str, tuple[str, str, str, list[float]]] = {}
         for result in schedule_california_returns(outcome):
-            for r in ca_explain_row(result, 0):
-                if r.form in ("Schedule P (540)", "FTB 3510"):
-                    ca_key.setdefault(r.key, (r.form, r.line, r.caption, []))[3].append(float(r.value))
+            for ca_row in ca_explain_row(result, 0):
+                if ca_row.form in ("Schedule P (540)", "FTB 3510"):
+                    entry = (ca_row.form, ca_row.line, ca_row.caption, [])
+                    ca_key.setdefault(ca_row.key, entry)[3].append(float(ca_row.value))
         ca_lines = [v for v in ca_key.values() if len(v[3]) == len(years)]
         ca_projected = [bool(outcome.model.ca_law.is_projected(y)) for y in years]
         out += ["<h3>California: Schedule P (540) and FTB 3510 by year</h3>",
