@@ -426,7 +426,7 @@ def _form_6251_by_year(outcome: Any) -> str:
         for result in schedule_california_returns(outcome):
             for ca_row in ca_explain_row(result, 0):
                 if ca_row.form in ("Schedule P (540)", "FTB 3510"):
-                    entry = (ca_row.form, ca_row.line, ca_row.caption, [])
+                    entry: tuple[str, str, str, list[float]] = (ca_row.form, ca_row.line, ca_row.caption, [])
                     ca_key.setdefault(ca_row.key, entry)[3].append(float(ca_row.value))
         ca_lines = [v for v in ca_key.values() if len(v[3]) == len(years)]
         ca_projected = [bool(outcome.model.ca_law.is_projected(y)) for y in years]
