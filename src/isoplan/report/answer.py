@@ -7,14 +7,9 @@ text, the first thing of the report and a key of the JSON), built here from the 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from isoplan.report.format import count, date, money, month_year, percent
-
-if TYPE_CHECKING:
-    from isoplan.app.cost import CostResult
-    from isoplan.app.room import RoomResult
-    from isoplan.app.tax import TaxResult
 
 __all__ = ["checklist_answer", "cost_answer", "plan_answer", "risk_answer", "room_answer", "schedule_text",
            "tax_answer"]
@@ -24,8 +19,10 @@ def _year_label(year: int, projected: bool) -> str:
     return f"{year} (projected law)" if projected else str(year)
 
 
-def room_answer(data: RoomResult) -> str:
+def room_answer(data: Any) -> str:
     """``In 2026 you can exercise 627 shares ($31,384 of spread) with no AMT; 564 with a 10% cushion.``
+
+    ``data`` is an isoplan.app RoomResult (the report layer, below the application layer, does not import it).
 
     The AMT-free room is the spread that keeps the tentative minimum tax (Form 6251 line 9) at or below the
     regular tax (Form 1040 line 16); with the state CA the smaller of the federal and the Schedule P (540)
@@ -55,8 +52,10 @@ def room_answer(data: RoomResult) -> str:
             f"{cushion} cushion.")
 
 
-def cost_answer(data: CostResult) -> str:
+def cost_answer(data: Any) -> str:
     """``Exercising 2,000 shares in 2026 costs $65,148 in all: $20,000 of strike plus $45,148 of tax.``
+
+    ``data`` is an isoplan.app CostResult (the report layer, below the application layer, does not import it).
 
     The tax is every modeled jurisdiction's: federal (Form 1040, Form 6251, Form 8801) and, with the state
     CA, California (Form 540 with Schedule P (540))."""
@@ -75,8 +74,10 @@ def cost_answer(data: CostResult) -> str:
             f"{money(ex.strike_cash)} of strike plus {tax}.")
 
 
-def tax_answer(data: TaxResult) -> str:
-    """``Total federal tax for 2026: $151,882, of which $115,148 is AMT (Form 6251 line 11).``"""
+def tax_answer(data: Any) -> str:
+    """``Total federal tax for 2026: $151,882, of which $115,148 is AMT (Form 6251 line 11).``
+
+    ``data`` is an isoplan.app TaxResult (the report layer, below the application layer, does not import it)."""
     when = _year_label(data.year, data.projected)
     f = data.outputs
     ca = data.california
@@ -118,12 +119,13 @@ def risk_answer(data: Mapping[str, Any]) -> str:
     pre, peak, hold = data.get("pre_ipo"), data.get("peak"), data.get("hold_vs_sell")
     if pre and "exercise_now" in pre:
         now = pre["exercise_now"]
-        limit = (f"more than the {money(pre['affordable_loss'])} you can afford to lose"
-                 if pre["exceeds_affordable_loss"] else
-                 f"within the {money(pre['affordable_loss'])} you can afford to lose")
+        affordable = pre.get("affordable_loss")
+        limit = ("" if affordable is None else
+                 f": more than the {money(affordable)} you can afford to lose" if pre.get("exceeds_affordable_loss")
+                 else f": within the {money(affordable)} you can afford to lose")
         return (f"Exercising {count(now['shares'], 'shares')} now ({date(now['date'])}) puts "
                 f"{money(pre['cash_at_risk'])} at risk and loses money on {percent(pre['prob_cash_lost'])} of the "
-                f"paths: {limit}.")
+                f"paths{limit}.")
     if peak and {"shares", "exercise_date", "drop", "strike_cash", "tax_now", "covered_after_drop"} <= peak.keys():
         outlay = float(peak["strike_cash"]) + float(peak["tax_now"])
         covered = ("cash still covers" if peak["covered_after_drop"] else

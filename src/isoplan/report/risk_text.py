@@ -69,7 +69,7 @@ def render_risk(record: Record | Mapping[str, Any]) -> str:
                 table(["choice", "cash at risk now", "mean after tax", "5th pct", "95th pct", "sale qualifies"], rows),
                 f"P(cash lost): {pre['prob_cash_lost']:.1%}", pre["summary"]]
         out += _risk_california_lines("pre_ipo", pre)
-    out += ["", f"Assumptions: {data['paths']:,} price paths (seed {data['seed']}), {data['stock_kind']} stock, "
+    out += ["", f"Risk: {data['paths']:,} price paths (seed {data['seed']}), {data['stock_kind']} stock, "
                 f"drift {a['drift']:.1%} a year ({a['drift_source']}), volatility {a['volatility']:.0%} "
                 f"({a['volatility_source']}), {a['steps']} steps"]
     if data["notes"]:
