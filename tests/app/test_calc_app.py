@@ -50,7 +50,7 @@ def test_tax_as_dict_is_the_cli_json(capsys):
     expected = cli_json(capsys, "tax", "--year", "2025", "--status", "mfj", "--wages", "400000", "--iso-spread",
                         "300000", "--state", "CA", "--json", "--explain")
     assert r.as_dict() == expected
-    assert list(r.as_dict())[-2:] == ["state", "california"]
+    assert list(r.as_dict())[-3:] == ["state", "california", "answer"]
     assert "deduction_shown" not in r.as_dict() and "form_lines" not in r.as_dict()
 
 

@@ -102,6 +102,8 @@ def test_cli_cost_ca_json(capsys):
     code, out, err = _run(capsys, *COST, "--json", "--state", "CA")
     assert code == 0 and err == ""
     fed, data = json.loads(plain), json.loads(out)
+    # the answer states every modeled jurisdiction: with the state CA it is California's too
+    assert "California" in data.pop("answer") and "California" not in fed.pop("answer")
     assert set(data) == set(fed) | {"state", "california"}
     assert {k: data[k] for k in fed} == fed
     ca = data["california"]

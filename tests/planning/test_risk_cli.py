@@ -35,7 +35,7 @@ def test_risk_json_follows_the_contract(capsys):
     assert code == 0
     data = json.loads(out)
     assert set(data) == {"paths", "seed", "stock_kind", "assumptions", "timing", "hold_vs_sell", "peak", "pre_ipo",
-                         "fan", "notes"}
+                         "fan", "notes", "answer"}
     assert data["paths"] == 1000 and data["seed"] == 3 and data["stock_kind"] == "public"
     assert {"drift", "volatility"} <= set(data["assumptions"])
     t = data["timing"]

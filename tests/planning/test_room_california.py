@@ -148,6 +148,8 @@ def test_cli_room_ca_json(capsys):
     code, out, err = _run(capsys, *base, "--state", "ca", "--ca-credit-carryforward", "5000")
     assert code == 0 and err == ""
     fed, data = json.loads(plain), json.loads(out)
+    # the answer states every modeled jurisdiction: with the state CA it is California's too
+    assert "California" in data.pop("answer") and "California" not in fed.pop("answer")
     assert set(data) == set(fed) | {"state", "california"}  # existing keys unchanged, only added ones
     assert {k: data[k] for k in fed} == fed
     ca = data["california"]

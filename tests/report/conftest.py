@@ -94,4 +94,4 @@ def report_html(report_inputs):
     from isoplan.report.html import render_report
 
     plan, outcome, risk, checklist = report_inputs
-    return render_report(plan, outcome, risk, checklist, generated=GENERATED)
+    return render_report(plan, outcome, risk, checklist, generated=GENERATED, appendix=True)

@@ -68,7 +68,7 @@ def ca_report():
     plan = parse_plan(tomllib.loads(CA_PLAN), "sam.toml", today=date(2026, 12, 1))
     outcome = run_plan(plan)
     checklist = build_checklist(plan, outcome, None).as_dict()
-    return outcome, render_report(plan, outcome, None, checklist, generated=GENERATED)
+    return outcome, render_report(plan, outcome, None, checklist, generated=GENERATED, appendix=True)
 
 
 def _text(html: str) -> str:

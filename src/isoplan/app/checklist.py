@@ -71,8 +71,11 @@ class ChecklistResult:
 
     def as_dict(self) -> dict[str, Any]:
         """``isoplan checklist --json``: the checklist and the plan's name."""
+        from isoplan.report.answer import checklist_answer
+
         data = dict(self.checklist.as_dict())
         data["plan"] = self.plan.source
+        data["answer"] = checklist_answer(data)
         return data
 
 

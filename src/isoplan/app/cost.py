@@ -135,8 +135,15 @@ class CostResult:
     state_note: str | None = field(default=None, metadata=_OMIT)
     california: CaliforniaCost | None = field(default=None, metadata=_OMIT)
 
+    @property
+    def answer(self) -> str:
+        """The decision in one sentence (the first line of the text; ``answer`` in the JSON)."""
+        from isoplan.report.answer import cost_answer
+
+        return cost_answer(self)
+
     def as_dict(self) -> dict[str, Any]:
-        return record_json(self)
+        return record_json(self) | {"answer": self.answer}
 
 
 def drop_fraction(value: Value, names: Names) -> float:

@@ -248,11 +248,22 @@ class PlanResult:
     law: LawTable
     explained: tuple[YearForms, ...] = ()
 
+    @property
+    def answer(self) -> str:
+        """The decision in one sentence (the first line of the text; ``answer`` in the JSON)."""
+        from isoplan.report.answer import plan_answer
+
+        return plan_answer(self.outcome.as_dict())
+
     def as_dict(self) -> dict[str, Any]:
-        """``isoplan plan --json``: the outcome, and with ``explain`` an ``explain`` list of each year's lines."""
+        """``isoplan plan --json``: the outcome, with ``explain`` an ``explain`` list of each year's lines, and
+        the ``answer``."""
+        from isoplan.report.answer import plan_answer
+
         data: dict[str, Any] = dict(self.outcome.as_dict())
         if self.explained:
             data["explain"] = [year_json(y.household, y.result, self.law) for y in self.explained]
+        data["answer"] = plan_answer(data)
         return data
 
 

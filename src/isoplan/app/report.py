@@ -34,13 +34,16 @@ class ReportResult:
 
 
 def run_report(request: ChecklistRequest, *, progress: Any = None,
-               generated: datetime.datetime | None = None) -> ReportResult:
-    """The report of a plan (``generated``: the time stamped on it; None: now)."""
+               generated: datetime.datetime | None = None, appendix: bool = False) -> ReportResult:
+    """The report of a plan (``generated``: the time stamped on it; None: now; ``appendix``: add the inputs,
+    every year's full tax detail and the parameters of projected years after the summary)."""
     from isoplan.report.html import render_report
 
     result = run_checklist(request, progress=progress)
     kwargs: dict[str, Any] = {} if generated is None else {"generated": generated}
-    html = render_report(result.plan, result.outcome, result.risk, result.checklist.as_dict(), **kwargs)
+    if appendix:
+        kwargs["appendix"] = True
+    html = render_report(result.plan, result.outcome, result.risk, result.as_dict(), **kwargs)
     return ReportResult(str(html), result)
 
 

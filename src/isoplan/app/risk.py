@@ -97,9 +97,18 @@ class RiskResult:
     plan: Plan
     outcome: Any  # isoplan.planning.risk.RiskOutcome
 
+    @property
+    def answer(self) -> str:
+        """The verdict in one sentence (the first line of the text; ``answer`` in the JSON)."""
+        return str(self.as_dict()["answer"])
+
     def as_dict(self) -> dict[str, Any]:
-        """``isoplan risk --json``."""
-        return dict(self.outcome.as_dict())
+        """``isoplan risk --json``, with the ``answer``."""
+        from isoplan.report.answer import risk_answer
+
+        data = dict(self.outcome.as_dict())
+        data["answer"] = risk_answer(data)
+        return data
 
 
 def simulate(plan: Plan, plan_outcome: PlanOutcome, law: LawTable, *, paths: int, seed: int,

@@ -169,8 +169,15 @@ class RoomResult:
     state_note: str | None = field(default=None, metadata=_OMIT)
     california: CaliforniaRoom | None = field(default=None, metadata=_OMIT)
 
+    @property
+    def answer(self) -> str:
+        """The decision in one sentence (the first line of the text; ``answer`` in the JSON)."""
+        from isoplan.report.answer import room_answer
+
+        return room_answer(self)
+
     def as_dict(self) -> dict[str, Any]:
-        return record_json(self)
+        return record_json(self) | {"answer": self.answer}
 
 
 @dataclass(frozen=True)

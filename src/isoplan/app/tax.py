@@ -150,8 +150,15 @@ class TaxResult:
     def filing_status(self) -> str:
         return str(self.inputs["filing_status"])
 
+    @property
+    def answer(self) -> str:
+        """The decision in one sentence (the first line of the text; ``answer`` in the JSON)."""
+        from isoplan.report.answer import tax_answer
+
+        return tax_answer(self)
+
     def as_dict(self) -> dict[str, Any]:
-        return record_json(self)
+        return record_json(self) | {"answer": self.answer}
 
 
 def tax_record(h: Households, result: FederalResult, law: LawTable, *, explain: bool, i: int = 0) -> TaxResult:

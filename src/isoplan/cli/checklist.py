@@ -43,6 +43,8 @@ def add_checklist_report_parsers(sub: Any) -> None:
                        "See docs/report.md.")
     common(p)
     p.add_argument("--out", required=True, metavar="plan.html", help="the HTML file to write")
+    p.add_argument("--appendix", action="store_true",
+                   help="add the inputs, every year's full tax detail and the parameters of projected tax years")
     p.set_defaults(func=cmd_report)
 
 
@@ -78,7 +80,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from isoplan.app.report import run_report, write_report
 
     check_output(args.out, "--out", inputs=[args.plan_file])
-    report = run_report(_request(args), progress=_progress())
+    report = run_report(_request(args), progress=_progress(), appendix=args.appendix)
     write_report(report, args.out, field="--out")
     print(f"wrote {args.out} (checklist {report.checklist.year}: {report.checklist.overall}"
           f"{'' if report.risk_included else '; no risk results'})")

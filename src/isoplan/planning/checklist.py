@@ -556,7 +556,9 @@ class _Builder:
         year_end = date(self.year, 12, 31)
         liquidity = self.plan.stock.liquidity_date
         hatch = (not private) or (liquidity is not None and self.exercise_date <= liquidity <= year_end)
-        days = (year_end - self.exercise_date).days
+        # the days left to watch the price run from today once the exercise date has passed
+        passed = self.today is not None and self.today > self.exercise_date
+        days = max((year_end - (self.today if passed and self.today else self.exercise_date)).days, 0)
         early = self.exercise_date.month in self.text.settings["early_months"]
         numbers: dict[str, Any] = {"exercise_date": self.exercise_date.isoformat(), "days_to_year_end": days,
                                    "early_in_year": early, "stock_kind": self.plan.stock.kind,
@@ -570,9 +572,12 @@ class _Builder:
             if timing.get("summary"):
                 detail.append(str(timing["summary"]))
         fmt = {"exercise_date": self.exercise_date.isoformat(), "days_to_year_end": str(days),
-               "amt": _usd(float(self.row["amt"])), "liquidity_date": liquidity.isoformat() if liquidity else "-"}
+               "amt": _usd(float(self.row["amt"])), "liquidity_date": liquidity.isoformat() if liquidity else "-",
+               "today": self.today.isoformat() if self.today else "-"}
         if not self.planned:
             case = "nothing_planned"
+        elif passed:
+            case = "date_passed"
         elif private:
             case = "private_hatch" if hatch else "private_no_hatch"
         else:

@@ -10,6 +10,20 @@ from isoplan.report.text import table
 if TYPE_CHECKING:
     from isoplan.app.cost import CostResult
 
+#: The federal tax table of ``isoplan cost``: (row, key, sign); the signed rows above the total add up to it
+#: (Form 1040 line 16 + Form 6251 line 11 - Form 8801 line 25 + Form 8960 line 17 + Form 8959 line 18).
+FEDERAL_ROWS = (("Regular tax (Form 1040 line 16)", "regular_tax", 1), ("AMT (Form 6251 line 11)", "amt", 1),
+                ("Less minimum tax credit used (Form 8801)", "credit_used", -1), ("NIIT (Form 8960)", "niit", 1),
+                ("Additional Medicare Tax (Form 8959)", "additional_medicare_tax", 1),
+                ("Total federal tax modeled", "total_tax", 1))
+#: California's table: Form 540 line 31 - line 32 + Schedule P line 26 - FTB 3510 credit + line 62.
+CALIFORNIA_ROWS = (("Regular tax (Form 540 line 31)", "regular_tax", 1),
+                   ("Less exemption credits (line 32)", "exemption_credits", -1),
+                   ("California AMT (Schedule P line 26)", "amt", 1),
+                   ("Less AMT credit used (FTB 3510)", "credit_used", -1),
+                   ("Mental Health Services Tax (line 62)", "mental_health_tax", 1),
+                   ("Total California tax modeled", "total_tax", 1))
+
 
 def render_cost(data: CostResult) -> str:
     """The human-readable ``isoplan cost`` report."""
@@ -27,13 +41,11 @@ def render_cost(data: CostResult) -> str:
     ])]
     tax = data.tax
     without, with_, caused = tax["without_exercise"], tax["with_exercise"], tax["incremental"]
-    lines = [("Regular tax (Form 1040 line 16)", "regular_tax"), ("AMT (Form 6251 line 11)", "amt"),
-             ("Minimum tax credit used (Form 8801)", "credit_used"), ("NIIT (Form 8960)", "niit"),
-             ("Total federal tax modeled", "total_tax")]
-    body = [[name, _usd(without[k]), _usd(with_[k]), _usd(caused[k])] for name, k in lines]
+    body = [[name, *(_usd(sign * col[k]) for col in (without, with_, caused))] for name, k, sign in FEDERAL_ROWS]
     parts += ["", table(["Federal tax", "without", "with exercise", "caused"], body)]
     outlay = data.outlay
-    parts += ["", f"Real outlay: strike cash {_usd(ex.strike_cash)} + tax {_usd(caused['total_tax'])} = "
+    real = "Federal outlay (with California below)" if data.california is not None else "Real outlay"
+    parts += ["", f"{real}: strike cash {_usd(ex.strike_cash)} + tax {_usd(caused['total_tax'])} = "
                   f"{_usd(outlay.total)} ({_usd(outlay.per_share, cents=True)} per share)."]
     room = data.room
     if room.already_in_amt:
@@ -92,11 +104,7 @@ def render_cost_california(data: CostResult) -> str:
     assert ca is not None, "render_cost_california needs a result with the state CA"
     fed = data.tax["incremental"]
     without, with_, caused = ca.tax["without_exercise"], ca.tax["with_exercise"], ca.tax["incremental"]
-    lines = [("Regular tax (Form 540 line 31)", "regular_tax"), ("Exemption credits (line 32)", "exemption_credits"),
-             ("California AMT (Schedule P line 26)", "amt"), ("AMT credit used (FTB 3510)", "credit_used"),
-             ("Mental Health Services Tax (line 62)", "mental_health_tax"),
-             ("Total California tax modeled", "total_tax")]
-    body = [[name, _usd(without[k]), _usd(with_[k]), _usd(caused[k])] for name, k in lines]
+    body = [[name, *(_usd(sign * col[k]) for col in (without, with_, caused))] for name, k, sign in CALIFORNIA_ROWS]
     label = f"{ca.year} (PROJECTED)" if ca.projected else str(ca.year)
     parts = [f"California, {label}", table(["California tax", "without", "with exercise", "caused"], body)]
     side = [
@@ -122,8 +130,9 @@ def render_cost_california(data: CostResult) -> str:
 
 
 def render_cost_with_state(data: CostResult) -> str:
-    """The text of ``isoplan cost``: federal, then California (state CA) or the note for another state."""
-    text = render_cost(data)
+    """The text of ``isoplan cost``: the answer (the outlay with every modeled jurisdiction), federal, then
+    California (state CA) or the note for another state."""
+    text = data.answer + "\n\n" + render_cost(data)
     if data.california is not None:
         text += "\n\n" + render_cost_california(data)
     elif data.state_note:

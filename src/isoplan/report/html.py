@@ -7,10 +7,13 @@ other file: no scripts, no web fonts, no external styles or images. Every
 piece of user text (file names, grant ids, notes) passes through
 :func:`html.escape`.
 
-Sections: the situation, the recommended schedule, the comparison with the
-baselines, the checklist, the risk results, the per-year tax detail (Form 1040,
-6251 and 8801 lines from the engine for the recommended schedule's
-households), and the assumptions with the parameters of projected tax years.
+An advisor's summary first: the answer (the schedule, the checklist's state, the
+risk verdict), the recommended schedule, the baselines, the risk results, the
+checklist and Form 6251 by year (with Form 8801's credit lines), on at most six
+printed Letter pages. With ``appendix`` the inputs follow: the situation, every
+year's full tax detail (Form 1040, 6251 and 8801 lines from the engine for the
+recommended schedule's households) and the assumptions with the parameters of
+projected tax years.
 
 A plan whose state is CA shows California beside federal: California tax, AMT
 and FTB 3510 credit in the schedule and the comparison, every Schedule P (540)
@@ -24,11 +27,15 @@ import base64
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from html import escape
+from pathlib import PurePath
 from typing import Any
 
 from isoplan.report import charts
+from isoplan.report.answer import checklist_answer, plan_answer, risk_answer
 from isoplan.report.calendar import Event, ics
-from isoplan.report.text import money
+from isoplan.report.checklist_text import number_rows
+from isoplan.report.format import money, percent
+from isoplan.report.plan_text import credit_cells, credit_reduced_note, exercise_cell
 
 DISCLAIMER = ("This is a planning estimate, not tax advice. It models federal income tax only, on the assumptions "
               "listed below; check the numbers with a tax professional before acting on them.")
@@ -67,16 +74,41 @@ figcaption { color: var(--muted); font-size: 0.9em; }
 .yeartax { break-inside: avoid; }
 .muted { color: var(--muted); }
 footer { margin-top: 3em; border-top: 2px solid var(--rule); padding-top: 8px; }
+h1, h2, h3, p, li { overflow-wrap: anywhere; }
+.answer { border: 2px solid var(--ink); border-radius: 6px; padding: 10px 14px; margin: 12px 0; }
+.answer p { margin: 4px 0; }
+.answer .decision { font-size: 1.15em; font-weight: 700; }
+.wide { overflow-x: auto; max-width: 100%; }
+.wide table { min-width: 100%; }
+.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(280px, 1fr)); gap: 12px; }
+details.numbers summary { cursor: pointer; color: var(--muted); font-size: 0.9em; }
+details.numbers table { font-size: 0.85em; }
+.appendix { border-top: 4px double var(--rule); margin-top: 3em; }
+@media (max-width: 600px) {
+  body { padding: 12px; }
+  nav ol { columns: 1; }
+  td.num, th.num { white-space: normal; }
+}
 @media print {
-  body { max-width: none; padding: 0; font-size: 10.5pt; }
-  nav, .screen-only { display: none; }
-  h2 { break-after: avoid; }
+  body { max-width: none; padding: 0; font-size: 9pt; line-height: 1.3; }
+  nav, .screen-only, details.numbers { display: none; }
+  h1 { font-size: 1.4em; }
+  h2 { font-size: 1.15em; margin-top: 1.1em; break-after: avoid; }
+  h3 { margin: 0.6em 0 0.3em; }
   section { break-before: auto; }
-  table, figure, .item, .yeartax { break-inside: avoid; }
-  figure svg { border: none; width: 100%; }
+  table { font-size: 7.5pt; margin: 0.3em 0 0.6em; }
+  th, td { padding: 1px 4px; }
+  .wide { overflow: visible; }
+  table, figure, .yeartax, .answer { break-inside: avoid; }
+  .item { padding: 3px 8px; margin: 4px 0; border-left-width: 4px; }
+  .item ul { display: none; }
+  figure { margin: 0.4em 0; }
+  figure svg { border: none; width: 100%; max-height: 2.5in; }
+  .charts { grid-template-columns: 1fr 1fr; }
   .status { border: 1px solid #000; color: #000; background: none !important; }
   a { color: inherit; text-decoration: none; }
-  @page { margin: 16mm 14mm; }
+  .appendix { break-before: page; }
+  @page { size: Letter; margin: 12mm 12mm; }
 }
 """
 
@@ -118,7 +150,7 @@ def _table(headers: Sequence[str], rows: Iterable[Sequence[str]], *, numeric: Se
         cls = f' class="{classes[r]}"' if classes and classes[r] else ""
         cells = "".join(f'<td class="{"num" if numeric[i] else ""}">{c}</td>' for i, c in enumerate(row))
         body.append(f"<tr{cls}>{cells}</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    return f'<div class="wide"><table><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'
 
 
 def _figure(svg: str, caption: str) -> str:
@@ -190,19 +222,20 @@ def _situation(plan: Any, outcome: Any) -> str:
 def _schedule(data: Mapping[str, Any]) -> str:
     rec = data["recommended"]
     ca = "california" in rec  # a California plan: California's columns beside the federal ones
+    reduced_note = credit_reduced_note(rec["years"])
     rows = []
     for y in rec["years"]:
-        shares = ", ".join(f"{v:,} {k}" for k, v in y["shares"].items()) or "-"
         qual = ", ".join(sorted(set(y["qualifying_dates"].values()))) or "-"
-        row = [_e(f"{y['year']}{'*' if y['projected'] else ''}"), _e(shares), _num(y["price"], cents=True),
+        made, reduced = credit_cells(y)
+        row = [_e(f"{y['year']}{'*' if y['projected'] else ''}"), _e(exercise_cell(y)), _num(y["price"], cents=True),
                _num(y["iso_spread"]), _num(y["nso_income"]), _num(y["regular_tax"]), _num(y["amt"]),
-               _num(y["strike_cash"]), _num(y["credit_used"]), _num(y["credit_created"])]
+               _num(y["strike_cash"]), _num(y["credit_used"]), _num(made), *([_num(reduced)] if reduced_note else [])]
         if ca:
             c = y["california"]
-            row += [_num(c["tax"]), _num(c["amt"]), _num(c["credit_used"]), _num(c["credit_created"])]
+            row += [_num(c["tax"]), _num(c["amt"]), _num(c["credit_used"]), _num(max(c["credit_created"], 0.0))]
         rows.append([*row, _e(qual)])
     headers = ["year", "exercise (shares)", "price", "ISO spread", "NSO income", "regular tax", "AMT",
-               "strike cash", "credit used", "credit made"]
+               "strike cash", "credit used", "credit made", *(["credit reduced"] if reduced_note else [])]
     if ca:
         headers = [*[f"federal {h}" if h in ("regular tax", "AMT", "credit used", "credit made") else h
                      for h in headers], "California tax", "California AMT", "California credit used",
@@ -227,7 +260,8 @@ def _schedule(data: Mapping[str, Any]) -> str:
                    f"California tax over the plan {_num(c['total_tax'])}.</p>")
         caption = ("Federal AMT paid, minimum tax credit used and credit available, and the California AMT, each "
                    "year, with the shares exercised above each year.")
-    out = [summary, table, '<p class="muted">* projected tax law (see the assumptions)</p>', _figure(svg, caption)]
+    notes = "; ".join(["* projected tax law", *reduced_note])
+    out = [summary, table, f'<p class="muted">{_e(notes)}</p>', _figure(svg, caption)]
     if data.get("catches"):
         out += ["<h3>The catches of staging</h3>", _list(data["catches"])]
     return "\n".join(out)
@@ -258,10 +292,14 @@ def _checklist(checklist: Mapping[str, Any], curve: Mapping[str, Any] | None, ic
            f'<span class="status status-{_e(overall)}">{_e(overall)}</span></p>']
     for item in checklist["items"]:
         status = item["status"]
+        numbers = number_rows(item.get("numbers") or {})
+        panel = ('<details class="numbers"><summary>The numbers</summary>'
+                 + _table(["", ""], [[_e(k), _e(v)] for k, v in numbers], numeric=[False, False])
+                 + "</details>") if numbers else ""
         out.append(f'<div class="item {_e(status)}" id="item-{_e(item["key"])}">'
                    f'<h3>{_e(item["number"])}. {_e(item["title"])} '
                    f'<span class="status status-{_e(status)}">{_e(status)}</span></h3>'
-                   f'<p class="action">{_e(item["action"])}</p>{_list(item.get("detail", []))}</div>')
+                   f'<p class="action">{_e(item["action"])}</p>{_list(item.get("detail", []))}{panel}</div>')
     link = "data:text/calendar;charset=utf-8;base64," + base64.b64encode(ics_text.encode("utf-8")).decode("ascii")
     out.append(f'<p class="screen-only"><a download="isoplan-{_e(checklist["year"])}.ics" href="{link}">'
                "Download the dates as a calendar file (.ics)</a></p>")
@@ -278,8 +316,10 @@ def _risk(risk: Mapping[str, Any] | None, plan_source: str) -> str:
     if not risk:
         return (f"<p>No risk results: run <code>isoplan risk {_e(plan_source)}</code> (or <code>isoplan report</code> "
                 "with the risk engine available) for the stress test, hold vs sell and the price fan.</p>")
-    out = [f"<p>{_e(risk.get('paths', '?'))} simulated price paths (seed {_e(risk.get('seed', '?'))}), "
+    out = [f"<p><strong>{_e(risk_answer(risk))}</strong></p>",
+           f"<p>{_e(risk.get('paths', '?'))} simulated price paths (seed {_e(risk.get('seed', '?'))}), "
            f"{_e(risk.get('stock_kind', ''))} stock.</p>"]
+    figures: list[str] = []
     timing = risk.get("timing")
     if timing:
         rows = []
@@ -307,7 +347,7 @@ def _risk(risk: Mapping[str, Any] | None, plan_source: str) -> str:
                        f"{'covered' if cash.get('covered') else 'short by ' + _num(cash.get('gap'))}.</p>")
         hist = hold.get("histogram") or {}
         if hist.get("edges") and hist.get("counts"):
-            out.append(_figure(charts.outcome_histogram(hist["edges"], hist["counts"]),
+            figures.append(_figure(charts.outcome_histogram(hist["edges"], hist["counts"]),
                                "Distribution of the after-tax value at the exit for each strategy."))
     peak = risk.get("peak")
     if peak:
@@ -326,13 +366,97 @@ def _risk(risk: Mapping[str, Any] | None, plan_source: str) -> str:
                 f"{'; more than you can afford to lose' if pre.get('exceeds_affordable_loss') else ''}.</p>"]
     fan = risk.get("fan")
     if fan and fan.get("dates"):
-        out.append(_figure(charts.price_fan(fan["dates"], fan.get("percentiles", {}),
+        figures.append(_figure(charts.price_fan(fan["dates"], fan.get("percentiles", {}),
                                             stress_level=fan.get("stress_level")),
                            "Simulated price paths: the middle 90% and 50% of prices, the median, and the stress "
                            "price of the stress test."))
+    if figures:
+        out.append(f'<div class="charts">{"".join(figures)}</div>')
     if risk.get("notes"):
         out += ["<h3>Notes on the simulation</h3>", _list(risk["notes"])]
     return "\n".join(out)
+
+
+#: Form 6251 lines shown in the by-year summary even when zero in every year
+_FORM_6251_ALWAYS = frozenset({"2i", "4", "5", "6", "9", "10", "11"})
+#: at most this many years side by side in one by-year table (a printed Letter page's width)
+_YEARS_PER_TABLE = 5
+
+
+def _by_year_tables(years: Sequence[int], lines: list[tuple[str, str, str, list[float]]], always: frozenset[str],
+                    projected: Sequence[bool]) -> str:
+    """Form lines (form, line, caption, one value a year) as tables with the years as columns: the lines that
+    are not zero in some year, and the ``always`` lines."""
+    shown = [(form, line, caption, values) for form, line, caption, values in lines
+             if line in always or any(abs(v) >= 0.5 for v in values)]
+    out = []
+    for start in range(0, len(years), _YEARS_PER_TABLE):
+        cols = range(start, min(start + _YEARS_PER_TABLE, len(years)))
+        headers = ["line", "what", *(f"{years[j]}{'*' if projected[j] else ''}" for j in cols)]
+        rows = [[_e(f"{form} {line}"), _e(caption), *(_num(values[j]) for j in cols)]
+                for form, line, caption, values in shown]
+        out.append(_table(headers, rows, numeric=[False, False, *(True for _ in cols)]))
+    return "\n".join(out)
+
+
+def _form_6251_by_year(outcome: Any) -> str:
+    """Form 6251 (and Form 8801's credit lines) of every year of the recommended schedule, one column a year;
+    for a California plan Schedule P (540) and FTB 3510 beside it."""
+    from isoplan.planning.checklist import schedule_returns
+    from isoplan.tax.explain import explain_row
+
+    years = list(outcome.model.years)
+    law = outcome.model.law
+    projected = [bool(law.is_projected(y)) for y in years]
+    by_key: dict[str, tuple[str, str, str, list[float]]] = {}
+    for result in schedule_returns(outcome):
+        for r in explain_row(result, 0):
+            if r.form in ("Form 6251", "Form 8801"):
+                by_key.setdefault(r.key, (r.form, r.line, r.caption, []))[3].append(float(r.value))
+    lines = [v for v in by_key.values() if len(v[3]) == len(years)]
+    always = _FORM_6251_ALWAYS | {"25", "26"}
+    out = ["<p>The engine's Form 6251 (alternative minimum tax) and Form 8801 (minimum tax credit) lines for each "
+           "year of the recommended schedule; lines that are zero in every year are left out. * projected law.</p>",
+           _by_year_tables(years, lines, always, projected)]
+    if _is_california(outcome):
+        from isoplan.planning.checklist import schedule_california_returns
+        from isoplan.tax.california import ca_explain_row
+
+        ca_key: dict[str, tuple[str, str, str, list[float]]] = {}
+        for result in schedule_california_returns(outcome):
+            for ca_row in ca_explain_row(result, 0):
+                if ca_row.form in ("Schedule P (540)", "FTB 3510"):
+                    entry: tuple[str, str, str, list[float]] = (ca_row.form, ca_row.line, ca_row.caption, [])
+                    ca_key.setdefault(ca_row.key, entry)[3].append(float(ca_row.value))
+        ca_lines = [v for v in ca_key.values() if len(v[3]) == len(years)]
+        ca_projected = [bool(outcome.model.ca_law.is_projected(y)) for y in years]
+        out += ["<h3>California: Schedule P (540) and FTB 3510 by year</h3>",
+                _by_year_tables(years, ca_lines, frozenset({"10", "21", "22", "24", "26"}), ca_projected)]
+    return "\n".join(out)
+
+
+def _plan_name(source: str) -> str:
+    """The plan's name from its file name: ``examples/staging-three-years.toml`` -> ``Staging three years``."""
+    stem = PurePath(source).stem if source.endswith(".toml") else PurePath(source).name
+    words = stem.replace("_", " ").replace("-", " ").strip() or "plan"
+    return words[:1].upper() + words[1:]
+
+
+def _answer(plan: Any, outcome: Any, data: Mapping[str, Any], risk: Mapping[str, Any] | None,
+            checklist: Mapping[str, Any]) -> str:
+    """The first thing of the report: the decision (the schedule), the checklist's state, the risk verdict and
+    the key assumptions behind them."""
+    rec = data["recommended"]
+    lines = [f'<p class="decision">{_e(plan_answer(data))}</p>',
+             f"<p>{_e(checklist.get('answer') or checklist_answer(checklist))}</p>"]
+    if risk:
+        lines.append(f"<p>Risk: {_e(risk_answer(risk))}</p>")
+    path = plan.stock.price_path
+    lines.append(f'<p class="muted">Assumed: {_e(plan.stock.kind)} stock at ${path.start_price:,.2f} on '
+                 f"{_e(path.start_date.isoformat())}, growing {_e(percent(path.growth, digits=1))} a year; "
+                 f"everything sold {_e(data['exit']['date'])} at ${data['exit']['price']:,.2f} a share; "
+                 f"{_e(plan.filing_status)} filer; strategy {_e(rec['name'])}.</p>")
+    return '<div class="answer">' + "".join(lines) + "</div>"
 
 
 def _tax_detail(plan: Any, outcome: Any) -> str:
@@ -457,8 +581,9 @@ def _california_assumptions(plan: Any, outcome: Any) -> str:
 
 
 def render_report(plan: Any, outcome: Any, risk: Mapping[str, Any] | None, checklist: Mapping[str, Any], *,
-                  generated: datetime | None = None) -> str:
-    """The whole report as one HTML document (see the module docstring)."""
+                  generated: datetime | None = None, appendix: bool = False) -> str:
+    """The whole report as one HTML document (see the module docstring); ``appendix``: the inputs, every
+    year's full tax detail and the parameters of projected years after the summary."""
     from isoplan.planning.checklist import amt_curve
 
     generated = generated or datetime.now(UTC)
@@ -469,18 +594,24 @@ def render_report(plan: Any, outcome: Any, risk: Mapping[str, Any] | None, check
     except Exception:  # a chart is not worth failing the report for; the checklist still has the numbers
         curve = None
     sections = [
-        ("situation", "The situation", _situation(plan, outcome)),
         ("schedule", "The recommended schedule", _schedule(data)),
-        ("comparison", "Compared with the usual strategies", _comparison(data)),
+        ("comparison", "The baselines: the usual strategies on the same assumptions", _comparison(data)),
+        ("risk", "Risk", _risk(risk, plan.source)),
         ("checklist", f"The {checklist['year']} exercise checklist",
          _checklist(checklist, curve, checklist_ics(checklist, stamp=generated))),
-        ("risk", "Risk results", _risk(risk, plan.source)),
-        ("tax", "Tax detail by year", _tax_detail(plan, outcome)),
-        ("assumptions", "Assumptions and projected-year parameters", _assumptions(plan, outcome, risk)),
+        ("form6251", "Form 6251 by year", _form_6251_by_year(outcome)),
     ]
-    nav = "".join(f'<li><a href="#{key}">{_e(title)}</a></li>' for key, title, _ in sections)
+    extra = [
+        ("situation", "Appendix: the situation", _situation(plan, outcome)),
+        ("tax", "Appendix: tax detail by year", _tax_detail(plan, outcome)),
+        ("assumptions", "Appendix: assumptions and projected-year parameters", _assumptions(plan, outcome, risk)),
+    ] if appendix else []
+    nav = "".join(f'<li><a href="#{key}">{_e(title)}</a></li>' for key, title, _ in sections + extra)
     body = "\n".join(f'<section id="{key}"><h2>{_e(title)}</h2>\n{html}\n</section>' for key, title, html in sections)
-    title = f"ISO exercise plan: {plan.source}"
+    if extra:
+        body += '\n<div class="appendix">' + "\n".join(
+            f'<section id="{key}"><h2>{_e(title)}</h2>\n{html}\n</section>' for key, title, html in extra) + "</div>"
+    title = f"ISO exercise plan: {_plan_name(plan.source)}"
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -493,7 +624,8 @@ def render_report(plan: Any, outcome: Any, risk: Mapping[str, Any] | None, check
 <body>
 <header>
 <h1>{_e(title)}</h1>
-<p class="sub">Made by isoplan on {_e(generated.strftime('%Y-%m-%d %H:%M UTC'))}.</p>
+<p class="sub">Plan file {_e(plan.source)}; made by isoplan on {_e(generated.strftime('%Y-%m-%d %H:%M UTC'))}.</p>
+{_answer(plan, outcome, data, risk, checklist)}
 <p class="disclaimer"><strong>{_e(disclaimer)}</strong></p>
 </header>
 <nav><ol>{nav}</ol></nav>

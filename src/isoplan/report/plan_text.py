@@ -5,7 +5,38 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from isoplan.report.text import money, table
+from isoplan.report.answer import plan_answer
+from isoplan.report.format import money
+from isoplan.report.text import table
+
+#: the exercise cell of a year whose only exercise is a same-day exercise and sale (at the exit, or on a
+#: block's last chance before its option ends)
+SAME_DAY_SALE = "exercise and sell the same day"
+
+
+def exercise_cell(year: Mapping[str, Any]) -> str:
+    """What a year of a schedule exercises: the shares by block, the same-day exercise and sale that pays strike
+    without a planned exercise, or ``-``."""
+    shares = ", ".join(f"{v:,} {k}" for k, v in year["shares"].items())
+    if shares:
+        return shares
+    return SAME_DAY_SALE if year["strike_cash"] > 0.5 else "-"
+
+
+def credit_cells(year: Mapping[str, Any]) -> tuple[float, float]:
+    """(credit made, credit reduced) of a year, both 0 or more: the engine's ``credit_created`` is next year's
+    Form 8801 line 18 (this year's AMT less its net minimum tax on exclusion items), which is below zero when
+    the exclusion items' minimum tax exceeds the AMT and then reduces the credit carried forward (line 21)."""
+    created = float(year["credit_created"])
+    return max(created, 0.0), max(-created, 0.0)
+
+
+def credit_reduced_note(years: list[Mapping[str, Any]]) -> list[str]:
+    """The footnote of the "credit reduced" column (empty when no year reduces the credit)."""
+    if not any(credit_cells(y)[1] >= 0.5 for y in years):
+        return []
+    return ["credit reduced: Form 8801 line 18 below zero (the minimum tax on exclusion items exceeds the AMT); "
+            "it lowers the credit carried forward (line 21)"]
 
 
 class Record(Protocol):
@@ -23,20 +54,25 @@ def render_plan(record: Record | Mapping[str, Any]) -> str:
     """The text of ``isoplan plan`` (without the per-year form lines of --explain)."""
     data = as_data(record)
     rec = data["recommended"]
-    out = [f"Plan: {data['plan']}",
+    out = [str(data.get("answer") or plan_answer(data)), "",
+           f"Plan: {data['plan']}",
            f"Exit: everything sold {data['exit']['date']} at ${data['exit']['price']:,.2f} a share (assumed)",
            "Blocks: " + "; ".join(f"{b['block']} {b['shares']:,} sh @ ${b['strike']:,.2f}" for b in data["blocks"]),
            "", f"Recommended schedule ({rec['name']})"]
     rows = []
+    reduced_note = credit_reduced_note(rec["years"])
     for y in rec["years"]:
-        shares = ", ".join(f"{v:,} {k}" for k, v in y["shares"].items()) or "-"
         qual = ", ".join(sorted(set(y["qualifying_dates"].values()))) or "-"
-        rows.append([f"{y['year']}{'*' if y['projected'] else ''}", shares, f"${y['price']:,.2f}",
+        made, reduced = credit_cells(y)
+        rows.append([f"{y['year']}{'*' if y['projected'] else ''}", exercise_cell(y), money(y["price"], cents=True),
                      money(y["iso_spread"] + y["nso_income"]), money(y["amt"]), money(y["regular_tax"]),
-                     money(y["strike_cash"]), money(y["credit_used"]), money(y["credit_created"]), qual])
+                     money(y["strike_cash"]), money(y["credit_used"]), money(made),
+                     *([money(reduced)] if reduced_note else []), qual])
     out.append(table(["year", "exercise (shares)", "price", "spread", "AMT", "regular tax", "strike cash",
-                      "credit used", "credit made", "qualifies"], rows, align="llrrrrrrrl"))
+                      "credit used", "credit made", *(["credit reduced"] if reduced_note else []), "qualifies"],
+                     rows, align="llrrrrrrr" + ("r" if reduced_note else "") + "l"))
     out.append("* projected tax law")
+    out += reduced_note
     if "california" in rec:
         ca_rows = [[str(y["year"]), money(y["california"]["tax"]), money(y["california"]["amt"]),
                     money(y["california"]["credit_used"]), money(y["california"]["credit_created"])]

@@ -6,17 +6,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from isoplan.report.answer import risk_answer
 from isoplan.report.plan_text import Record, as_data
 from isoplan.report.text import money, table
 
 
 def render_risk(record: Record | Mapping[str, Any]) -> str:
-    """The text report of ``isoplan risk``."""
+    """The text report of ``isoplan risk``: the verdict first, then each section, then the assumptions."""
     data = as_data(record)
     a = data["assumptions"]
-    out = [f"Risk: {data['paths']:,} price paths (seed {data['seed']}), {data['stock_kind']} stock, "
-           f"drift {a['drift']:.1%} a year ({a['drift_source']}), volatility {a['volatility']:.0%} "
-           f"({a['volatility_source']}), {a['steps']} steps"]
+    out = [str(data.get("answer") or risk_answer(data))]
     fan = data["fan"]
     if fan["dates"]:
         idx = sorted({0, len(fan["dates"]) // 2, len(fan["dates"]) - 1})
@@ -70,6 +69,9 @@ def render_risk(record: Record | Mapping[str, Any]) -> str:
                 table(["choice", "cash at risk now", "mean after tax", "5th pct", "95th pct", "sale qualifies"], rows),
                 f"P(cash lost): {pre['prob_cash_lost']:.1%}", pre["summary"]]
         out += _risk_california_lines("pre_ipo", pre)
+    out += ["", f"Risk: {data['paths']:,} price paths (seed {data['seed']}), {data['stock_kind']} stock, "
+                f"drift {a['drift']:.1%} a year ({a['drift_source']}), volatility {a['volatility']:.0%} "
+                f"({a['volatility_source']}), {a['steps']} steps"]
     if data["notes"]:
         out += ["", "Notes"] + [f"- {n}" for n in data["notes"]]
     out += ["", "A planning estimate, not tax advice."]

@@ -91,8 +91,9 @@ def render_room_california(data: RoomResult) -> str:
 
 
 def render_room_with_state(data: RoomResult) -> str:
-    """The text of ``isoplan room``: federal, then California (state CA) or the note for another state."""
-    text = render_room(data)
+    """The text of ``isoplan room``: the answer, the federal room, then California (state CA) or the note for
+    another state."""
+    text = data.answer + "\n\n" + render_room(data)
     if data.california is not None:
         text += "\n\n" + render_room_california(data)
     elif data.state_note:

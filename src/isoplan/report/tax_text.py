@@ -89,8 +89,9 @@ def render_california(record: TaxResult, *, explain: bool) -> str:
 
 
 def render_tax_with_state(record: TaxResult, *, explain: bool) -> str:
-    """The text of ``isoplan tax``: federal, then California (state CA) or the note for another state."""
-    text = render_tax(record, explain=explain)
+    """The text of ``isoplan tax``: the answer, federal, then California (state CA) or the note for another
+    state."""
+    text = record.answer + "\n\n" + render_tax(record, explain=explain)
     if record.california is not None:
         text += "\n\n" + render_california(record, explain=explain)
     elif record.state_note:

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from isoplan.report.format import money
 
-def money(value: float, *, cents: bool = False) -> str:
-    """``1234.5`` -> ``$1,235`` (or ``$1,234.50``); negatives as ``-$1,235``."""
-    sign = "-" if value < 0 else ""
-    amount = abs(value)
-    text = f"{amount:,.2f}" if cents else f"{amount:,.0f}"
-    return f"{sign}${text}"
+__all__ = ["money", "table"]
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]], *, align: str | None = None) -> str:

@@ -162,7 +162,8 @@ def plan_page(body: Mapping[str, Any]) -> PlanPage:
     result = run_plan(PlanRequest(source, inflation=_blank(body, "inflation"), explain=True))
     years = result.explained
     ca_explain = [y.ca_lines() or [] for y in years] if result.outcome.model.california else None
-    return PlanPage(outcome=result.outcome.as_dict(), toml=source.text or "", form=plain(source.data),
+    outcome = result.outcome.as_dict() | {"answer": result.answer}  # the JSON of `isoplan plan`
+    return PlanPage(outcome=outcome, toml=source.text or "", form=plain(source.data),
                     explain=[y.lines() for y in years], seconds=round(time.perf_counter() - start, 4),
                     ca_explain=ca_explain)
 
