@@ -420,7 +420,7 @@ def _form_6251_by_year(outcome: Any) -> str:
            _by_year_tables(years, lines, always, projected)]
     if _is_california(outcome):
         from isoplan.planning.checklist import schedule_california_returns
-        from isoplan.tax.california import ca_explain_row
+        from isoplan.tax.states.california import ca_explain_row
 
         ca_key: dict[str, tuple[str, str, str, list[float]]] = {}
         for result in schedule_california_returns(outcome):
