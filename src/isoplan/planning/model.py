@@ -258,7 +258,7 @@ class YearTaxes:
 
 
 def year_taxes(model: StagingModel, t: int, *, iso_spread: np.ndarray, ordinary: np.ndarray,
-               credit: np.ndarray, long_term_gain: np.ndarray | None = None,
+               credit: np.ndarray, wages: np.ndarray | None = None, long_term_gain: np.ndarray | None = None,
                amt_long_term_gain: np.ndarray | None = None, same_as: np.ndarray | None = None,
                state_credit: np.ndarray | None = None, ca_credit: np.ndarray | None = None) -> YearTaxes:
     """Year ``t``'s return for many scenarios.
@@ -274,7 +274,8 @@ def year_taxes(model: StagingModel, t: int, *, iso_spread: np.ndarray, ordinary:
     state_credit = ca_credit if state_credit is None else state_credit  # ca_credit: its California name
     lt = np.zeros(n) if long_term_gain is None else long_term_gain
     amt_lt = np.zeros(n) if amt_long_term_gain is None else amt_long_term_gain
-    keys = np.stack([iso_spread, ordinary, lt, amt_lt], axis=1)
+    nso_wages = np.zeros(n) if wages is None else wages
+    keys = np.stack([iso_spread, ordinary, lt, amt_lt, nso_wages], axis=1)
     if same_as is not None:  # an integer per scenario, equal where the inputs are equal (faster to sort)
         _, first, inverse = np.unique(same_as, return_index=True, return_inverse=True)
         unique = keys[first]
@@ -286,7 +287,10 @@ def year_taxes(model: StagingModel, t: int, *, iso_spread: np.ndarray, ordinary:
     # the exit sale's gains on both bases; line 2k re-derived, each basis after its own §1211(b) limit
     h = with_added_gains(base, m, long_term=unique[:, 2], amt_long_term=unique[:, 3],
                          iso_bargain_element=unique[:, 0],
-                         other_ordinary_income=base.other_ordinary_income[0] + unique[:, 1],
+                         # of the ordinary income, the NSO spread is also Medicare wages (Form 8959; IRC §3121(a));
+                         # ISO disqualifying-disposition income is not (IRC §3121(a)(22))
+                         nso_income=base.nso_income[0] + unique[:, 4],
+                         other_ordinary_income=base.other_ordinary_income[0] + unique[:, 1] - unique[:, 4],
                          amt_credit_carryforward=0.0)
     excl_h = exclusion_items_only(h)
     federal = year_with_credit(FEDERAL, h, model.law, credit=credit, keep=_ENGINE_KEYS, inverse=inverse,
@@ -322,6 +326,7 @@ class YearStep:
     cash_out: np.ndarray
     flow: np.ndarray  # proceeds - strike - (tax - reference tax), undiscounted
     ordinary: np.ndarray  # ordinary income added to the year's household (NSO and same-day sales)
+    wages: np.ndarray  # the part of ``ordinary`` that is NSO spread: Medicare wages too
     long_term_gain: np.ndarray  # long-term gain added (exit-year sales), regular basis
     amt_long_term_gain: np.ndarray  # the same with AMT basis
     state_tax: np.ndarray  # the plan's state (0 without one); total_tax includes it
@@ -351,6 +356,7 @@ def year_step(model: StagingModel, t: int, exercised_before: np.ndarray, exercis
     nso_income = exercise[:, ~iso] @ spread_per_share[~iso]
     strike_paid = exercise @ model.strike
     ordinary = nso_income.copy()
+    wages = nso_income.copy()
     proceeds = np.zeros(n)
     held = exercised_before + exercise
     is_exit = t == len(model.years) - 1
@@ -366,6 +372,8 @@ def year_step(model: StagingModel, t: int, exercised_before: np.ndarray, exercis
         if in_money and not reference:
             # a same-day sale: ordinary income = the spread (ISO disqualifying disposition, §421(b); or NSO)
             ordinary = ordinary + remaining * (sale_price - model.strike[b])
+            if not _iso_at:
+                wages = wages + remaining * (sale_price - model.strike[b])
             strike_paid = strike_paid + remaining * model.strike[b]
             proceeds = proceeds + remaining * sale_price
     lt = amt_lt = None
@@ -376,7 +384,7 @@ def year_step(model: StagingModel, t: int, exercised_before: np.ndarray, exercis
         lt = sale_value - regular_basis
         amt_lt = sale_value - amt_basis
     state_credit = np.zeros(n) if state_credit is None else state_credit
-    result = year_taxes(model, t, iso_spread=iso_spread, ordinary=ordinary, credit=credit,
+    result = year_taxes(model, t, iso_spread=iso_spread, ordinary=ordinary, credit=credit, wages=wages,
                         long_term_gain=lt, amt_long_term_gain=amt_lt, same_as=same_as, state_credit=state_credit)
     used = result.credit_used
     created = result.amt - result.line15
@@ -393,7 +401,7 @@ def year_step(model: StagingModel, t: int, exercised_before: np.ndarray, exercis
         # a same-day exercise-and-sale pays its own strike and tax
         cash_out=np.maximum(strike_paid + np.maximum(extra_tax, 0.0) - proceeds, 0.0),
         flow=proceeds - strike_paid - extra_tax,
-        ordinary=ordinary, long_term_gain=np.zeros(n) if lt is None else lt,
+        ordinary=ordinary, wages=wages, long_term_gain=np.zeros(n) if lt is None else lt,
         amt_long_term_gain=np.zeros(n) if amt_lt is None else amt_lt,
         state_tax=zero if state is None else state.tax, state_amt=zero if state is None else state.amt,
         state_credit_used=zero if state is None else state.credit_used,
@@ -424,6 +432,7 @@ class Evaluation:
     sale_proceeds: np.ndarray
     cash_out: np.ndarray
     ordinary: np.ndarray
+    wages: np.ndarray
     long_term_gain: np.ndarray
     amt_long_term_gain: np.ndarray
     state_tax: np.ndarray  # the plan's state (zeros without one)
@@ -455,7 +464,7 @@ def evaluate(model: StagingModel, schedule: np.ndarray, *, reference: bool = Fal
     regular_basis = np.zeros(n)
     amt_basis = np.zeros(n)
     keys = ("total_tax", "regular_tax", "tmt", "amt", "credit_used", "credit_created", "iso_spread",
-            "nso_income", "strike_paid", "sale_proceeds", "cash_out", "ordinary", "long_term_gain",
+            "nso_income", "strike_paid", "sale_proceeds", "cash_out", "ordinary", "wages", "long_term_gain",
             "amt_long_term_gain", "state_tax", "state_amt", "state_credit_used", "state_credit_created")
     rows: dict[str, list[np.ndarray]] = {k: [] for k in (*keys, "credit_available", "extra_tax",
                                                          "state_credit_available")}

@@ -73,6 +73,7 @@ class Amounts(TypedDict, total=False):
     amt_long_term: PathAmount
     disposition_adjustment: PathAmount
     amt_short_term: PathAmount
+    nso: PathAmount
 
 
 class CaliforniaLaw(TypedDict, total=False):
@@ -246,16 +247,17 @@ class PathYear:
 def path_year(law: LawTable, base: Households, n: int, credit: np.ndarray, *, iso_spread: PathAmount = 0.0,
               ordinary: PathAmount = 0.0, short_term: PathAmount = 0.0, long_term: PathAmount = 0.0,
               amt_long_term: PathAmount = 0.0, disposition_adjustment: PathAmount = 0.0,
-              amt_short_term: PathAmount | None = None, ca_law: LawTable | None = None, property_tax: float = 0.0,
-              ca_credit: PathAmount = 0.0) -> PathYear:
+              amt_short_term: PathAmount | None = None, nso: PathAmount = 0.0, ca_law: LawTable | None = None,
+              property_tax: float = 0.0, ca_credit: PathAmount = 0.0) -> PathYear:
     """The federal (and, with ``ca_law``, California) return of one year for ``n`` paths.
 
     Amounts are added to the base household. ``iso_spread``: Form 6251 line 2i (Schedule P (540)
-    line 6 follows it); ``ordinary``: disqualifying-disposition or NSO income
-    (not FICA wages, §3121(a)(22)); ``disposition_adjustment``: line 2k as the AMT gain minus the regular
-    gain and income, before any loss limit; ``amt_long_term``/``amt_short_term``: the gains on the AMT
-    basis (``amt_short_term`` defaults to ``short_term``). The capital part of line 2k is re-derived with
-    each basis's own §1211(b) limit (:func:`~isoplan.tax.households.with_added_gains`). ``credit``: Form 8801 line 21;
+    line 6 follows it); ``ordinary``: disqualifying-disposition or NSO income, ``nso`` its NSO part
+    (Medicare wages, Form 8959; disqualifying-disposition income is not, §3121(a)(22));
+    ``disposition_adjustment``: line 2k as the AMT gain minus the regular gain and income, before any
+    loss limit; ``amt_long_term``/``amt_short_term``: the gains on the AMT basis (``amt_short_term``
+    defaults to ``short_term``). The capital part of line 2k is re-derived with each basis's own
+    §1211(b) limit (:func:`~isoplan.tax.households.with_added_gains`). ``credit``: Form 8801 line 21;
     ``ca_credit``: the FTB 3510 credit available; ``property_tax``: California's Schedule CA line 5.
     """
     amt_st = short_term if amt_short_term is None else amt_short_term
@@ -268,7 +270,10 @@ def path_year(law: LawTable, base: Households, n: int, credit: np.ndarray, *, is
         base, n, short_term=short_term, long_term=long_term, amt_short_term=amt_st, amt_long_term=amt_long_term,
         other_line2k=taken_back,
         iso_bargain_element=base.iso_bargain_element[0] + iso_spread,
-        other_ordinary_income=base.other_ordinary_income[0] + ordinary,
+        # of ``ordinary``, the NSO spread is also Medicare wages (Form 8959; IRC §3121(a)); ISO
+        # disqualifying-disposition income is not (IRC §3121(a)(22))
+        nso_income=base.nso_income[0] + nso,
+        other_ordinary_income=base.other_ordinary_income[0] + ordinary - np.asarray(nso, dtype=np.float64),
         amt_credit_carryforward=credit,
     )
     excl = exclusion_items_only(h)
@@ -393,11 +398,12 @@ def schedule_on_paths(model: StagingModel, schedule: np.ndarray, exercise_prices
         iso = model.iso_treated[:, t]
         iso_spread = spread[:, iso] @ exercise[iso]
         ordinary = spread[:, ~iso] @ exercise[~iso]
+        nso = ordinary.copy()
         strike_paid = np.full(n, float(exercise @ strike))
         proceeds = np.zeros(n)
         held = before + exercise
         is_exit = t == t_count - 1
-        for b, (year_index, day, _p, _iso, can_sell) in enumerate(model.last_chance):
+        for b, (year_index, day, _p, iso_at, can_sell) in enumerate(model.last_chance):
             if year_index != t or not can_sell or (is_exit and model.exit_cap[b] == 0 and day >= model.exit_date):
                 continue
             if day >= model.exit_date:
@@ -407,9 +413,11 @@ def schedule_on_paths(model: StagingModel, schedule: np.ndarray, exercise_prices
             sale = last_chance_prices[:, b]
             in_money = sale > strike[b]  # exercise-and-sell only in the money (§421(b) same-day sale)
             ordinary = ordinary + np.where(in_money, remaining * (sale - strike[b]), 0.0)
+            if not iso_at:
+                nso = nso + np.where(in_money, remaining * (sale - strike[b]), 0.0)
             strike_paid = strike_paid + np.where(in_money, remaining * strike[b], 0.0)
             proceeds = proceeds + np.where(in_money, remaining * sale, 0.0)
-        events: Amounts = {"iso_spread": iso_spread, "ordinary": ordinary}
+        events: Amounts = {"iso_spread": iso_spread, "ordinary": ordinary, "nso": nso}
         if is_exit:
             sale_value = before.sum() * exit_prices
             proceeds = proceeds + sale_value

@@ -169,7 +169,8 @@ def _tax_words(model: StagingModel) -> str:
 def _exercise_events(model: StagingModel, shares: np.ndarray, price: np.ndarray, iso_ok: np.ndarray) -> mc.Amounts:
     """ISO spread (line 2i) and NSO income of exercising ``shares`` (B,) at ``price`` (n,), held past Dec 31."""
     spread = np.maximum(price[:, None] - model.strike[None, :], 0.0)
-    return {"iso_spread": spread[:, iso_ok] @ shares[iso_ok], "ordinary": spread[:, ~iso_ok] @ shares[~iso_ok]}
+    nso = spread[:, ~iso_ok] @ shares[~iso_ok]
+    return {"iso_spread": spread[:, iso_ok] @ shares[iso_ok], "ordinary": nso, "nso": nso}
 
 
 def _same_year_sale(model: StagingModel, shares: np.ndarray, exercise_price: np.ndarray, sale_price: np.ndarray
@@ -592,6 +593,7 @@ def _hold_vs_sell(plan: Plan, model: StagingModel, law: LawTable, sim: mc.Simula
             "iso_spread": np.sum(np.where(iso_ok[None, :], held_p * spread_e, 0.0), axis=1),
             "ordinary": np.sum(np.where(iso_ok[None, :], 0.0, held_p * spread_e), axis=1)
             + np.sum(sold_p * spread_e, axis=1),
+            "nso": np.sum(np.where(iso_ok[None, :], 0.0, (held_p + sold_p) * spread_e), axis=1),
         }
         # the qualifying date: sell the held shares; regular gain from the strike (ISO) or the exercise price
         # (NSO); AMT gain from the exercise price (line 2k = AMT gain - regular gain)
@@ -788,11 +790,13 @@ def _pre_ipo(plan: Plan, model: StagingModel, law: LawTable, sim: mc.Simulation,
     events: dict[int, mc.Amounts] = {y: {"iso_spread": np.zeros(n), "ordinary": np.zeros(n),
                                          "short_term": np.zeros(n), "long_term": np.zeros(n),
                                          "amt_long_term": np.zeros(n), "amt_short_term": np.zeros(n),
+                                         "nso": np.zeros(n),
                                          "disposition_adjustment": np.zeros(n)}
                                      for y in years}
     ev0 = events[e.year]
     ev0["iso_spread"] += np.where(same_year & ~failure, 0.0, iso_spread_now)
     ev0["ordinary"] += nso_now
+    ev0["nso"] += nso_now
     sell = happens
     for b in range(len(model.blocks)):
         s_b = shares[b]
@@ -843,7 +847,8 @@ def _pre_ipo(plan: Plan, model: StagingModel, law: LawTable, sim: mc.Simulation,
     proceeds = np.where(happens, shares.sum() * sale_price, 0.0)
     net_now = proceeds - strike_cash - taxes_now.extra_tax.sum(axis=0)
     first = mc.path_years(plan, law, [e.year], 1, {e.year: {"iso_spread": np.asarray([iso_spread_now]),
-                                                           "ordinary": np.asarray([nso_now])}}, credit0,
+                                                           "ordinary": np.asarray([nso_now]),
+                                                           "nso": np.asarray([nso_now])}}, credit0,
                           ca_law=ca_law, ca_credit=ca_credit0)
     tax_now = float(first.extra_tax[0, 0])  # federal + California
     amt_now = float(first.extra_amt[0, 0] + first.ca_extra_amt[0, 0])

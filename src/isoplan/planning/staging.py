@@ -457,7 +457,8 @@ class PlanOutcome:
         return with_added_gains(
             base, 1, long_term=lt, amt_long_term=amt_lt,
             iso_bargain_element=float(ev.iso_spread[t, 0]),
-            other_ordinary_income=base.other_ordinary_income[0] + float(ev.ordinary[t, 0]),
+            nso_income=base.nso_income[0] + float(ev.wages[t, 0]),
+            other_ordinary_income=base.other_ordinary_income[0] + float(ev.ordinary[t, 0] - ev.wages[t, 0]),
             amt_credit_carryforward=float(ev.credit_available[t, 0]),
         )
 
