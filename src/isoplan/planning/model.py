@@ -46,6 +46,13 @@ class Block:
     def label(self) -> str:
         return f"{self.grant.id} {self.kind}"
 
+    def label_at(self, day: date) -> str:
+        """The label of an exercise on ``day``: an ISO exercised after the employment window is taxed as an
+        NSO (§422(a)(2)) and labelled so; its date is then the long-term date, not a qualifying one."""
+        if self.kind == ISO and not self.iso_treated(day):
+            return f"{self.grant.id} NSO (ISO exercised after the employment window)"
+        return self.label
+
     @property
     def strike(self) -> float:
         return float(self.grant.strike)

@@ -416,9 +416,10 @@ class PlanOutcome:
         ev, m = strategy.evaluation, self.model
         rows: list[YearRow] = []
         for t, year in enumerate(m.years):
-            shares = {m.blocks[b].label: int(strategy.schedule[b, t]) for b in range(len(m.blocks))
+            day = m.exercise_dates[t]
+            shares = {m.blocks[b].label_at(day): int(strategy.schedule[b, t]) for b in range(len(m.blocks))
                       if strategy.schedule[b, t] > 0}
-            qualifying = {m.blocks[b].label: m.blocks[b].qualifying_date(m.exercise_dates[t]).isoformat()
+            qualifying = {m.blocks[b].label_at(day): m.blocks[b].qualifying_date(day).isoformat()
                           for b in range(len(m.blocks)) if strategy.schedule[b, t] > 0}
             rows.append({
                 "year": year,
