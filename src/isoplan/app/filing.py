@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from isoplan.app.common import MAX_MONEY, iso_date, money, plain, record_dict, tax_year
+from isoplan.app.ledger import CalendarRequest, CalendarResult
 from isoplan.errors import InputError
 
 if TYPE_CHECKING:
@@ -37,11 +38,13 @@ if TYPE_CHECKING:
     from isoplan.equity.records import Lot, Sale
     from isoplan.ledger.store import Ledger
     from isoplan.ledger.years import LedgerYear
+    from isoplan.report.calendar import Event
     from isoplan.tax.estimates import DueDate, EstimateLaw, Payment, PenaltyResult
 
 __all__ = [
     "CaliforniaSale", "EstimatesRequest", "EstimatesResult", "Exercise3921", "FormsRequest", "FormsResult",
-    "InstallmentRow", "JurisdictionEstimates", "estimates", "forms", "next_installment",
+    "InstallmentRow", "JurisdictionEstimates", "calendar", "estimates", "forms", "installment_events",
+    "next_installment",
 ]
 
 Labels = Mapping[str, str]
@@ -668,3 +671,54 @@ def _prior_notes(prior: tuple[str, float | None, float | None], year: int, law: 
                 f"year's tax counts; give {flag} (and its AGI) for the prior-year safe harbor "
                 f"({law.citation('required_annual_payment')})"]
     return []
+
+
+# ---------------------------------------------------------------- the calendar, with the installments
+
+
+def installment_events(db: Path, through: int, *, today: datetime.date | None = None) -> list[Event]:
+    """One event per estimated-tax installment still to pay, on or after ``today``, for each ledger year up to
+    ``through`` whose income entry holds the year's withholding (without it every installment would look
+    unpaid): the amount required by the method with the smaller penalty, less what withholding and payments
+    cover by then (IRC §6654(c)-(d); R&TC §19136.1 for California)."""
+    from isoplan.ledger.store import WITHHOLDING_INCOME_FIELDS, Ledger
+    from isoplan.report.calendar import Event
+
+    day = datetime.date.today() if today is None else today
+    with Ledger.open(db) as book:
+        rows, _ = _ledger_years(book)
+        entered = book.years(withholding=True)
+    events: list[Event] = []
+    for row in rows:
+        amounts = entered.get(row.year, ("", {}))[1]
+        if not row.entered or row.year > through or not any(k in amounts for k in WITHHOLDING_INCOME_FIELDS):
+            continue
+        result = estimates(db, EstimatesRequest(year=row.year, today=day))
+        for part in (result.federal, result.california):
+            if part is None or part.exempt:
+                continue
+            for inst in part.installments:
+                owed = round(inst.required - inst.paid, 2)
+                if owed <= 0 or inst.due_date < day:
+                    continue
+                events.append(Event(
+                    inst.due_date,
+                    f"{part.jurisdiction} estimated tax for {row.year}: pay ${owed:,.0f} "
+                    f"(installment {inst.installment})",
+                    f"Installment {inst.installment} of {row.year}'s {part.jurisdiction} estimated tax "
+                    f"({part.form}): ${inst.required:,.2f} required by {inst.due_date.isoformat()}, "
+                    f"${inst.paid:,.2f} covered by withholding and payments so far. Paying the difference by this "
+                    "date avoids the underpayment penalty on it (IRC §6654; California R&TC §19136).",
+                    f"estimate:{part.jurisdiction}:{row.year}:{inst.installment}",
+                ))
+    return events
+
+
+def calendar(db: Path, req: CalendarRequest | None = None, *, labels: Labels | None = None) -> CalendarResult:
+    """The ledger's calendar (:func:`isoplan.app.ledger.calendar`) with the estimated-tax installments still
+    to pay and their amounts."""
+    from isoplan.app import ledger
+
+    request = req or CalendarRequest()
+    return ledger.calendar(db, request, labels=labels,
+                           extra_events=lambda through: installment_events(db, through, today=request.today))

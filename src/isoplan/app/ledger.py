@@ -16,7 +16,7 @@ are used (as the web app's form fields are).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -34,6 +34,7 @@ from isoplan.ledger.store import COUNT_INCOME_FIELDS, FILING_STATUSES, INCOME_FI
 from isoplan.ledger.years import LedgerYear
 
 if TYPE_CHECKING:
+    from isoplan.report.calendar import Event
     from isoplan.tax.amendment import UnclaimedCredit
 
 __all__ = [
@@ -820,8 +821,13 @@ def import_3921(db: Path, path: str) -> LotsResult:
         return _lot_rows(book, book.import_3921(rows, path))
 
 
-def calendar(db: Path, req: CalendarRequest = CalendarRequest(), *, labels: Labels | None = None) -> CalendarResult:
-    """Qualifying dates, year-end decisions and AMT due dates as an iCalendar file (RFC 5545)."""
+def calendar(db: Path, req: CalendarRequest = CalendarRequest(), *, labels: Labels | None = None,
+             extra_events: Callable[[int], Sequence[Event]] | None = None) -> CalendarResult:
+    """Qualifying dates, year-end decisions and AMT due dates as an iCalendar file (RFC 5545).
+
+    ``extra_events(through)``: more events to add (the estimated-tax installments of
+    :func:`isoplan.app.filing.calendar`), given the last year of the calendar.
+    """
     from datetime import UTC, datetime
 
     from isoplan.equity.rules import equity_rules
@@ -840,6 +846,8 @@ def calendar(db: Path, req: CalendarRequest = CalendarRequest(), *, labels: Labe
     through = through or max((req.today or date.today()).year, last_qualifying)
     events = ledger_events(held, {r.year: r.outputs["amt"] for r in rows}, through_year=through,
                            return_due=equity_rules().return_due)
+    if extra_events is not None:
+        events = sorted([*events, *extra_events(through)], key=lambda e: (e.day, e.key))
     result = CalendarResult(ics(events, stamp=datetime.now(UTC)), len(events))
     if req.out is not None:
         write_text(req.out, result.ics, _label(labels, "out"), newline="")

@@ -386,10 +386,10 @@ def cmd_ledger_import_3921(args: argparse.Namespace) -> int:
 
 
 def cmd_ledger_calendar(args: argparse.Namespace) -> int:
-    from isoplan.app import ledger as app
+    from isoplan.app import filing, ledger
 
-    result = app.calendar(_db(args), app.CalendarRequest(through=args.through, out=args.out),
-                          labels={"through": "--through", "out": "--out"})
+    result = filing.calendar(_db(args), ledger.CalendarRequest(through=args.through, out=args.out),
+                             labels={"through": "--through", "out": "--out"})
     print(f"wrote {result.events} events to {args.out}")
     return 0
 

@@ -90,10 +90,11 @@ def set_income(db: str | None, body: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def calendar_ics(db: str | None, *, today: date | None = None) -> str:
-    """``isoplan ledger calendar``: qualifying dates, year-end decisions, AMT due dates (RFC 5545)."""
-    from isoplan.app import ledger as app
+    """``isoplan ledger calendar``: qualifying dates, year-end decisions, AMT and estimated-tax due dates
+    (RFC 5545)."""
+    from isoplan.app import filing, ledger
 
-    return app.calendar(_path(db), app.CalendarRequest(today=today)).ics
+    return filing.calendar(_path(db), ledger.CalendarRequest(today=today)).ics
 
 
 def export_json(db: str | None) -> str:
