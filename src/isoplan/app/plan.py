@@ -127,16 +127,23 @@ def plan_today(today: datetime.date | str | None, field: str) -> datetime.date:
 
 def load_plan(source: PlanInput | PlanSource, *, name: str | None = None, ledger: str | None = None,
               grid: Any = None, inflation: Any = None, today: datetime.date | str | None = None,
-              flag_prefix: str = "") -> Plan:
+              flag_prefix: str = "", objective: str | None = None) -> Plan:
     """A validated plan from a path, TOML text or a parsed table.
 
     ``ledger``: take the grants from this ledger ("" for the default one) instead of the plan's ``[[grants]]``,
     which the file may then leave out. ``grid``: share-grid steps per grant. ``inflation``: the yearly rate
-    for projected tax years (overrides ``plan.inflation``). ``today``: the day the plan is made.
+    for projected tax years (overrides ``plan.inflation``). ``today``: the day the plan is made. ``objective``:
+    "risk" or "tax" (overrides ``plan.objective``).
     """
-    from isoplan.planning.plan import parse_plan
+    from isoplan.planning.plan import OBJECTIVES, parse_plan
 
     read = read_plan_source(source, name=name)
+    if objective is not None:
+        if objective not in OBJECTIVES:
+            raise InputError(flag_prefix + "objective", objective, " or ".join(OBJECTIVES))
+        # the override decides before the file is checked (a private plan needs a liquidity model only on risk)
+        read = PlanSource(read.name, {**read.data, "plan": {**(read.data.get("plan") or {}), "objective": objective}},
+                          read.text)
     grants = None if ledger is None else ledger_grants(ledger, flag_prefix + "ledger")
     plan = parse_plan(read.data, read.name, today=plan_today(today, flag_prefix + "today"), grants=grants)
     changes: dict[str, Any] = {}
@@ -176,6 +183,7 @@ class PlanRequest:
     today: datetime.date | str | None = None
     explain: bool = False
     flag_prefix: str = ""
+    objective: str | None = None  # "risk" or "tax": overrides the plan file's [plan] objective
 
 
 @dataclass(frozen=True)
@@ -234,19 +242,39 @@ def year_json(h: Any, result: Any, law: Any, i: int = 0) -> dict[str, Any]:
     }
 
 
-def optimize(plan: Plan, progress: Progress = None) -> tuple[PlanOutcome, LawTable]:
-    """The plan optimized under its law (published years, projected ones at the plan's inflation)."""
+def check_liquidity_stated(plan: Plan) -> None:
+    """The risk objective prices a private plan's shares by its liquidity model, which the plan must state."""
+    stock = plan.stock
+    if stock.kind == "private" and stock.liquidity is None and not stock.assume_liquidity:
+        raise InputError("stock.liquidity", None, "a [stock.liquidity] table (when and how the shares can be sold), "
+                         "or [stock] assume_liquidity = true to assume a certain sale at liquidity_date (or the "
+                         'exit), or [plan] objective = "tax"', source=plan.source)
+
+
+def optimize(plan: Plan, progress: Progress = None, *, decide_on_risk: bool = True) -> tuple[PlanOutcome, LawTable]:
+    """The plan optimized under its law (published years, projected ones at the plan's inflation), and with
+    ``[plan] objective = "risk"`` (the default) re-decided on the certainty equivalent over price paths
+    (``decide_on_risk=False``: the tax objective's recommendation, for the reports that study it)."""
     from isoplan.planning.staging import run_plan as optimize_plan
     from isoplan.tax.law import law_table
 
+    on_risk = decide_on_risk and plan.objective == "risk"
+    if on_risk:
+        check_liquidity_stated(plan)
     law = law_table(plan.inflation)
-    return optimize_plan(plan, law, progress=progress), law
+    outcome = optimize_plan(plan, law, progress=progress)
+    if on_risk:  # the recommendation decided on the certainty equivalent over price paths
+        from isoplan.planning.risk_objective import risk_outcome
+
+        outcome = risk_outcome(outcome)
+    return outcome, law
 
 
 def run_plan(request: PlanRequest, *, progress: Progress = None) -> PlanResult:
     """Load, optimize and compare a plan; with ``explain``, the federal forms of each year of the schedule."""
     plan = load_plan(request.source, name=request.name, ledger=request.ledger, grid=request.grid,
-                     inflation=request.inflation, today=request.today, flag_prefix=request.flag_prefix)
+                     inflation=request.inflation, today=request.today, flag_prefix=request.flag_prefix,
+                     objective=request.objective)
     outcome, law = optimize(plan, progress)
     return PlanResult(plan, outcome, law, year_forms(outcome, law) if request.explain else ())
 

@@ -123,6 +123,6 @@ def run_risk(request: RiskRequest, *, progress: Progress = None) -> RiskResult:
         plan = dataclasses.replace(plan, risk=dataclasses.replace(settings, drop=drop))
     seed = risk_seed(prefix + "seed", settings.seed if request.seed is None else request.seed)
     sections = risk_sections(prefix + "sections", request.sections)
-    plan_outcome, law = optimize(plan)
+    plan_outcome, law = optimize(plan, decide_on_risk=False)  # the report studies the tax choice's exercise
     return RiskResult(plan, simulate(plan, plan_outcome, law, paths=paths, seed=seed, sections=sections,
                                      progress=progress))
