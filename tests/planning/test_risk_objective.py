@@ -185,3 +185,17 @@ def test_departures_cost_the_waiting_strategies():
     left = choose_on_risk(run_plan(leaving), sensitivity=False)
     wait = "wait and exercise at the exit"
     assert left.baselines[wait].figures.mean < base.baselines[wait].figures.mean
+
+
+def test_zero_amt_for_a_household_already_in_amt_is_a_clear_error():
+    from isoplan.app.plan import PlanRequest
+    from isoplan.app.plan import run_plan as run_plan_request
+
+    # $400,000 of other AMT adjustments (Form 6251 line 3): AMT owed with no exercise at all
+    text = (SMALL.format(volatility=0.4, gamma=3.0, paths=100)
+            .replace("wages = 250000", "wages = 250000\nother_amt_adjustments = 400000")
+            .replace("grid_steps = 3", "grid_steps = 3\nzero_amt = true\nobjective = \"tax\""))
+    with pytest.raises(InputError) as err:
+        run_plan_request(PlanRequest(text, name="zero.toml", today=TODAY))
+    assert err.value.field == "plan.zero_amt"
+    assert "already owes" in err.value.allowed

@@ -251,6 +251,23 @@ def check_liquidity_stated(plan: Plan) -> None:
                          'exit), or [plan] objective = "tax"', source=plan.source)
 
 
+def check_zero_amt_possible(plan: Plan, law: LawTable) -> None:
+    """``zero_amt`` asks for no AMT before the exit (Form 6251 line 11): impossible when the household owes AMT
+    in a year without any exercise."""
+    import numpy as np
+
+    from isoplan.planning.staging import build_model, evaluate
+
+    model = build_model(plan, law)
+    reference = evaluate(model, np.zeros((1, len(model.blocks), len(model.years))), reference=True)
+    amt = (reference.amt[:, 0] + reference.ca_amt[:, 0])[: len(model.years) - 1]
+    if np.any(amt > 0.5):
+        t = int(np.flatnonzero(amt > 0.5)[0])
+        raise InputError("plan.zero_amt", True, f"false: without any exercise the household already owes "
+                         f"${float(amt[t]):,.0f} of AMT in {model.years[t]}, so no schedule can avoid AMT",
+                         source=plan.source)
+
+
 def optimize(plan: Plan, progress: Progress = None, *, decide_on_risk: bool = True) -> tuple[PlanOutcome, LawTable]:
     """The plan optimized under its law (published years, projected ones at the plan's inflation), and with
     ``[plan] objective = "risk"`` (the default) re-decided on the certainty equivalent over price paths
@@ -262,6 +279,8 @@ def optimize(plan: Plan, progress: Progress = None, *, decide_on_risk: bool = Tr
     if on_risk:
         check_liquidity_stated(plan)
     law = law_table(plan.inflation)
+    if plan.zero_amt:
+        check_zero_amt_possible(plan, law)
     outcome = optimize_plan(plan, law, progress=progress)
     if on_risk:  # the recommendation decided on the certainty equivalent over price paths
         from isoplan.planning.risk_objective import risk_outcome
