@@ -84,6 +84,7 @@ shares = 40000
 strike = 1.0
 
 [plan]
+objective = "tax"  # the numbers pinned here are the tax objective's
 start_year = 2026
 exit_date = 2029-06-30
 """

@@ -166,16 +166,23 @@ def plan_today(today: datetime.date | str | None, field: str) -> datetime.date:
 
 def load_plan(source: PlanInput | PlanSource, *, name: str | None = None, ledger: str | None = None,
               grid: Any = None, inflation: Any = None, today: datetime.date | str | None = None,
-              flag_prefix: str = "") -> Plan:
+              flag_prefix: str = "", objective: str | None = None) -> Plan:
     """A validated plan from a path, TOML text or a parsed table.
 
     ``ledger``: take the grants from this ledger ("" for the default one) instead of the plan's ``[[grants]]``,
     which the file may then leave out. ``grid``: share-grid steps per grant. ``inflation``: the yearly rate
-    for projected tax years (overrides ``plan.inflation``). ``today``: the day the plan is made.
+    for projected tax years (overrides ``plan.inflation``). ``today``: the day the plan is made. ``objective``:
+    "risk" or "tax" (overrides ``plan.objective``).
     """
-    from isoplan.planning.plan import parse_plan
+    from isoplan.planning.plan import OBJECTIVES, parse_plan
 
     read = read_plan_source(source, name=name)
+    if objective is not None:
+        if objective not in OBJECTIVES:
+            raise InputError(flag_prefix + "objective", objective, " or ".join(OBJECTIVES))
+        # the override decides before the file is checked (a private plan needs a liquidity model only on risk)
+        read = PlanSource(read.name, {**read.data, "plan": {**(read.data.get("plan") or {}), "objective": objective}},
+                          read.text)
     grants = None if ledger is None else ledger_grants(ledger, flag_prefix + "ledger")
     plan = parse_plan(read.data, read.name, today=plan_today(today, flag_prefix + "today"), grants=grants)
     changes: dict[str, Any] = {}
@@ -215,6 +222,7 @@ class PlanRequest:
     today: datetime.date | str | None = None
     explain: bool = False
     flag_prefix: str = ""
+    objective: str | None = None  # "risk" or "tax": overrides the plan file's [plan] objective
 
 
 @dataclass(frozen=True)
@@ -326,21 +334,61 @@ def check_plan_budget(plan: Plan, field: str) -> None:
                      f"(memory budget {gib:g} GiB)")
 
 
-def optimize(plan: Plan, progress: Progress = None, *, field: str = "plan.grid_steps") -> tuple[PlanOutcome, LawTable]:
-    """The plan optimized under its law (published years, projected ones at the plan's inflation); refused
+def check_liquidity_stated(plan: Plan) -> None:
+    """The risk objective prices a private plan's shares by its liquidity model, which the plan must state."""
+    stock = plan.stock
+    if stock.kind == "private" and stock.liquidity is None and not stock.assume_liquidity:
+        raise InputError("stock.liquidity", None, "a [stock.liquidity] table (when and how the shares can be sold), "
+                         "or [stock] assume_liquidity = true to assume a certain sale at liquidity_date (or the "
+                         'exit), or [plan] objective = "tax"', source=plan.source)
+
+
+def check_zero_amt_possible(plan: Plan, law: LawTable) -> None:
+    """``zero_amt`` asks for no AMT before the exit (Form 6251 line 11): impossible when the household owes AMT
+    in a year without any exercise."""
+    import numpy as np
+
+    from isoplan.planning.staging import build_model, evaluate
+
+    model = build_model(plan, law)
+    reference = evaluate(model, np.zeros((1, len(model.blocks), len(model.years))), reference=True)
+    amt = (reference.amt[:, 0] + reference.ca_amt[:, 0])[: len(model.years) - 1]
+    if np.any(amt > 0.5):
+        t = int(np.flatnonzero(amt > 0.5)[0])
+        raise InputError("plan.zero_amt", True, f"false: without any exercise the household already owes "
+                         f"${float(amt[t]):,.0f} of AMT in {model.years[t]}, so no schedule can avoid AMT",
+                         source=plan.source)
+
+
+def optimize(plan: Plan, progress: Progress = None, *, field: str = "plan.grid_steps",
+             decide_on_risk: bool = True) -> tuple[PlanOutcome, LawTable]:
+    """The plan optimized under its law (published years, projected ones at the plan's inflation), and with
+    ``[plan] objective = "risk"`` (the default) re-decided on the certainty equivalent over price paths
+    (``decide_on_risk=False``: the tax objective's recommendation, for the reports that study it); refused
     first when it would not fit the memory budget (``field``: where the grid steps came from)."""
     from isoplan.planning.staging import run_plan as optimize_plan
     from isoplan.tax.law import law_table
 
     check_plan_budget(plan, field)
+    on_risk = decide_on_risk and plan.objective == "risk"
+    if on_risk:
+        check_liquidity_stated(plan)
     law = law_table(plan.inflation)
-    return optimize_plan(plan, law, progress=progress), law
+    if plan.zero_amt:
+        check_zero_amt_possible(plan, law)
+    outcome = optimize_plan(plan, law, progress=progress)
+    if on_risk:  # the recommendation decided on the certainty equivalent over price paths
+        from isoplan.planning.risk_objective import risk_outcome
+
+        outcome = risk_outcome(outcome)
+    return outcome, law
 
 
 def run_plan(request: PlanRequest, *, progress: Progress = None) -> PlanResult:
     """Load, optimize and compare a plan; with ``explain``, the federal forms of each year of the schedule."""
     plan = load_plan(request.source, name=request.name, ledger=request.ledger, grid=request.grid,
-                     inflation=request.inflation, today=request.today, flag_prefix=request.flag_prefix)
+                     inflation=request.inflation, today=request.today, flag_prefix=request.flag_prefix,
+                     objective=request.objective)
     field = request.flag_prefix + "grid" if request.grid is not None else "plan.grid_steps"
     outcome, law = optimize(plan, progress, field=field)
     return PlanResult(plan, outcome, law, year_forms(outcome, law) if request.explain else ())

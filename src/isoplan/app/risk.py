@@ -168,6 +168,6 @@ def run_risk(request: RiskRequest, *, progress: Progress = None) -> RiskResult:
     seed = risk_seed(prefix + "seed", settings.seed if request.seed is None else request.seed)
     sections = risk_sections(prefix + "sections", request.sections)
     check_risk_budget(plan, paths, prefix + "paths" if request.paths is not None else "risk.paths")
-    plan_outcome, law = optimize(plan)
+    plan_outcome, law = optimize(plan, decide_on_risk=False)  # the report studies the tax choice's exercise
     return RiskResult(plan, simulate(plan, plan_outcome, law, paths=paths, seed=seed, sections=sections,
                                      progress=progress))

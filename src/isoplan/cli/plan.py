@@ -25,6 +25,9 @@ def add_plan_parser(sub: Any) -> None:
     p.add_argument("--explain", action="store_true",
                    help="every year's Form 1040 / 6251 / 8801 lines for the recommended schedule")
     p.add_argument("--inflation", type=float, metavar="RATE", help="assumed inflation for projected years")
+    p.add_argument("--objective", choices=("risk", "tax"),
+                   help="risk: the highest certainty equivalent over price paths (default); tax: the highest "
+                   "after-tax value on the assumed path (overrides [plan] objective)")
     p.add_argument("--today", metavar="YYYY-MM-DD", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_plan)
 
@@ -33,7 +36,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from isoplan.app.plan import PlanRequest, run_plan
 
     result = run_plan(PlanRequest(args.plan_file, ledger=args.ledger, grid=args.grid, inflation=args.inflation,
-                                  today=args.today, explain=args.explain, flag_prefix="--"), progress=_progress())
+                                  today=args.today, explain=args.explain, flag_prefix="--",
+                                  objective=args.objective), progress=_progress())
     if args.json:
         _print_json(result.as_dict())
         return 0

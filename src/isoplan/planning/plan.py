@@ -39,6 +39,10 @@ STOCK_KINDS = ("public", "private")
 #: outcomes of a private company's liquidity event ([stock.liquidity] outcomes)
 OUTCOME_KINDS = ("ipo", "acquisition", "failure")
 STEP_KINDS = ("daily", "monthly")
+#: what ``isoplan plan`` maximizes: the certainty equivalent over price paths, or the after-tax value on one path
+OBJECTIVES = ("risk", "tax")
+#: price paths the risk objective simulates when ``[plan] paths`` is not set
+DEFAULT_OBJECTIVE_PATHS = 10_000
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,7 @@ class Stock:
     liquidity_price: float | None = None
     drift: float | None = None
     liquidity: Liquidity | None = None
+    assume_liquidity: bool = False  # private stock without a [stock.liquidity] table: a certain event, stated
 
 
 @dataclass(frozen=True)
@@ -113,6 +118,9 @@ class Plan:
     inflation: float | None
     warnings: tuple[str, ...] = field(default=())
     risk: RiskSettings = field(default_factory=RiskSettings)
+    objective: str = "risk"
+    objective_paths: int = DEFAULT_OBJECTIVE_PATHS
+    departure_probability: float = 0.0  # yearly probability of leaving the company (the risk objective's paths)
 
     @property
     def years(self) -> range:
@@ -247,7 +255,7 @@ def _vesting(spec: Any, shares: int, grant_date: date, where: str, source: str) 
 
 def _stock(data: Mapping[str, Any], source: str, today: date) -> Stock:
     allowed = ("kind", "price", "price_date", "growth", "prices", "volatility", "liquidity_date",
-               "liquidity_price", "drift", "liquidity")
+               "liquidity_price", "drift", "liquidity", "assume_liquidity")
     _unknown(data, allowed, "stock.", source)
     kind = str(data.get("kind", "public")).lower()
     if kind not in STOCK_KINDS:
@@ -278,7 +286,10 @@ def _stock(data: Mapping[str, Any], source: str, today: date) -> Stock:
     if liquidity is not None and kind != "private":
         raise InputError("stock.liquidity", "a [stock.liquidity] table", 'kind = "private" (public stock can be '
                          "sold any day)", source=source)
-    return Stock(kind, path, volatility, liquidity_date, liquidity_price, drift, liquidity)
+    assume = data.get("assume_liquidity", False)
+    if not isinstance(assume, bool):
+        raise InputError("stock.assume_liquidity", assume, "true or false", source=source)
+    return Stock(kind, path, volatility, liquidity_date, liquidity_price, drift, liquidity, assume)
 
 
 def _liquidity(data: Any, source: str) -> Liquidity:
@@ -385,7 +396,8 @@ def parse_plan(data: Mapping[str, Any], source: str, *, today: date, grants: Seq
     top = ("person", "income", "cash", "stock", "grants", "plan", "risk")
     _unknown(data, top, "", source)
     person = _table(data, "person", source, required=True)
-    _unknown(person, ("filing_status", "state", "departure_date", "net_worth_outside"), "person.", source)
+    _unknown(person, ("filing_status", "state", "departure_date", "net_worth_outside", "departure_probability"),
+             "person.", source)
     status = str(person.get("filing_status", "")).lower()
     if status not in STATUS_NAMES:
         raise InputError("person.filing_status", person.get("filing_status"), "one of " + ", ".join(STATUS_NAMES),
@@ -405,7 +417,8 @@ def parse_plan(data: Mapping[str, Any], source: str, *, today: date, grants: Seq
 
     plan_table = _table(data, "plan", source, required=True)
     _unknown(plan_table, ("start_year", "exit_date", "exit_price", "exercise_month", "exercise_day", "zero_amt",
-                          "discount_rate", "prior_credit", "prior_ca_credit", "grid_steps", "inflation"),
+                          "discount_rate", "prior_credit", "prior_ca_credit", "grid_steps", "inflation", "objective",
+                          "paths"),
              "plan.", source)
     if "exit_date" not in plan_table:
         raise InputError("plan.exit_date", None, "the date the shares are sold (the exit)", source=source)
@@ -470,6 +483,17 @@ def parse_plan(data: Mapping[str, Any], source: str, *, today: date, grants: Seq
     if inflation is not None:
         inflation = _number(inflation, "plan.inflation", source, minimum=-0.5, maximum=0.5)
     net_worth = _number(person.get("net_worth_outside", 0.0), "person.net_worth_outside", source)
+    objective = str(plan_table.get("objective", "risk")).lower()
+    if objective not in OBJECTIVES:
+        raise InputError("plan.objective", plan_table.get("objective"), '"risk" (the certainty equivalent over '
+                         'price paths) or "tax" (the after-tax value on the assumed price path)', source=source)
+    paths = _number(plan_table.get("paths", DEFAULT_OBJECTIVE_PATHS), "plan.paths", source, minimum=1,
+                    maximum=1_000_000)
+    if paths != int(paths):
+        raise InputError("plan.paths", plan_table.get("paths"), "a whole number of paths from 1 to 1,000,000",
+                         source=source)
+    departure_probability = _number(person.get("departure_probability", 0.0), "person.departure_probability",
+                                    source, maximum=1.0)
     return Plan(
         source=source,
         filing_status=status,
@@ -494,4 +518,7 @@ def parse_plan(data: Mapping[str, Any], source: str, *, today: date, grants: Seq
         inflation=inflation,
         warnings=tuple(warnings),
         risk=_risk(_table(data, "risk", source), source),
+        objective=objective,
+        objective_paths=int(paths),
+        departure_probability=departure_probability,
     )

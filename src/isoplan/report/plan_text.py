@@ -90,6 +90,8 @@ def render_plan(record: Record | Mapping[str, Any]) -> str:
         rows.append([b["name"], money(b["after_tax_value"]), amt_text(b),
                      "yes" if b["feasible"] else "NO (cash or AMT limit)", money(b["advantage_of_plan"])])
     out.append(table(["strategy", "after-tax value", "total AMT", "fits the limits", "plan's advantage"], rows))
+    if data.get("objective") == "risk":
+        out += risk_lines(data)
     if data["catches"]:
         out += ["", "The catches of staging"] + [f"- {c}" for c in data["catches"]]
     if data["notes"]:
@@ -98,3 +100,29 @@ def render_plan(record: Record | Mapping[str, Any]) -> str:
     out.append("A planning estimate, not tax advice.")
     return "\n".join(out)
 
+
+
+def risk_lines(data: Mapping[str, Any]) -> list[str]:
+    """The risk objective's comparison: certainty equivalents over the price paths, the tax choice beside it."""
+    rec, tax, risk = data["recommended"], data["tax_choice"], data["risk_objective"]
+    out = ["", f"Decided on risk: certainty equivalents over {risk['paths']:,} price paths (risk aversion "
+           f"{risk['risk_aversion']:g}, the same paths for every strategy)"]
+
+    def row(name: str, s: Mapping[str, Any]) -> list[str]:
+        return [name, money(s["certainty_equivalent"]), money(s["mean"]), money(s["percentile_5"]),
+                f"{s['prob_amt_on_vanished_gain']:.0%}", money(s["largest_cash_at_risk"])]
+
+    rows = [row(rec["name"] + " (recommended)", rec), row(tax["name"] + " (tax objective)", tax)]
+    rows += [row(b["name"], b) for b in data["baselines"] if "certainty_equivalent" in b]
+    out.append(table(["strategy", "certainty equiv.", "mean", "5th percentile", "AMT on vanished gain",
+                      "cash at risk (p95)"], rows))
+    out.append(f"- The tax objective's choice ({tax['schedule']}) costs {money(tax['price_of_risk'])} of certainty "
+               "equivalent: the price of its risk.")
+    out += [f"- {line}" for line in rec.get("why", [])]
+    if risk.get("tie"):
+        out.append(f"- {risk['tie']}")
+    out.append(f"- {risk['liquidity']}")
+    out += [f"- {b['name']}: {b['explanation']}" for b in data["baselines"] if b.get("explanation")]
+    if risk.get("sensitivity_summary"):
+        out.append(f"- {risk['sensitivity_summary']}")
+    return out
