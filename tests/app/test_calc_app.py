@@ -8,7 +8,7 @@ import pytest
 from isoplan.app.cost import CostRequest, CostResult, cost
 from isoplan.app.household import Names
 from isoplan.app.room import RoomPageRequest, RoomRequest, RoomResult, room, room_batch, room_page_data
-from isoplan.app.tax import CaliforniaOutputs, FederalOutputs, TaxRequest, compute_tax, tax_batch
+from isoplan.app.tax import FederalOutputs, TaxRequest, compute_tax, tax_batch
 from isoplan.cli import main
 from isoplan.cli.common import CLI_NAMES
 from isoplan.errors import InputError
@@ -38,7 +38,7 @@ def test_tax_record_typed_figures():
 
 def test_tax_outputs_are_the_engine_outputs():
     from isoplan.tax.explain import OUTPUTS
-    from isoplan.tax.states.california import CA_OUTPUTS
+    from isoplan.tax.states.california import CA_OUTPUTS, CaliforniaOutputs
 
     assert tuple(f.name for f in dataclasses.fields(FederalOutputs)) == OUTPUTS
     assert tuple(f.name for f in dataclasses.fields(CaliforniaOutputs)) == CA_OUTPUTS

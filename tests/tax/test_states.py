@@ -150,3 +150,33 @@ def test_a_toy_state_flows_through_the_plan(flatland):
     row = outcome.year_rows(outcome.recommended)[0]
     assert row["flatland"]["tax"] > 0 and "california" not in row  # type: ignore[typeddict-item]
     assert outcome.as_dict()["recommended"]["flatland"]["total_tax"] > 0  # type: ignore[index]
+
+
+SINGLE = {"year": 2026, "filing_status": "single", "wages": 200_000, "iso_bargain_element": 100_000}
+
+
+def test_a_toy_state_flows_through_the_tax_use_case(flatland):
+    from isoplan.app.tax import TaxRequest, compute_tax
+
+    r = compute_tax(TaxRequest(SINGLE, state="ZZ", state_amounts={"zz_credit": 0}, explain=True))
+    agi = r.outputs.agi
+    assert agi == pytest.approx(200_000)  # the ISO spread is an AMT item, not income
+    data = r.as_dict()
+    assert list(data)[-4:] == ["lines", "state", "flatland", "answer"] and "state_note" not in data
+    assert data["flatland"]["outputs"] == {"zz_tax": pytest.approx(0.05 * 200_000)}
+    assert data["flatland"]["lines"][0]["value"] == pytest.approx(10_000.0)
+    assert data["flatland"]["notes"] == ["Flatland taxes 5% of federal AGI."]
+    assert r.california is None
+    # California's own input is refused for the toy state, naming the state that takes it
+    from isoplan.errors import InputError
+
+    with pytest.raises(InputError, match="used only with state CA"):
+        compute_tax(TaxRequest(SINGLE, state="ZZ", property_tax=1000))
+
+
+def test_an_unregistered_state_gets_the_one_note(flatland):
+    from isoplan.app.tax import TaxRequest, compute_tax
+
+    data = compute_tax(TaxRequest(SINGLE, state="NY")).as_dict()
+    assert data["state_note"] == federal_only_note("NY") + "."
+    assert "flatland" not in data and "california" not in data

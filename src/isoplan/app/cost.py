@@ -28,6 +28,7 @@ from isoplan.app.household import (
     other_state_note,
     price,
     record_json,
+    request_state_values,
     state_inputs,
 )
 from isoplan.report.text import money as _usd
@@ -59,6 +60,7 @@ class CostRequest:
     state: str | None = None
     property_tax: Value = None
     ca_amt_credit_carryforward: Value = None
+    state_amounts: Mapping[str, Value] = field(default_factory=dict)  # another modeled state's inputs
     deduction: str | None = "auto"
     inflation: Value = None
     names: Names = PLAIN_NAMES
@@ -197,7 +199,7 @@ def cost(req: CostRequest) -> CostResult:
         prices[name] = price(names(name), value)
     drop = drop_fraction(req.drop, names)
     cash = cash_amount(req.cash, names)
-    st = state_inputs(req.state, req.property_tax, req.ca_amt_credit_carryforward, names)
+    st = state_inputs(req.state, request_state_values(req), names)
     deduction = deduction_choice(req.deduction, names)
     h = one_household(req.household, names)
     day = _exercise_date(req.date, int(h.year[0]), names)

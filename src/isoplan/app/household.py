@@ -16,7 +16,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from isoplan.app.common import MAX_MONEY, InputError, record_dict, state_code, tax_year, tax_years
 
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
     from isoplan.tax.households import Households
     from isoplan.tax.law import LawTable
+    from isoplan.tax.states import Jurisdiction
 
 #: A user value as the caller has it: a number it parsed, the text of a form field, or nothing.
 Value = float | int | str | Decimal | None
@@ -46,12 +47,12 @@ class Names:
     def __call__(self, name: str) -> str:
         return self.fields.get(name, name)
 
-    def ca_only(self, state: str | None) -> str:
-        """What a California-only input needs, when the state is not CA."""
+    def state_only(self, owners: str, state: str | None) -> str:
+        """What an input of the states ``owners`` (e.g. "CA") needs, when the state is another one."""
         if self.form:
-            return "used only with state CA" + (f" (the state is {state})" if state else " (no state is chosen)")
+            return f"used only with state {owners}" + (f" (the state is {state})" if state else " (no state is chosen)")
         flag = self("state")
-        return f"used only with {flag} CA" + (f" (got {flag} {state})" if state else "")
+        return f"used only with {flag} {owners}" + (f" (got {flag} {state})" if state else "")
 
 
 #: Field names of the Python API and the web form: the engine's own names.
@@ -141,33 +142,113 @@ def ca_law_table(inflation: float | None) -> LawTable:
 
 @dataclass(frozen=True)
 class StateInputs:
-    """The state of residence and California's own inputs (0 unless the state is CA)."""
+    """The state of residence, its jurisdiction when isoplan models it, and that state's own input amounts
+    (:attr:`isoplan.tax.states.Jurisdiction.extra_inputs`, 0 where not given)."""
 
     state: str | None
-    property_tax: float
-    ca_amt_credit_carryforward: float
+    jurisdiction: Jurisdiction | None
+    amounts: dict[str, float]
+
+    @property
+    def inputs(self) -> dict[str, float]:
+        """The amounts of the year (every input but the carried credit), for ``Jurisdiction.compute``."""
+        from isoplan.tax.states import inputs_of
+
+        return inputs_of(self.jurisdiction, self.amounts) if self.jurisdiction is not None else {}
+
+    @property
+    def credit(self) -> float:
+        """The state AMT credit carried in from earlier years (0 when the state has none)."""
+        from isoplan.tax.states import carried_credit_field
+
+        name = carried_credit_field(self.jurisdiction) if self.jurisdiction is not None else None
+        return self.amounts.get(name, 0.0) if name else 0.0
+
+    @property
+    def property_tax(self) -> float:
+        return self.amounts.get("property_tax", 0.0)
+
+    @property
+    def ca_amt_credit_carryforward(self) -> float:
+        return self.amounts.get("ca_amt_credit_carryforward", 0.0)
+
+    def law(self, inflation: float | None) -> LawTable:
+        """The state's law table (a modeled state only)."""
+        assert self.jurisdiction is not None, "law() needs a modeled state"
+        return self.jurisdiction.law_table(inflation)
 
 
-def state_inputs(state: str | None, property_tax: Value, ca_amt_credit_carryforward: Value,
-                 names: Names) -> StateInputs:
-    """A state code, and California's inputs: refused without the state CA, where they would be ignored."""
+class Figures(dict[str, float]):
+    """A state's figures by line key, in the jurisdiction's order (a JSON object); also read as attributes
+    (``figures.ca_agi``) by the state's text renderer."""
+
+    def __getattr__(self, name: str) -> float:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def input_owners(name: str) -> str:
+    """The codes of the modeled states that take input ``name`` ("CA", or "CA or ZZ")."""
+    from isoplan.tax.states import jurisdiction, modeled_states
+
+    states = [s for s in map(jurisdiction, modeled_states()) if s is not None]
+    return " or ".join(s.code for s in states if any(f.name == name for f in s.extra_inputs))
+
+
+def state_inputs(state: str | None, given: Mapping[str, Value], names: Names) -> StateInputs:
+    """A state code, its jurisdiction and its own inputs: an input of another state is refused, where it would
+    be ignored. ``given``: input amounts by name (None = not given)."""
+    from isoplan.tax.states import jurisdiction
+
     code = state_code(names("state"), state)
-    given = {"property_tax": property_tax, "ca_amt_credit_carryforward": ca_amt_credit_carryforward}
-    amounts: dict[str, float] = {}
+    found = jurisdiction(code)
+    own = [f.name for f in found.extra_inputs] if found is not None else []
+    values: dict[str, float] = {}
     for name, value in given.items():
         amount = optional_number(names(name), value, "a dollar amount of 0 or more")
-        if code != "CA" and amount is not None and (amount or not names.form):
-            raise InputError(names(name), value, names.ca_only(code))
+        if name not in own and amount is not None and (amount or not names.form):
+            raise InputError(names(name), value, names.state_only(input_owners(name), code))
         if amount is not None and amount < 0:
             raise InputError(names(name), value, "a dollar amount of 0 or more")
-        amounts[name] = amount or 0.0
-    return StateInputs(code, amounts["property_tax"], amounts["ca_amt_credit_carryforward"])
+        values[name] = amount or 0.0
+    return StateInputs(code, found, {name: values.get(name, 0.0) for name in own})
+
+
+class _HasStateValues(Protocol):
+    @property
+    def property_tax(self) -> Value: ...
+    @property
+    def ca_amt_credit_carryforward(self) -> Value: ...
+    @property
+    def state_amounts(self) -> Mapping[str, Value]: ...
+
+
+def request_state_values(req: _HasStateValues) -> dict[str, Value]:
+    """A request's state inputs by name: California's own fields, then any other state's by name."""
+    return {"property_tax": req.property_tax, "ca_amt_credit_carryforward": req.ca_amt_credit_carryforward,
+            **req.state_amounts}
+
+
+def with_state_key(data: dict[str, Any], state: Any) -> dict[str, Any]:
+    """``data`` with a state's record (anything with ``key`` and ``as_dict()``) under its JSON key, right
+    after ``state``; unchanged without one."""
+    if state is None:
+        return data
+    out: dict[str, Any] = {}
+    for k, v in data.items():
+        out[k] = v
+        if k == "state":
+            out[state.key] = state.as_dict()
+    return out
 
 
 def other_state_note(state: str) -> str:
-    """The note every result for a state other than California carries."""
-    return (f"state {state}: isoplan models federal tax and California only; {state} income tax is not included "
-            "in any figure shown.")
+    """The note every result for a state isoplan does not model carries."""
+    from isoplan.tax.states import federal_only_note
+
+    return federal_only_note(state) + "."
 
 
 def _year(value: Value, names: Names) -> int:

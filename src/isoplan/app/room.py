@@ -31,6 +31,7 @@ from isoplan.app.household import (
     price,
     read_csv,
     record_json,
+    request_state_values,
     state_inputs,
 )
 from isoplan.report.text import money as _usd
@@ -65,6 +66,7 @@ class RoomRequest:
     state: str | None = None
     property_tax: Value = None
     ca_amt_credit_carryforward: Value = None
+    state_amounts: Mapping[str, Value] = field(default_factory=dict)  # another modeled state's inputs
     deduction: str | None = "auto"
     inflation: Value = None
     names: Names = PLAIN_NAMES
@@ -201,7 +203,7 @@ def _options(req: RoomRequest) -> _Options:
     spread_per_share, underwater = _spread_per_share(req)
     inflation = inflation_rate(req.inflation, names)
     law = law_table(inflation)
-    st = state_inputs(req.state, req.property_tax, req.ca_amt_credit_carryforward, names)
+    st = state_inputs(req.state, request_state_values(req), names)
     return _Options(margin, spread_per_share, underwater, inflation, law, deduction_choice(req.deduction, names), st)
 
 

@@ -18,9 +18,9 @@ from isoplan.app.household import (
     BatchTable,
     CsvRows,
     Deduction,
+    Figures,
     Names,
     Value,
-    ca_law_table,
     csv_cell,
     csv_households,
     deduction_choice,
@@ -30,14 +30,16 @@ from isoplan.app.household import (
     other_state_note,
     read_csv,
     record_json,
+    request_state_values,
     state_inputs,
+    with_state_key,
 )
 
 if TYPE_CHECKING:
     from isoplan.tax.federal import FederalResult
     from isoplan.tax.households import Households
     from isoplan.tax.law import LawTable
-    from isoplan.tax.states.california import CaliforniaResult
+    from isoplan.tax.states import Jurisdiction
 
 _OMIT = {"omit_none": True}
 
@@ -45,12 +47,15 @@ _OMIT = {"omit_none": True}
 @dataclass(frozen=True)
 class TaxRequest:
     """One household's tax: ``household`` holds the engine's inputs by name (``year`` and ``filing_status``
-    required, every amount 0 when missing); the state's inputs count only with ``state`` CA."""
+    required, every amount 0 when missing); a state's own inputs count only with a state that takes them
+    (``property_tax`` and ``ca_amt_credit_carryforward`` with CA; another modeled state's by name in
+    ``state_amounts``)."""
 
     household: Mapping[str, Value]
     state: str | None = None
     property_tax: Value = None
     ca_amt_credit_carryforward: Value = None
+    state_amounts: Mapping[str, Value] = field(default_factory=dict)
     deduction: str | None = "auto"
     inflation: Value = None
     explain: bool = False
@@ -81,26 +86,6 @@ class FederalOutputs:
 
 
 @dataclass(frozen=True)
-class CaliforniaOutputs:
-    """The California figures (:data:`isoplan.tax.states.california.CA_OUTPUTS`, in that order)."""
-
-    ca_agi: float  # Form 540 line 17
-    ca_deduction: float  # Form 540 line 18
-    ca_itemized: float
-    ca_taxable_income: float  # Form 540 line 19
-    ca_regular_tax: float  # Form 540 line 31
-    ca_exemption_credits: float  # Form 540 line 32
-    ca_amti: float  # Schedule P (540) line 21
-    ca_amt_exemption: float  # Schedule P line 22
-    ca_tentative_minimum_tax: float  # Schedule P line 24
-    ca_amt: float  # Schedule P line 26
-    ca_amt_credit_used: float  # FTB 3510
-    ca_amt_credit_remaining: float  # FTB 3510 carryover
-    ca_mental_health_tax: float  # Form 540 line 62
-    ca_total_tax: float
-
-
-@dataclass(frozen=True)
 class FormLine:
     """One form line behind a figure."""
 
@@ -112,16 +97,17 @@ class FormLine:
 
 
 @dataclass(frozen=True)
-class CaliforniaTax:
-    """California's part of ``isoplan tax --state CA --json``."""
+class StateTax:
+    """A modeled state's part of ``isoplan tax --state XX --json`` (under the jurisdiction's key)."""
 
     year: int
     projected: bool
     inputs: dict[str, float]
-    outputs: CaliforniaOutputs
+    outputs: Figures  # the jurisdiction's ``outputs``, in that order
     deduction_kind: str
     notes: list[str]
     lines: list[FormLine] | None = field(default=None, metadata=_OMIT)
+    key: str = field(default="", metadata=HIDDEN, kw_only=True)  # the JSON key, e.g. "california"
 
     def as_dict(self) -> dict[str, Any]:
         return record_json(self)
@@ -129,7 +115,8 @@ class CaliforniaTax:
 
 @dataclass(frozen=True)
 class TaxResult:
-    """``isoplan tax --json`` of one household; ``state``, ``california`` and ``state_note`` only when given."""
+    """``isoplan tax --json`` of one household; ``state``, the modeled state's figures (under its key, e.g.
+    ``california``) and ``state_note`` only when given."""
 
     year: int
     projected: bool
@@ -139,7 +126,7 @@ class TaxResult:
     notes: list[str]
     lines: list[FormLine] | None = field(default=None, metadata=_OMIT)
     state: str | None = field(default=None, metadata=_OMIT)
-    california: CaliforniaTax | None = field(default=None, metadata=_OMIT)
+    state_tax: StateTax | None = field(default=None, metadata=HIDDEN)
     state_note: str | None = field(default=None, metadata=_OMIT)
     #: the deduction as the return shows it: line 12 plus the non-itemizer charitable deduction (IRC §170(p))
     deduction_shown: float = field(metadata=HIDDEN, kw_only=True)
@@ -151,6 +138,11 @@ class TaxResult:
         return str(self.inputs["filing_status"])
 
     @property
+    def california(self) -> StateTax | None:
+        """California's figures, when the state is CA."""
+        return self.state_tax if self.state_tax is not None and self.state_tax.key == "california" else None
+
+    @property
     def answer(self) -> str:
         """The decision in one sentence (the first line of the text; ``answer`` in the JSON)."""
         from isoplan.report.answer import tax_answer
@@ -158,7 +150,7 @@ class TaxResult:
         return tax_answer(self)
 
     def as_dict(self) -> dict[str, Any]:
-        return record_json(self) | {"answer": self.answer}
+        return with_state_key(record_json(self), self.state_tax) | {"answer": self.answer}
 
 
 def tax_record(h: Households, result: FederalResult, law: LawTable, *, explain: bool, i: int = 0) -> TaxResult:
@@ -180,30 +172,28 @@ def tax_record(h: Households, result: FederalResult, law: LawTable, *, explain: 
     )
 
 
-def california_record(h: Households, ca: CaliforniaResult, ca_law: LawTable, *, explain: bool,
-                      i: int = 0) -> CaliforniaTax:
-    from isoplan.tax.states.california import CA_OUTPUTS, ca_explain_row, ca_year_notes
-
+def state_record(h: Households, state: Jurisdiction, result: FederalResult, law: LawTable,
+                 amounts: Mapping[str, float], *, explain: bool, i: int = 0) -> StateTax:
+    """The record of household ``i`` of a state's result (``amounts``: the state's own inputs)."""
     year = int(h.year[i])
-    return CaliforniaTax(
+    return StateTax(
         year=year,
-        projected=bool(ca.projected[i]),
-        inputs={"property_tax": float(ca.ca_taxes_deducted[i]),
-                "ca_amt_credit_carryforward": float(ca.ca_amt_credit_carryforward[i])},
-        outputs=CaliforniaOutputs(**{k: float(ca.lines[k][i]) for k in CA_OUTPUTS}),
-        deduction_kind="itemized" if ca.ca_itemized[i] else "standard",
-        notes=ca_year_notes(ca_law, year, int(h.filing_status[i])),
-        lines=[FormLine(r.key, r.form, r.line, r.caption, r.value) for r in ca_explain_row(ca, i)] if explain
-        else None,
+        projected=bool(result.projected[i]),
+        inputs={name: float(amounts[name]) for name in amounts},
+        outputs=Figures({k: float(result.lines[k][i]) for k in state.outputs}),
+        deduction_kind="itemized" if result.lines[state.credit_lines.itemized][i] > 0.5 else "standard",
+        notes=state.year_notes(law, year, int(h.filing_status[i])),
+        lines=[FormLine(r.key, r.form, r.line, r.caption, r.value) for r in state.explain_rows(result, i)]
+        if explain else None,
+        key=state.key,
     )
 
 
 def compute_tax(req: TaxRequest) -> TaxResult:
-    """Federal tax of one household; with the state CA California beside it, another state gets a note."""
+    """Federal tax of one household; a modeled state's return beside it, another state gets a note."""
     import dataclasses
 
     from isoplan.tax.federal import compute_federal
-    from isoplan.tax.states.california import compute_california
 
     names = req.names
     inflation = inflation_rate(req.inflation, names)
@@ -212,31 +202,33 @@ def compute_tax(req: TaxRequest) -> TaxResult:
     deduction = deduction_choice(req.deduction, names)
     h = one_household(req.household, names)
     result = compute_federal(h, law, deduction=deduction)
-    california = None
-    if code == "CA":
-        st = state_inputs(code, req.property_tax, req.ca_amt_credit_carryforward, names)
-        ca_law = ca_law_table(inflation)
-        ca = compute_california(h, ca_law, property_tax=st.property_tax,
-                                ca_amt_credit_carryforward=st.ca_amt_credit_carryforward, deduction=deduction)
-        california = california_record(h, ca, ca_law, explain=req.explain)
-    else:
-        state_inputs(code, req.property_tax, req.ca_amt_credit_carryforward, names)
+    st = state_inputs(code, request_state_values(req), names)
+    state_tax = None
+    if st.jurisdiction is not None:
+        state_law = st.law(inflation)
+        figures = st.jurisdiction.compute(h, state_law, inputs=st.inputs, credit=st.credit, deduction=deduction)
+        state_tax = state_record(h, st.jurisdiction, figures, state_law, st.amounts, explain=req.explain)
     record = tax_record(h, result, law, explain=req.explain)
-    return dataclasses.replace(record, state=code, california=california,
-                               state_note=other_state_note(code) if code and code != "CA" else None)
+    return dataclasses.replace(record, state=code, state_tax=state_tax,
+                               state_note=other_state_note(code) if code and st.jurisdiction is None else None)
 
 
 # ---------------------------------------------------------------- tax --batch
 
-#: Batch columns read for the state layer (not engine inputs of the federal Households).
-_STATE_COLUMNS = ("state", "property_tax", "ca_amt_credit_carryforward")
+def _state_columns() -> tuple[str, ...]:
+    """Batch columns read for the state layer (not engine inputs of the federal Households)."""
+    from isoplan.tax.states import jurisdiction, modeled_states
+
+    inputs = [f.name for s in map(jurisdiction, modeled_states()) if s is not None for f in s.extra_inputs]
+    return ("state", *dict.fromkeys(inputs))
 
 
 def tax_batch(req: TaxRequest, path: str) -> BatchTable:
-    """``tax --batch``: one household per CSV row; the federal outputs, and California's (``ca_*``) on rows
-    whose state is CA (a ``state`` column, or ``req.state`` for every row)."""
+    """``tax --batch``: one household per CSV row; the federal outputs, and each modeled state's outputs
+    (California's ``ca_*``) on rows of that state (a ``state`` column, or ``req.state`` for every row)."""
     from isoplan.tax.explain import OUTPUTS
     from isoplan.tax.federal import compute_federal
+    from isoplan.tax.states import jurisdiction
 
     names = req.names
     inflation = inflation_rate(req.inflation, names)
@@ -248,12 +240,12 @@ def tax_batch(req: TaxRequest, path: str) -> BatchTable:
         table = read_csv(path, names)
     except InputError:
         table = None  # read below, federal only, where the error names the file
-    if table is not None and any(c in _STATE_COLUMNS for c in table.header):
+    if table is not None and any(c in _state_columns() for c in table.header):
         return _state_batch(table, law, inflation, default, deduction)
-    if table is not None and default == "CA":
+    if table is not None and jurisdiction(default) is not None:
         return _state_batch(table, law, inflation, default, deduction)
     if default is not None:
-        state_inputs(default, req.property_tax, req.ca_amt_credit_carryforward, names)
+        state_inputs(default, request_state_values(req), names)
         notes.append(other_state_note(default))
     table = read_csv(path, names)
     h = csv_households(table)
@@ -268,20 +260,26 @@ def tax_batch(req: TaxRequest, path: str) -> BatchTable:
 
 def _state_batch(table: CsvRows, law: LawTable, inflation: float | None, default: str | None,
                  deduction: Deduction) -> BatchTable:
+    """The batch with every modeled state's columns: its outputs and ``<code>_projected``, filled on its rows."""
+    import numpy as np
+
     from isoplan.tax.explain import OUTPUTS
     from isoplan.tax.federal import compute_federal
-    from isoplan.tax.states.california import CA_OUTPUTS, compute_california
+    from isoplan.tax.states import carried_credit_field, jurisdiction, modeled_states
 
     path, rows = table.path, table.rows
-    h = csv_households(table, skip=_STATE_COLUMNS)
+    columns_read = _state_columns()
+    h = csv_households(table, skip=columns_read)
     states = []
     for i, row in enumerate(rows):
         try:
             states.append(state_code("column state", row.get("state") or default))
         except InputError as err:
             raise err.at(row=i + 1, source=path) from None
+    modeled = [s for s in map(jurisdiction, modeled_states()) if s is not None]
 
     def column(name: str) -> list[float]:
+        owners = [s.code for s in modeled if any(f.name == name for f in s.extra_inputs)]
         values = []
         for i, row in enumerate(rows):
             cell = row.get(name, "") or "0"
@@ -289,31 +287,41 @@ def _state_batch(table: CsvRows, law: LawTable, inflation: float | None, default
                 values.append(float(cell.replace(",", "")))
             except ValueError:
                 raise InputError(f"column {name}", cell, "a number", row=i + 1, source=path) from None
-            if values[-1] and states[i] != "CA":
-                raise InputError(f"column {name}", cell, "used only on rows whose state is CA", row=i + 1,
-                                 source=path)
+            if values[-1] and states[i] not in owners:
+                raise InputError(f"column {name}", cell, f"used only on rows whose state is {' or '.join(owners)}",
+                                 row=i + 1, source=path)
         return values
 
-    property_tax, carry = column("property_tax"), column("ca_amt_credit_carryforward")
+    amounts = {name: column(name) for name in columns_read[1:]}
     result = compute_federal(h, law, deduction=deduction)
-    try:
-        ca = compute_california(h, ca_law_table(inflation),
-                                property_tax=property_tax, ca_amt_credit_carryforward=carry, deduction=deduction)
-    except InputError as err:
-        raise InputError(f"column {err.field}", err.value, err.allowed, row=(err.row or 0) + 1, source=path) from None
+    fed_cols = {k: result.lines[k].tolist() for k in OUTPUTS}
+    projected = result.projected.tolist()
+    out_rows = [[f"{fed_cols[k][i]:.2f}" for k in OUTPUTS] + [str(bool(projected[i])).lower()]
+                for i in range(len(rows))]
+    header: list[str] = []
+    for state in modeled:
+        carried = carried_credit_field(state)
+        inputs = {f.name: amounts[f.name] for f in state.extra_inputs if f.name != carried}
+        credit = amounts[carried] if carried else 0.0
+        try:
+            figures = state.compute(h, state.law_table(inflation), inputs=inputs, credit=credit, deduction=deduction)
+        except InputError as err:
+            raise InputError(f"column {err.field}", err.value, err.allowed, row=(err.row or 0) + 1,
+                             source=path) from None
+        cols = {k: np.broadcast_to(figures.lines[k], (len(rows),)).tolist() for k in state.outputs}
+        state_projected = figures.projected.tolist()
+        header += [*state.outputs, f"{state.code.lower()}_projected"]
+        for i, out in enumerate(out_rows):
+            mine = states[i] == state.code
+            out += [f"{cols[k][i]:.2f}" if mine else "" for k in state.outputs]
+            out.append(str(bool(state_projected[i])).lower() if mine else "")
     notes = []
-    others = sorted({s for s in states if s and s != "CA"})
+    codes = {s.code for s in modeled}
+    others = sorted({s for s in states if s and s not in codes})
     if others:
         notes.append(f"rows with state {', '.join(others)} get federal tax only "
-                     "(isoplan models federal tax and California).")
-    fed_cols = {k: result.lines[k].tolist() for k in OUTPUTS}
-    ca_cols = {k: ca.lines[k].tolist() for k in CA_OUTPUTS}
-    projected, ca_projected = result.projected.tolist(), ca.projected.tolist()
-    out_rows = []
-    for i, row in enumerate(rows):
-        out = [f"{fed_cols[k][i]:.2f}" for k in OUTPUTS] + [str(bool(projected[i])).lower()]
-        out += [f"{ca_cols[k][i]:.2f}" if states[i] == "CA" else "" for k in CA_OUTPUTS]
-        out.append(str(bool(ca_projected[i])).lower() if states[i] == "CA" else "")
-        out_rows.append(tuple([row.get(c, "") for c in table.header] + out))
-    return BatchTable(header=(*table.header, *OUTPUTS, "projected", *CA_OUTPUTS, "ca_projected"),
-                      rows=tuple(out_rows), notes=tuple(notes))
+                     f"(isoplan models federal tax and {' and '.join(s.name for s in modeled)}).")
+    return BatchTable(header=(*table.header, *OUTPUTS, "projected", *header),
+                      rows=tuple(tuple([row.get(c, "") for c in table.header] + out)
+                                 for row, out in zip(rows, out_rows, strict=True)),
+                      notes=tuple(notes))

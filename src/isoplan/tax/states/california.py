@@ -281,6 +281,26 @@ CA_LINES: tuple[tuple[str, str, str, str], ...] = (
     ("ca_total_tax", "Form 540", "64*", "Total California tax modeled"),
 )
 
+@dataclass(frozen=True)
+class CaliforniaOutputs:
+    """The California figures of ``--json`` (:data:`CA_OUTPUTS`, in that order: the documented format)."""
+
+    ca_agi: float  # Form 540 line 17
+    ca_deduction: float  # Form 540 line 18
+    ca_itemized: float
+    ca_taxable_income: float  # Form 540 line 19
+    ca_regular_tax: float  # Form 540 line 31
+    ca_exemption_credits: float  # Form 540 line 32
+    ca_amti: float  # Schedule P (540) line 21
+    ca_amt_exemption: float  # Schedule P line 22
+    ca_tentative_minimum_tax: float  # Schedule P line 24
+    ca_amt: float  # Schedule P line 26
+    ca_amt_credit_used: float  # FTB 3510
+    ca_amt_credit_remaining: float  # FTB 3510 carryover
+    ca_mental_health_tax: float  # Form 540 line 62
+    ca_total_tax: float
+
+
 #: The California outputs named in the batch file and ``--json``.
 CA_OUTPUTS: tuple[str, ...] = (
     "ca_agi",
