@@ -33,6 +33,7 @@ post_termination_months = 120   # the plan keeps the option open for ten years a
 [plan]
 start_year = 2028
 exit_date = 2030-06-30
+objective = "tax"       # the schedule the tax objective picks exercises the grant each January
 """
 
 

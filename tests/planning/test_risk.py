@@ -13,7 +13,8 @@ import pytest
 from isoplan.errors import InputError
 from isoplan.planning import montecarlo as mc
 from isoplan.planning.plan import parse_plan
-from isoplan.planning.risk import SECTIONS, certainty_equivalent, run_risk
+from isoplan.planning.risk import SECTIONS, run_risk
+from isoplan.planning.risk_common import certainty_equivalent
 from isoplan.planning.staging import build_model, evaluate, run_plan
 from isoplan.tax.federal import compute_federal
 from isoplan.tax.households import households
@@ -140,7 +141,7 @@ def test_zero_volatility_timing_equals_the_engine_by_hand(law):
 
 
 def test_same_year_sale_at_a_loss_removes_the_amt(law):
-    from isoplan.planning.risk import _same_year_sale
+    from isoplan.planning.risk_common import _same_year_sale
 
     plan = plan_of(big_exercise())
     model = build_model(plan, law)

@@ -11,7 +11,8 @@ import pytest
 
 from isoplan.planning import montecarlo as mc
 from isoplan.planning.plan import parse_plan
-from isoplan.planning.risk import _same_year_sale, run_risk
+from isoplan.planning.risk import run_risk
+from isoplan.planning.risk_common import _same_year_sale
 from isoplan.planning.staging import build_model, evaluate, run_plan
 from isoplan.tax.federal import compute_federal
 from isoplan.tax.households import households

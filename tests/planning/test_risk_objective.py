@@ -14,7 +14,7 @@ from isoplan.errors import InputError
 from isoplan.planning import montecarlo as mc
 from isoplan.planning import risk_paths as rp
 from isoplan.planning.plan import parse_plan
-from isoplan.planning.risk import certainty_equivalent
+from isoplan.planning.risk_common import certainty_equivalent
 from isoplan.planning.risk_objective import (
     Candidate,
     RiskFigures,

@@ -474,7 +474,7 @@ def _pairs(words: list[str]) -> dict[str, str]:
 
 
 def cmd_ledger_delete(args: argparse.Namespace) -> int:
-    from isoplan.app import ledger as app
+    from isoplan.app import corrections as app
 
     result = app.delete_record(_db(args), args.kind, args.id)
     if args.json:
@@ -485,7 +485,7 @@ def cmd_ledger_delete(args: argparse.Namespace) -> int:
 
 
 def cmd_ledger_edit(args: argparse.Namespace) -> int:
-    from isoplan.app import ledger as app
+    from isoplan.app import corrections as app
 
     fields = _pairs(list(args.fields))
     result = app.edit_record(_db(args), args.kind, args.id, fields,
@@ -501,7 +501,7 @@ def cmd_ledger_edit(args: argparse.Namespace) -> int:
 
 
 def cmd_ledger_check(args: argparse.Namespace) -> int:
-    from isoplan.app import ledger as app
+    from isoplan.app import corrections as app
 
     result = app.check(_db(args))
     if args.json:
@@ -514,7 +514,7 @@ def cmd_ledger_check(args: argparse.Namespace) -> int:
 
 
 def cmd_ledger_backup(args: argparse.Namespace) -> int:
-    from isoplan.app import ledger as app
+    from isoplan.app import corrections as app
 
     path = app.backup(_db(args), args.file, labels={"file": "FILE"})
     print(f"wrote a copy of the ledger to {path}")

@@ -33,7 +33,7 @@ import numpy as np
 
 from isoplan.planning import montecarlo as mc
 from isoplan.planning import risk_paths as rp
-from isoplan.planning.risk import certainty_equivalent
+from isoplan.planning.risk_common import certainty_equivalent
 from isoplan.planning.staging import (
     PlanOutcome,
     StagingModel,
