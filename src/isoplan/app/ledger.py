@@ -58,9 +58,10 @@ DEDUCTIONS = ("auto", "standard", "itemized")
 
 
 def other_state_note(state: str) -> str:
-    """What a state other than California means for the figures: federal (and California) only."""
-    return (f"state {state}: isoplan models federal tax and California only; {state} income tax is not included "
-            "in any figure shown.")
+    """What a state isoplan does not model means for the figures (one wording, from the registry of states)."""
+    from isoplan.app.household import other_state_note as note
+
+    return note(state)
 
 
 # ---------------------------------------------------------------- checking user values

@@ -276,20 +276,13 @@ class PlanResult:
 
 
 def year_json(h: Any, result: Any, law: Any, i: int = 0) -> dict[str, Any]:
-    """One year's inputs, outputs, deduction kind, notes and every Form 1040 / 6251 / 8801 line (the JSON of
-    ``isoplan tax --json --explain``)."""
-    from isoplan.tax.explain import OUTPUTS, explain_row, year_notes
+    """One year's inputs, outputs, deduction kind, notes and every Form 1040 / 6251 / 8801 line: the JSON of
+    ``isoplan tax --json --explain`` (:func:`isoplan.app.tax.tax_record`), without its one-line answer."""
+    from isoplan.app.tax import tax_record
 
-    year = int(h.year[i])
-    return {
-        "year": year,
-        "projected": bool(result.projected[i]),
-        "inputs": h.row(i),
-        "outputs": {k: float(result.lines[k][i]) for k in OUTPUTS},
-        "deduction_kind": "itemized" if result.itemized[i] else "standard",
-        "notes": year_notes(law, year, int(h.filing_status[i])),
-        "lines": [row.__dict__ for row in explain_row(result, i)],
-    }
+    data = tax_record(h, result, law, explain=True, i=i).as_dict()
+    data.pop("answer", None)
+    return data
 
 
 #: Bytes the optimizer holds per pair of share-grid states (its move table and the labels it keeps per move;
