@@ -51,6 +51,7 @@ class Flatland:
     )
     extra_inputs = (InputField("zz_credit", "Flatland credit carried in", carried_credit=True),)
     outputs = ("zz_tax",)
+    cost_lines = (("regular_tax", "zz_tax"), ("amt", "zz_zero"), ("credit_used", "zz_zero"), ("total_tax", "zz_tax"))
 
     def law_table(self, inflation: float | None = None) -> Any:
         return ca_law_table(inflation)  # any table covering the years: Flatland has no parameters
@@ -180,3 +181,26 @@ def test_an_unregistered_state_gets_the_one_note(flatland):
     data = compute_tax(TaxRequest(SINGLE, state="NY")).as_dict()
     assert data["state_note"] == federal_only_note("NY") + "."
     assert "flatland" not in data and "california" not in data
+
+
+def test_a_toy_state_flows_through_the_cost_use_case(flatland):
+    from isoplan.app.cost import CostRequest, cost
+
+    household = {"year": 2026, "filing_status": "single", "wages": 200_000}
+    r = cost(CostRequest(household, shares=2_000, strike=10, fmv=110, state="ZZ", today=date(2026, 3, 1)))
+    data = r.as_dict()
+    assert data["state"] == "ZZ" and list(data)[-3:] == ["state", "flatland", "answer"]
+    assert "california" not in data and "state_note" not in data and r.california is None
+    zz = data["flatland"]
+    # by hand: the 200,000 spread of shares held past December 31 is an AMT item, not income, so federal AGI
+    # stays 200,000 and the flat 5% tax is 10,000 with or without the exercise: the exercise causes $0
+    assert zz["tax"]["without_exercise"] == {"regular_tax": pytest.approx(10_000.0), "amt": 0.0,
+                                             "credit_used": 0.0, "total_tax": pytest.approx(10_000.0)}
+    assert zz["tax"]["with_exercise"]["total_tax"] == pytest.approx(10_000.0)
+    assert zz["tax"]["incremental"]["total_tax"] == 0.0 and zz["outlay"]["flatland_tax"] == 0.0
+    assert zz["outlay"]["total"] == pytest.approx(data["outlay"]["total"])
+    # no AMT, so no state room; a note says so
+    assert "room" not in zz and any("Flatland has no alternative minimum tax" in n for n in zz["notes"])
+    # the same-year rescue: 90,000 of ordinary income (sold at 55, strike 10) adds 5% of it
+    assert zz["rescue"]["incremental"]["total_tax"] == pytest.approx(0.05 * 90_000)
+    assert zz["inputs"] == {"zz_credit": 0.0}

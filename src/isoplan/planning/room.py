@@ -41,7 +41,7 @@ at which the tax after the credit is still what it is at ``s = 0``.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Literal
@@ -837,12 +837,17 @@ def california_amt_room(
     )
 
 
+def state_has_amt(state: Jurisdiction, law: LawTable, years: Sequence[int]) -> bool:
+    """Whether the state has an alternative minimum tax in ``years``: an AMT basis dollar can lower its TMT."""
+    return state.amt_basis_worth(law, years) > 0
+
+
 def state_amt_room(state: Jurisdiction, h: Households, law: LawTable, inputs: Mapping[str, float],
-                   credit: float | NDArray[np.float64]) -> NDArray[np.float64] | None:
+                   credit: float | NDArray[np.float64], *, deduction: Deduction = "auto") -> NDArray[np.float64] | None:
     """The state's AMT room of every household in ``h``, None for a state without a room solver here (its
     AMT, if any, then bounds no plan's room: the evaluation still counts every dollar of it)."""
     if state.code != "CA":
         return None
     room: NDArray[np.float64] = california_amt_room(h, law, property_tax=inputs.get("property_tax", 0.0),
-                                                    ca_amt_credit_carryforward=credit).ca_amt_room
+                                                    ca_amt_credit_carryforward=credit, deduction=deduction).ca_amt_room
     return room
