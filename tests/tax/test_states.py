@@ -204,3 +204,44 @@ def test_a_toy_state_flows_through_the_cost_use_case(flatland):
     # the same-year rescue: 90,000 of ordinary income (sold at 55, strike 10) adds 5% of it
     assert zz["rescue"]["incremental"]["total_tax"] == pytest.approx(0.05 * 90_000)
     assert zz["inputs"] == {"zz_credit": 0.0}
+
+
+def test_a_state_without_an_amt_draws_no_room_line(flatland):
+    from isoplan.app.room import RoomRequest, room
+
+    household = {"year": 2026, "filing_status": "single", "wages": 200_000}
+    federal = room(RoomRequest(household, spread_per_share=50)).as_dict()
+    data = room(RoomRequest(household, spread_per_share=50, state="ZZ")).as_dict()
+    assert data["state"] == "ZZ" and "flatland" not in data and "california" not in data
+    assert data["state_note"] == ("Flatland has no alternative minimum tax, so there is no Flatland AMT line: the "
+                                  "federal line binds.")
+    # the federal line is the room, unchanged by the state
+    assert data["amt_room"] == federal["amt_room"] and data["shares"] == federal["shares"]
+    from isoplan.planning.room import state_amt_room
+
+    h = households(year=2026, filing_status="single", wages=200_000.0)
+    assert state_amt_room(flatland, h, flatland.law_table(), {}, 0.0) is None
+
+
+class CaliforniaByAnotherCode:
+    """California's return under another code: a state with an AMT but no closed-form room solver."""
+
+    code, name, key = "ZY", "Clone", "clone"
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(CALIFORNIA, name)
+
+
+def test_a_state_with_an_amt_gets_its_room_from_its_own_return():
+    from isoplan.planning.room import california_amt_room, state_amt_room
+
+    clone: Any = CaliforniaByAnotherCode()
+    law = CALIFORNIA.law_table(0.025)
+    h = households(year=[2025, 2026, 2025], filing_status=["single", "mfj", "single"],
+                   wages=[200_000.0, 350_000.0, 150_000.0], iso_bargain_element=[0.0, 0.0, 400_000.0],
+                   state_local_tax=10_000.0)
+    exact = california_amt_room(h, law, property_tax=4_000.0, ca_amt_credit_carryforward=2_000.0)
+    searched = state_amt_room(clone, h, law, {"property_tax": 4_000.0}, 2_000.0)
+    assert searched is not None
+    assert searched.tolist() == exact.ca_amt_room.tolist()
+    assert searched[0] > 0 and searched[2] == 0  # the third household already owes California AMT
