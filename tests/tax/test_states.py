@@ -51,6 +51,7 @@ class Flatland:
     )
     extra_inputs = (InputField("zz_credit", "Flatland credit carried in", carried_credit=True),)
     outputs = ("zz_tax",)
+    cost_lines = (("regular_tax", "zz_tax"), ("amt", "zz_zero"), ("credit_used", "zz_zero"), ("total_tax", "zz_tax"))
 
     def law_table(self, inflation: float | None = None) -> Any:
         return ca_law_table(inflation)  # any table covering the years: Flatland has no parameters
@@ -180,3 +181,67 @@ def test_an_unregistered_state_gets_the_one_note(flatland):
     data = compute_tax(TaxRequest(SINGLE, state="NY")).as_dict()
     assert data["state_note"] == federal_only_note("NY") + "."
     assert "flatland" not in data and "california" not in data
+
+
+def test_a_toy_state_flows_through_the_cost_use_case(flatland):
+    from isoplan.app.cost import CostRequest, cost
+
+    household = {"year": 2026, "filing_status": "single", "wages": 200_000}
+    r = cost(CostRequest(household, shares=2_000, strike=10, fmv=110, state="ZZ", today=date(2026, 3, 1)))
+    data = r.as_dict()
+    assert data["state"] == "ZZ" and list(data)[-3:] == ["state", "flatland", "answer"]
+    assert "california" not in data and "state_note" not in data and r.california is None
+    zz = data["flatland"]
+    # by hand: the 200,000 spread of shares held past December 31 is an AMT item, not income, so federal AGI
+    # stays 200,000 and the flat 5% tax is 10,000 with or without the exercise: the exercise causes $0
+    assert zz["tax"]["without_exercise"] == {"regular_tax": pytest.approx(10_000.0), "amt": 0.0,
+                                             "credit_used": 0.0, "total_tax": pytest.approx(10_000.0)}
+    assert zz["tax"]["with_exercise"]["total_tax"] == pytest.approx(10_000.0)
+    assert zz["tax"]["incremental"]["total_tax"] == 0.0 and zz["outlay"]["flatland_tax"] == 0.0
+    assert zz["outlay"]["total"] == pytest.approx(data["outlay"]["total"])
+    # no AMT, so no state room; a note says so
+    assert "room" not in zz and any("Flatland has no alternative minimum tax" in n for n in zz["notes"])
+    # the same-year rescue: 90,000 of ordinary income (sold at 55, strike 10) adds 5% of it
+    assert zz["rescue"]["incremental"]["total_tax"] == pytest.approx(0.05 * 90_000)
+    assert zz["inputs"] == {"zz_credit": 0.0}
+
+
+def test_a_state_without_an_amt_draws_no_room_line(flatland):
+    from isoplan.app.room import RoomRequest, room
+
+    household = {"year": 2026, "filing_status": "single", "wages": 200_000}
+    federal = room(RoomRequest(household, spread_per_share=50)).as_dict()
+    data = room(RoomRequest(household, spread_per_share=50, state="ZZ")).as_dict()
+    assert data["state"] == "ZZ" and "flatland" not in data and "california" not in data
+    assert data["state_note"] == ("Flatland has no alternative minimum tax, so there is no Flatland AMT line: the "
+                                  "federal line binds.")
+    # the federal line is the room, unchanged by the state
+    assert data["amt_room"] == federal["amt_room"] and data["shares"] == federal["shares"]
+    from isoplan.planning.room import state_amt_room
+
+    h = households(year=2026, filing_status="single", wages=200_000.0)
+    assert state_amt_room(flatland, h, flatland.law_table(), {}, 0.0) is None
+
+
+class CaliforniaByAnotherCode:
+    """California's return under another code: a state with an AMT but no closed-form room solver."""
+
+    code, name, key = "ZY", "Clone", "clone"
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(CALIFORNIA, name)
+
+
+def test_a_state_with_an_amt_gets_its_room_from_its_own_return():
+    from isoplan.planning.room import california_amt_room, state_amt_room
+
+    clone: Any = CaliforniaByAnotherCode()
+    law = CALIFORNIA.law_table(0.025)
+    h = households(year=[2025, 2026, 2025], filing_status=["single", "mfj", "single"],
+                   wages=[200_000.0, 350_000.0, 150_000.0], iso_bargain_element=[0.0, 0.0, 400_000.0],
+                   state_local_tax=10_000.0)
+    exact = california_amt_room(h, law, property_tax=4_000.0, ca_amt_credit_carryforward=2_000.0)
+    searched = state_amt_room(clone, h, law, {"property_tax": 4_000.0}, 2_000.0)
+    assert searched is not None
+    assert searched.tolist() == exact.ca_amt_room.tolist()
+    assert searched[0] > 0 and searched[2] == 0  # the third household already owes California AMT

@@ -2,7 +2,7 @@
 
 Strike cash plus the federal tax the exercise causes (regular tax and AMT, Form 6251 line 2i), how far
 past the AMT room it goes, a price-drop stress test and the same-year-sale rescue (IRC §422(c)(2));
-with the state CA also the California tax it causes (Schedule P (540), FTB 3510).
+with a modeled state also the state tax it causes (California: Schedule P (540), FTB 3510).
 """
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 from isoplan.app.common import MAX_SHARES, InputError, iso_date
 from isoplan.app.household import (
+    HIDDEN,
     PLAIN_NAMES,
     Names,
+    StateInputs,
     Value,
-    ca_law_table,
     deduction_choice,
     fraction_below_one,
     inflation_rate,
@@ -30,13 +31,15 @@ from isoplan.app.household import (
     record_json,
     request_state_values,
     state_inputs,
+    with_state_key,
 )
 from isoplan.report.text import money as _usd
 
 if TYPE_CHECKING:
-    from isoplan.planning.cost import CaliforniaExerciseCost, CaTaxPath, ExerciseCost, TaxPath
+    from isoplan.planning.cost import ExerciseCost, StateExerciseCost, StateTaxPath, TaxPath
     from isoplan.tax.households import Households
     from isoplan.tax.law import LawTable
+    from isoplan.tax.states import Jurisdiction
 
 _OMIT = {"omit_none": True}
 #: The stress test's default fall in the share price after exercise: half.
@@ -99,24 +102,29 @@ class CostRoom:
 
 
 @dataclass(frozen=True)
-class CaliforniaCost:
-    """The California tax the exercise causes, beside the federal one."""
+class StateCost:
+    """The tax a modeled state charges on the exercise, beside the federal one (under the state's JSON key);
+    ``room`` only for a state with an AMT."""
 
     year: int
     projected: bool
     inputs: dict[str, float]
     tax: dict[str, Any]
     outlay: dict[str, float]
-    room: CostRoom
+    room: CostRoom | None = field(metadata=_OMIT)
     hold: dict[str, float]
     rescue: dict[str, Any] | None
     notes: list[str]
+    key: str = field(default="", metadata=HIDDEN, kw_only=True)  # the JSON key, e.g. "california"
+
+    def as_dict(self) -> dict[str, Any]:
+        return record_json(self)
 
 
 @dataclass(frozen=True)
 class CostResult:
-    """``isoplan cost --json`` (fields: docs/room-and-cost.md); ``state``, ``state_note`` and ``california``
-    only when a state is given."""
+    """``isoplan cost --json`` (fields: docs/room-and-cost.md); ``state``, a modeled state's record (under its
+    key, e.g. ``california``) and ``state_note`` only when a state is given."""
 
     year: int
     filing_status: str
@@ -135,7 +143,12 @@ class CostResult:
     estimated_tax: dict[str, Any]
     state: str | None = field(default=None, metadata=_OMIT)
     state_note: str | None = field(default=None, metadata=_OMIT)
-    california: CaliforniaCost | None = field(default=None, metadata=_OMIT)
+    state_cost: StateCost | None = field(default=None, metadata=HIDDEN)
+
+    @property
+    def california(self) -> StateCost | None:
+        """California's part, when the state is CA."""
+        return self.state_cost if self.state_cost is not None and self.state_cost.key == "california" else None
 
     @property
     def answer(self) -> str:
@@ -145,7 +158,7 @@ class CostResult:
         return cost_answer(self)
 
     def as_dict(self) -> dict[str, Any]:
-        return record_json(self) | {"answer": self.answer}
+        return with_state_key(record_json(self), self.state_cost) | {"answer": self.answer}
 
 
 def drop_fraction(value: Value, names: Names) -> float:
@@ -207,15 +220,14 @@ def cost(req: CostRequest) -> CostResult:
     law = law_table(inflation)
     c = exercise_cost(h, shares, prices["strike"], prices["fmv"], law, deduction=deduction, drop=drop, cash=cash)
     record = cost_record(h, c, law, exercise_date=day, private=req.private, today=req.today)
-    if st.state == "CA":
-        from isoplan.planning.cost import california_exercise_cost
+    if st.jurisdiction is not None:
+        from isoplan.planning.cost import state_exercise_cost
 
-        ca_law = ca_law_table(inflation)
-        ca = california_exercise_cost(h, c, ca_law, property_tax=st.property_tax,
-                                      ca_amt_credit_carryforward=st.ca_amt_credit_carryforward, deduction=deduction)
-        california = _california_cost(h, c, ca, ca_law, st.property_tax, st.ca_amt_credit_carryforward,
-                                      private=req.private)
-        return dataclasses.replace(record, state="CA", california=california)
+        state_law = st.law(inflation)
+        sc = state_exercise_cost(st.jurisdiction, h, c, state_law, inputs=st.inputs, credit=st.credit,
+                                 deduction=deduction)
+        state_cost = _state_cost(h, c, sc, st.jurisdiction, state_law, st, private=req.private)
+        return dataclasses.replace(record, state=st.jurisdiction.code, state_cost=state_cost)
     if st.state:
         return dataclasses.replace(record, state=st.state, state_note=other_state_note(st.state))
     return record
@@ -226,9 +238,8 @@ def _path(path: TaxPath, i: int) -> dict[str, float]:
             ("regular_tax", "amt", "credit_used", "niit", "additional_medicare_tax", "total_tax")}
 
 
-def _ca_path(path: CaTaxPath, i: int) -> dict[str, float]:
-    return {k: float(getattr(path, k)[i]) for k in
-            ("regular_tax", "exemption_credits", "amt", "credit_used", "mental_health_tax", "total_tax")}
+def _state_path(path: StateTaxPath, i: int) -> dict[str, float]:
+    return {k: float(v[i]) for k, v in path.lines.items()}
 
 
 def cost_record(h: Households, c: ExerciseCost, law: LawTable, *, exercise_date: datetime.date | None,
@@ -346,54 +357,63 @@ def _estimated_tax(year: int, amount: float, day: datetime.date | None) -> dict[
     return out
 
 
-def _california_cost(h: Households, c: ExerciseCost, ca: CaliforniaExerciseCost, ca_law: LawTable,
-                     property_tax: float, carry: float, *, private: bool, i: int = 0) -> CaliforniaCost:
-    """The California tax the exercise causes, beside the federal record."""
-    from isoplan.tax.states.california import ca_year_notes
+def _state_cost(h: Households, c: ExerciseCost, sc: StateExerciseCost, state: Jurisdiction, state_law: LawTable,
+                st: StateInputs, *, private: bool, i: int = 0) -> StateCost:
+    """The state tax the exercise causes, beside the federal record."""
+    from isoplan.planning.room import state_has_amt
 
     year = int(h.year[i])
     notes = []
-    if ca.incremental.amt[i] > 0:
-        notes.append("California AMT caused by an ISO exercise is a deferral item: it becomes a California AMT "
-                     "credit (FTB 3510) that later years can use when their regular tax exceeds their TMT.")
-    if ca.credit_use_lost[i] > 0:
-        notes.append(f"The exercise cuts this year's California AMT credit use by {_usd(float(ca.credit_use_lost[i]))}"
-                     "; that credit is carried forward, not lost.")
-    notes += ca_year_notes(ca_law, year, int(h.filing_status[i]))
+    if sc.incremental.amt[i] > 0:
+        notes.append(f"{state.name} AMT caused by an ISO exercise is a deferral item: it becomes a {state.name} AMT "
+                     f"credit ({state.credit_form}) that later years can use when their regular tax exceeds their "
+                     "TMT.")
+    if sc.credit_use_lost[i] > 0:
+        notes.append(f"The exercise cuts this year's {state.name} AMT credit use by "
+                     f"{_usd(float(sc.credit_use_lost[i]))}; that credit is carried forward, not lost.")
+    has_amt = state_has_amt(state, state_law, [year])
+    if not has_amt:
+        notes.append(f"{state.name} has no alternative minimum tax: the exercise adds no {state.name} AMT and "
+                     f"there is no {state.name} AMT room.")
+    notes += state.year_notes(state_law, year, int(h.filing_status[i]))
     fed_tax = float(c.incremental.total_tax[i])
-    ca_tax = float(ca.incremental.total_tax[i])
+    state_tax = float(sc.incremental.total_tax[i])
     rescue = None
     if not private:
         rescue = {
-            "tax": _ca_path(ca.rescue, i),
-            "incremental": _ca_path(ca.rescue_incremental, i),
-            "combined_tax": float(c.rescue_incremental.total_tax[i] + ca.rescue_incremental.total_tax[i]),
-            "combined_net_cash": float(ca.combined_rescue_net_cash[i]),
+            "tax": _state_path(sc.rescue, i),
+            "incremental": _state_path(sc.rescue_incremental, i),
+            "combined_tax": float(c.rescue_incremental.total_tax[i] + sc.rescue_incremental.total_tax[i]),
+            "combined_net_cash": float(sc.combined_rescue_net_cash[i]),
         }
-    return CaliforniaCost(
+    room = None
+    if has_amt:
+        room = CostRoom(
+            amt_room=float(sc.amt_room[i]),
+            already_in_amt=bool(sc.already_in_amt[i]),
+            spread_past_room=float(sc.spread_past_room[i]),
+            shares_within_room=round(float(sc.shares_within_room[i])),
+        )
+    return StateCost(
         year=year,
-        projected=bool(ca_law.is_projected(year)),
-        inputs={"property_tax": property_tax, "ca_amt_credit_carryforward": carry},
+        projected=bool(state_law.is_projected(year)),
+        inputs={f.name: float(st.amounts.get(f.name, 0.0)) for f in state.extra_inputs},
         tax={
-            "without_exercise": _ca_path(ca.without, i),
-            "with_exercise": _ca_path(ca.with_exercise, i),
-            "incremental": _ca_path(ca.incremental, i),
-            "credit_use_lost": float(ca.credit_use_lost[i]),
+            "without_exercise": _state_path(sc.without, i),
+            "with_exercise": _state_path(sc.with_exercise, i),
+            "incremental": _state_path(sc.incremental, i),
+            "credit_use_lost": float(sc.credit_use_lost[i]),
         },
         outlay={
             "strike_cash": float(c.strike_cash[i]),
             "federal_tax": fed_tax,
-            "california_tax": ca_tax,
-            "total": float(ca.combined_outlay[i]),
-            "per_share": float(ca.combined_outlay_per_share[i]),
+            f"{state.key}_tax": state_tax,
+            "total": float(sc.combined_outlay[i]),
+            "per_share": float(sc.combined_outlay_per_share[i]),
         },
-        room=CostRoom(
-            amt_room=float(ca.ca_amt_room[i]),
-            already_in_amt=bool(ca.ca_already_in_amt[i]),
-            spread_past_room=float(ca.ca_spread_past_room[i]),
-            shares_within_room=round(float(ca.shares_within_ca_room[i])),
-        ),
-        hold={"combined_tax": fed_tax + ca_tax, "combined_net": float(ca.combined_hold_net[i])},
+        room=room,
+        hold={"combined_tax": fed_tax + state_tax, "combined_net": float(sc.combined_hold_net[i])},
         rescue=rescue,
         notes=notes,
+        key=state.key,
     )

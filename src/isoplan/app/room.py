@@ -243,11 +243,25 @@ def _room(req: RoomRequest) -> tuple[RoomResult, Households, _Options]:
     record = room_record(h, engine, opts.law, deduction=opts.deduction, margin=opts.margin,
                          spread_per_share=opts.spread_per_share, underwater=opts.underwater)
     state = opts.state.state
-    if state == "CA":
+    no_amt = _no_amt_note(opts, int(h.year[0]))
+    if no_amt:
+        record = _with(record, state=state, state_note=no_amt)
+    elif state == "CA":
         record = _with(record, state=state, california=_california_room(h, record, opts))
     elif state:
         record = _with(record, state=state, state_note=other_state_note(state))
     return record, h, opts
+
+
+def _no_amt_note(opts: _Options, *years: int) -> str | None:
+    """The note for a modeled state without an AMT in ``years`` (it has no line; the federal line binds), else
+    None."""
+    from isoplan.planning.room import state_has_amt
+
+    state = opts.state.jurisdiction
+    if state is None or state_has_amt(state, opts.state.law(opts.inflation), years):
+        return None
+    return f"{state.name} has no alternative minimum tax, so there is no {state.name} AMT line: the federal line binds."
 
 
 def _with(record: RoomResult, **changes: Any) -> RoomResult:
@@ -477,7 +491,10 @@ def room_batch(req: RoomRequest, path: str) -> BatchTable:
         columns["shares_after_margin"] = shares_for_spread(room.amt_room * (1.0 - opts.margin), per)
     state = opts.state.state
     notes = []
-    if state == "CA":
+    no_amt = _no_amt_note(opts, *sorted({int(y) for y in h.year})) if len(h) else None
+    if no_amt:
+        notes.append(no_amt)
+    elif state == "CA":
         from isoplan.planning.room import california_amt_room
 
         carry = opts.state.ca_amt_credit_carryforward
@@ -587,7 +604,8 @@ def room_page_data(req: RoomPageRequest) -> RoomPageData:
         r = req.room
         cost_data = cost(CostRequest(household=r.household, shares=shares, strike=r.strike, fmv=r.fmv, drop=drop,
                                      cash=cash, private=req.private, state=r.state, property_tax=r.property_tax,
-                                     ca_amt_credit_carryforward=r.ca_amt_credit_carryforward, deduction=deduction,
+                                     ca_amt_credit_carryforward=r.ca_amt_credit_carryforward,
+                                     state_amounts=r.state_amounts, deduction=deduction,
                                      inflation=opts.inflation, names=names))
         bargain = shares * spread_per_share
 

@@ -21,7 +21,9 @@ Vectorized over households: every argument broadcasts to ``len(h)``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -30,6 +32,9 @@ from isoplan.planning.room import Deduction, amt_room, shares_for_spread, with_a
 from isoplan.tax.federal import compute_federal
 from isoplan.tax.households import Households
 from isoplan.tax.law import LawTable, law_table
+
+if TYPE_CHECKING:
+    from isoplan.tax.states import Jurisdiction
 
 _KEEP = ("regular_tax", "amt", "amt_credit_used", "niit", "additional_medicare_tax", "total_tax")
 
@@ -228,62 +233,131 @@ def exercise_cost(
     )
 
 
-# ------------------------------------------------------------------ California (issue 9)
-
-_CA_KEEP = ("ca_regular_tax", "ca_exemption_credits", "ca_amt", "ca_amt_credit_used", "ca_mental_health_tax",
-            "ca_total_tax")
+# ------------------------------------------------------------------ the state of residence
 
 
 @dataclass(frozen=True)
-class CaTaxPath:
-    """California tax of the household on one path (arrays): Form 540 lines 31, 32, 61, 62, FTB 3510."""
+class StateTaxPath:
+    """A state's tax of the household on one path (arrays): the lines an exercise or a sale moves
+    (:attr:`isoplan.tax.states.Jurisdiction.cost_lines`), by the names shown, also read as attributes."""
 
-    regular_tax: np.ndarray
-    exemption_credits: np.ndarray
-    amt: np.ndarray
-    credit_used: np.ndarray
-    mental_health_tax: np.ndarray
-    total_tax: np.ndarray
+    lines: dict[str, np.ndarray]
 
-    def minus(self, other: CaTaxPath) -> CaTaxPath:
-        return CaTaxPath(**{k: getattr(self, k) - getattr(other, k) for k in self.__dataclass_fields__})
+    def __getattr__(self, name: str) -> np.ndarray:
+        lines = self.__dict__.get("lines", {})
+        if name in lines:
+            line: np.ndarray = lines[name]
+            return line
+        raise AttributeError(name)
+
+    def minus(self, other: StateTaxPath) -> StateTaxPath:
+        return StateTaxPath({k: v - other.lines[k] for k, v in self.lines.items()})
 
 
 @dataclass(frozen=True)
-class CaliforniaExerciseCost:
-    """The California side of an :class:`ExerciseCost` (arrays aligned with it).
+class StateExerciseCost:
+    """The state side of an :class:`ExerciseCost` (arrays aligned with it), for any modeled state.
 
-    The spread is a Schedule P (540) line 10 adjustment (R&TC §17062 via
-    IRC §56(b)(3)), not California regular income, while the shares are held
-    past December 31. The same-year rescue is the federal one: a
-    disqualifying disposition with ordinary income limited to the gain
-    (California follows IRC §421(b), §422(c)(2) for regular tax) and no line
-    10 adjustment. ``combined_outlay`` = strike cash + federal tax caused +
-    California tax caused.
+    The spread is the state's AMT adjustment (California: Schedule P (540)
+    line 10, R&TC §17062 via IRC §56(b)(3)), not regular income, while the
+    shares are held past December 31. The same-year rescue is the federal
+    one: a disqualifying disposition with ordinary income limited to the gain
+    (California follows IRC §421(b), §422(c)(2) for regular tax) and no AMT
+    adjustment. ``combined_outlay`` = strike cash + federal tax caused +
+    state tax caused. The room: the state's AMT room before the exercise
+    (infinite for a state without an AMT), the spread past it and the shares
+    that fit in it.
     """
 
-    without: CaTaxPath
-    with_exercise: CaTaxPath
-    incremental: CaTaxPath
+    without: StateTaxPath
+    with_exercise: StateTaxPath
+    incremental: StateTaxPath
     credit_use_lost: np.ndarray
     combined_outlay: np.ndarray
     combined_outlay_per_share: np.ndarray
-    ca_amt_room: np.ndarray
-    ca_already_in_amt: np.ndarray
-    ca_spread_past_room: np.ndarray
-    shares_within_ca_room: np.ndarray
-    rescue: CaTaxPath
-    rescue_incremental: CaTaxPath
-    combined_rescue_net_cash: np.ndarray  # proceeds - strike cash - federal and California tax caused by the sale
-    combined_hold_net: np.ndarray  # value after the drop - strike cash - federal and California tax caused
+    amt_room: np.ndarray
+    already_in_amt: np.ndarray
+    spread_past_room: np.ndarray
+    shares_within_room: np.ndarray
+    rescue: StateTaxPath
+    rescue_incremental: StateTaxPath
+    combined_rescue_net_cash: np.ndarray  # proceeds - strike cash - federal and state tax caused by the sale
+    combined_hold_net: np.ndarray  # value after the drop - strike cash - federal and state tax caused
 
 
-def _ca_tax(h: Households, law: LawTable, deduction: Deduction, property_tax: float | np.ndarray,
-            carry: float | np.ndarray) -> CaTaxPath:
-    from isoplan.tax.states.california import compute_california
+@dataclass(frozen=True)
+class CaliforniaExerciseCost(StateExerciseCost):
+    """:class:`StateExerciseCost` of California (Schedule P (540), FTB 3510), its room under California names."""
 
-    r = compute_california(h, law, property_tax=property_tax, ca_amt_credit_carryforward=carry, deduction=deduction)
-    return CaTaxPath(*(r.lines[k] for k in _CA_KEEP))
+    @property
+    def ca_amt_room(self) -> np.ndarray:
+        return self.amt_room
+
+    @property
+    def ca_already_in_amt(self) -> np.ndarray:
+        return self.already_in_amt
+
+    @property
+    def ca_spread_past_room(self) -> np.ndarray:
+        return self.spread_past_room
+
+    @property
+    def shares_within_ca_room(self) -> np.ndarray:
+        return self.shares_within_room
+
+
+def _state_tax(state: Jurisdiction, h: Households, law: LawTable, deduction: Deduction,
+               inputs: Mapping[str, Any], credit: float | np.ndarray) -> StateTaxPath:
+    r = state.compute(h, law, inputs=inputs, credit=credit, deduction=deduction)
+    return StateTaxPath({name: r.lines[key] for name, key in state.cost_lines})
+
+
+def state_exercise_cost(
+    state: Jurisdiction,
+    h: Households,
+    cost: ExerciseCost,
+    law: LawTable | None = None,
+    *,
+    inputs: Mapping[str, Any] | None = None,
+    credit: float | np.ndarray = 0.0,
+    deduction: Deduction = "auto",
+) -> StateExerciseCost:
+    """The state tax caused by the exercise ``cost`` describes (same household ``h``) through
+    :meth:`~isoplan.tax.states.Jurisdiction.compute` with and without it, and the combined outlay
+    (``inputs``: the state's amounts of the year; ``credit``: its AMT credit carried in)."""
+    from isoplan.planning.room import state_amt_room
+
+    law = law or state.law_table()
+    inputs = dict(inputs or {})
+    without = _state_tax(state, h, law, deduction, inputs, credit)
+    with_exercise = _state_tax(state, with_added_spread(h, cost.bargain_element), law, deduction, inputs, credit)
+    incremental = with_exercise.minus(without)
+    room = state_amt_room(state, h, law, inputs, credit, deduction=deduction)
+    if room is None:  # no state AMT: the whole exercise fits
+        room = np.full(len(h), np.inf)
+    sold = h.replace(
+        other_ordinary_income=h.other_ordinary_income + cost.rescue_ordinary_income,
+        short_term_gain=h.short_term_gain + cost.rescue_capital_gain,
+    )
+    rescue = _state_tax(state, sold, law, deduction, inputs, credit)
+    rescue_incremental = rescue.minus(without)
+    combined = cost.outlay + incremental.total_tax
+    return StateExerciseCost(
+        without=without,
+        with_exercise=with_exercise,
+        incremental=incremental,
+        credit_use_lost=without.credit_used - with_exercise.credit_used,
+        combined_outlay=combined,
+        combined_outlay_per_share=combined / cost.shares,
+        amt_room=room,
+        already_in_amt=without.amt > 0,
+        spread_past_room=np.maximum(cost.bargain_element - room, 0.0),
+        shares_within_room=np.minimum(shares_for_spread(room, cost.spread_per_share), cost.shares),
+        rescue=rescue,
+        rescue_incremental=rescue_incremental,
+        combined_rescue_net_cash=cost.rescue_net_cash - rescue_incremental.total_tax,
+        combined_hold_net=cost.hold_net - incremental.total_tax,
+    )
 
 
 def california_exercise_cost(
@@ -296,36 +370,8 @@ def california_exercise_cost(
     deduction: Deduction = "auto",
 ) -> CaliforniaExerciseCost:
     """California tax caused by the exercise ``cost`` describes (same household ``h``), and the combined outlay."""
-    from isoplan.planning.room import california_amt_room
-    from isoplan.tax.states.california import ca_law_table
+    from isoplan.tax.states.california import CALIFORNIA
 
-    law = law or ca_law_table()
-    without = _ca_tax(h, law, deduction, property_tax, ca_amt_credit_carryforward)
-    with_exercise = _ca_tax(with_added_spread(h, cost.bargain_element), law, deduction, property_tax,
-                            ca_amt_credit_carryforward)
-    incremental = with_exercise.minus(without)
-    room = california_amt_room(h, law, property_tax=property_tax,
-                               ca_amt_credit_carryforward=ca_amt_credit_carryforward, deduction=deduction)
-    sold = h.replace(
-        other_ordinary_income=h.other_ordinary_income + cost.rescue_ordinary_income,
-        short_term_gain=h.short_term_gain + cost.rescue_capital_gain,
-    )
-    rescue = _ca_tax(sold, law, deduction, property_tax, ca_amt_credit_carryforward)
-    rescue_incremental = rescue.minus(without)
-    combined = cost.outlay + incremental.total_tax
-    return CaliforniaExerciseCost(
-        without=without,
-        with_exercise=with_exercise,
-        incremental=incremental,
-        credit_use_lost=without.credit_used - with_exercise.credit_used,
-        combined_outlay=combined,
-        combined_outlay_per_share=combined / cost.shares,
-        ca_amt_room=room.ca_amt_room,
-        ca_already_in_amt=room.ca_already_in_amt,
-        ca_spread_past_room=np.maximum(cost.bargain_element - room.ca_amt_room, 0.0),
-        shares_within_ca_room=np.minimum(shares_for_spread(room.ca_amt_room, cost.spread_per_share), cost.shares),
-        rescue=rescue,
-        rescue_incremental=rescue_incremental,
-        combined_rescue_net_cash=cost.rescue_net_cash - rescue_incremental.total_tax,
-        combined_hold_net=cost.hold_net - incremental.total_tax,
-    )
+    out = state_exercise_cost(CALIFORNIA, h, cost, law, inputs={"property_tax": property_tax},
+                              credit=ca_amt_credit_carryforward, deduction=deduction)
+    return CaliforniaExerciseCost(**{f.name: getattr(out, f.name) for f in fields(out)})

@@ -41,7 +41,7 @@ at which the tax after the credit is still what it is at ``s = 0``.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Literal
@@ -837,12 +837,44 @@ def california_amt_room(
     )
 
 
+def state_has_amt(state: Jurisdiction, law: LawTable, years: Sequence[int]) -> bool:
+    """Whether the state has an alternative minimum tax in ``years``: an AMT basis dollar can lower its TMT."""
+    return state.amt_basis_worth(law, years) > 0
+
+
 def state_amt_room(state: Jurisdiction, h: Households, law: LawTable, inputs: Mapping[str, float],
-                   credit: float | NDArray[np.float64]) -> NDArray[np.float64] | None:
-    """The state's AMT room of every household in ``h``, None for a state without a room solver here (its
-    AMT, if any, then bounds no plan's room: the evaluation still counts every dollar of it)."""
-    if state.code != "CA":
+                   credit: float | NDArray[np.float64], *, deduction: Deduction = "auto") -> NDArray[np.float64] | None:
+    """The state's AMT room of every household in ``h``: the largest whole-dollar ISO spread that adds no state
+    AMT (0 where the household already owes it); None for a state without an AMT (it draws no line).
+
+    California uses its exact solver (:func:`california_amt_room`); another state's room is found with its
+    own return (:meth:`~isoplan.tax.states.Jurisdiction.compute`), searched to the dollar.
+    """
+    if state.code == "CA":
+        room: NDArray[np.float64] = california_amt_room(
+            h, law, property_tax=inputs.get("property_tax", 0.0), ca_amt_credit_carryforward=credit,
+            deduction=deduction).ca_amt_room
+        return room
+    if not state_has_amt(state, law, sorted({int(y) for y in h.year})):
         return None
-    room: NDArray[np.float64] = california_amt_room(h, law, property_tax=inputs.get("property_tax", 0.0),
-                                                    ca_amt_credit_carryforward=credit).ca_amt_room
-    return room
+    n = len(h)
+    carry = np.broadcast_to(np.asarray(credit, dtype=np.float64), (n,))
+    amt_line = state.credit_lines.amt
+
+    def amt_at(idx: np.ndarray, s: np.ndarray) -> np.ndarray:
+        part = with_added_spread(h.take(idx), s)
+        amounts = {k: np.asarray(v)[idx] if np.ndim(v) else v for k, v in inputs.items()}
+        amt: np.ndarray = state.compute(part, law, inputs=amounts, credit=carry[idx], deduction=deduction).lines[
+            amt_line]
+        return amt
+
+    rows = np.arange(n)
+    already = amt_at(rows, np.zeros(n)) > 0
+
+    def no_amt(idx: np.ndarray, s: np.ndarray) -> np.ndarray:
+        ok: np.ndarray = amt_at(idx, s) <= 0
+        return ok
+
+    found = _largest(no_amt, np.zeros(n))
+    out: NDArray[np.float64] = np.where(already, 0.0, np.maximum(found, 0.0))
+    return out

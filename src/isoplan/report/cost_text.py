@@ -101,7 +101,7 @@ def render_cost(data: CostResult) -> str:
 def render_cost_california(data: CostResult) -> str:
     """The California tax the exercise causes, federal beside it, and the combined outlay."""
     ca = data.california
-    assert ca is not None, "render_cost_california needs a result with the state CA"
+    assert ca is not None and ca.room is not None, "render_cost_california needs a result with the state CA"
     fed = data.tax["incremental"]
     without, with_, caused = ca.tax["without_exercise"], ca.tax["with_exercise"], ca.tax["incremental"]
     body = [[name, *(_usd(sign * col[k]) for col in (without, with_, caused))] for name, k, sign in CALIFORNIA_ROWS]

@@ -53,6 +53,9 @@ class Jurisdiction(Protocol):
     extra_inputs: tuple[InputField, ...]  # its own input amounts (beside the federal household)
     outputs: tuple[str, ...]  # the result keys a ``--json`` or batch output shows
     credit_form: str  # the form that carries its AMT credit, e.g. "FTB 3510"
+    #: the lines an exercise or a sale moves, as (name shown, result line key), in the order shown; among
+    #: them "amt", "credit_used" and "total_tax"
+    cost_lines: tuple[tuple[str, str], ...]
 
     def law_table(self, inflation: float | None = None) -> LawTable:
         """The state's law as data (published years and the projection), cached."""

@@ -405,6 +405,10 @@ class California:
         InputField(name, help_text, carried_credit=name == "ca_amt_credit_carryforward")
         for name, help_text in CA_MONEY_FIELDS)
     outputs = CA_OUTPUTS
+    cost_lines: tuple[tuple[str, str], ...] = (
+        ("regular_tax", "ca_regular_tax"), ("exemption_credits", "ca_exemption_credits"), ("amt", "ca_amt"),
+        ("credit_used", "ca_amt_credit_used"), ("mental_health_tax", "ca_mental_health_tax"),
+        ("total_tax", "ca_total_tax"))
 
     def law_table(self, inflation: float | None = None) -> LawTable:
         return ca_law_table(inflation)
