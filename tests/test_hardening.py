@@ -251,3 +251,10 @@ def test_docs_limits_names_every_bound():
               if name.isupper() and name.startswith(("MAX_", "MEMORY_", "TIME_"))]
     missing = [name for name in bounds if name not in text]
     assert len(bounds) >= 10 and not missing, missing
+
+
+def test_one_share_bound_for_the_application_and_the_equity_law():
+    from isoplan.app.common import MAX_SHARES
+    from isoplan.equity.records import MAX_SHARES as EQUITY_MAX_SHARES
+
+    assert MAX_SHARES == EQUITY_MAX_SHARES == 10_000_000_000

@@ -37,7 +37,8 @@ __all__ = [
 
 #: Largest dollar amount accepted anywhere ($1 trillion): beyond any household, far inside float64's exact range.
 MAX_MONEY = 1e12
-#: Largest share count accepted (10 billion): more than any company has outstanding.
+#: Largest share count accepted (10 billion): more than any company has outstanding. The same bound as
+#: :data:`isoplan.equity.records.MAX_SHARES`, kept apart so that the command line starts without NumPy.
 MAX_SHARES = 10_000_000_000
 #: Memory one plan or risk run may ask for (2 GiB): estimated from the inputs before the work starts, so a run
 #: that would exhaust a laptop is refused at once, naming the input to lower and the largest value that fits.

@@ -46,14 +46,18 @@ def to_decimal(value: Any, field_name: str, *, minimum: Decimal | None = ZERO) -
     return number
 
 
+#: Largest share count accepted (10 billion): more than any company has outstanding.
+MAX_SHARES = 10_000_000_000
+
+
 def to_shares(value: Any, field_name: str = "shares", *, minimum: int = 1) -> int:
-    """A whole number of shares."""
+    """A whole number of shares, from ``minimum`` to :data:`MAX_SHARES`."""
     try:
         number = Decimal(str(value).replace(",", "").replace("_", "").strip())
     except (InvalidOperation, ValueError):
         raise InputError(field_name, value, "a whole number of shares") from None
-    if not number.is_finite() or number != number.to_integral_value() or number < minimum:
-        raise InputError(field_name, value, f"a whole number of shares, at least {minimum}")
+    if not number.is_finite() or number != number.to_integral_value() or not minimum <= number <= MAX_SHARES:
+        raise InputError(field_name, value, f"a whole number of shares from {minimum} to {MAX_SHARES:,}")
     return int(number)
 
 

@@ -141,17 +141,28 @@ def _table(data: Mapping[str, Any], key: str, source: str, *, required: bool = F
     return value
 
 
+#: The largest size of any number in a plan file ($1 trillion for an amount or a price), the same bound as
+#: every dollar amount the application takes: far inside float64's exact range, so no product of two of them
+#: (a price times a share count) overflows.
+MAX_PLAN_NUMBER = 1e12
+
+
 def _number(value: Any, key: str, source: str, *, minimum: float | None = 0.0,
             maximum: float | None = None) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise InputError(key, value, "a number", source=source)
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:
+        raise InputError(key, value, "a finite number", source=source) from None
     if not math.isfinite(number):
         raise InputError(key, value, "a finite number", source=source)
-    if minimum is not None and number < minimum:
-        raise InputError(key, value, f"a number of at least {minimum:g}", source=source)
-    if maximum is not None and number > maximum:
-        raise InputError(key, value, f"a number of at most {maximum:g}", source=source)
+    low = -MAX_PLAN_NUMBER if minimum is None else minimum
+    high = MAX_PLAN_NUMBER if maximum is None else min(maximum, MAX_PLAN_NUMBER)
+    if number < low:
+        raise InputError(key, value, f"a number of at least {low:g}", source=source)
+    if number > high:
+        raise InputError(key, value, f"a number of at most {high:g}", source=source)
     return number
 
 
@@ -440,7 +451,8 @@ def parse_plan(data: Mapping[str, Any], source: str, *, today: date, grants: Seq
     income = _income(_table(data, "income", source, required=True), years, source)
     cash = _table(data, "cash", source)
     _unknown(cash, ("per_year", "years", "reserve"), "cash.", source)
-    per_year = _number(cash.get("per_year", math.inf) if "per_year" in cash else 1e15, "cash.per_year", source)
+    # no per-year cash given: no cash limit (a sentinel far above any exercise, not a user value to check)
+    per_year = _number(cash["per_year"], "cash.per_year", source) if "per_year" in cash else 1e15
     cash_by_year = {y: per_year for y in years}
     for key, value in _table(cash, "years", source).items():
         if not key.isdigit() or int(key) not in years:
