@@ -245,3 +245,29 @@ def test_a_state_with_an_amt_gets_its_room_from_its_own_return():
     assert searched is not None
     assert searched.tolist() == exact.ca_amt_room.tolist()
     assert searched[0] > 0 and searched[2] == 0  # the third household already owes California AMT
+
+
+def test_a_toy_state_flows_through_the_ledger_years(flatland, tmp_path, capsys):
+    import json
+
+    from isoplan.app import ledger as ledger_app
+    from isoplan.cli import main
+
+    db = tmp_path / "ledger.db"
+    ledger_app.init(db)
+    for year, wages in ((2026, 200_000), (2027, 100_000)):
+        ledger_app.set_income(db, ledger_app.IncomeRequest(year=year, filing_status="single",
+                                                           amounts={"wages": wages}, state="ZZ"))
+    capsys.readouterr()
+    assert main(["ledger", "--db", str(db), "years", "--json"]) == 0
+    years = json.loads(capsys.readouterr().out)["years"]
+    assert [y["state"] for y in years] == ["ZZ", "ZZ"]
+    for y, wages in zip(years, (200_000, 100_000), strict=True):
+        zz = y["flatland"]
+        assert "california" not in y and y["outputs"]["agi"] == pytest.approx(wages)
+        # by hand: no option items, so federal AGI is the wages and Flatland's tax is 5% of it
+        assert zz["outputs"] == {"zz_tax": pytest.approx(0.05 * wages)}
+        assert zz["federal_plus_flatland"] == pytest.approx(y["outputs"]["total_tax"] + 0.05 * wages)
+        assert (zz["credit_created"], zz["credit_used"], zz["credit_carried_forward"]) == (0.0, 0.0, 0.0)
+        assert zz["inputs"] == {"zz_credit": 0.0} and zz["notes"] == ["Flatland taxes 5% of federal AGI."]
+        assert not any("not included" in note for note in y["notes"])

@@ -16,6 +16,7 @@ are used (as the web app's form fields are).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -296,25 +297,26 @@ class IncomeResult:
                 "state": self.state}
 
 
-def _california_json(row: LedgerYear, *, explain: bool) -> dict[str, Any]:
-    """A California year of the ledger: Form 540 / Schedule P (540) outputs and FTB 3510."""
-    from isoplan.tax.states.california import CA_OUTPUTS, ca_explain_row
-
-    c = row.ca_outputs
+def _state_json(row: LedgerYear, *, explain: bool) -> dict[str, Any]:
+    """A year of the ledger in a modeled state: the state's return outputs and its AMT credit (California:
+    Form 540 / Schedule P (540) and FTB 3510)."""
+    sy = row.state_year
+    assert sy is not None
+    state, c = sy.jurisdiction, sy.outputs
     out: dict[str, Any] = {
-        "projected": row.ca_projected,
-        "inputs": dict(row.ca_inputs),
-        "outputs": {k: c[k] for k in CA_OUTPUTS},
-        "deduction_kind": "itemized" if c["ca_itemized"] else "standard",
-        "credit_created": row.ca_credit_created,
-        "credit_used": row.ftb3510["credit_used"],
-        "credit_carried_forward": row.ftb3510["carryover_out"],
-        "federal_plus_california": row.outputs["total_tax"] + c["ca_total_tax"],
-        "notes": row.ca_notes,
+        "projected": sy.projected,
+        "inputs": dict(sy.inputs),
+        "outputs": {k: c[k] for k in state.outputs},
+        "deduction_kind": "itemized" if c[state.credit_lines.itemized] else "standard",
+        "credit_created": sy.credit_created,
+        "credit_used": sy.credit_used,
+        "credit_carried_forward": sy.credit_carried_forward,
+        f"federal_plus_{state.key}": row.outputs["total_tax"] + c[state.credit_lines.total_tax],
+        "notes": sy.notes,
     }
     if explain:
-        out["ftb3510"] = dict(row.ftb3510)
-        out["lines"] = [r.__dict__ for r in ca_explain_row(row.ca_result, 0)]
+        out[re.sub(r"[^a-z0-9]", "", state.credit_form.lower())] = dict(sy.credit_lines)
+        out["lines"] = [r.__dict__ for r in state.explain_rows(sy.result, 0)]
     return out
 
 
@@ -362,7 +364,10 @@ def year_json(row: LedgerYear, *, explain: bool) -> dict[str, Any]:
         out["form8801"] = row.form8801
         out["lines"] = [r.__dict__ for r in explain_row(row.result, 0)]
     out["state"] = row.state
-    out["california"] = _california_json(row, explain=explain) if row.california else None
+    if row.state_year is None:
+        out["california"] = None
+    else:
+        out[row.state_year.jurisdiction.key] = _state_json(row, explain=explain)
     return out
 
 
