@@ -135,3 +135,21 @@ def test_unsupported_year_is_a_clear_error():
 
 def test_status_axis_order():
     assert STATUSES[:4] == REQUIRED_STATUSES
+
+
+def test_notes_users_see_cite_law_not_internal_fact_sheets():
+    # every year's notes (projected and unsettled law), federal and California, for every filing status,
+    # and the demo's text: primary law only (IRC section, form and line), never an internal reference
+    from importlib import resources
+
+    from isoplan.tax.explain import year_notes
+    from isoplan.tax.law import law_table
+    from isoplan.tax.states.california import ca_law_table, ca_year_notes
+
+    law, ca_law = law_table(), ca_law_table()
+    for year in range(law.first_year, law.last_year + 1):
+        for status in range(5):
+            for note in [*year_notes(law, year, status), *ca_year_notes(ca_law, year, status)]:
+                assert "TAX_FACTS" not in note, note
+    demo = resources.files("isoplan.data").joinpath("demo-household.toml").read_text(encoding="utf-8")
+    assert "TAX_FACTS" not in demo
