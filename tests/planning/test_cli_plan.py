@@ -56,7 +56,7 @@ def test_plan_json_keys(capsys):
         assert b["advantage_of_plan"] == pytest.approx(data["recommended"]["after_tax_value"] - b["after_tax_value"])
     row_keys = {"year", "projected", "exercise_date", "price", "shares", "iso_spread", "nso_income", "regular_tax",
                 "tentative_minimum_tax", "amt", "extra_tax", "strike_cash", "sale_proceeds", "credit_available",
-                "credit_used", "credit_created", "qualifying_dates"}
+                "credit_used", "credit_created", "qualifying_dates", "estimated_tax"}
     years = data["recommended"]["years"]
     assert [y["year"] for y in years] == [2027, 2028, 2029, 2030]
     assert all(set(y) == row_keys for y in years)

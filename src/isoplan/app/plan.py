@@ -271,8 +271,26 @@ class PlanResult:
         data: dict[str, Any] = dict(self.outcome.as_dict())
         if self.explained:
             data["explain"] = [year_json(y.household, y.result, self.law) for y in self.explained]
+        recommended = data.get("recommended")
+        if isinstance(recommended, dict):
+            years = [{**row, "estimated_tax": year_estimate(row)} for row in recommended.get("years", [])]
+            data["recommended"] = {**recommended, "years": years}
         data["answer"] = plan_answer(data)
         return data
+
+
+def year_estimate(row: Mapping[str, Any]) -> dict[str, Any] | None:
+    """What a year's exercise adds to that year's tax and the installment to pay it with (IRC §6654): the first
+    due date on or after the exercise, moved past weekends and holidays (§7503). None: no exercise, or no tax
+    added."""
+    from isoplan.app.filing import next_installment
+
+    if not row.get("exercise_date") or float(row.get("extra_tax", 0.0)) <= 0.5:
+        return None
+    day = datetime.date.fromisoformat(str(row["exercise_date"]))
+    due = next_installment(int(row["year"]), day)
+    return {"amount": float(row["extra_tax"]), "installment": None if due is None else due.installment,
+            "due_date": None if due is None else due.due.isoformat()}
 
 
 def year_json(h: Any, result: Any, law: Any, i: int = 0) -> dict[str, Any]:

@@ -97,6 +97,15 @@ def render_plan(record: Record | Mapping[str, Any]) -> str:
     if data["notes"]:
         out += ["", "Notes"] + [f"- {n}" for n in data["notes"]]
     out.append("")
+    due = [(y["year"], y["estimated_tax"]) for y in rec["years"] if y.get("estimated_tax")]
+    if due:
+        if out and out[-1]:
+            out.append("")
+        out += ["Estimated tax (IRC §6654): to stay in the safe harbor, pay what each exercise adds by the next "
+                "installment (not needed when last year's tax, 100% or 110% of it, already sets the payment)"]
+        out += [f"- {year}: {money(e['amount'])} by {e['due_date']}" + (f" (installment {e['installment']})"
+                if e["installment"] else "") for year, e in due]
+        out.append("")
     out.append("A planning estimate, not tax advice.")
     return "\n".join(out)
 

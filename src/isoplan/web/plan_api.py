@@ -162,7 +162,8 @@ def plan_page(body: Mapping[str, Any]) -> PlanPage:
     result = run_plan(PlanRequest(source, inflation=_blank(body, "inflation"), explain=True))
     years = result.explained
     ca_explain = [y.ca_lines() or [] for y in years] if result.outcome.model.california else None
-    outcome = result.outcome.as_dict() | {"answer": result.answer}  # the JSON of `isoplan plan`
+    # the JSON of `isoplan plan` (its per-year form lines travel separately, as `explain`)
+    outcome = {k: v for k, v in result.as_dict().items() if k != "explain"}
     return PlanPage(outcome=outcome, toml=source.text or "", form=plain(source.data),
                     explain=[y.lines() for y in years], seconds=round(time.perf_counter() - start, 4),
                     ca_explain=ca_explain)
