@@ -258,3 +258,10 @@ def test_one_share_bound_for_the_application_and_the_equity_law():
     from isoplan.equity.records import MAX_SHARES as EQUITY_MAX_SHARES
 
     assert MAX_SHARES == EQUITY_MAX_SHARES == 10_000_000_000
+
+
+def test_one_amount_bound_for_the_application_and_the_equity_law():
+    from isoplan.app.common import MAX_MONEY
+    from isoplan.equity.records import MAX_AMOUNT
+
+    assert MAX_MONEY == float(MAX_AMOUNT) == 1e12

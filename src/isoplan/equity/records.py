@@ -27,6 +27,11 @@ ZERO = Decimal(0)
 # ---------------------------------------------------------------- parsing helpers
 
 
+#: Largest dollar amount or price accepted ($1 trillion): the application's bound on every amount (far inside
+#: float64's exact range, so a price times a share count cannot overflow the engines).
+MAX_AMOUNT = Decimal(10**12)
+
+
 def to_decimal(value: Any, field_name: str, *, minimum: Decimal | None = ZERO) -> Decimal:
     """A money or price value as an exact Decimal, or :class:`InputError` naming the field."""
     if isinstance(value, Decimal):
@@ -39,8 +44,8 @@ def to_decimal(value: Any, field_name: str, *, minimum: Decimal | None = ZERO) -
             number = Decimal(text)
         except (InvalidOperation, ValueError):
             raise InputError(field_name, value, "a number, e.g. 12.50") from None
-    if not number.is_finite():
-        raise InputError(field_name, value, "a finite number")
+    if not number.is_finite() or abs(number) > MAX_AMOUNT:
+        raise InputError(field_name, value, f"a finite number of at most {MAX_AMOUNT:,} in size")
     if minimum is not None and number < minimum:
         raise InputError(field_name, value, f"a number of at least {minimum}")
     return number
