@@ -20,7 +20,7 @@ def _year_label(year: int, projected: bool) -> str:
 
 
 def room_answer(data: Any) -> str:
-    """``In 2026 you can exercise 627 shares ($31,384 of spread) with no AMT; 564 with a 10% cushion.``
+    """``In YEAR you can exercise N shares ($X of spread) with no AMT; M with a 10% cushion.``
 
     ``data`` is an isoplan.app RoomResult (the report layer, below the application layer, does not import it).
 
@@ -53,7 +53,7 @@ def room_answer(data: Any) -> str:
 
 
 def cost_answer(data: Any) -> str:
-    """``Exercising 2,000 shares in 2026 costs $65,148 in all: $20,000 of strike plus $45,148 of tax.``
+    """``Exercising N shares in YEAR costs $X in all: $S of strike plus $T of tax.``
 
     ``data`` is an isoplan.app CostResult (the report layer, below the application layer, does not import it).
 
@@ -75,7 +75,7 @@ def cost_answer(data: Any) -> str:
 
 
 def tax_answer(data: Any) -> str:
-    """``Total federal tax for 2026: $151,882, of which $115,148 is AMT (Form 6251 line 11).``
+    """``Total federal tax for YEAR: $X, of which $A is AMT (Form 6251 line 11).``
 
     ``data`` is an isoplan.app TaxResult (the report layer, below the application layer, does not import it)."""
     when = _year_label(data.year, data.projected)
@@ -91,7 +91,7 @@ def tax_answer(data: Any) -> str:
 
 
 def schedule_text(years: Sequence[Mapping[str, Any]]) -> str:
-    """The exercises of a schedule: ``January 2027: 10,000 shares; January 2028: 10,000``."""
+    """The exercises of a schedule: ``January YEAR: N shares; January YEAR+1: M``."""
     parts: list[str] = []
     for y in years:
         shares = sum(int(v) for v in y["shares"].values())
