@@ -13,14 +13,18 @@ a folder, a missing folder or one that cannot be written, naming the flag.
 from __future__ import annotations
 
 import contextlib
+import csv
+import io
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import IO, Any
 
 from isoplan.errors import InputError
 
-__all__ = ["check_output", "check_output_dir", "replace_with", "same_file", "write_text"]
+__all__ = ["check_output", "check_output_dir", "csv_text_rows", "replace_with", "same_file", "write_csv_columns",
+           "write_parquet", "write_text"]
 
 
 def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
@@ -116,3 +120,96 @@ def _file_mode(target: Path) -> int:
         return target.stat().st_mode & 0o777
     except FileNotFoundError:
         return NEW_FILE_MODE
+
+
+# ---------------------------------------------------------------- column files (batch results)
+
+
+def csv_text_rows(columns: Sequence[Any]) -> memoryview:
+    """Rows of CSV from text columns (pyarrow string arrays of one length), as :func:`csv.writer` writes them
+    (a cell with a comma, quote, CR or LF quoted, its quotes doubled; lines ended by CRLF), column-wise."""
+    import pyarrow as pa  # type: ignore[import-untyped]
+    import pyarrow.compute as pc  # type: ignore[import-untyped]
+
+    cells = []
+    for column in columns:
+        if _has_special(column):
+            special = pc.match_substring_regex(column, '[,"\r\n]')
+            quoted = pc.binary_join_element_wise('"', pc.replace_substring(column, '"', '""'), '"', "")
+            column = pc.if_else(special, quoted, column)
+        cells.append(column)
+    lines = pc.binary_join_element_wise(pc.binary_join_element_wise(*cells, ","), "\r\n", "")
+    if lines.type != pa.string():
+        lines = lines.cast(pa.string())
+    offsets = memoryview(lines.buffers()[1]).cast("i")  # 32-bit offsets into the text
+    return memoryview(lines.buffers()[2])[offsets[lines.offset]:offsets[lines.offset + len(lines)]]
+
+
+#: The bytes that make :func:`csv.writer` quote a cell.
+_SPECIAL = b',"\r\n'
+
+
+def _has_special(column: Any) -> bool:
+    """Whether any cell of a text column holds a byte that needs quoting: one look at the whole text."""
+    import numpy as np
+
+    data = column.buffers()[2]
+    if data is None:
+        return False
+    offsets = np.frombuffer(column.buffers()[1], dtype=np.int32)
+    text = np.frombuffer(data, dtype=np.uint8)[offsets[column.offset]:offsets[column.offset + len(column)]]
+    return bool(np.isin(text, np.frombuffer(_SPECIAL, dtype=np.uint8)).any())
+
+
+def _csv_header(header: Sequence[str]) -> bytes:
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer).writerow(header)
+    return buffer.getvalue().encode("utf-8")
+
+
+#: Slices of a CSV file turned into text at once (in threads: pyarrow and NumPy work outside the GIL).
+CSV_WORKERS = 2
+
+
+def write_csv_columns(target: str | os.PathLike[str] | IO[bytes], header: Sequence[str],
+                      parts: Sequence[Callable[[], Sequence[Any]]], field: str) -> None:
+    """A CSV file: ``header``, then each part's rows (a part gives its text columns, :func:`csv_text_rows`),
+    in order. To a path it is written whole and atomically (errors name ``field``); or to a binary stream.
+    Parts are rendered :data:`CSV_WORKERS` at a time, while earlier ones are written."""
+    if isinstance(target, str | os.PathLike):
+        with replace_with(target, field) as temp, open(temp, "wb") as handle:
+            _write_csv(handle, header, parts)
+    else:
+        _write_csv(target, header, parts)
+
+
+def _render(part: Callable[[], Sequence[Any]]) -> memoryview | None:
+    columns = part()
+    return csv_text_rows(columns) if columns and len(columns[0]) else None
+
+
+def _write_csv(handle: IO[bytes], header: Sequence[str], parts: Sequence[Callable[[], Sequence[Any]]]) -> None:
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    handle.write(_csv_header(header))
+    with ThreadPoolExecutor(max_workers=CSV_WORKERS) as pool:
+        pending: list[Future[memoryview | None]] = []
+        for part in parts:
+            pending.append(pool.submit(_render, part))
+            if len(pending) > CSV_WORKERS:
+                _write_part(handle, pending.pop(0).result())
+        for future in pending:
+            _write_part(handle, future.result())
+
+
+def _write_part(handle: IO[bytes], rows: memoryview | None) -> None:
+    if rows is not None:
+        handle.write(rows)
+
+
+def write_parquet(path: str | os.PathLike[str], table: Any, field: str) -> None:
+    """A pyarrow table as a Parquet file, written whole and atomically (errors name ``field``)."""
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]
+
+    with replace_with(path, field) as temp:
+        pq.write_table(table, temp)

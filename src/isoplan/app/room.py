@@ -7,20 +7,18 @@ line and the form lines at three points (:func:`room_page_data`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from isoplan.app.common import InputError, whole
 from isoplan.app.household import (
     PLAIN_NAMES,
-    BatchTable,
     Deduction,
     Names,
     StateInputs,
     Value,
     ca_law_table,
-    csv_households,
     deduction_choice,
     fraction_below_one,
     inflation_rate,
@@ -29,7 +27,6 @@ from isoplan.app.household import (
     one_household,
     other_state_note,
     price,
-    read_csv,
     record_json,
     request_state_values,
     state_inputs,
@@ -37,6 +34,7 @@ from isoplan.app.household import (
 from isoplan.report.text import money as _usd
 
 if TYPE_CHECKING:
+    from isoplan.app.batch import BatchResult
     from isoplan.app.cost import CostResult
     from isoplan.planning.room import LineZone
     from isoplan.planning.room import RoomResult as EngineRoom
@@ -470,28 +468,35 @@ def _credit_text(carryforward: float, used: float, line: float, room: float, alr
 # ---------------------------------------------------------------- room --batch
 
 
-def room_batch(req: RoomRequest, path: str) -> BatchTable:
-    """``room --batch``: the room of every household of a CSV file (``req.household`` is not used); with the
-    state CA every row a California resident with ``req``'s California inputs."""
+def room_batch(req: RoomRequest, path: str, *, keep: Sequence[str] = ()) -> BatchResult:
+    """``room --batch``: the room of every household of a CSV or Parquet file (``req.household`` is not
+    used); with the state CA every row a California resident with ``req``'s California inputs. Columns
+    named in ``keep`` pass through to the output unread."""
     import numpy as np
 
+    from isoplan.app.batch import BatchResult, OutputColumn, batch_households, kept_columns, read_batch
     from isoplan.planning.room import amt_room, shares_for_spread
+    from isoplan.tax.households import INPUT_NAMES
 
     opts = _options(req)
-    table = read_csv(path, req.names)
-    h = csv_households(table)
+    table = read_batch(path, req.names)
+    kept = kept_columns(table, keep, req.names, reserved=(*INPUT_NAMES, *ROOM_BATCH_OUTPUTS))
+    h = batch_households(table, skip=kept)
     room = amt_room(h, opts.law, deduction=opts.deduction)
-    columns: dict[str, Any] = {"amt_room": room.amt_room, "already_in_amt": room.already_in_amt}
+    columns = [OutputColumn(name, "input", table.columns[name]) for name in table.header]
+    columns += [OutputColumn("amt_room", "whole", room.amt_room),
+                OutputColumn("already_in_amt", "flag", room.already_in_amt)]
     if "amt_credit_carryforward" in table.header:
-        columns["credit_line"] = room.credit_line
+        columns.append(OutputColumn("credit_line", "whole", room.credit_line))
     spread_per_share = opts.spread_per_share
     if spread_per_share is not None and spread_per_share > 0:
         per = np.full(len(h), spread_per_share)
-        columns["shares"] = shares_for_spread(room.amt_room, per)
-        columns["shares_after_margin"] = shares_for_spread(room.amt_room * (1.0 - opts.margin), per)
+        columns.append(OutputColumn("shares", "whole", shares_for_spread(room.amt_room, per)))
+        columns.append(OutputColumn("shares_after_margin", "whole",
+                                    shares_for_spread(room.amt_room * (1.0 - opts.margin), per)))
     state = opts.state.state
     notes = []
-    no_amt = _no_amt_note(opts, *sorted({int(y) for y in h.year})) if len(h) else None
+    no_amt = _no_amt_note(opts, *np.unique(h.year).tolist()) if len(h) else None
     if no_amt:
         notes.append(no_amt)
     elif state == "CA":
@@ -500,29 +505,20 @@ def room_batch(req: RoomRequest, path: str) -> BatchTable:
         carry = opts.state.ca_amt_credit_carryforward
         ca = california_amt_room(h, ca_law_table(opts.inflation), property_tax=opts.state.property_tax,
                                  ca_amt_credit_carryforward=carry, deduction=opts.deduction)
-        columns["ca_amt_room"] = ca.ca_amt_room
-        columns["ca_already_in_amt"] = ca.ca_already_in_amt
+        columns.append(OutputColumn("ca_amt_room", "whole", ca.ca_amt_room))
+        columns.append(OutputColumn("ca_already_in_amt", "flag", ca.ca_already_in_amt))
         if carry > 0:
-            columns["ca_credit_line"] = ca.ca_credit_line
-        columns["binding"] = np.where(ca.ca_amt_room < room.amt_room, "california", "federal")
+            columns.append(OutputColumn("ca_credit_line", "whole", ca.ca_credit_line))
+        columns.append(OutputColumn("binding", "label", np.where(ca.ca_amt_room < room.amt_room, "california",
+                                                                  "federal")))
     elif state:
         notes.append(other_state_note(state))
-    lists = {k: v.tolist() for k, v in columns.items()}
-    rows = []
-    for i, row in enumerate(table.rows):
-        out = []
-        for k in columns:
-            value = lists[k][i]
-            if isinstance(value, bool):
-                out.append(str(value).lower())
-            elif isinstance(value, str):
-                out.append(value)
-            elif value != value:  # no credit line for this row
-                out.append("")
-            else:
-                out.append(str(int(value)))
-        rows.append(tuple([row.get(c, "") for c in table.header] + out))
-    return BatchTable(header=(*table.header, *columns), rows=tuple(rows), notes=tuple(notes))
+    return BatchResult(columns=tuple(columns), length=len(table), notes=tuple(notes))
+
+
+#: Every column ``room --batch`` may add (a kept column may not take one of these names).
+ROOM_BATCH_OUTPUTS = ("amt_room", "already_in_amt", "credit_line", "shares", "shares_after_margin", "ca_amt_room",
+                      "ca_already_in_amt", "ca_credit_line", "binding")
 
 
 # ---------------------------------------------------------------- the web app's room page

@@ -7,7 +7,7 @@ Schedule P (540) and FTB 3510 through :func:`isoplan.tax.states.california.compu
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -15,20 +15,15 @@ from isoplan.app.common import InputError, state_code
 from isoplan.app.household import (
     HIDDEN,
     PLAIN_NAMES,
-    BatchTable,
-    CsvRows,
     Deduction,
     Figures,
     Names,
     Value,
-    csv_cell,
-    csv_households,
     deduction_choice,
     inflation_rate,
     law_table,
     one_household,
     other_state_note,
-    read_csv,
     record_json,
     request_state_values,
     state_inputs,
@@ -36,6 +31,7 @@ from isoplan.app.household import (
 )
 
 if TYPE_CHECKING:
+    from isoplan.app.batch import BatchFile, BatchResult, OutputColumn
     from isoplan.tax.federal import FederalResult
     from isoplan.tax.households import Households
     from isoplan.tax.law import LawTable
@@ -223,11 +219,23 @@ def _state_columns() -> tuple[str, ...]:
     return ("state", *dict.fromkeys(inputs))
 
 
-def tax_batch(req: TaxRequest, path: str) -> BatchTable:
-    """``tax --batch``: one household per CSV row; the federal outputs, and each modeled state's outputs
-    (California's ``ca_*``) on rows of that state (a ``state`` column, or ``req.state`` for every row)."""
+def _output_names() -> tuple[str, ...]:
+    """Every column ``tax --batch`` may add (a kept column may not take one of these names)."""
+    from isoplan.tax.explain import OUTPUTS
+    from isoplan.tax.states import jurisdiction, modeled_states
+
+    states = [s for s in map(jurisdiction, modeled_states()) if s is not None]
+    return (*OUTPUTS, "projected", *(k for s in states for k in (*s.outputs, f"{s.code.lower()}_projected")))
+
+
+def tax_batch(req: TaxRequest, path: str, *, keep: Sequence[str] = ()) -> BatchResult:
+    """``tax --batch``: one household per row of a CSV or Parquet file; the federal outputs, and each modeled
+    state's outputs (California's ``ca_*``) on rows of that state (a ``state`` column, or ``req.state`` for
+    every row). Columns named in ``keep`` pass through to the output unread."""
+    from isoplan.app.batch import BatchResult, batch_households, kept_columns, read_batch
     from isoplan.tax.explain import OUTPUTS
     from isoplan.tax.federal import compute_federal
+    from isoplan.tax.households import INPUT_NAMES
     from isoplan.tax.states import jurisdiction
 
     names = req.names
@@ -236,92 +244,86 @@ def tax_batch(req: TaxRequest, path: str) -> BatchTable:
     default = state_code(names("state"), req.state)
     deduction = deduction_choice(req.deduction, names)
     notes: list[str] = []
+    table: BatchFile | None
     try:
-        table = read_csv(path, names)
+        table = read_batch(path, names)
     except InputError:
         table = None  # read below, federal only, where the error names the file
-    if table is not None and any(c in _state_columns() for c in table.header):
-        return _state_batch(table, law, inflation, default, deduction)
-    if table is not None and jurisdiction(default) is not None:
-        return _state_batch(table, law, inflation, default, deduction)
+    if table is not None:
+        kept = kept_columns(table, keep, names, reserved=(*INPUT_NAMES, *_state_columns(), *_output_names()))
+        if any(c in _state_columns() for c in table.header) or jurisdiction(default) is not None:
+            return _state_batch(table, kept, law, inflation, default, deduction)
     if default is not None:
         state_inputs(default, request_state_values(req), names)
         notes.append(other_state_note(default))
-    table = read_csv(path, names)
-    h = csv_households(table)
-    result = compute_federal(h, law, deduction=deduction)
-    lists: dict[str, list[Any]] = {k: result.lines[k].tolist() for k in OUTPUTS}
-    lists["projected"] = result.projected.tolist()
-    outputs = [*OUTPUTS, "projected"]
-    rows = tuple(tuple([row.get(c, "") for c in table.header] + [csv_cell(lists[k][i]) for k in outputs])
-                 for i, row in enumerate(table.rows))
-    return BatchTable(header=(*table.header, *outputs), rows=rows, notes=tuple(notes))
+    if table is None:
+        table = read_batch(path, names)
+    h = batch_households(table, skip=kept)
+    result = compute_federal(h, law, deduction=deduction, keep=OUTPUTS)
+    return BatchResult(columns=(*_inputs(table), *_federal_columns(result)), length=len(table), notes=tuple(notes))
 
 
-def _state_batch(table: CsvRows, law: LawTable, inflation: float | None, default: str | None,
-                 deduction: Deduction) -> BatchTable:
+def _inputs(table: BatchFile) -> tuple[OutputColumn, ...]:
+    """The file's columns, passed through in their places."""
+    from isoplan.app.batch import OutputColumn
+
+    return tuple(OutputColumn(name, "input", table.columns[name]) for name in table.header)
+
+
+def _federal_columns(result: FederalResult) -> tuple[OutputColumn, ...]:
+    from isoplan.app.batch import OutputColumn
+    from isoplan.tax.explain import OUTPUTS
+
+    return (*(OutputColumn(k, "amount", result.lines[k]) for k in OUTPUTS),
+            OutputColumn("projected", "flag", result.projected))
+
+
+def _state_batch(table: BatchFile, kept: tuple[str, ...], law: LawTable, inflation: float | None,
+                 default: str | None, deduction: Deduction) -> BatchResult:
     """The batch with every modeled state's columns: its outputs and ``<code>_projected``, filled on its rows."""
     import numpy as np
 
+    from isoplan.app.batch import BatchResult, OutputColumn, batch_households, state_amounts, state_codes
     from isoplan.tax.explain import OUTPUTS
     from isoplan.tax.federal import compute_federal
     from isoplan.tax.states import carried_credit_field, jurisdiction, modeled_states
 
-    path, rows = table.path, table.rows
+    path, n = table.path, len(table)
     columns_read = _state_columns()
-    h = csv_households(table, skip=columns_read)
-    states = []
-    for i, row in enumerate(rows):
-        try:
-            states.append(state_code("column state", row.get("state") or default))
-        except InputError as err:
-            raise err.at(row=i + 1, source=path) from None
+    h = batch_households(table, skip=(*columns_read, *kept))
+    states = state_codes(table, default)
     modeled = [s for s in map(jurisdiction, modeled_states()) if s is not None]
 
-    def column(name: str) -> list[float]:
+    def column(name: str) -> np.ndarray:
         owners = [s.code for s in modeled if any(f.name == name for f in s.extra_inputs)]
-        values = []
-        for i, row in enumerate(rows):
-            cell = row.get(name, "") or "0"
-            try:
-                values.append(float(cell.replace(",", "")))
-            except ValueError:
-                raise InputError(f"column {name}", cell, "a number", row=i + 1, source=path) from None
-            if values[-1] and states[i] not in owners:
-                raise InputError(f"column {name}", cell, f"used only on rows whose state is {' or '.join(owners)}",
-                                 row=i + 1, source=path)
+        values = state_amounts(table, name)
+        foreign = (values != 0) & ~np.isin(states, owners)
+        if foreign.any():
+            i = int(np.flatnonzero(foreign)[0])
+            cell = table.columns[name][i].as_py()
+            raise InputError(f"column {name}", str(cell).strip() if isinstance(cell, str) else str(cell),
+                             f"used only on rows whose state is {' or '.join(owners)}", row=i + 1, source=path)
         return values
 
     amounts = {name: column(name) for name in columns_read[1:]}
-    result = compute_federal(h, law, deduction=deduction)
-    fed_cols = {k: result.lines[k].tolist() for k in OUTPUTS}
-    projected = result.projected.tolist()
-    out_rows = [[f"{fed_cols[k][i]:.2f}" for k in OUTPUTS] + [str(bool(projected[i])).lower()]
-                for i in range(len(rows))]
-    header: list[str] = []
+    result = compute_federal(h, law, deduction=deduction, keep=OUTPUTS)
+    outputs: list[OutputColumn] = [*_inputs(table), *_federal_columns(result)]
     for state in modeled:
         carried = carried_credit_field(state)
         inputs = {f.name: amounts[f.name] for f in state.extra_inputs if f.name != carried}
-        credit = amounts[carried] if carried else 0.0
+        credit: Any = amounts[carried] if carried else 0.0
         try:
             figures = state.compute(h, state.law_table(inflation), inputs=inputs, credit=credit, deduction=deduction)
         except InputError as err:
             raise InputError(f"column {err.field}", err.value, err.allowed, row=(err.row or 0) + 1,
                              source=path) from None
-        cols = {k: np.broadcast_to(figures.lines[k], (len(rows),)).tolist() for k in state.outputs}
-        state_projected = figures.projected.tolist()
-        header += [*state.outputs, f"{state.code.lower()}_projected"]
-        for i, out in enumerate(out_rows):
-            mine = states[i] == state.code
-            out += [f"{cols[k][i]:.2f}" if mine else "" for k in state.outputs]
-            out.append(str(bool(state_projected[i])).lower() if mine else "")
+        mine = states == state.code
+        outputs += [OutputColumn(k, "amount", np.broadcast_to(figures.lines[k], (n,)), mine) for k in state.outputs]
+        outputs.append(OutputColumn(f"{state.code.lower()}_projected", "flag", figures.projected, mine))
     notes = []
     codes = {s.code for s in modeled}
-    others = sorted({s for s in states if s and s not in codes})
+    others = sorted({s for s in set(states.tolist()) if s and s not in codes})
     if others:
         notes.append(f"rows with state {', '.join(others)} get federal tax only "
                      f"(isoplan models federal tax and {' and '.join(s.name for s in modeled)}).")
-    return BatchTable(header=(*table.header, *OUTPUTS, "projected", *header),
-                      rows=tuple(tuple([row.get(c, "") for c in table.header] + out)
-                                 for row, out in zip(rows, out_rows, strict=True)),
-                      notes=tuple(notes))
+    return BatchResult(columns=tuple(outputs), length=n, notes=tuple(notes))

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import sys
 from collections.abc import Callable
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from isoplan.app.household import BatchTable, Names, Value
+from isoplan.app.household import Names, Value
 from isoplan.app.household import other_state_note as _other_state_note
+
+if TYPE_CHECKING:
+    from isoplan.app.batch import BatchResult
 
 __all__ = ["CLI_NAMES", "EXIT_BAD_INPUT", "_FLAG_ALIASES", "_Parser", "_law", "_other_state_note", "_print_json",
            "_progress", "add_household_arguments", "add_state_arguments", "household_inputs",
@@ -22,7 +26,7 @@ CLI_NAMES = Names({
     "year": "--year", "filing_status": "--status", "state": "--state", "property_tax": "--property-tax",
     "ca_amt_credit_carryforward": "--ca-credit-carryforward", "margin": "--margin", "fmv": "--fmv",
     "strike": "--strike", "spread_per_share": "--spread-per-share", "shares": "--shares", "drop": "--drop",
-    "cash": "--cash", "date": "--date", "batch": "--batch",
+    "cash": "--cash", "date": "--date", "batch": "--batch", "keep": "--keep",
 })
 
 
@@ -84,8 +88,13 @@ def add_household_arguments(parser: argparse.ArgumentParser, *, batch: bool = Tr
     parser.add_argument("--deduction", choices=["auto", "standard", "itemized"], default="auto",
                         help="force the standard or itemized deduction (default: the cheaper election)")
     if batch:
-        parser.add_argument("--batch", metavar="CSV", help="one household per row; columns named as the inputs")
-        parser.add_argument("--out", metavar="CSV", help="where --batch writes its results (default: stdout)")
+        parser.add_argument("--batch", metavar="FILE", help="a CSV or Parquet (.parquet) file, one household per "
+                            "row; columns named as the inputs")
+        parser.add_argument("--out", metavar="FILE", help="where --batch writes its results: CSV, or Parquet when "
+                            "the name ends in .parquet (default: CSV on stdout)")
+        parser.add_argument("--keep", metavar="COLUMN", action="append", default=[],
+                            help="a column of the --batch file passed through to the output unchanged, such as a "
+                            "client id (repeatable)")
 
 
 def _law(args: argparse.Namespace) -> Any:
@@ -102,24 +111,30 @@ def household_inputs(args: argparse.Namespace) -> dict[str, Value]:
     return {name: getattr(args, name) for name in INPUT_NAMES if getattr(args, name, None) is not None}
 
 
-def write_batch(path: str | None, table: BatchTable, command: str, *, batch: str | None = None) -> None:
-    """A batch result as CSV, to ``--out`` (written whole, atomically) or stdout; its notes first, on stderr."""
-    import csv
-    import io
-
-    from isoplan.files import check_output, write_text
+def write_batch(path: str | None, table: BatchResult, command: str, *, batch: str | None = None) -> None:
+    """A batch result to ``--out`` (written whole, atomically; Parquet when the name ends in .parquet, else
+    CSV) or as CSV to stdout; its notes first, on stderr."""
+    from isoplan.app.batch import is_parquet
+    from isoplan.files import check_output, write_csv_columns, write_parquet
 
     for note in table.notes:
         print(f"isoplan {command}: note: {note}", file=sys.stderr)
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer)
-    writer.writerow(table.header)
-    writer.writerows(table.rows)
     if path:
         check_output(path, "--out", inputs=[batch])
-        write_text(path, buffer.getvalue(), "--out", newline="")
-    else:
-        sys.stdout.write(buffer.getvalue())
+        if is_parquet(path):
+            write_parquet(path, table.arrow_table(), "--out")
+        else:
+            write_csv_columns(path, table.header, table.text_parts(), "--out")
+        return
+    sys.stdout.flush()
+    stream = getattr(sys.stdout, "buffer", None)
+    if stream is not None:
+        write_csv_columns(stream, table.header, table.text_parts(), "--out")
+        stream.flush()
+    else:  # a text-only stdout (an embedding host): the same bytes as text
+        buffer = io.BytesIO()
+        write_csv_columns(buffer, table.header, table.text_parts(), "--out")
+        sys.stdout.write(buffer.getvalue().decode("utf-8"))
 
 
 def add_state_arguments(parser: argparse.ArgumentParser) -> None:

@@ -82,7 +82,7 @@ def cmd_room(args: argparse.Namespace) -> int:
 
     request = room_request(args)
     if args.batch:
-        write_batch(args.out, room_batch(request, args.batch), "room", batch=args.batch)
+        write_batch(args.out, room_batch(request, args.batch, keep=args.keep), "room", batch=args.batch)
         return 0
     record = room(request)
     if args.json:

@@ -35,7 +35,7 @@ def cmd_tax(args: argparse.Namespace) -> int:
 
     request = tax_request(args)
     if args.batch:
-        write_batch(args.out, tax_batch(request, args.batch), "tax", batch=args.batch)
+        write_batch(args.out, tax_batch(request, args.batch, keep=args.keep), "tax", batch=args.batch)
         return 0
     record = compute_tax(request)
     if args.json:

@@ -1,0 +1,601 @@
+"""Batch files of households (``tax --batch``, ``room --batch``): read by columns, checked by columns.
+
+A batch file is CSV or Parquet (by its suffix, ``.parquet``). CSV is parsed by pyarrow straight into
+text columns (the cells, stripped), Parquet into its own typed columns; every check runs on whole
+columns with NumPy and names the first bad cell by its row (1 = the first household after the header),
+its column, its value and what is allowed, as the one-household path does. A CSV that pyarrow's
+parser does not take as it is (a ragged row, bytes that are not UTF-8, a quoted header) is read again
+with the csv module, which names the line and the problem.
+
+The result (:class:`BatchResult`) is columns too: the input's columns as read, then the outputs, which
+become CSV text (amounts to the cent, flags as true/false) or Parquet values a slice at a time.
+pyarrow is imported inside the functions: the command line's parser and one household never load it.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from isoplan.app.common import MAX_MONEY, InputError
+from isoplan.app.household import Names, number
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from isoplan.tax.households import Households
+
+__all__ = ["MAX_BATCH_BYTES", "MAX_BATCH_ROWS", "BatchFile", "BatchResult", "OutputColumn", "batch_households",
+           "is_parquet", "kept_columns", "read_batch", "state_amounts"]
+
+#: Largest batch file read (200 MB): a million households' rows of about 200 characters, read whole
+#: (as columns) before any is computed.
+MAX_BATCH_BYTES = 200_000_000
+#: Most households in one batch file.
+MAX_BATCH_ROWS = 1_000_000
+#: Rows turned into output text at a time: bounds the memory of the text, not the result.
+TEXT_SLICE_ROWS = 131_072
+
+#: The characters Python's ``str.strip()`` removes (``str.isspace``): CSV cells are stripped of exactly these.
+PY_WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+                 "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+
+
+def is_parquet(path: str) -> bool:
+    """Whether a batch file (in or out) is Parquet: its name ends in ``.parquet``; otherwise CSV."""
+    return Path(path).suffix.lower() == ".parquet"
+
+
+@dataclass(frozen=True)
+class BatchFile:
+    """A batch file as read: its columns in order (pyarrow arrays, all ``length`` long).
+
+    From CSV every column is text (each cell stripped, blank lines left out); from Parquet the file's
+    own types, nulls meaning blank cells."""
+
+    path: str
+    header: tuple[str, ...]
+    columns: Mapping[str, Any]
+    length: int
+
+    def __len__(self) -> int:
+        return self.length
+
+
+# ---------------------------------------------------------------- reading
+
+
+def read_batch(path: str, names: Names) -> BatchFile:
+    """The batch file at ``path`` (Parquet by its suffix, else CSV); an unreadable one is named as the
+    caller names the ``batch`` input."""
+    return _read_parquet(path, names) if is_parquet(path) else _read_csv(path, names)
+
+
+def _read_bytes(path: str, names: Names, kind: str) -> bytes:
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_BATCH_BYTES + 1)
+    except OSError as err:
+        raise InputError(names("batch"), path, f"a readable {kind} file ({err.strerror})") from None
+    if len(raw) > MAX_BATCH_BYTES:
+        raise InputError(names("batch"), path, f"a {kind} file of at most {MAX_BATCH_BYTES:,} bytes")
+    return raw
+
+
+def _check_header(header: Sequence[str], path: str) -> None:
+    """Each column named, once."""
+    seen: set[str] = set()
+    for column, name in enumerate(header, start=1):
+        if name in seen:
+            raise InputError(f"column {column} {name!r}", name, "each column once (it is named twice)", source=path)
+        if not name:
+            raise InputError(f"column {column}", name, "a column name in the header", source=path)
+        seen.add(name)
+
+
+def _check_rows(length: int, path: str) -> None:
+    if length > MAX_BATCH_ROWS:
+        raise InputError("rows", length, f"at most {MAX_BATCH_ROWS:,} households", source=path)
+
+
+def _read_csv(path: str, names: Names) -> BatchFile:
+    import pyarrow as pa  # type: ignore[import-untyped]
+
+    raw = _read_bytes(path, names, "CSV")
+    fast = _arrow_csv(raw, path)
+    pa.default_memory_pool().release_unused()  # the parser's blocks, now copied into whole columns
+    return fast if fast is not None else _python_csv(raw, path)
+
+
+def _arrow_csv(raw: bytes, path: str) -> BatchFile | None:
+    """The CSV parsed by pyarrow into text columns; None when pyarrow does not take it as it is (then the
+    csv module reads it and names what is wrong)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc  # type: ignore[import-untyped]
+    import pyarrow.csv as pacsv  # type: ignore[import-untyped]
+
+    skip = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
+    end = raw.find(b"\n", skip)
+    first = raw[skip:] if end < 0 else raw[skip:end]
+    if not first.strip() or first.count(b'"') % 2:  # an open quote: the header goes on past the line
+        return None
+    try:
+        header = tuple(h.strip() for h in next(csv.reader([first.decode("utf-8").rstrip("\r")])))
+    except (UnicodeDecodeError, csv.Error, StopIteration):
+        return None
+    _check_header(header, path)
+    rest = memoryview(raw)[len(raw) if end < 0 else end + 1:]  # the rows, not copied
+    keys = [f"c{i}" for i in range(len(header))]
+    if rest:
+        try:
+            table = pacsv.read_csv(
+                pa.py_buffer(rest),
+                read_options=pacsv.ReadOptions(column_names=keys, block_size=1 << 24),
+                parse_options=pacsv.ParseOptions(newlines_in_values=raw.find(b'"', end) >= 0),
+                convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(keys, pa.string()),
+                                                     strings_can_be_null=False, quoted_strings_can_be_null=False),
+            )
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            return None
+        cells = []
+        for k in keys:  # one column at a time, each block freed once copied
+            cells.append(table.column(k).combine_chunks())
+            table = table.drop_columns([k])
+        if _may_need_strip(raw):
+            cells = [pc.utf8_trim(c, characters=PY_WHITESPACE) for c in cells]
+    else:
+        cells = [pa.array([], pa.string()) for _ in keys]
+    length = len(cells[0])
+    if length:
+        filled = np.sum([_text_lengths(c) for c in cells], axis=0)
+        if not filled.all():  # a line of empty cells is a blank line
+            kept = pa.array(filled != 0)
+            cells = [c.filter(kept) for c in cells]
+            length = len(cells[0])
+    _check_rows(length, path)
+    return BatchFile(path, header, dict(zip(header, cells, strict=True)), length)
+
+
+#: Bytes that may start or end a cell that needs stripping: ASCII whitespace other than the line ends
+#: (pyarrow ends a row at CR or LF), and a quote (a quoted cell may hold a line end). Any non-ASCII
+#: byte counts too (Unicode spaces such as U+00A0).
+_STRIP_BYTES = (b"\t", b"\x0b", b"\x0c", b"\x1c", b"\x1d", b"\x1e", b"\x1f", b" ", b'"')
+
+
+def _may_need_strip(text: bytes) -> bool:
+    """Whether any cell might have whitespace to strip: a few scans of the whole text, none per cell."""
+    return not text.isascii() or any(text.find(byte) >= 0 for byte in _STRIP_BYTES)
+
+
+def _text_lengths(column: Any) -> np.ndarray:
+    """The byte length of each cell of a text column (nulls 0), from its offsets: no copy of the text."""
+    import numpy as np
+    import pyarrow as pa
+
+    offsets = np.frombuffer(column.buffers()[1], dtype=np.int64 if pa.types.is_large_string(column.type)
+                            else np.int32)[column.offset:column.offset + len(column) + 1]
+    return np.diff(offsets)
+
+
+def _python_csv(raw: bytes, path: str) -> BatchFile:
+    """The CSV read with the csv module, line by line: the one that names a ragged row or bad byte."""
+    import pyarrow as pa
+
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = raw[:err.start].count(b"\n") + 1
+        raise InputError("encoding", f"byte 0x{raw[err.start]:02x}", "UTF-8 text", row=line - 1 if line > 1 else None,
+                         source=path) from None
+    try:
+        lines = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as err:
+        raise InputError("csv", str(err), "a CSV file (RFC 4180)", source=path) from None
+    if not lines:
+        raise InputError("header", "", "a header row naming the columns", source=path)
+    header = tuple(h.strip() for h in lines[0])
+    _check_header(header, path)
+    rows = []
+    for number_, cells in enumerate(lines[1:], start=1):
+        if not any(c.strip() for c in cells):
+            continue  # a blank line
+        if len(cells) != len(header):
+            raise InputError("cells", len(cells), f"{len(header)} cells, one per column of the header",
+                             row=number_, source=path)
+        rows.append([cell.strip() for cell in cells])
+    _check_rows(len(rows), path)
+    columns = {name: pa.array([row[j] for row in rows], pa.string()) for j, name in enumerate(header)}
+    return BatchFile(path, header, columns, len(rows))
+
+
+def _read_parquet(path: str, names: Names) -> BatchFile:
+    import pyarrow as pa
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]
+
+    _read_bytes(path, names, "Parquet")  # the size bound, and a readable file
+    try:
+        source = pq.ParquetFile(path)
+        _check_rows(source.metadata.num_rows, path)
+        table = source.read()
+    except (pa.ArrowException, OSError) as err:
+        raise InputError(names("batch"), path, f"a readable Parquet file ({err})") from None
+    header = tuple(table.column_names)
+    _check_header(header, path)
+    columns = {name: table.column(j).combine_chunks() for j, name in enumerate(header)}
+    return BatchFile(path, header, columns, table.num_rows)
+
+
+# ---------------------------------------------------------------- checking, column by column
+
+
+def kept_columns(table: BatchFile, keep: Sequence[str], names: Names, *, reserved: Sequence[str]) -> tuple[str, ...]:
+    """The ``--keep`` columns: each a column of the file, none an input the command reads or an output it
+    adds (``reserved``)."""
+    flag = names("keep")
+    kept = tuple(dict.fromkeys(name.strip() for name in keep))
+    for name in kept:
+        if name in reserved:
+            raise InputError(flag, name, "a column the command does not read or add (inputs and outputs are "
+                             "in the output already)")
+        if name not in table.header:
+            raise InputError(flag, name, f"a column of {table.path} (its columns: {', '.join(table.header)})")
+    return kept
+
+
+def _text(column: Any) -> Any:
+    """A text column's cells, nulls blank and stripped as CSV cells are."""
+    import pyarrow.compute as pc
+
+    data = column.buffers()[2]
+    if not column.null_count and (data is None or not _may_need_strip(data.to_pybytes())):
+        return column  # nothing to strip (CSV cells are stripped as read)
+    return pc.utf8_trim(column.fill_null(""), characters=PY_WHITESPACE)
+
+
+def _is_text(column: Any) -> bool:
+    import pyarrow as pa
+
+    return bool(pa.types.is_string(column.type) or pa.types.is_large_string(column.type))
+
+
+def _first(mask: np.ndarray) -> int:
+    import numpy as np
+
+    return int(np.flatnonzero(mask)[0])
+
+
+def _numbers(column: Any, name: str, path: str) -> tuple[np.ndarray, np.ndarray]:
+    """A column's numbers (blank cells 0) and where it is blank; a cell that is not a finite number of at
+    most :data:`MAX_MONEY` is refused naming its row, as :func:`isoplan.app.household.number` does."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    field_name, allowed = f"column {name}", "a number"
+    if _is_text(column):
+        text = _text(column)
+        blank = _text_lengths(text) == 0
+        values = _cast_numbers(text, blank)
+        if values is None:  # text pyarrow does not read as a number: each cell as the one-household path reads it
+            values = np.zeros(len(text))
+            for i, cell in enumerate(text.to_pylist()):
+                if cell:
+                    try:
+                        values[i] = number(field_name, cell, allowed)
+                    except InputError as err:
+                        raise err.at(row=i + 1, source=path) from None
+        cells: Any = text
+    else:
+        blank = column.is_null().to_numpy(zero_copy_only=False)
+        kind = column.type
+        if not (pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind)
+                or pa.types.is_null(kind)):
+            i = _first(~blank) if not blank.all() else 0
+            raise InputError(field_name, column[i].as_py(), allowed, row=i + 1, source=path)
+        values = np.asarray(pc.cast(column.fill_null(0), pa.float64()).to_numpy(zero_copy_only=False),
+                            dtype=np.float64)
+        cells = column
+    bad = ~np.isfinite(values) | (np.abs(values) > MAX_MONEY)
+    if bad.any():
+        i = _first(bad)
+        cell = cells[i].as_py()
+        try:
+            number(field_name, cell, allowed)
+        except InputError as err:
+            raise err.at(row=i + 1, source=path) from None
+    return values, blank
+
+
+def _cast_numbers(text: Any, blank: np.ndarray) -> np.ndarray | None:
+    """Text cells as numbers through pyarrow ('1,234.50' and '$5' too), blanks 0; None when a cell is no
+    number pyarrow reads."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    filled = pc.if_else(pa.array(blank), "0", text) if blank.any() else text
+    try:
+        return np.asarray(pc.cast(filled, pa.float64()).to_numpy(), dtype=np.float64)
+    except pa.ArrowInvalid:
+        pass
+    for mark in (",", "$", "_"):
+        filled = pc.replace_substring(filled, mark, "")
+    try:
+        return np.asarray(pc.cast(pc.utf8_trim(filled, characters=PY_WHITESPACE), pa.float64()).to_numpy(),
+                          dtype=np.float64)
+    except pa.ArrowInvalid:
+        return None
+
+
+def _status_codes(column: Any, path: str) -> np.ndarray:
+    """Filing statuses as the engine's codes: each distinct text checked once, the first bad one named at
+    its first row."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    from isoplan.tax.households import status_codes
+
+    if not _is_text(column):
+        return np.asarray(column.to_numpy(zero_copy_only=False))
+    encoded = pc.dictionary_encode(_text(column))
+    indices = np.asarray(encoded.indices.to_numpy(zero_copy_only=False))
+    distinct = np.asarray(encoded.dictionary.to_pylist(), dtype=object).astype(str)
+    try:
+        codes = status_codes(distinct)
+    except InputError as err:
+        row = _first(indices == (err.row or 0))
+        raise InputError("column filing_status", err.value, err.allowed, row=row + 1, source=path) from None
+    return np.asarray(codes[indices])
+
+
+def batch_households(table: BatchFile, *, skip: Sequence[str] = ()) -> Households:
+    """The households of a batch file (columns in ``skip`` left out), naming the row and column of a bad cell.
+
+    A blank cell is 0, except in the AMT-basis Schedule D columns, where it is the row's regular amount
+    (:data:`isoplan.tax.fields.AMT_BASIS_DEFAULTS`), and in ``amt_disposition_adjustment``, where it is no
+    input: that row's Form 6251 line 2k is derived from its two Schedule Ds.
+    """
+    import numpy as np
+
+    from isoplan.tax.fields import AMT_BASIS_DEFAULTS
+    from isoplan.tax.households import INPUT_NAMES, households
+
+    path = table.path
+    header = [name for name in table.header if name not in skip]
+    for name in header:
+        if name not in INPUT_NAMES:
+            raise InputError(f"column {name!r}", name, "one of " + ", ".join(INPUT_NAMES), source=path)
+    for required in ("year", "filing_status"):
+        if required not in header:
+            raise InputError("header", ",".join(header), f"a '{required}' column", source=path)
+    if not len(table):
+        raise InputError("rows", 0, "at least one household after the header", source=path)
+    columns: dict[str, Any] = {}
+    blanks: dict[str, np.ndarray] = {}
+    for name in header:
+        if name == "filing_status":
+            columns[name] = _status_codes(table.columns[name], path)
+            continue
+        columns[name], blanks[name] = _numbers(table.columns[name], name, path)
+    for name in header:
+        if name not in AMT_BASIS_DEFAULTS and name != "amt_disposition_adjustment":
+            continue
+        blank = blanks[name]
+        if blank.all():
+            del columns[name]  # a blank column is no input: the engine derives it
+        elif name in AMT_BASIS_DEFAULTS and blank.any():
+            regular = columns.get(AMT_BASIS_DEFAULTS[name])
+            columns[name] = np.where(blank, 0.0 if regular is None else regular, columns[name])
+    try:
+        line2k_blank = blanks.get("amt_disposition_adjustment")
+        if "amt_disposition_adjustment" in columns and line2k_blank is not None and line2k_blank.any():
+            derived = households(**{k: v for k, v in columns.items() if k != "amt_disposition_adjustment"})
+            columns["amt_disposition_adjustment"] = np.where(line2k_blank, derived.amt_disposition_adjustment,
+                                                             columns["amt_disposition_adjustment"])
+        return households(**columns)
+    except InputError as err:
+        row = (err.row or 0) + 1  # 1 = the first household after the header
+        raise InputError(f"column {err.field}", err.value, err.allowed, row=row, source=path) from None
+
+
+def state_amounts(table: BatchFile, name: str) -> np.ndarray:
+    """A state input column (``property_tax``, ...) as numbers: blank 0, commas ignored."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    column = table.columns.get(name)
+    if column is None:
+        return np.zeros(len(table))
+    if not _is_text(column):
+        return np.asarray(pc.cast(column.fill_null(0), pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
+    text = pc.replace_substring(_text(column), ",", "")
+    try:
+        return np.asarray(pc.cast(pc.if_else(pc.equal(text, ""), "0", text), pa.float64()).to_numpy(),
+                          dtype=np.float64)
+    except pa.ArrowInvalid:
+        pass
+    values = np.zeros(len(text))
+    for i, cell in enumerate(text.to_pylist()):
+        try:
+            values[i] = float(cell or "0")
+        except ValueError:
+            raise InputError(f"column {name}", table.columns[name][i].as_py().strip(), "a number", row=i + 1,
+                             source=table.path) from None
+    return values
+
+
+def state_codes(table: BatchFile, default: str | None) -> np.ndarray:
+    """Each row's state: its ``state`` cell, or ``default`` where blank (None: federal only), checked
+    once per distinct cell, the first bad one named at its first row."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from isoplan.app.common import state_code
+
+    column = table.columns.get("state")
+    if column is None:
+        column = pa.nulls(len(table), pa.string())
+    encoded = pc.dictionary_encode(_text(column.cast(pa.string())))
+    indices = np.asarray(encoded.indices.to_numpy(zero_copy_only=False))
+    codes = []
+    for j, cell in enumerate(encoded.dictionary.to_pylist()):
+        try:
+            codes.append(state_code("column state", cell or default) or "")
+        except InputError as err:
+            raise err.at(row=_first(indices == j) + 1, source=table.path) from None
+    return np.asarray(codes, dtype=object)[indices] if codes else np.full(len(table), "", dtype=object)
+
+
+# ---------------------------------------------------------------- the result
+
+
+Kind = Literal["input", "amount", "flag", "whole", "label"]
+
+
+@dataclass(frozen=True)
+class OutputColumn:
+    """One column of a batch result.
+
+    ``kind``: ``input`` (the file's column as read, passed through), ``amount`` (dollars, to the cent),
+    ``flag`` (true/false), ``whole`` (a whole number; NaN: no value), ``label`` (text). ``shown``: the rows
+    with a value (None: every row); the others are blank (null in Parquet)."""
+
+    name: str
+    kind: Kind
+    values: Any  # a NumPy array, or the input's pyarrow array
+    shown: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """A batch result: the input columns, then the outputs, one row per household; notes for the user."""
+
+    columns: tuple[OutputColumn, ...]
+    length: int
+    notes: tuple[str, ...] = ()
+    header: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "header", tuple(c.name for c in self.columns))
+
+    def __len__(self) -> int:
+        return self.length
+
+    @property
+    def rows(self) -> tuple[tuple[str, ...], ...]:
+        """Every row as its CSV cells (for small results: a batch file is written by :meth:`text_parts`)."""
+        cells = [_column_text(c, 0, self.length).to_pylist() for c in self.columns]
+        return tuple(zip(*cells, strict=True)) if cells else ()
+
+    def text_parts(self) -> list[Callable[[], list[Any]]]:
+        """The CSV cells, a slice of rows at a time: each part gives one pyarrow text array per column."""
+        return [functools.partial(self.text, start, min(start + TEXT_SLICE_ROWS, self.length))
+                for start in range(0, self.length, TEXT_SLICE_ROWS)]
+
+    def text(self, start: int, stop: int) -> list[Any]:
+        """The CSV cells of rows ``start:stop``: one pyarrow text array per column."""
+        return [_column_text(c, start, stop) for c in self.columns]
+
+    def arrow_table(self) -> Any:
+        """The result as a pyarrow table (Parquet): inputs as read, amounts as float64 to the cent, flags
+        as booleans, whole numbers as int64, a row without a value null."""
+        import pyarrow as pa
+
+        return pa.table([_column_arrow(c) for c in self.columns], names=list(self.header))
+
+
+def _column_text(column: OutputColumn, start: int, stop: int) -> Any:
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if column.kind == "input":
+        values = column.values.slice(start, stop - start)
+        return values if _is_text(values) else pc.cast(values, pa.string()).fill_null("")
+    part = column.values[start:stop]
+    if column.kind == "amount":
+        text = cents_text(np.asarray(part, dtype=np.float64))
+    elif column.kind == "flag":
+        text = pc.if_else(pa.array(np.asarray(part, dtype=bool)), "true", "false")
+    elif column.kind == "whole":
+        given = ~np.isnan(part) if part.dtype.kind == "f" else np.ones(len(part), dtype=bool)
+        whole = pa.array(np.trunc(np.where(given, part, 0)).astype(np.int64)).cast(pa.string())
+        text = whole if given.all() else pc.if_else(pa.array(given), whole, "")
+    else:
+        text = pa.array(np.asarray(part, dtype=str).tolist(), pa.string())
+    if column.shown is not None:
+        text = pc.if_else(pa.array(column.shown[start:stop]), text, "")
+    return text
+
+
+def _column_arrow(column: OutputColumn) -> Any:
+    import numpy as np
+    import pyarrow as pa
+
+    if column.kind == "input":
+        return column.values
+    values = np.asarray(column.values)
+    missing = None if column.shown is None else ~column.shown
+    if column.kind == "amount":
+        return pa.array(np.round(values.astype(np.float64), 2), pa.float64(), mask=missing)
+    if column.kind == "flag":
+        return pa.array(values.astype(bool), pa.bool_(), mask=missing)
+    if column.kind == "whole":
+        if values.dtype.kind == "f":
+            nan = np.isnan(values)
+            missing = nan if missing is None else missing | nan
+            values = np.trunc(np.where(nan, 0, values))
+        return pa.array(values.astype(np.int64), pa.int64(), mask=missing)
+    return pa.array(values.astype(str).tolist(), pa.string(), mask=missing)
+
+
+#: Cents below this are whole numbers a float64 holds exactly.
+_EXACT_CENTS = 2.0**52
+#: Dekker's splitter (2**27 + 1): cuts a float64 into two halves whose products with 100 are exact.
+_SPLITTER = 134217729.0
+
+
+def cents_text(values: np.ndarray) -> Any:
+    """Amounts as ``f"{value:.2f}"`` writes them (the exact binary value rounded half to even), column-wise.
+
+    The cents are ``|value| x 100`` rounded to a whole number. The float product can land exactly on a
+    half cent that the exact product is not on; Dekker's exact product (the product plus its rounding
+    error) decides those. A value that is not finite, too large for exact cents, or negative yet 0.00
+    (written -0.00) is formatted by Python itself, so every cell is exactly Python's text."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = len(values)
+    magnitude = np.abs(values)
+    scaled = magnitude * 100.0
+    exact = np.isfinite(scaled) & (scaled < _EXACT_CENTS)
+    magnitude = np.where(exact, magnitude, 0.0)
+    scaled = np.where(exact, scaled, 0.0)
+    split = _SPLITTER * magnitude
+    high = split - (split - magnitude)
+    error = (high * 100.0 - scaled) + (magnitude - high) * 100.0  # exact: magnitude x 100 = scaled + error
+    floor = np.floor(scaled)
+    cents = np.rint(scaled)
+    on_half = (scaled - floor == 0.5) & (error != 0.0)
+    cents[on_half] = np.where(error[on_half] > 0.0, floor[on_half] + 1.0, floor[on_half])
+    negative = np.signbit(values)
+    python = ~exact | (negative & (cents == 0.0))
+    signed = np.where(negative, -cents, cents).astype(np.int64)
+    words = np.empty((n, 2), dtype=np.int64)  # decimal128: the value as a 128-bit two's complement integer
+    words[:, 0] = signed
+    words[:, 1] = signed >> 63
+    text = pa.Array.from_buffers(pa.decimal128(18, 2), n, [None, pa.py_buffer(words)]).cast(pa.string())
+    if python.any():
+        chosen = values[python]
+        text = pc.replace_with_mask(text, pa.array(python), pa.array([f"{v:.2f}" for v in chosen.tolist()],
+                                                                      pa.string()))
+    return text
