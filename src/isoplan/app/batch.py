@@ -545,7 +545,7 @@ def _column_arrow(column: OutputColumn) -> Any:
     values = np.asarray(column.values)
     missing = None if column.shown is None else ~column.shown
     if column.kind == "amount":
-        return pa.array(np.round(values.astype(np.float64), 2), pa.float64(), mask=missing)
+        return pa.array(cents_values(values.astype(np.float64)), pa.float64(), mask=missing)
     if column.kind == "flag":
         return pa.array(values.astype(bool), pa.bool_(), mask=missing)
     if column.kind == "whole":
@@ -563,18 +563,16 @@ _EXACT_CENTS = 2.0**52
 _SPLITTER = 134217729.0
 
 
-def cents_text(values: np.ndarray) -> Any:
-    """Amounts as ``f"{value:.2f}"`` writes them (the exact binary value rounded half to even), column-wise.
+def _cents(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each amount in signed whole cents as ``f"{value:.2f}"`` rounds it (the exact binary value, half to
+    even), and where Python must write it itself (not finite, too large for exact cents, or negative yet
+    0.00, written -0.00).
 
     The cents are ``|value| x 100`` rounded to a whole number. The float product can land exactly on a
     half cent that the exact product is not on; Dekker's exact product (the product plus its rounding
-    error) decides those. A value that is not finite, too large for exact cents, or negative yet 0.00
-    (written -0.00) is formatted by Python itself, so every cell is exactly Python's text."""
+    error) decides those."""
     import numpy as np
-    import pyarrow as pa
-    import pyarrow.compute as pc
 
-    n = len(values)
     magnitude = np.abs(values)
     scaled = magnitude * 100.0
     exact = np.isfinite(scaled) & (scaled < _EXACT_CENTS)
@@ -589,13 +587,32 @@ def cents_text(values: np.ndarray) -> Any:
     cents[on_half] = np.where(error[on_half] > 0.0, floor[on_half] + 1.0, floor[on_half])
     negative = np.signbit(values)
     python = ~exact | (negative & (cents == 0.0))
-    signed = np.where(negative, -cents, cents).astype(np.int64)
-    words = np.empty((n, 2), dtype=np.int64)  # decimal128: the value as a 128-bit two's complement integer
+    return np.where(negative, -cents, cents).astype(np.int64), python
+
+
+def cents_text(values: np.ndarray) -> Any:
+    """Amounts as ``f"{value:.2f}"`` writes them, column-wise (pyarrow text), every cell exactly Python's."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    signed, python = _cents(values)
+    words = np.empty((len(values), 2), dtype=np.int64)  # decimal128: a 128-bit two's complement integer
     words[:, 0] = signed
     words[:, 1] = signed >> 63
-    text = pa.Array.from_buffers(pa.decimal128(18, 2), n, [None, pa.py_buffer(words)]).cast(pa.string())
+    text = pa.Array.from_buffers(pa.decimal128(18, 2), len(values), [None, pa.py_buffer(words)]).cast(pa.string())
     if python.any():
         chosen = values[python]
         text = pc.replace_with_mask(text, pa.array(python), pa.array([f"{v:.2f}" for v in chosen.tolist()],
                                                                       pa.string()))
     return text
+
+
+def cents_values(values: np.ndarray) -> np.ndarray:
+    """Amounts to the cent as numbers: the float nearest each cell :func:`cents_text` writes."""
+    import numpy as np
+
+    signed, python = _cents(values)
+    rounded = signed / 100.0
+    rounded[python] = [float(f"{v:.2f}") for v in values[python].tolist()]
+    return np.asarray(rounded, dtype=np.float64)

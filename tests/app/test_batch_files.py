@@ -1,0 +1,315 @@
+"""Batch files (``tax --batch``, ``room --batch``): every cell the one-household path's figure, CSV byte for byte
+as the csv module writes it, Parquet in and out, ``--keep``, and refusals that name the row and column."""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from isoplan.app.batch import PY_WHITESPACE, cents_text
+from isoplan.app.common import InputError
+from isoplan.app.room import RoomRequest, room, room_batch
+from isoplan.app.tax import TaxRequest, compute_tax, tax_batch
+from isoplan.files import csv_text_rows
+from isoplan.tax.explain import OUTPUTS
+
+COLUMNS = ["year", "filing_status", "wages", "taxable_interest", "ordinary_dividends", "qualified_dividends",
+           "long_term_gain", "amt_long_term_gain", "short_term_loss_carryover", "iso_bargain_element",
+           "amt_disposition_adjustment", "state_local_tax", "charitable", "amt_credit_carryforward"]
+
+
+def _amount(rng: random.Random, top: int) -> str:
+    """A cell as people write them: blank, plain, with cents, with thousands commas, with a dollar sign."""
+    value = rng.choice([0, rng.randint(0, top), rng.randint(0, top) + rng.choice([0.25, 0.5, 0.125, 0.99])])
+    style = rng.randrange(6)
+    if style == 0:
+        return ""
+    if style == 1:
+        return f"{value:,}"
+    if style == 2:
+        return f"${value}"
+    if style == 3:
+        return f"  {value} "
+    return str(value)
+
+
+def mixed_rows(n: int, seed: int = 5) -> list[dict[str, str]]:
+    """Households of both years and every status, written in the ways the one-household path also reads."""
+    rng = random.Random(seed)
+    rows = []
+    for _ in range(n):
+        dividends = rng.randint(0, 40_000)
+        gain = rng.choice(["", "0", str(rng.randint(-20_000, 300_000))])
+        rows.append({
+            "year": rng.choice(["2025", "2026"]),
+            "filing_status": rng.choice(["single", "mfj", "MFS", " hoh", "qss"]),
+            "wages": _amount(rng, 2_500_000),
+            "taxable_interest": _amount(rng, 20_000),
+            "ordinary_dividends": str(dividends),
+            "qualified_dividends": str(rng.randint(0, dividends)),
+            "long_term_gain": gain,
+            "amt_long_term_gain": rng.choice(["", gain, str(rng.randint(-30_000, 10_000))]),
+            "short_term_loss_carryover": rng.choice(["", "0", "7000"]),
+            "iso_bargain_element": _amount(rng, 900_000),
+            "amt_disposition_adjustment": "",
+            "state_local_tax": _amount(rng, 80_000),
+            "charitable": _amount(rng, 25_000),
+            "amt_credit_carryforward": rng.choice(["", "0", "5000", "60000.5"]),
+        })
+    return rows
+
+
+def write_csv(path, rows, columns=COLUMNS, extra=""):
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer)
+    writer.writerow(columns)
+    writer.writerows([[row[c] for c in columns] for row in rows])
+    path.write_text(buffer.getvalue() + extra, encoding="utf-8", newline="")
+    return str(path)
+
+
+def csv_bytes(table) -> bytes:
+    """The bytes of a batch result as the CSV writer of the command writes them."""
+    from isoplan.files import write_csv_columns
+
+    out = io.BytesIO()
+    write_csv_columns(out, table.header, table.text_parts(), "--out")
+    return out.getvalue()
+
+
+def expected_csv(header, rows) -> bytes:
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+def tax_row(row: dict[str, str]) -> list[str]:
+    """One household through ``isoplan tax``'s one-household path, as batch cells."""
+    household = {k: v for k, v in row.items() if k in COLUMNS and v.strip()}
+    result = compute_tax(TaxRequest(household))
+    outputs = result.as_dict()["outputs"]
+    return [f"{outputs[k]:.2f}" for k in OUTPUTS] + [str(result.projected).lower()]
+
+
+# ---------------------------------------------------------------- the figures
+
+
+def test_a_mixed_file_gets_the_one_household_figures_byte_for_byte(tmp_path):
+    rows = mixed_rows(120)
+    path = write_csv(tmp_path / "mixed.csv", rows)
+    table = tax_batch(TaxRequest({}), path)
+    assert table.header == (*COLUMNS, *OUTPUTS, "projected")
+    expected = [[row[c].strip() for c in COLUMNS] + tax_row(row) for row in rows]
+    assert csv_bytes(table) == expected_csv(table.header, expected)
+    assert [list(r) for r in table.rows] == expected
+
+
+def test_room_batch_is_the_one_household_room(tmp_path):
+    rows = mixed_rows(40, seed=9)
+    path = write_csv(tmp_path / "mixed.csv", rows)
+    table = room_batch(RoomRequest({}, spread_per_share=37.5), path)
+    assert table.header == (*COLUMNS, "amt_room", "already_in_amt", "credit_line", "shares", "shares_after_margin")
+    expected = []
+    for row in rows:
+        household = {k: v for k, v in row.items() if v.strip()}
+        one = room(RoomRequest(household, spread_per_share=37.5))
+        line = one.credit.credit_line if one.credit is not None else None
+        expected.append([row[c].strip() for c in COLUMNS] + [
+            str(int(one.amt_room)), str(one.already_in_amt).lower(), "" if line is None else str(int(line)),
+            str(one.shares), str(one.shares_after_margin)])
+    assert csv_bytes(table) == expected_csv(table.header, expected)
+
+
+def test_state_rows_get_the_one_household_state_figures(tmp_path):
+    rows = mixed_rows(30, seed=3)
+    rng = random.Random(1)
+    for row in rows:
+        row["state"] = rng.choice(["CA", "ca", "", "TX"])
+        row["property_tax"] = rng.choice(["", "0", "4,000"]) if row["state"].upper() == "CA" else ""
+        if row["property_tax"]:
+            row["state_local_tax"] = "9000"  # property taxes are part of the state and local taxes
+    columns = [*COLUMNS, "state", "property_tax"]
+    table = tax_batch(TaxRequest({}), write_csv(tmp_path / "s.csv", rows, columns))
+    ca_outputs = [c for c in table.header if c.startswith("ca_")]
+    for row, cells in zip(rows, table.rows, strict=True):
+        out = dict(zip(table.header, cells, strict=True))
+        assert [out[k] for k in (*OUTPUTS, "projected")] == tax_row(row)
+        if row["state"].upper() != "CA":
+            assert all(out[k] == "" for k in ca_outputs)
+            continue
+        household = {k: v for k, v in row.items() if k in COLUMNS and v.strip()}
+        one = compute_tax(TaxRequest(household, state="CA", property_tax=row["property_tax"] or None))
+        assert one.state_tax is not None
+        state = one.state_tax.outputs
+        assert [out[k] for k in state] == [f"{v:.2f}" for v in state.values()]
+        assert out["ca_projected"] == str(one.state_tax.projected).lower()
+    assert "TX" in table.notes[0]
+
+
+def test_amounts_are_written_as_python_writes_them():
+    rng = np.random.default_rng(2)
+    whole = rng.integers(-10**9, 10**9, 200_000)
+    values = np.concatenate([whole / 8, whole / 1000, whole / 100 + 0.005, rng.uniform(-1e7, 1e7, 100_000),
+                             [0.125, 1.005, 2.675, -0.001, -0.0, 0.0, 1e15, np.nan, np.inf, -np.inf, 0.015,
+                              -99.995, 1e12, 5e13 - 0.005]])
+    assert cents_text(values).to_pylist() == [f"{v:.2f}" for v in values.tolist()]
+
+
+def test_csv_rows_are_quoted_as_the_csv_module_quotes_them():
+    cells = ["plain", "a,b", 'say "hi"', "line\nbreak", "cr\rhere", "", " spaced ", "ünï", '"', ","]
+    columns = [pa.array(cells), pa.array(list(reversed(cells)))]
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer).writerows(zip(cells, reversed(cells), strict=True))
+    assert bytes(csv_text_rows(columns)) == buffer.getvalue().encode("utf-8")
+
+
+def test_cells_are_stripped_of_what_str_strip_removes():
+    assert set(PY_WHITESPACE) == {chr(c) for c in range(0x110000) if chr(c).isspace()}
+
+
+def test_blank_lines_bom_crlf_and_quotes_read_as_the_csv_module_reads_them(tmp_path):
+    rows = mixed_rows(10, seed=11)
+    plain = tax_batch(TaxRequest({}), write_csv(tmp_path / "plain.csv", rows))
+    text = (tmp_path / "plain.csv").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    variant = "\ufeff" + "\r\n".join([lines[0], ",," * 0 + "," * (len(COLUMNS) - 1), *lines[1:4], "",
+                                      *[f'"{line.split(",", 1)[0]}",{line.split(",", 1)[1]}' for line in lines[4:]]])
+    path = tmp_path / "variant.csv"
+    path.write_text(variant + "\r\n", encoding="utf-8", newline="")
+    assert tax_batch(TaxRequest({}), str(path)).rows == plain.rows
+
+
+# ---------------------------------------------------------------- Parquet
+
+
+def test_parquet_out_holds_the_csv_figures_and_parquet_in_gives_the_same_outputs(tmp_path):
+    from isoplan.cli.common import write_batch
+
+    rows = mixed_rows(60, seed=7)
+    rows[0]["client_id"] = "A,1"
+    for i, row in enumerate(rows[1:], start=1):
+        row["client_id"] = f"C{i:03d}"
+    columns = ["client_id", *COLUMNS]
+    source = write_csv(tmp_path / "in.csv", rows, columns)
+    table = tax_batch(TaxRequest({}), source, keep=["client_id"])
+    write_batch(str(tmp_path / "out.parquet"), table, "tax")
+    back = pq.read_table(tmp_path / "out.parquet")
+    assert back.column_names == list(table.header)
+    assert back.column("client_id").to_pylist() == [row["client_id"] for row in rows]
+    for k in OUTPUTS:
+        assert [f"{v:.2f}" for v in back.column(k).to_pylist()] == [r[table.header.index(k)] for r in table.rows]
+    assert back.column("projected").type == pa.bool_()
+
+    typed = {"client_id": pa.array([row["client_id"] for row in rows])}
+    for name in COLUMNS:
+        cells = [row[name].strip().replace(",", "").replace("$", "") for row in rows]
+        if name == "filing_status":
+            typed[name] = pa.array(cells)
+        elif name == "year":
+            typed[name] = pa.array([int(c) for c in cells], pa.int16())
+        else:
+            typed[name] = pa.array([float(c) if c else None for c in cells], pa.float64())
+    pq.write_table(pa.table(typed), tmp_path / "in.parquet")
+    from_parquet = tax_batch(TaxRequest({}), str(tmp_path / "in.parquet"), keep=["client_id"])
+    first = len(columns)
+    assert [r[first:] for r in from_parquet.rows] == [r[first:] for r in table.rows]
+    assert [r[0] for r in from_parquet.rows] == [row["client_id"] for row in rows]
+
+
+def test_parquet_bad_values_name_the_row_and_column(tmp_path):
+    path = tmp_path / "bad.parquet"
+    pq.write_table(pa.table({"year": [2025, 2026], "filing_status": ["single", "mfj"], "wages": [1.0, np.nan]}), path)
+    with pytest.raises(InputError, match=r"row 2, column wages: nan is not allowed"):
+        tax_batch(TaxRequest({}), str(path))
+    pq.write_table(pa.table({"year": [2025], "filing_status": ["single"], "wages": [True]}), path)
+    with pytest.raises(InputError, match=r"row 1, column wages: True is not allowed; expected a number"):
+        tax_batch(TaxRequest({}), str(path))
+    path.write_bytes(b"not parquet")
+    with pytest.raises(InputError, match="a readable Parquet file"):
+        room_batch(RoomRequest({}), str(path))
+
+
+# ---------------------------------------------------------------- --keep and refusals
+
+
+def test_kept_columns_pass_through_in_their_places(tmp_path):
+    path = tmp_path / "k.csv"
+    path.write_text("client_id,year,filing_status,note,wages\nX-1,2026,single,\"Smith, J\",200000\n"
+                    "X-2,2025,mfj,,400000\n", encoding="utf-8")
+    table = tax_batch(TaxRequest({}), str(path), keep=["client_id", "note"])
+    assert table.header[:5] == ("client_id", "year", "filing_status", "note", "wages")
+    assert [r[:5] for r in table.rows] == [("X-1", "2026", "single", "Smith, J", "200000"),
+                                           ("X-2", "2025", "mfj", "", "400000")]
+    assert table.rows[0][table.header.index("regular_tax")] == "36734.00"
+    assert b'X-1,2026,single,"Smith, J",200000,' in csv_bytes(table)
+    rooms = room_batch(RoomRequest({}), str(path), keep=["client_id", "note"])
+    assert rooms.header == ("client_id", "year", "filing_status", "note", "wages", "amt_room", "already_in_amt")
+
+
+@pytest.mark.parametrize(("keep", "message"), [
+    (["client"], "keep: 'client' is not allowed; expected a column of"),
+    (["wages"], "keep: 'wages' is not allowed; expected a column the command does not read or add"),
+])
+def test_a_kept_column_must_be_a_column_that_is_not_read(tmp_path, keep, message):
+    path = tmp_path / "k.csv"
+    path.write_text("client_id,year,filing_status,wages\nX-1,2026,single,1\n", encoding="utf-8")
+    with pytest.raises(InputError, match=message):
+        tax_batch(TaxRequest({}), str(path), keep=keep)
+    with pytest.raises(InputError, match=message):
+        room_batch(RoomRequest({}), str(path), keep=keep)
+
+
+def test_unknown_columns_are_still_refused(tmp_path):
+    path = tmp_path / "k.csv"
+    path.write_text("client_id,year,filing_status,wages,salary\nX-1,2026,single,1,2\n", encoding="utf-8")
+    with pytest.raises(InputError, match="column 'client_id'"):
+        tax_batch(TaxRequest({}), str(path))
+    with pytest.raises(InputError, match="column 'salary'"):
+        tax_batch(TaxRequest({}), str(path), keep=["client_id"])
+    with pytest.raises(InputError, match="column 'salary'"):
+        room_batch(RoomRequest({}), str(path), keep=["client_id"])
+
+
+@pytest.mark.parametrize(("cell", "message"), [
+    ("12x", "row 3, column wages: '12x' is not allowed; expected a number"),
+    ("inf", "row 3, column wages: 'inf' is not allowed; expected a number"),
+    ("1e13", "row 3, column wages: '1e13' is not allowed; expected a number, at most 1,000,000,000,000 in size"),
+    ("-5", "row 3, column wages: -5.0 is not allowed; expected a dollar amount of 0 or more"),
+])
+def test_a_bad_cell_is_named_by_row_column_and_value(tmp_path, cell, message):
+    path = tmp_path / "b.csv"
+    path.write_text(f"year,filing_status,wages\n2026,single,1\n\n2025,mfj,2\n2026,hoh,{cell}\n2026,single,-7\n",
+                    encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        tax_batch(TaxRequest({}), str(path))
+    assert message in str(err.value)
+
+
+def test_the_first_bad_status_is_named_at_its_row(tmp_path):
+    path = tmp_path / "b.csv"
+    path.write_text("year,filing_status\n2026,single\n2026,Married\n2026,zz\n2026,married\n", encoding="utf-8")
+    with pytest.raises(InputError, match="row 2, column filing_status: 'Married' is not allowed"):
+        tax_batch(TaxRequest({}), str(path))
+
+
+def test_ordinary_files_are_parsed_by_pyarrow_and_ragged_ones_named_by_the_csv_module(tmp_path):
+    from isoplan.app.batch import _arrow_csv
+
+    rows = mixed_rows(10, seed=11)
+    path = write_csv(tmp_path / "plain.csv", rows)
+    raw = (tmp_path / "plain.csv").read_bytes()
+    assert _arrow_csv(raw, path) is not None
+    assert _arrow_csv(b"\xef\xbb\xbf" + raw.replace(b"\n", b"\r\n"), path) is not None
+    ragged = tmp_path / "ragged.csv"
+    ragged.write_bytes(b"year,filing_status,wages\n2025,single,1\n\n2025,single\n")
+    assert _arrow_csv(ragged.read_bytes(), str(ragged)) is None
+    with pytest.raises(InputError, match="row 3, cells: 2 is not allowed; expected 3 cells"):
+        tax_batch(TaxRequest({}), str(ragged))
