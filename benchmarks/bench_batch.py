@@ -1,0 +1,167 @@
+"""Speed and memory of batch files: ``isoplan tax --batch`` and ``isoplan room --batch`` on generated households.
+
+    .venv/bin/python benchmarks/bench_batch.py [--rows N] [--runs K] [--json]
+
+Writes the shared benchmark households (benchmarks/common.py: both years, every filing status, gains,
+itemizers, ISO spreads) with a ``client_id`` column as CSV and as Parquet, then runs each command as a
+user does, in its own process under ``/usr/bin/time``: ``isoplan tax --batch in --out out --keep client_id``
+(CSV to CSV, Parquet to Parquet) and the same for ``room`` with a spread per share. Each is run ``--runs``
+times; the median and the range (lowest-highest) of the wall time and of the peak memory (RSS) are printed.
+
+The wall time includes starting Python. To tell file work from the engine's own time, the same steps are
+also timed in this process, a run at a time: reading and checking the file, the engine (``compute_federal``
+or ``amt_room`` on the checked households), and writing the result.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import generate_households
+
+ROOT = Path(__file__).resolve().parent.parent
+
+STATUS_NAMES = np.array(["single", "mfj", "mfs", "hoh", "qss"])
+
+
+def write_inputs(rows: int, folder: Path) -> tuple[Path, Path]:
+    """The benchmark households as CSV (whole dollars, statuses by name) and as Parquet (typed columns)."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    columns = generate_households(rows)
+    data: dict[str, pa.Array] = {"client_id": pa.array([f"C{i:07d}" for i in range(rows)])}
+    for name, values in columns.items():
+        if name == "filing_status":
+            data[name] = pa.array(STATUS_NAMES[values])
+        elif name == "year":
+            data[name] = pa.array(values.astype(np.int64))
+        else:
+            data[name] = pa.array(values.astype(np.int64))
+    table = pa.table(data)
+    csv_path, parquet_path = folder / "households.csv", folder / "households.parquet"
+    pacsv.write_csv(table, csv_path, write_options=pacsv.WriteOptions(quoting_style="none"))
+    pq.write_table(table, parquet_path)
+    return csv_path, parquet_path
+
+
+def run_cli(argv: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of one ``isoplan`` run in its own process."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    command = ["/usr/bin/time", "-f", "%M", sys.executable, "-m", "isoplan", *argv]
+    start = time.perf_counter()
+    proc = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    wall = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(argv)} failed: {proc.stderr.strip()}")
+    return wall, int(proc.stderr.strip().splitlines()[-1]) / 1024
+
+
+def in_process(command: str, source: Path, out: Path, runs: int) -> list[dict[str, float]]:
+    """Seconds of each step in this process, ``runs`` times: reading and checking the file, the engine on the
+    checked households, and writing the result (built once: the use case is those steps plus assembling
+    the columns)."""
+    from isoplan.app.batch import batch_households, read_batch
+    from isoplan.app.household import PLAIN_NAMES
+    from isoplan.app.room import RoomRequest, room_batch
+    from isoplan.app.tax import TaxRequest, tax_batch
+    from isoplan.cli.common import write_batch
+    from isoplan.planning.room import amt_room
+    from isoplan.tax.explain import OUTPUTS
+    from isoplan.tax.federal import compute_federal
+    from isoplan.tax.law import law_table
+
+    law = law_table()
+    if command == "tax":
+        result = tax_batch(TaxRequest({}), str(source), keep=("client_id",))
+    else:
+        result = room_batch(RoomRequest({}, spread_per_share=50), str(source), keep=("client_id",))
+    steps = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        h = batch_households(read_batch(str(source), PLAIN_NAMES), skip=("client_id",))
+        read = time.perf_counter() - start
+        start = time.perf_counter()
+        if command == "tax":
+            compute_federal(h, law, keep=OUTPUTS)
+        else:
+            amt_room(h, law)
+        engine = time.perf_counter() - start
+        del h
+        start = time.perf_counter()
+        write_batch(str(out), result, command)
+        write = time.perf_counter() - start
+        steps.append({"read_and_check_s": read, "engine_s": engine, "write_s": write, "io_s": read + write})
+    return steps
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    return {"median": statistics.median(values), "low": min(values), "high": max(values)}
+
+
+def measure(runs: int, step: Callable[[], tuple[float, float]]) -> dict[str, dict[str, float]]:
+    walls, rss = zip(*(step() for _ in range(runs)), strict=True)
+    return {"wall_s": summary(list(walls)), "peak_rss_mb": summary(list(rss))}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    if args.runs < 5:
+        parser.error("--runs: at least 5 (medians and ranges of five runs or more)")
+    report: dict[str, object] = {"rows": args.rows, "runs": args.runs, "load_average": os.getloadavg()}
+    with tempfile.TemporaryDirectory() as folder:
+        csv_in, parquet_in = write_inputs(args.rows, Path(folder))
+        report["csv_mb"] = round(csv_in.stat().st_size / 1e6, 1)
+        report["parquet_mb"] = round(parquet_in.stat().st_size / 1e6, 1)
+        room_flags = ["--spread-per-share", "50"]
+        cases = {
+            "tax csv": ["tax", "--batch", str(csv_in), "--out", f"{folder}/tax.csv", "--keep", "client_id"],
+            "tax parquet": ["tax", "--batch", str(parquet_in), "--out", f"{folder}/tax.parquet", "--keep",
+                            "client_id"],
+            "room csv": ["room", "--batch", str(csv_in), "--out", f"{folder}/room.csv", "--keep", "client_id",
+                         *room_flags],
+            "room parquet": ["room", "--batch", str(parquet_in), "--out", f"{folder}/room.parquet", "--keep",
+                             "client_id", *room_flags],
+        }
+        for name, argv in cases.items():
+            report[name] = measure(args.runs, lambda argv=argv: run_cli(argv))  # type: ignore[misc]
+        for command in ("tax", "room"):
+            for kind, source in (("csv", csv_in), ("parquet", parquet_in)):
+                steps = in_process(command, source, Path(folder) / f"steps.{kind}", args.runs)
+                report[f"{command} {kind} steps"] = {k: summary([s[k] for s in steps]) for k in steps[0]}
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return
+    print(f"rows: {args.rows:,}  runs: {args.runs}  CSV {report['csv_mb']} MB, Parquet {report['parquet_mb']} MB  "
+          f"load average at start: {', '.join(f'{x:.1f}' for x in report['load_average'])}")  # type: ignore[attr-defined]
+    for name in cases:
+        wall, rss = report[name]["wall_s"], report[name]["peak_rss_mb"]  # type: ignore[index]
+        print(f"{name:13s} wall {wall['median']:.2f} s ({wall['low']:.2f}-{wall['high']:.2f})   "
+              f"peak RSS {rss['median']:.0f} MB ({rss['low']:.0f}-{rss['high']:.0f})")
+    for command in ("tax", "room"):
+        for kind in ("csv", "parquet"):
+            steps = report[f"{command} {kind} steps"]
+            print(f"{command} {kind:8s} in process: " + "   ".join(  # type: ignore[union-attr]
+                f"{k.removesuffix('_s')} {v['median']:.2f} s ({v['low']:.2f}-{v['high']:.2f})"
+                for k, v in steps.items()))  # type: ignore[union-attr]
+
+
+if __name__ == "__main__":
+    main()
