@@ -313,3 +313,10 @@ def test_ordinary_files_are_parsed_by_pyarrow_and_ragged_ones_named_by_the_csv_m
     assert _arrow_csv(ragged.read_bytes(), str(ragged)) is None
     with pytest.raises(InputError, match="row 3, cells: 2 is not allowed; expected 3 cells"):
         tax_batch(TaxRequest({}), str(ragged))
+
+
+def test_a_kept_parquet_column_must_be_writable_as_text(tmp_path):
+    path = tmp_path / "k.parquet"
+    pq.write_table(pa.table({"tags": [[1, 2]], "year": [2026], "filing_status": ["single"]}), path)
+    with pytest.raises(InputError, match="a column of text, numbers, dates or true/false"):
+        tax_batch(TaxRequest({}), str(path), keep=["tags"])

@@ -235,8 +235,11 @@ def _read_parquet(path: str, names: Names) -> BatchFile:
 
 
 def kept_columns(table: BatchFile, keep: Sequence[str], names: Names, *, reserved: Sequence[str]) -> tuple[str, ...]:
-    """The ``--keep`` columns: each a column of the file, none an input the command reads or an output it
-    adds (``reserved``)."""
+    """The ``--keep`` columns: each a column of the file that can be written as text, none an input the
+    command reads or an output it adds (``reserved``)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     flag = names("keep")
     kept = tuple(dict.fromkeys(name.strip() for name in keep))
     for name in kept:
@@ -245,6 +248,12 @@ def kept_columns(table: BatchFile, keep: Sequence[str], names: Names, *, reserve
                              "in the output already)")
         if name not in table.header:
             raise InputError(flag, name, f"a column of {table.path} (its columns: {', '.join(table.header)})")
+        column = table.columns[name]
+        try:
+            pc.cast(column.slice(0, 1), pa.string())
+        except (pa.ArrowNotImplementedError, pa.ArrowInvalid):
+            raise InputError(flag, name, f"a column of text, numbers, dates or true/false (it holds {column.type})",
+                             source=table.path) from None
     return kept
 
 

@@ -244,20 +244,23 @@ def tax_batch(req: TaxRequest, path: str, *, keep: Sequence[str] = ()) -> BatchR
     default = state_code(names("state"), req.state)
     deduction = deduction_choice(req.deduction, names)
     notes: list[str] = []
+    reserved = (*INPUT_NAMES, *_state_columns(), *_output_names())
     table: BatchFile | None
     try:
         table = read_batch(path, names)
     except InputError:
         table = None  # read below, federal only, where the error names the file
+    if table is not None and (any(c in _state_columns() for c in table.header) or jurisdiction(default) is not None):
+        return _state_batch(table, kept_columns(table, keep, names, reserved=reserved), law, inflation, default,
+                            deduction)
     if table is not None:
-        kept = kept_columns(table, keep, names, reserved=(*INPUT_NAMES, *_state_columns(), *_output_names()))
-        if any(c in _state_columns() for c in table.header) or jurisdiction(default) is not None:
-            return _state_batch(table, kept, law, inflation, default, deduction)
+        kept = kept_columns(table, keep, names, reserved=reserved)
     if default is not None:
         state_inputs(default, request_state_values(req), names)
         notes.append(other_state_note(default))
     if table is None:
         table = read_batch(path, names)
+        kept = kept_columns(table, keep, names, reserved=reserved)
     h = batch_households(table, skip=kept)
     result = compute_federal(h, law, deduction=deduction, keep=OUTPUTS)
     return BatchResult(columns=(*_inputs(table), *_federal_columns(result)), length=len(table), notes=tuple(notes))
