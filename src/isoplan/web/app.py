@@ -140,6 +140,7 @@ class App:
             ("POST", "/api/checklist"): lambda q, b: plan_api.checklist_page(b, db=db),
             ("POST", "/api/report"): lambda q, b: plan_api.report_html(b, db=db),
             ("GET", "/api/ledger"): lambda q, b: ledger_api.ledger_view(db),
+            ("GET", "/api/ledger/answer"): lambda q, b: ledger_api.ledger_summary(db),
             ("POST", "/api/ledger/grant"): lambda q, b: ledger_api.add_grant(db, b),
             ("POST", "/api/ledger/exercise"): lambda q, b: ledger_api.add_exercise(db, b),
             ("POST", "/api/ledger/sale"): lambda q, b: ledger_api.add_sale(db, b),
