@@ -787,7 +787,7 @@
       form.addEventListener("submit", async (e) => {
         e.preventDefault();
         say("", false);
-        if (form.id === "exercise-form" && !$("#ex-grant").value) {
+        if (form === $("#exercise-form") && !$("#ex-grant").value) {
           clearErrors(form);
           showError(form, { field: "grant", message: "No grant yet: record the grant first (the form above), then its exercise." });
           say("Nothing recorded.", true);
