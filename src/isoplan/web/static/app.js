@@ -671,11 +671,27 @@
   // ---------------------------------------------------------------- checklist
   function checkNumber(k, v) {
     if (v == null) return "–";
-    if (typeof v === "object") return Object.entries(v).map(([a, b]) => `${a}: ${checkNumber(k, b)}`).join("; ");
+    if (Array.isArray(v)) return v.map((x) => checkNumber(k, x)).join(" | ");
+    if (typeof v === "object") return Object.entries(v).map(([a, b]) => `${a.replace(/_/g, " ")}: ${checkNumber(a, b)}`).join("; ");
+    if (typeof v === "boolean") return v ? "yes" : "no";
     if (typeof v !== "number") return String(v);
+    if (/(^|_)year$/.test(k)) return String(v);
+    if (/^days/.test(k)) return `${int.format(v)} days`;
     if (/prob|rate|concentration|fraction|drop/.test(k)) return pct(v);
     if (/shares/.test(k) && !/per_share/.test(k)) return int.format(v);
-    return cents(v);
+    return /per_share|price/.test(k) ? cents(v) : money(v);
+  }
+  /* An item's numbers as the command line words them (`detail`: one formatting layer, in units); the raw
+     numbers only when an item has no such lines. */
+  function checkDetail(it) {
+    const lines = it.detail || [];
+    if (lines.length) {
+      return node("details", {}, node("summary", { text: "The numbers" }), node("ul", { class: "notes" },
+        ...lines.map((l) => node("li", { text: words(l) }))));
+    }
+    return node("details", {}, node("summary", { text: "The numbers" }), node("table", { class: "lines" }, node("tbody", {},
+      ...Object.entries(it.numbers || {}).map(([k, v]) => node("tr", {}, node("th", { scope: "row", text: k.replace(/_/g, " ") }),
+        node("td", { text: checkNumber(k, v) }))))));
   }
   function checklistPage() {
     const form = $("#checklist-form");
@@ -691,10 +707,8 @@
         $("#checklist-overall").textContent = `${d.year}: overall ${d.overall.toUpperCase()}`;
         $("#checklist-overall").className = "overall " + d.overall;
         $("#checklist-items").replaceChildren(...d.items.map((it) => node("li", { class: "item " + it.status },
-          node("h3", { text: `${it.title} — ${it.status.toUpperCase()}` }), node("p", { text: it.action }),
-          node("details", {}, node("summary", { text: "The numbers" }), node("table", { class: "lines" }, node("tbody", {},
-            ...Object.entries(it.numbers).map(([k, v]) => node("tr", {}, node("th", { scope: "row", text: k.replace(/_/g, " ") }),
-              node("td", { text: checkNumber(k, v) })))))))));
+          node("h3", { text: `${it.title} — ${it.status.toUpperCase()}` }), node("p", { text: words(it.action) }),
+          checkDetail(it))));
         notes($("#checklist-notes"), d.notes);
         $("#checklist-status").textContent = "";
       } catch (err) { $("#checklist-status").textContent = "Not updated: fix the input marked below."; showError(form, err); }
