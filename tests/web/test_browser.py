@@ -310,6 +310,8 @@ def test_the_answer_is_in_the_first_screen(browser, server, path, size, fake_ris
     assert pg.evaluate("getComputedStyle(document.querySelector('[data-answer]')).backgroundColor") not in (
         "rgba(0, 0, 0, 0)", "rgb(255, 255, 255)")
     assert pg.evaluate("document.scrollingElement.scrollWidth <= innerWidth"), f"{path} scrolls sideways at {width}px"
+    words = pg.inner_text("main")  # plain words: no command-line flag, command or documentation path
+    assert not re.search(r"(^|\s)--[a-z]", words) and "isoplan " not in words and "docs/" not in words, path
     levels = pg.evaluate("[...document.querySelectorAll('h1, h2, h3, h4, h5, h6')].map((h) => +h.tagName[1])")
     assert levels[0] == 1 and levels.count(1) == 1 and all(b <= a + 1 for a, b in pairwise(levels)), levels
     if size == "phone":  # a sticky result bar: still in view at the bottom of the page
@@ -451,3 +453,16 @@ def test_ledger_forms_in_order_with_the_answer_beside_the_form(browser, server):
     expect(pg.locator("#answer-text")).to_contain_text("You hold 100 shares in 1 lot")
     assert pg.evaluate("document.scrollingElement.scrollWidth <= innerWidth")
     context.close()
+
+
+def test_pages_speak_plain_words_not_command_lines(page):
+    """The real checklist's actions name command-line steps; the page names its own controls instead."""
+    page.goto(page.base + "/checklist")
+    answered(page)
+    page.wait_for_selector("#checklist-items li")
+    text = page.inner_text("main")
+    assert not re.search(r"(^|\s)--[a-z]", text) and "isoplan " not in text and "docs/" not in text, text
+    with page.expect_download() as info:
+        page.click("#calendar-download")
+    assert info.value.suggested_filename == "isoplan-checklist.ics"
+    assert page.watch.errors == []

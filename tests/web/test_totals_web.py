@@ -107,3 +107,8 @@ def test_web_text_has_no_command_line_flags(client: Client) -> None:
         assert not re.search(r"(^|\s)--[a-z]", words), path
         assert "docs/" not in words, path
     assert "docs/" not in client.post("/api/plan/toml", {}).json()["toml"]
+
+
+def test_the_checklist_dates_download_as_a_calendar(client: Client) -> None:
+    d = client.post("/api/checklist/ics", {"paths": 500}).json()
+    assert d["ics"].startswith("BEGIN:VCALENDAR") and "BEGIN:VEVENT" in d["ics"]

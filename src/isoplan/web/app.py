@@ -138,6 +138,7 @@ class App:
             ("GET", "/api/plan/demo"): lambda q, b: plan_api.check_plan({}),
             ("POST", "/api/risk"): lambda q, b: plan_api.risk_page(b),
             ("POST", "/api/checklist"): lambda q, b: plan_api.checklist_page(b, db=db),
+            ("POST", "/api/checklist/ics"): lambda q, b: plan_api.checklist_calendar(b, db=db),
             ("POST", "/api/report"): lambda q, b: plan_api.report_html(b, db=db),
             ("GET", "/api/ledger"): lambda q, b: ledger_api.ledger_view(db),
             ("GET", "/api/ledger/answer"): lambda q, b: ledger_api.ledger_summary(db),

@@ -27,8 +27,8 @@ if TYPE_CHECKING:
     from isoplan.app.checklist import ChecklistRequest
     from isoplan.app.plan import PlanSource
 
-__all__ = ["PlanPage", "check_plan", "checklist_page", "plan_page", "plan_toml", "report_html", "risk_page",
-           "to_toml"]
+__all__ = ["HOUSEHOLD_KEYS", "PlanPage", "check_plan", "checklist_calendar", "checklist_page", "plan_page", "plan_toml",
+           "report_html", "risk_page", "to_toml", "with_household"]
 
 
 @dataclass(frozen=True)
@@ -266,6 +266,14 @@ def checklist_page(body: Mapping[str, Any], *, db: str | None) -> dict[str, Any]
     from isoplan.app.checklist import run_checklist
 
     return run_checklist(_checklist_request(body, db)).as_dict()
+
+
+def checklist_calendar(body: Mapping[str, Any], *, db: str | None) -> dict[str, Any]:
+    """The checklist's dates as an iCalendar file (RFC 5545; ``isoplan checklist --ics``) as ``{"ics": text}``."""
+    from isoplan.app.checklist import run_checklist
+    from isoplan.report.html import checklist_ics
+
+    return {"ics": checklist_ics(run_checklist(_checklist_request(body, db)).as_dict())}
 
 
 def report_html(body: Mapping[str, Any], *, db: str | None) -> dict[str, Any]:

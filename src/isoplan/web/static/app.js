@@ -102,6 +102,10 @@
   function words(text) {
     return String(text)
       .replace(/\(?\s*change (?:it )?with --inflation\s*\)?/g, "(change it in the Inflation field)")
+      .replace(/\(isoplan checklist [^)]*--ics[^)]*\)/g, "(the Download these dates button on the Checklist page)")
+      .replace(/\(isoplan ledger [a-z-]+\)/g, "(on the Ledger page)")
+      .replace(/`isoplan ledger ([a-z-]+)`/g, "the Ledger page")
+      .replace(/\s*\(isoplan [^)]*\)/g, "")
       .replace(/;?\s*(?:see |format: )?docs\/[\w-]+\.md/g, "")
       .replace(/\s*\(\)/g, "")
       .replace(/--(status|state|year|date|shares|price|strike|fmv|wages)\b/g, "$1");
@@ -716,9 +720,13 @@
     form.addEventListener("submit", (e) => { e.preventDefault(); run(); });
     form.addEventListener("input", () => setStale(true));
     form.addEventListener("change", debounce(run, 200));
+    $("#calendar-download").addEventListener("click", async () => {
+      try { const d = await api("POST", "/api/checklist/ics", planBody({ year: form.year.value })); download("isoplan-checklist.ics", d.ics, "text/calendar"); }
+      catch (err) { $("#checklist-status").textContent = words(err.message); }
+    });
     $("#report-download").addEventListener("click", async () => {
       try { const d = await api("POST", "/api/report", planBody({ year: form.year.value })); download("isoplan-report.html", d.html, "text/html"); }
-      catch (err) { $("#checklist-status").textContent = err.message; }
+      catch (err) { $("#checklist-status").textContent = words(err.message); }
     });
     run();
   }
