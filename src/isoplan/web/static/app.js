@@ -558,7 +558,7 @@
     const o = d.outcome, rec = o.recommended;
     const fits = o.baselines.filter((b) => b.feasible).map((b) => b.advantage_of_plan);
     setAnswer(o.answer, [["After tax at the exit", money(rec.after_tax_value)], ["Total AMT", money(rec.total_amt)],
-      ["Ahead of the best alternative", fits.length ? money(Math.min(...fits)) : null]]);
+      ["Ahead of the best alternative", !fits.length ? null : Math.min(...fits) < 0.5 ? "$0 (a tie)" : money(Math.min(...fits))]]);
     $("#fig-plan-value").textContent = money(rec.after_tax_value);
     $("#fig-plan-amt").textContent = money(rec.total_amt);
     $("#fig-plan-credit").textContent = money(rec.credit_left_after_exit);
