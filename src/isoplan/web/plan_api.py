@@ -27,8 +27,8 @@ if TYPE_CHECKING:
     from isoplan.app.checklist import ChecklistRequest
     from isoplan.app.plan import PlanSource
 
-__all__ = ["PlanPage", "check_plan", "checklist_page", "plan_page", "plan_toml", "report_html", "risk_page",
-           "to_toml"]
+__all__ = ["HOUSEHOLD_KEYS", "PlanPage", "check_plan", "checklist_calendar", "checklist_page", "plan_page", "plan_toml",
+           "report_html", "risk_page", "to_toml", "with_household"]
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,7 @@ def _toml_value(value: Any, key: str = "") -> str:
 
 def to_toml(data: Mapping[str, Any]) -> str:
     """A plan as TOML text (the subset plan files use: tables, one level of sub-tables, arrays of tables)."""
-    out: list[str] = ["# isoplan plan file (written by isoplan serve); format: docs/plan-file.md", ""]
+    out: list[str] = ["# isoplan plan file (written by isoplan serve)", ""]
 
     def table(header: str, body: Mapping[str, Any], *, array: bool = False) -> None:
         out.append(f"[[{header}]]" if array else f"[{header}]")
@@ -129,8 +129,46 @@ def _form_state(form: Mapping[str, Any]) -> Mapping[str, Any]:
     return {**form, "person": {**rest, "state": code} if code else rest}
 
 
+#: the household the browser keeps (the room form's names) -> where each goes in a plan file
+HOUSEHOLD_KEYS: dict[str, tuple[str, str]] = {
+    "filing_status": ("person", "filing_status"), "state": ("person", "state"), "wages": ("income", "wages"),
+    "taxable_interest": ("income", "taxable_interest"), "long_term_gain": ("income", "long_term_gain"),
+    "state_local_tax": ("income", "state_local_tax"), "mortgage_interest": ("income", "mortgage_interest"),
+    "property_tax": ("income", "property_tax"), "amt_credit_carryforward": ("plan", "prior_credit"),
+    "ca_amt_credit_carryforward": ("plan", "prior_ca_credit"),
+}
+
+
+def _household_number(text: str) -> float | str:
+    """A number as the plan file holds it; text that is not one stays text, for the plan's own check to name."""
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+def with_household(data: Mapping[str, Any], household: Mapping[str, Any]) -> dict[str, Any]:
+    """The plan with the browser's household over it: the filing status, the state and the yearly income and
+    credits entered on any page. An empty state is federal only; another empty value leaves the plan's."""
+    out: dict[str, Any] = {k: dict(v) if isinstance(v, Mapping) else v for k, v in data.items()}
+    for name, (table, key) in HOUSEHOLD_KEYS.items():
+        if name not in household:
+            continue
+        text = str(household[name] if household[name] is not None else "").strip()
+        section = out.setdefault(table, {})
+        if not isinstance(section, dict):
+            continue
+        if name == "state" and not text:
+            section.pop(key, None)
+        elif text:
+            section[key] = text if name in ("filing_status", "state") else _household_number(text)
+    return out
+
+
 def plan_source(body: Mapping[str, Any]) -> PlanSource:
-    """The plan of a request: ``{"toml": text}``, ``{"plan": {...}}`` (the form) or the bundled example."""
+    """The plan of a request: ``{"toml": text}``, ``{"plan": {...}}`` (the form) or the bundled example; with
+    ``{"household": {...}}``, the browser's household laid over it (:func:`with_household`)."""
+    import tomllib
     from importlib import resources
 
     from isoplan.app.plan import plan_from_text
@@ -141,6 +179,14 @@ def plan_source(body: Mapping[str, Any]) -> PlanSource:
         text = to_toml(_form_state(body["plan"]))
     else:
         text = resources.files("isoplan.data").joinpath("demo-plan.toml").read_text(encoding="utf-8")
+    household = body.get("household")
+    if isinstance(household, Mapping) and household:
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError:
+            data = None  # the plan's own check names the error
+        if data is not None:
+            text = to_toml(_form_state(with_household(data, household)))
     return plan_from_text(text, name=Path(str(body.get("name") or "plan")).name)
 
 
@@ -220,6 +266,14 @@ def checklist_page(body: Mapping[str, Any], *, db: str | None) -> dict[str, Any]
     from isoplan.app.checklist import run_checklist
 
     return run_checklist(_checklist_request(body, db)).as_dict()
+
+
+def checklist_calendar(body: Mapping[str, Any], *, db: str | None) -> dict[str, Any]:
+    """The checklist's dates as an iCalendar file (RFC 5545; ``isoplan checklist --ics``) as ``{"ics": text}``."""
+    from isoplan.app.checklist import run_checklist
+    from isoplan.report.html import checklist_ics
+
+    return {"ics": checklist_ics(run_checklist(_checklist_request(body, db)).as_dict())}
 
 
 def report_html(body: Mapping[str, Any], *, db: str | None) -> dict[str, Any]:

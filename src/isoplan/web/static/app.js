@@ -53,13 +53,16 @@
     for (const r of rows) {
       const tr = node("tr");
       r.forEach((cell, i) => {
-        const td = node(i === 0 ? "th" : "td", i === 0 ? { scope: "row" } : {});
+        /* data-label: the column's name, shown beside the value when the table becomes cards on a phone */
+        const td = node(i === 0 ? "th" : "td", i === 0 ? { scope: "row", "data-label": headers[0] } : { "data-label": headers[i] || "" });
         if (cell instanceof Node) td.append(cell); else td.textContent = cell == null ? "" : String(cell);
+        if (/\d{4}-\d{2}-\d{2}/.test(td.textContent) && !(cell instanceof Node)) td.classList.add("date");
         tr.append(td);
       });
       tbody.append(tr);
     }
-    if (!rows.length) tbody.append(node("tr", {}, node("td", { colspan: String(headers.length), text: "none yet" })));
+    if (!rows.length) tbody.append(node("tr", {}, node("td", { colspan: String(headers.length), text: "none yet", class: "empty" })));
+    table.classList.add("cards");
     table.append(thead, tbody);
   }
   function linesTable(lines, keys) {
@@ -72,7 +75,130 @@
   function why(container, parts) {
     container.replaceChildren(...parts.map((p) => (typeof p === "string" ? node("p", { text: p }) : p)));
   }
-  function notes(list, items) { list.replaceChildren(...(items || []).map((n) => node("li", { text: n }))); }
+  function notes(list, items) { list.replaceChildren(...(items || []).map((n) => node("li", { text: words(n) }))); }
+
+
+  // ---------------------------------------------------------------- the answer card (first screen; a sticky bar on a phone)
+  /* The decision sentence of the record (its `answer`) and two or three numbers, [label, value] pairs. */
+  function setAnswer(text, figures, more) {
+    const box = $("#answer");
+    if (!box) return;
+    $("#answer-text").textContent = words(text || "");
+    const extra = $("#answer-more");
+    if (extra) extra.textContent = words(more || "");
+    $("#answer-figures").replaceChildren(...(figures || []).filter((f) => f && f[1] != null).map(([label, value]) =>
+      node("div", {}, node("dt", { text: label }), node("dd", { text: String(value) }))));
+    box.dataset.state = "done";
+  }
+  /* Dim every [data-result] while the inputs differ from the ones the figures were computed with. */
+  function setStale(on) {
+    const main = $("main");
+    main.classList.toggle("stale", on);
+    $$("[data-result]").forEach((e) => { if (on) e.setAttribute("aria-busy", "true"); else e.removeAttribute("aria-busy"); });
+  }
+
+  // ---------------------------------------------------------------- plain words, not command-line text
+  /* Notes and errors come from the same records the command line prints; on a page a flag becomes its field. */
+  function words(text) {
+    return String(text)
+      .replace(/\(?\s*change (?:it )?with --inflation\s*\)?/g, "(change it in the Inflation field)")
+      .replace(/\(isoplan checklist [^)]*--ics[^)]*\)/g, "(the Download these dates button on the Checklist page)")
+      .replace(/\(isoplan ledger [a-z-]+\)/g, "(on the Ledger page)")
+      .replace(/`isoplan ledger ([a-z-]+)`/g, "the Ledger page")
+      .replace(/\s*\(isoplan [^)]*\)/g, "")
+      .replace(/;?\s*(?:see |format: )?docs\/[\w-]+\.md/g, "")
+      .replace(/\s*\(\)/g, "")
+      .replace(/--(status|state|year|date|shares|price|strike|fmv|wages)\b/g, "$1");
+  }
+
+  // ---------------------------------------------------------------- typed inputs: the one parser of every form
+  /* data-unit="money": "$200k", "200,000", "1.5m" are dollars; "percent": "50" and "50%" are 0.5; "count": "1,000".
+     A value that does not parse is sent as typed, so the server (the authority) names the field in its error. */
+  const SUFFIX = { k: 1e3, m: 1e6, b: 1e9 };
+  function parseMoney(raw) {
+    const m = /^(-?(?:\d+\.?\d*|\.\d+))([kmb]?)$/.exec(String(raw).trim().toLowerCase().replace(/[\s$,_]/g, ""));
+    return m ? Math.round(Number(m[1]) * (SUFFIX[m[2]] || 1) * 100) / 100 : null;
+  }
+  function parsePercent(raw) {
+    const m = /^(-?(?:\d+\.?\d*|\.\d+))%?$/.exec(String(raw).trim().replace(/[\s,_]/g, ""));
+    return m ? Number((Number(m[1]) / 100).toPrecision(12)) : null;
+  }
+  function parseCount(raw) {
+    const m = /^-?\d+$/.exec(String(raw).trim().replace(/[\s,_]/g, ""));
+    return m ? Number(m[0]) : null;
+  }
+  const PARSERS = { money: parseMoney, percent: parsePercent, count: parseCount };
+  /* The value to send for an input: "" when empty, the parsed number when it parses, else the text as typed. */
+  function fieldValue(el) {
+    const raw = el.value.trim();
+    const parse = PARSERS[el.dataset.unit];
+    if (!parse || raw === "") return raw;
+    const v = parse(raw);
+    return v == null ? raw : String(v);
+  }
+  /* A stored fraction shown in a percent field: 0.03 -> "3". */
+  function percentText(v) { return v == null || v === "" ? "" : String(Number((Number(v) * 100).toPrecision(10))); }
+  /* The server's error in the units of the field: a percent field's fractions read as percents. */
+  function friendly(err, root) {
+    const e = (err.data && err.data.error) || {};
+    const field = err.field || "";
+    const input = field && root ? $$("input[name], input[data-key], select[name]", root).find((i) =>
+      (i.name || i.dataset.key) === field) : null;
+    const missing = e.value === "None" || e.value === "";
+    if (input && input.dataset.unit === "percent" && e.allowed) {
+      const allowed = e.allowed.replace(/fraction/g, "percent").replace(/-?\d*\.?\d+/g, (n) => percentText(n) + "%");
+      return `${field}: ${missing ? "empty" : JSON.stringify(input.value)} is not allowed; expected ${allowed}`;
+    }
+    if (missing && e.allowed && field) return words(`${field} is missing: ${e.allowed}`);
+    return words(err.message);
+  }
+
+
+  // ---------------------------------------------------------------- the household: carried across pages, in this browser only
+  /* Kept in localStorage and sent only to this server's own API (the plan, risk and checklist requests lay it
+     over the plan; the ledger's income form starts from it). Values are the parsed ones: "200000", "CA". */
+  const HOUSEHOLD_KEY = "isoplan.household";
+  const HOUSEHOLD = ["year", "filing_status", "state", "wages", "taxable_interest", "long_term_gain", "state_local_tax",
+    "mortgage_interest", "amt_credit_carryforward", "property_tax", "ca_amt_credit_carryforward"];
+  function household() {
+    try { const h = JSON.parse(localStorage.getItem(HOUSEHOLD_KEY) || "{}"); return h && typeof h === "object" ? h : {}; }
+    catch (e) { return {}; }
+  }
+  function saveHousehold(values) {
+    const h = Object.assign(household(), values);
+    localStorage.setItem(HOUSEHOLD_KEY, JSON.stringify(h));
+  }
+  /* The household fields of a form: by name (room, ledger income) or through a name -> element map (plan). */
+  function readHousehold(elements, stateSelect, stateOther) {
+    const out = {};
+    for (const [name, e] of Object.entries(elements)) {
+      if (!e || e.disabled) continue;
+      const v = fieldValue(e);
+      if (e.dataset.unit && v !== "" && PARSERS[e.dataset.unit](e.value) == null) continue;  // not a number yet
+      out[name] = v;
+    }
+    if (stateSelect) {
+      const choice = stateSelect.value === "none" ? "" : stateSelect.value;
+      const keep = stateSelect.value === "" && Array.from(stateSelect.options).some((o) => o.value === "none");
+      if (keep) { /* "as before": the household's state stays */ } else if (choice === "other") {
+        const code = stateOther.value.trim().toUpperCase();
+        if (/^[A-Z]{2}$/.test(code)) out.state = code;
+      } else out.state = choice;
+    }
+    return out;
+  }
+  function writeHousehold(elements, stateSelect, stateOther, h, sync) {
+    if (stateSelect && h.state != null) {
+      const st = String(h.state).toUpperCase();
+      const has = (v) => Array.from(stateSelect.options).some((o) => o.value === v);
+      stateSelect.value = st === "" ? (has("none") ? "none" : "") : has(st) ? st : "other";
+      if (stateSelect.value === "other") stateOther.value = st;
+      if (sync) sync();
+    }
+    for (const [name, e] of Object.entries(elements)) {
+      if (e && h[name] != null && h[name] !== "") e.value = String(h[name]);
+    }
+  }
 
   // ---------------------------------------------------------------- errors next to fields
   function matches(spec, field) {
@@ -89,8 +215,9 @@
     let target = field ? $$("[data-error-for]", root).find((e) => e.dataset.errorFor !== "" && e.dataset.errorFor !== "*"
       && matches(e.dataset.errorFor, field)) : null;
     if (!target) target = $$("[data-error-for]", root).find((e) => e.dataset.errorFor === "" || e.dataset.errorFor === "*");
-    if (!target) { alert(err.message); return; }
-    target.textContent = err.message;
+    const message = friendly(err, root);
+    if (!target) { alert(message); return; }
+    target.textContent = message;
     const input = target.closest(".field") && target.closest(".field").querySelector("input, select, textarea");
     if (input && target.dataset.errorFor !== "*") { input.setAttribute("aria-invalid", "true"); input.setAttribute("aria-describedby", ensureId(target)); }
   }
@@ -112,9 +239,10 @@
       r.readAsText(f);
     });
   }
+  /* The current plan (kept in this browser) with the household laid over it by the server. */
   function planBody(extra) {
     const text = localStorage.getItem(PLAN_KEY);
-    return Object.assign(text ? { toml: text } : {}, extra || {});
+    return Object.assign(text ? { toml: text } : {}, { household: household() }, extra || {});
   }
 
   // ---------------------------------------------------------------- state of residence (California, issue 9)
@@ -140,24 +268,29 @@
   // ---------------------------------------------------------------- room & cost
   function roomPage() {
     const form = $("#room-form");
-    stateFields(form, $("#state"));
+    const sync = stateFields(form, $("#state"));
+    const fields = () => Object.fromEntries(HOUSEHOLD.filter((n) => n !== "state" && form.elements[n])
+      .map((n) => [n, form.elements[n]]));
+    writeHousehold(fields(), $("#state"), $("#state_other"), household(), sync);
     let seq = 0;
     const params = () => {
       const q = new URLSearchParams();
       for (const e of form.elements) {
         if (!e.name || e.disabled) continue;
-        if (e.type === "checkbox") { if (e.checked) q.set(e.name, "1"); } else q.set(e.name, e.value);
+        if (e.type === "checkbox") { if (e.checked) q.set(e.name, "1"); } else q.set(e.name, fieldValue(e));
       }
       return q;
     };
-    async function update() {
+    async function update(typed) {
       const mine = ++seq;
       $("#room-status").textContent = "computing…";
+      if (typed) saveHousehold(readHousehold(fields(), $("#state"), $("#state_other")));
       try {
         const d = await api("GET", "/api/room?" + params().toString());
         if (mine !== seq) return;
         clearErrors(form);
         render(d);
+        setStale(false);
         $("#room-status").textContent = "";
       } catch (err) {
         if (mine !== seq) return;
@@ -167,6 +300,13 @@
     }
     function render(d) {
       const r = d.room, c = d.cost;
+      const ca = r.california, cc = c && c.california;
+      const binding = ca && ca.binding === "california";
+      setAnswer(r.answer, [
+        ["AMT-free spread", money(ca ? ca.binding_room : r.amt_room)],
+        ["Shares with no AMT", (binding ? ca.shares : r.shares) == null ? null : int.format(binding ? ca.shares : r.shares)],
+        ["Real outlay (strike + tax)", c ? money(cc ? cc.outlay.total : c.outlay.total) : null],
+      ], c ? c.answer : "");
       $("#fig-room").textContent = money(r.amt_room);
       why($("#why-room"), [
         `The largest whole-dollar ISO spread (Form 6251 line 2i) you can add in ${r.year} with no AMT. ` +
@@ -278,9 +418,9 @@
       why($("#why-ca"), parts);
     }
     const later = debounce(update, 120);
-    form.addEventListener("input", later);
-    form.addEventListener("change", later);
-    form.addEventListener("submit", (e) => { e.preventDefault(); update(); });
+    form.addEventListener("input", () => { setStale(true); later(true); });
+    form.addEventListener("change", () => { setStale(true); later(true); });
+    form.addEventListener("submit", (e) => { e.preventDefault(); update(true); });
     update();
   }
 
@@ -297,8 +437,16 @@
     const n = Number(s.replace(/[,$_]/g, ""));
     return Number.isFinite(n) ? n : s;
   }
+  /* A form value as the plan file holds it: a number where the field has a unit and the text parses. */
+  function typedField(e) {
+    const parse = PARSERS[e.dataset.unit];
+    if (!parse) return typed(e.value);
+    if (e.value.trim() === "") return undefined;
+    const v = parse(e.value);
+    return v == null ? e.value.trim() : v;
+  }
   const GRANT_FIELDS = [["id", "Name", "text"], ["kind", "Kind", "select"], ["grant_date", "Grant date", "date"],
-    ["shares", "Shares", "numeric"], ["strike", "Strike ($)", "decimal"], ["fmv_at_grant", "FMV at grant ($)", "decimal"]];
+    ["shares", "Shares", "count"], ["strike", "Strike ($)", "money"], ["fmv_at_grant", "FMV at grant ($)", "money"]];
   function grantRow(i, g) {
     const fs = node("fieldset", { class: "grant-row", "data-index": String(i) }, node("legend", { text: `Grant ${i + 1}` }));
     for (const [key, label, kind] of GRANT_FIELDS) {
@@ -309,7 +457,10 @@
         input.value = String(g[key] || "ISO").toUpperCase();
       } else {
         input = node("input", { id, "data-gkey": key, type: kind === "date" ? "date" : "text" });
-        if (kind === "numeric" || kind === "decimal") input.setAttribute("inputmode", kind);
+        if (kind === "count" || kind === "money") {
+          input.setAttribute("inputmode", kind === "count" ? "numeric" : "decimal");
+          input.dataset.unit = kind;
+        }
         input.value = g[key] == null ? "" : String(g[key]);
       }
       fs.append(node("div", { class: "field" }, node("label", { for: id, text: label }), input,
@@ -327,7 +478,9 @@
     planState.base = JSON.parse(JSON.stringify(form));
     for (const e of $$("[data-key]", $("#plan-form"))) {
       const v = getPath(form, e.dataset.key);
-      if (e.type === "checkbox") e.checked = Boolean(v); else e.value = v == null ? "" : String(v);
+      if (e.type === "checkbox") e.checked = Boolean(v);
+      else if (e.dataset.unit === "percent") e.value = percentText(v);
+      else e.value = v == null ? "" : String(v);
     }
     const state = String(getPath(form, "person.state") || "").toUpperCase();
     $("#p-state").value = state === "" || state === "CA" ? state : "other";
@@ -343,30 +496,38 @@
       if (e.disabled) setPath(data, e.dataset.key, undefined);
       else if (e.type === "checkbox") setPath(data, e.dataset.key, e.checked ? true : undefined);
       else if (e.tagName === "SELECT" || e.type === "date") setPath(data, e.dataset.key, e.value || undefined);
-      else setPath(data, e.dataset.key, typed(e.value));
+      else setPath(data, e.dataset.key, typedField(e));
     }
     data.grants = $$(".grant-row").map((fs, i) => {
       const g = Object.assign({}, (planState.base.grants || [])[i] || {});
       for (const e of $$("[data-gkey]", fs)) {
         const key = e.dataset.gkey;
-        const v = e.tagName === "SELECT" || e.type === "date" ? (e.value || undefined) : key === "id" ? (e.value.trim() || undefined) : typed(e.value);
+        const v = e.tagName === "SELECT" || e.type === "date" ? (e.value || undefined) : key === "id" ? (e.value.trim() || undefined) : typedField(e);
         if (v === undefined) delete g[key]; else g[key] = v;
       }
       return g;
     });
     return data;
   }
+  /* The plan form's household fields, by the room form's names. */
+  const PLAN_HOUSEHOLD = { filing_status: "#p-status", wages: "#p-wages", state_local_tax: "#p-slt", property_tax: "#p-ptax",
+    amt_credit_carryforward: "#p-credit", ca_amt_credit_carryforward: "#p-cacredit" };
   function planPage() {
     const form = $("#plan-form");
     planState.syncState = stateFields(form, $("#p-state"));
-    async function run(body, fromForm) {
+    const fields = () => Object.fromEntries(Object.entries(PLAN_HOUSEHOLD).map(([n, sel]) => [n, $(sel)]));
+    /* fromForm: the form is the plan; adopt: a loaded file's household becomes the browser's */
+    async function run(body, fromForm, adopt) {
       $("#plan-status").textContent = "optimizing…";
+      if (fromForm) saveHousehold(readHousehold(fields(), $("#p-state"), $("#p-state-other")));
       try {
         const d = await api("POST", "/api/plan", body);
         clearErrors(document);
         localStorage.setItem(PLAN_KEY, d.toml);
         if (!fromForm) fillPlanForm(d.form);
+        if (adopt) saveHousehold(readHousehold(fields(), $("#p-state"), $("#p-state-other")));
         renderPlan(d);
+        setStale(false);
         $("#plan-status").textContent = `done in ${(d.seconds * 1000).toFixed(0)} ms`;
       } catch (err) {
         $("#plan-status").textContent = "Not updated: fix the input marked below.";
@@ -374,6 +535,8 @@
       }
     }
     form.addEventListener("submit", (e) => { e.preventDefault(); run({ plan: readPlanForm() }, true); });
+    form.addEventListener("input", () => setStale(true));
+    form.addEventListener("change", () => setStale(true));
     $("#add-grant-row").addEventListener("click", () => {
       planState.base.grants = readPlanForm().grants;
       planState.base.grants.push({ kind: "ISO" });
@@ -384,16 +547,18 @@
       try { const d = await api("POST", "/api/plan/toml", { plan: readPlanForm() }); clearErrors(document); download("plan.toml", d.toml, "application/toml"); }
       catch (err) { showError(document, err); }
     });
-    $("#plan-demo").addEventListener("click", () => { localStorage.removeItem(PLAN_KEY); run({}, false); });
+    $("#plan-demo").addEventListener("click", () => { localStorage.removeItem(PLAN_KEY); run({}, false, true); });
     $("#plan-upload").addEventListener("change", async (e) => {
       const f = await readFile(e.target);
-      run({ toml: f.text, name: f.name }, false);
+      run({ toml: f.text, name: f.name }, false, true);
     });
     run(planBody(), false);
   }
   function renderPlan(d) {
     const o = d.outcome, rec = o.recommended;
-    $("#fig-plan-name").textContent = rec.name;
+    const fits = o.baselines.filter((b) => b.feasible).map((b) => b.advantage_of_plan);
+    setAnswer(o.answer, [["After tax at the exit", money(rec.after_tax_value)], ["Total AMT", money(rec.total_amt)],
+      ["Ahead of the best alternative", !fits.length ? null : Math.min(...fits) < 0.5 ? "$0 (a tie)" : money(Math.min(...fits))]]);
     $("#fig-plan-value").textContent = money(rec.after_tax_value);
     $("#fig-plan-amt").textContent = money(rec.total_amt);
     $("#fig-plan-credit").textContent = money(rec.credit_left_after_exit);
@@ -452,18 +617,30 @@
     async function run() {
       $("#risk-status").textContent = "simulating…";
       try {
-        const d = await api("POST", "/api/risk", planBody({ paths: form.paths.value, seed: form.seed.value }));
+        const d = await api("POST", "/api/risk", planBody({ paths: fieldValue(form.paths), seed: form.seed.value }));
         clearErrors(form);
         renderRisk(d);
+        setStale(false);
         $("#risk-status").textContent = `${int.format(d.paths)} paths, seed ${d.seed}, ${d.stock_kind} stock`;
       } catch (err) { $("#risk-status").textContent = "Not updated: fix the input marked below."; showError(form, err); }
     }
     form.addEventListener("submit", (e) => { e.preventDefault(); run(); });
+    form.addEventListener("input", () => setStale(true));
     form.addEventListener("change", debounce(run, 200));
     run();
   }
   function renderRisk(d) {
     const h = d.hold_vs_sell;
+    const held = h && h.strategies.find((s) => s.name === "hold to qualifying");
+    const pre = d.pre_ipo, t0 = d.timing, peak = d.peak;
+    setAnswer(d.answer || (h ? h.conclusion : t0 ? t0.summary : ""), [
+      pre && pre.cash_at_risk != null ? ["Cash at risk", money(pre.cash_at_risk)] : null,
+      peak && peak.strike_cash != null && peak.tax_now != null ? ["Strike and tax of the exercise",
+        money(Number(peak.strike_cash) + Number(peak.tax_now))] : null,
+      held ? ["Holding ends worse than selling now", pct(held.prob_worse_than_sell_now)] : null,
+      t0 ? ["Value of the escape hatch", money(t0.escape_hatch_value)] : null,
+      ["Price paths", int.format(d.paths)],
+    ].filter(Boolean).slice(0, 3));
     if (h) {
       $("#hvs-conclusion").textContent = h.conclusion;
       fillTable($("#hvs-table"), ["Strategy", "Mean", "Median", "5th pct", "95th pct", "P(worse than selling now)", "Certainty equivalent", "Concentration"],
@@ -498,11 +675,27 @@
   // ---------------------------------------------------------------- checklist
   function checkNumber(k, v) {
     if (v == null) return "–";
-    if (typeof v === "object") return Object.entries(v).map(([a, b]) => `${a}: ${checkNumber(k, b)}`).join("; ");
+    if (Array.isArray(v)) return v.map((x) => checkNumber(k, x)).join(" | ");
+    if (typeof v === "object") return Object.entries(v).map(([a, b]) => `${a.replace(/_/g, " ")}: ${checkNumber(a, b)}`).join("; ");
+    if (typeof v === "boolean") return v ? "yes" : "no";
     if (typeof v !== "number") return String(v);
+    if (/(^|_)year$/.test(k)) return String(v);
+    if (/^days/.test(k)) return `${int.format(v)} days`;
     if (/prob|rate|concentration|fraction|drop/.test(k)) return pct(v);
     if (/shares/.test(k) && !/per_share/.test(k)) return int.format(v);
-    return cents(v);
+    return /per_share|price/.test(k) ? cents(v) : money(v);
+  }
+  /* An item's numbers as the command line words them (`detail`: one formatting layer, in units); the raw
+     numbers only when an item has no such lines. */
+  function checkDetail(it) {
+    const lines = it.detail || [];
+    if (lines.length) {
+      return node("details", {}, node("summary", { text: "The numbers" }), node("ul", { class: "notes" },
+        ...lines.map((l) => node("li", { text: words(l) }))));
+    }
+    return node("details", {}, node("summary", { text: "The numbers" }), node("table", { class: "lines" }, node("tbody", {},
+      ...Object.entries(it.numbers || {}).map(([k, v]) => node("tr", {}, node("th", { scope: "row", text: k.replace(/_/g, " ") }),
+        node("td", { text: checkNumber(k, v) }))))));
   }
   function checklistPage() {
     const form = $("#checklist-form");
@@ -511,22 +704,29 @@
       try {
         const d = await api("POST", "/api/checklist", planBody({ year: form.year.value }));
         clearErrors(form);
+        const count = (st) => d.items.filter((it) => it.status === st).length;
+        setAnswer(d.answer || `${d.year}: overall ${d.overall.toUpperCase()}.`, [["Overall", d.overall.toUpperCase()],
+          ["Checks that stop", int.format(count("stop"))], ["Checks to look at", int.format(count("warning"))]]);
+        setStale(false);
         $("#checklist-overall").textContent = `${d.year}: overall ${d.overall.toUpperCase()}`;
         $("#checklist-overall").className = "overall " + d.overall;
         $("#checklist-items").replaceChildren(...d.items.map((it) => node("li", { class: "item " + it.status },
-          node("h3", { text: `${it.title} — ${it.status.toUpperCase()}` }), node("p", { text: it.action }),
-          node("details", {}, node("summary", { text: "The numbers" }), node("table", { class: "lines" }, node("tbody", {},
-            ...Object.entries(it.numbers).map(([k, v]) => node("tr", {}, node("th", { scope: "row", text: k.replace(/_/g, " ") }),
-              node("td", { text: checkNumber(k, v) })))))))));
+          node("h3", { text: `${it.title} — ${it.status.toUpperCase()}` }), node("p", { text: words(it.action) }),
+          checkDetail(it))));
         notes($("#checklist-notes"), d.notes);
         $("#checklist-status").textContent = "";
       } catch (err) { $("#checklist-status").textContent = "Not updated: fix the input marked below."; showError(form, err); }
     }
     form.addEventListener("submit", (e) => { e.preventDefault(); run(); });
+    form.addEventListener("input", () => setStale(true));
     form.addEventListener("change", debounce(run, 200));
+    $("#calendar-download").addEventListener("click", async () => {
+      try { const d = await api("POST", "/api/checklist/ics", planBody({ year: form.year.value })); download("isoplan-checklist.ics", d.ics, "text/calendar"); }
+      catch (err) { $("#checklist-status").textContent = words(err.message); }
+    });
     $("#report-download").addEventListener("click", async () => {
-      try { const d = await api("POST", "/api/report", planBody()); download("isoplan-report.html", d.html, "text/html"); }
-      catch (err) { $("#checklist-status").textContent = err.message; }
+      try { const d = await api("POST", "/api/report", planBody({ year: form.year.value })); download("isoplan-report.html", d.html, "text/html"); }
+      catch (err) { $("#checklist-status").textContent = words(err.message); }
     });
     run();
   }
@@ -543,9 +743,17 @@
     return t;
   }
   function ledgerPage() {
-    stateFields($("#income-form"), $("#in-state"));
+    const income = $("#income-form");
+    const syncIncome = stateFields(income, $("#in-state"));
+    const incomeFields = () => Object.fromEntries(HOUSEHOLD.filter((n) => n !== "state" && income.elements[n])
+      .map((n) => [n, income.elements[n]]));
+    function prefillIncome() { writeHousehold(incomeFields(), $("#in-state"), $("#in-state-other"), household(), syncIncome); }
+    prefillIncome();
     async function load() {
-      const d = await api("GET", "/api/ledger");
+      const [d, a] = await Promise.all([api("GET", "/api/ledger"), api("GET", "/api/ledger/answer")]);
+      setAnswer(a.answer, a.grants ? [["Shares held", int.format(a.shares_held)],
+        ["Next qualifying date", a.next_qualifying_date || "none ahead"],
+        ["AMT credit carried forward", a.credit_carried_forward == null ? null : money(a.credit_carried_forward)]] : []);
       $("#ledger-path").textContent = d.path + (d.exists ? "" : " (not created yet: record a grant to start)");
       fillTable($("#ledger-grants"), ["Grant", "Company", "Kind", "Granted", "Shares", "Exercised", "Strike", "FMV at grant", "Expires", "Vesting"],
         d.grants.map((g) => [g.id, g.company, g.kind, g.grant_date, int.format(g.shares), int.format(g.exercised), cents(g.strike),
@@ -585,26 +793,43 @@
       notes($("#ledger-notes"), [...(d.years.some((y) => !y.income_entered) ? ["* no income entered for the year"] : []),
         ...d.notes, ...stateNotes].filter((v, i, a) => a.indexOf(v) === i));
       const gsel = $("#ex-grant");
-      gsel.replaceChildren(...d.grants.map((g) => node("option", { value: g.id, text: `${g.id} (${g.kind})` })));
+      gsel.replaceChildren(...(d.grants.length ? d.grants.map((g) => node("option", { value: g.id, text: `${g.id} (${g.kind})` }))
+        : [node("option", { value: "", text: "no grant yet: record a grant first" })]));
       $("#sa-lot").replaceChildren(node("option", { value: "", text: "first in, first out" }),
         ...d.lots.filter((l) => l.held > 0).map((l) => node("option", { value: l.id, text: `${l.id} (${int.format(l.held)} held)` })));
     }
+    /* The confirmation or the refusal goes beside the form that was sent, not at the top of the page. */
     for (const form of $$("form[data-endpoint]")) {
+      const status = $("[data-form-status]", form);
+      /* beside the form for the eye; the page's one live region (visually hidden) for a screen reader */
+      const say = (text, failed) => {
+        status.textContent = text; status.classList.toggle("failed", failed);
+        $("#ledger-status").textContent = text;
+      };
       form.addEventListener("submit", async (e) => {
         e.preventDefault();
+        say("", false);
+        if (form === $("#exercise-form") && !$("#ex-grant").value) {
+          clearErrors(form);
+          showError(form, { field: "grant", message: "No grant yet: record the grant first (the form above), then its exercise." });
+          say("Nothing recorded.", true);
+          return;
+        }
         const body = {};
-        for (const el of form.elements) if (el.name && !el.disabled) body[el.name] = el.type === "checkbox" ? el.checked : el.value;
+        for (const el of form.elements) if (el.name && !el.disabled) body[el.name] = el.type === "checkbox" ? el.checked : fieldValue(el);
         try {
           const d = await api("POST", form.dataset.endpoint, body);
           clearErrors(form);
-          $("#ledger-status").textContent = "Recorded: " + d.recorded + (d.state_note ? ". Note: " + d.state_note : "");
+          if (form === income) saveHousehold(readHousehold(incomeFields(), $("#in-state"), $("#in-state-other")));
           form.reset();
           form.dispatchEvent(new Event("reset-state"));
+          if (form === income) prefillIncome();
           await load();
-        } catch (err) { $("#ledger-status").textContent = "Nothing recorded: fix the input marked in the form."; showError(form, err); }
+          say("Recorded: " + words(d.recorded) + (d.state_note ? ". Note: " + words(d.state_note) : ""), false);
+        } catch (err) { say("Nothing recorded: fix the input marked in this form.", true); showError(form, err); }
       });
     }
-    load().catch((err) => { $("#ledger-status").textContent = err.message; });
+    load().catch((err) => { setAnswer("The ledger could not be read: " + words(err.message), []); });
   }
 
   // ---------------------------------------------------------------- files
@@ -614,6 +839,7 @@
     async function init() {
       const text = localStorage.getItem(PLAN_KEY);
       area.value = text || (await api("GET", "/api/plan/demo")).toml;
+      await check(area.value, "plan");
     }
     async function check(text, name) {
       try {
@@ -622,10 +848,20 @@
         localStorage.setItem(PLAN_KEY, d.toml);
         area.value = d.toml;
         const s = d.summary;
+        const shares = s.grants.reduce((a, g) => a + g.shares, 0);
         $("#files-plan-status").textContent = `Plan OK and in use: ${s.filing_status}, ${s.grants.length} grant(s), years ${s.years[0]}–${s.years[1]}, exit ${s.exit_date}.`;
-      } catch (err) { $("#files-plan-status").textContent = "Not used: the plan has an error."; showError(section, err); }
+        setAnswer(`The plan in use: ${s.filing_status}, ${s.grants.length} ${s.grants.length === 1 ? "grant" : "grants"} ` +
+          `(${int.format(shares)} shares), exercise years ${s.years[0]}–${s.years[1]}, exit on ${s.exit_date}.`,
+        [["Grants", int.format(s.grants.length)], ["Shares", int.format(shares)], ["Exit", s.exit_date]]);
+        setStale(false);
+      } catch (err) {
+        $("#files-plan-status").textContent = "Not used: the plan has an error.";
+        setAnswer("The plan in the box has an error (marked below); the pages keep the last plan that checked.", []);
+        showError(section, err);
+      }
     }
     $("#files-plan-check").addEventListener("click", () => check(area.value, "plan"));
+    area.addEventListener("input", () => setStale(true));
     $("#files-plan-download").addEventListener("click", () => download("plan.toml", area.value, "application/toml"));
     $("#files-plan-upload").addEventListener("change", async (e) => { const f = await readFile(e.target); area.value = f.text; check(f.text, f.name); });
     $("#files-ledger-upload").addEventListener("change", async (e) => {
