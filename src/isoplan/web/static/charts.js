@@ -9,6 +9,7 @@
   const NS = "http://www.w3.org/2000/svg";
   const CHAR = 7;          // px: a conservative average width of one character of the 12 px axis text
   const LEGEND_ROW = 18;   // px: one line of the legend
+  const LEGEND_LEFT = 12;  // px: the legend's margin on either side (measured and drawn on the same width)
   const STEPS = [1, 2, 2.5, 5, 10];
 
   function el(name, attrs, parent) {
@@ -65,7 +66,6 @@
       const d = decimals(step * 100);
       return (v) => (v === 0 ? "0%" : group(v * 100, d).replace(/\.0+$/, "").replace(/(\.\d*?)0+$/, "$1") + "%");
     }
-    if (unit === "year") return (v) => String(v);
     const [div, suffix] = unit === "$" && top >= 1e6 ? [1e6, "M"] : unit === "$" && top >= 1e4 ? [1e3, "k"] : [1, ""];
     const d = decimals(step / div);
     // whole dollars or k/M with the step's decimals (trailing zeros dropped: $5k, $7.5k); below a dollar, cents
@@ -91,11 +91,12 @@
   }
   const signed = (fmt) => (v) => (v > 0 ? "+" : "") + fmt(v);
 
-  /* The drawing box: the element's own width in CSS pixels, a height that suits it. */
-  function size(svg, height) {
-    const w = Math.round(svg.getBoundingClientRect().width) || 640;
-    const W = Math.max(280, w);
-    return { W, H: height ? height(W) : Math.round(Math.max(230, Math.min(320, W * 0.5))) };
+  /* The drawing width: the element's own width in CSS pixels (640 before it is laid out). */
+  const widthOf = (svg) => Math.max(280, Math.round(svg.getBoundingClientRect().width) || 640);
+  /* The drawing box: that width and a height that suits it. */
+  function size(svg) {
+    const W = widthOf(svg);
+    return { W, H: Math.round(Math.max(230, Math.min(320, W * 0.5))) };
   }
   function start(svg, W, H, summary) {
     while (svg.firstChild) svg.removeChild(svg.firstChild);
@@ -108,7 +109,7 @@
     svg.dataset.rendered = String(Number(svg.dataset.rendered || 0) + 1);
   }
 
-  /* Legend entries {label, key: "bar"|"line"|"mark"|"point"|"band", cls} laid out in rows across `width`:
+  /* Legend entries {label, key: "bar"|"band"|"line"|"point", cls} laid out in rows across `width`:
      returns the rows' height, so the plot starts below them and never under a key. */
   function legendHeight(entries, width) {
     return legendRows(entries, width).length * LEGEND_ROW + (entries.length ? 6 : 0);
@@ -186,14 +187,14 @@
     const entries = [...spec.series.map((s) => ({ label: s.label, key: "line", cls: "series " + (s.cls || "s1") })),
       ...marks.map((m) => ({ label: m.legend || m.label, key: "line", cls: "mark " + (m.cls || "") })),
       ...points.map((p) => ({ label: p.legend || p.label, key: "point", cls: "point" }))];
-    const legendH = legendHeight(entries, W - 40);
+    const legendH = legendHeight(entries, W - 2 * LEGEND_LEFT);
     const yAxis0 = axisTicks(0, ymax || 1, spec.yUnit || "$", H - 52 - legendH, false);
     const box = plotBox(W, H, yAxis0.ticks.map(yAxis0.fmt), legendH);
     const yAxis = { lo: yAxis0.ticks[0], hi: yAxis0.ticks[yAxis0.ticks.length - 1], ...yAxis0 };
     const xAxis0 = axisTicks(xlo, xhi, spec.xUnit || "shares", box.r - box.l, true, (spec.xUnit || "shares") === "shares");
     // the curve spans the data; ticks past its ends are dropped rather than drawn over empty space
     const xAxis = { lo: xlo, hi: xhi, ...xAxis0, ticks: xAxis0.ticks.filter((v) => v >= xlo && v <= xhi) };
-    legend(svg, entries, box.l, W - box.l);
+    legend(svg, entries, LEGEND_LEFT, W - 2 * LEGEND_LEFT);
     const { sx, sy } = axes(svg, box, xAxis, yAxis, spec.xLabel, spec.yLabel);
     for (const s of spec.series) {
       const d = s.y.map((v, i) => `${i ? "L" : "M"}${sx(xs[i]).toFixed(1)},${sy(v).toFixed(1)}`).join("");
@@ -225,14 +226,14 @@
     let lo = 0, hi = 0;
     for (const s of spec.series) for (const v of s.values) { hi = Math.max(hi, v || 0); lo = Math.min(lo, v || 0); }
     const entries = spec.series.map((s, j) => ({ label: s.label, key: "bar", cls: "bar " + (s.cls || "s" + (j + 1)) }));
-    const legendH = legendHeight(entries, W - 40);
+    const legendH = legendHeight(entries, W - 2 * LEGEND_LEFT);
     const y0 = axisTicks(lo, hi || 1, spec.yUnit || "$", H - 52 - legendH, false);
     const box = plotBox(W, H, y0.ticks.map(y0.fmt), legendH);
     const yAxis = { lo: y0.ticks[0], hi: y0.ticks[y0.ticks.length - 1], ...y0 };
     const band = (box.r - box.l) / Math.max(n, 1), bw = band * 0.8 / Math.max(k, 1);
     const every = Math.max(1, Math.ceil(n / Math.max(1, Math.floor((box.r - box.l) / 48))));
     const xLabels = spec.labels.map((label, i) => [i + 0.5, String(label)]).filter((_, i) => i % every === 0);
-    legend(svg, entries, box.l, W - box.l);
+    legend(svg, entries, LEGEND_LEFT, W - 2 * LEGEND_LEFT);
     const { sy } = axes(svg, box, { lo: 0, hi: n, ticks: [] }, yAxis, spec.xLabel, spec.yLabel, xLabels);
     spec.labels.forEach((label, i) => {
       const x0 = box.l + i * band + band * 0.1;
@@ -259,7 +260,7 @@
     });
     const names = rows.map((s) => s.name + (s.recommended ? " (recommended)" : "") +
       (s.feasible === false ? " (does not fit the limits)" : ""));
-    const { W } = size(svg, () => 0);
+    const W = widthOf(svg);
     // each name on as many lines as it needs above its bar: a long name never runs off a phone's screen
     const lines = names.map((name) => wrap(name, Math.max(10, Math.floor((W - 24) / CHAR))));
     const tops = [];
@@ -270,7 +271,10 @@
     const lo = Math.min(0, ...diffs), hi = Math.max(0, ...diffs);
     const box = { W, H, l: 12, r: W - 12, t: 12, b: H - 46 };
     // the value labels sit beside their bars: keep room for them at both ends
-    const exact = (v) => (v > 0 ? "+" : v < 0 ? "−" : "") + "$" + Math.round(Math.abs(v)).toLocaleString("en-US");
+    const exact = (v) => {
+      const dollars = Math.round(v);
+      return (dollars > 0 ? "+" : dollars < 0 ? "−" : "") + "$" + Math.abs(dollars).toLocaleString("en-US");
+    };
     const pad = Math.max(...diffs.map((v) => textWidth(exact(v)))) + 10;
     const inner = { l: box.l + (lo < 0 ? pad : 0), r: box.r - (diffs.some((v) => v >= 0) ? pad : 0) };
     const a = axisTicks(lo, hi, "$", inner.r - inner.l, true);
@@ -307,7 +311,7 @@
     let edges = spec.edges.slice();
     let counts = names.map((n) => spec.counts[n].slice());
     const entries = names.map((n, j) => ({ label: n, key: "line", cls: "series s" + (j + 1) }));
-    const legendH = legendHeight(entries, W - 40);
+    const legendH = legendHeight(entries, W - 2 * LEGEND_LEFT);
     const plotW = W - 90;
     const merge = Math.max(1, Math.ceil((edges.length - 1) / Math.max(1, Math.floor(plotW / 14))));
     if (merge > 1) {
@@ -322,7 +326,7 @@
     const x0 = axisTicks(edges[0], edges[edges.length - 1], "$", box.r - box.l, true);
     const xAxis = { lo: edges[0], hi: edges[edges.length - 1], ...x0,
       ticks: x0.ticks.filter((v) => v >= edges[0] && v <= edges[edges.length - 1]) };
-    legend(svg, entries, box.l, W - box.l);
+    legend(svg, entries, LEGEND_LEFT, W - 2 * LEGEND_LEFT);
     const { sx, sy } = axes(svg, box, xAxis, yAxis, spec.xLabel, spec.yLabel);
     shares.forEach((values, j) => {
       let d = `M${sx(edges[0]).toFixed(1)},${sy(0).toFixed(1)}`;
@@ -347,7 +351,7 @@
     if (b["25"] && b["75"]) entries.push({ label: "middle 50% of paths", key: "band", cls: "band inner" });
     if (b["5"] && b["95"]) entries.push({ label: "middle 90%", key: "band", cls: "band outer" });
     if (spec.level != null) entries.push({ label: "stress price " + usd(spec.level), key: "line", cls: "mark stress" });
-    const legendH = legendHeight(entries, W - 40);
+    const legendH = legendHeight(entries, W - 2 * LEGEND_LEFT);
     const y0 = axisTicks(0, ymax || 1, "$", H - 52 - legendH, false);
     const box = plotBox(W, H, y0.ticks.map(y0.fmt), legendH);
     const yAxis = { lo: 0, hi: y0.ticks[y0.ticks.length - 1], ...y0 };
@@ -356,7 +360,7 @@
     const fit = Math.max(1, Math.floor((box.r - box.l) / 56));
     const every = Math.max(1, Math.ceil(years.length / fit));
     const xLabels = years.filter((_, j) => j % every === 0).map((i) => [i, String(spec.x[i]).slice(0, i === 0 ? 10 : 4)]);
-    legend(svg, entries, box.l, W - box.l);
+    legend(svg, entries, LEGEND_LEFT, W - 2 * LEGEND_LEFT);
     const { sx, sy } = axes(svg, box, { lo: 0, hi: Math.max(n - 1, 1), ticks: [] }, yAxis, spec.xLabel || "date",
       spec.yLabel, xLabels);
     const area = (lo, hi, cls) => {
