@@ -22,24 +22,53 @@ from html import escape
 WIDTH, HEIGHT = 640, 300
 MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 70, 20, 30, 45
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
+CHAR_WIDTH = 6.5  # px: a generous average width of one 11 px sans-serif character, to lay out the legend
+LEGEND_ROW = 16  # px: one row of the legend band above the plot
 
 
-def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
-    """Round tick values covering [low, high]: steps of 1, 2 or 5 times a power of ten."""
+def nice_ticks(low: float, high: float, count: int = 5, *, integer: bool = False) -> list[float]:
+    """Round tick values covering [low, high]: steps of 1, 2, 2.5 or 5 times a power of ten (whole steps only
+    with ``integer``, for shares), about ``count`` intervals, reaching past both ends."""
     if not (math.isfinite(low) and math.isfinite(high)) or high <= low:
         high = low + 1.0
     raw = (high - low) / max(count, 1)
     power = 10.0 ** math.floor(math.log10(raw))
-    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
-    first = math.floor(low / step) * step
-    ticks = []
-    value = first
-    while value <= high + step * 1e-9:
-        ticks.append(round(value, 10))
-        value += step
-    if ticks[-1] < high:
-        ticks.append(round(value, 10))
-    return ticks
+    steps = [m * power for m in (1, 2, 2.5, 5, 10)]
+    step = next((s for s in steps if s >= raw * (1 - 1e-9) and (not integer or float(s).is_integer())),
+                max(1.0, steps[-1]) if integer else steps[-1])
+    first = math.floor(low / step + 1e-9)
+    last = math.ceil(high / step - 1e-9)
+    return [round(k * step, 10) for k in range(first, last + 1)]
+
+
+def _decimals(step: float) -> int:
+    """The decimals that show ``step`` exactly (2.5 needs one, 0.25 two)."""
+    return next((d for d in range(10) if abs(round(step * 10**d) - step * 10**d) < 1e-6), 10)
+
+
+def _trim(number: str) -> str:
+    return number.rstrip("0").rstrip(".") if "." in number else number
+
+
+def tick_format(unit: str, ticks: Sequence[float]) -> Callable[[float], str]:
+    """Labels that tell round ticks apart: money in k or M with as many decimals as the step needs ($12.5k, never
+    a rounded $13k; cents only for steps under a dollar), whole shares with separators, percents of a whole."""
+    step = abs(ticks[1] - ticks[0]) if len(ticks) > 1 else 1.0
+    top = max((abs(t) for t in ticks), default=0.0)
+    if unit == "%":
+        pd = _decimals(step * 100)
+        return lambda v: "0%" if v == 0 else f"{_trim(f'{v * 100:,.{pd}f}')}%"
+    div, suffix = (1e6, "M") if unit == "$" and top >= 1e6 else (1e3, "k") if unit == "$" and top >= 1e4 else (1.0, "")
+    d = _decimals(step / div)
+    cents = unit == "$" and div == 1.0 and d > 0
+
+    def label(v: float) -> str:
+        if v == 0:
+            return "$0" if unit == "$" else "0"
+        body = f"{abs(v) / div:,.{max(d, 2) if cents else d}f}"
+        return ("-" if v < 0 else "") + ("$" if unit == "$" else "") + (body if cents else _trim(body)) + suffix
+
+    return label
 
 
 def money_label(value: float) -> str:
@@ -53,14 +82,6 @@ def money_label(value: float) -> str:
     return f"{sign}${v:,.0f}"
 
 
-def count_label(value: float) -> str:
-    if abs(value) >= 1e6:
-        return f"{value / 1e6:,.1f}M".replace(".0M", "M")
-    if abs(value) >= 1e3:
-        return f"{value / 1e3:,.1f}k".replace(".0k", "k")
-    return f"{value:,.0f}"
-
-
 @dataclass(frozen=True)
 class Frame:
     """The plotting area and linear scales from data to SVG coordinates."""
@@ -71,6 +92,7 @@ class Frame:
     y1: float
     width: int = WIDTH
     height: int = HEIGHT
+    top_margin: float = MARGIN_TOP
 
     @property
     def left(self) -> float:
@@ -82,7 +104,7 @@ class Frame:
 
     @property
     def top(self) -> float:
-        return MARGIN_TOP
+        return self.top_margin
 
     @property
     def bottom(self) -> float:
@@ -125,8 +147,9 @@ def _axes(f: Frame, xticks: Sequence[float], yticks: Sequence[float], xfmt: Call
         x = f.x(v)
         out.append(f'<line class="tick" x1="{x}" y1="{f.bottom}" x2="{x}" y2="{f.bottom + 5}" stroke="#444444"/>')
         label = xtick_labels[i] if xtick_labels is not None else xfmt(v)
-        # a long label at the right edge would be cut off by the frame: end it at its tick instead
-        anchor = "end" if x + 3.5 * len(label) > f.width else "middle"
+        # a long label at either edge would be cut off or run into the y labels: end or start it at its tick
+        half = CHAR_WIDTH / 2 * len(label)
+        anchor = "end" if x + half > f.width else "start" if x - half < f.left - 6 else "middle"
         out.append(_text(x, f.bottom + 18, label, anchor=anchor))
     out.append(f'<line class="axis" x1="{f.left}" y1="{f.bottom}" x2="{f.right}" y2="{f.bottom}" '
                'stroke="#444444"/>')
@@ -144,12 +167,51 @@ def _polyline(f: Frame, xs: Sequence[float], ys: Sequence[float], *, cls: str, c
             f'stroke-width="{width}"{dashed}/>')
 
 
-def _legend(entries: Sequence[tuple[str, str]], x: float, y: float) -> list[str]:
-    out = []
-    for i, (label, color) in enumerate(entries):
-        yy = y + 15 * i
-        out.append(f'<rect class="legend-key" x="{x}" y="{yy - 9}" width="10" height="10" fill="{color}"/>')
-        out.append(_text(x + 14, yy, label, anchor="start"))
+@dataclass(frozen=True)
+class Key:
+    """One legend entry, drawn like the mark it names: a filled box (bars, bands) or a line with its dashes."""
+
+    label: str
+    color: str
+    line: bool = False
+    dash: str | None = None
+    opacity: float = 1.0
+
+
+def _legend_rows(keys: Sequence[Key]) -> list[list[tuple[Key, float]]]:
+    """The keys laid out left to right from the plot's left edge, a new row when the next would pass the right."""
+    rows: list[list[tuple[Key, float]]] = [[]]
+    x = 0.0
+    for key in keys:
+        w = 22 + CHAR_WIDTH * len(key.label) + 14
+        if x > 0 and MARGIN_LEFT + x + w > WIDTH - MARGIN_RIGHT:
+            rows.append([])
+            x = 0.0
+        rows[-1].append((key, x))
+        x += w
+    return rows if keys else []
+
+
+def legend_height(keys: Sequence[Key]) -> float:
+    """The height of the legend band above the plot (the plot keeps its own height below it)."""
+    return LEGEND_ROW * len(_legend_rows(keys)) + 6 if keys else 0.0
+
+
+def _legend(keys: Sequence[Key]) -> list[str]:
+    out = ['<g class="legend">']
+    for r, row in enumerate(_legend_rows(keys)):
+        y = 6 + LEGEND_ROW * r + LEGEND_ROW / 2
+        for key, dx in row:
+            x = MARGIN_LEFT + dx
+            if key.line:
+                dashed = f' stroke-dasharray="{key.dash}"' if key.dash else ""
+                out.append(f'<line class="legend-key" x1="{x}" y1="{y}" x2="{x + 18}" y2="{y}" stroke="{key.color}" '
+                           f'stroke-width="2.5"{dashed}/>')
+            else:
+                out.append(f'<rect class="legend-key" x="{x}" y="{y - 6}" width="18" height="12" fill="{key.color}" '
+                           f'fill-opacity="{key.opacity}"/>')
+            out.append(_text(x + 22, y + 4, key.label, anchor="start"))
+    out.append("</g>")
     return out
 
 
@@ -168,17 +230,22 @@ def amt_vs_shares(shares: Sequence[float], amt: Sequence[float], *, room_shares:
         return _empty(title, "amt-shares", "No ISO shares can be exercised this year.")
     top_y = max(max(amt), 1.0)
     yticks = nice_ticks(0.0, top_y)
-    xticks = nice_ticks(0.0, max(shares))
+    xticks = nice_ticks(0.0, max(shares), integer=True)
     f = Frame(0.0, xticks[-1], 0.0, yticks[-1])
     out = _open(title, f"The AMT is zero up to about {room_shares:,.0f} shares (the AMT-free room) and grows "
                 f"after it; the plan exercises {planned_shares:,.0f} shares.", "amt-shares")
-    out += _axes(f, xticks, yticks, count_label, money_label, "ISO shares exercised", "AMT")
+    out += _axes(f, xticks, yticks, tick_format("shares", xticks), tick_format("$", yticks), "ISO shares exercised",
+                 "AMT ($)")
     room_x = f.x(min(room_shares, f.x1))
     out.append(f'<rect class="room-band" x="{f.left}" y="{f.top}" width="{round(room_x - f.left, 2)}" '
                f'height="{round(f.bottom - f.top, 2)}" fill="#2ca02c" fill-opacity="0.08"/>')
     out.append(f'<line class="room-line" x1="{room_x}" y1="{f.top}" x2="{room_x}" y2="{f.bottom}" '
                'stroke="#2ca02c" stroke-width="2" stroke-dasharray="6 3"/>')
-    out.append(_text(room_x + 4, f.top + 12, f"room: {room_shares:,.0f} shares", anchor="start", cls="room-label"))
+    room_text = f"room: {room_shares:,.0f} shares"
+    # near the right edge the label ends at its line instead of running out of the frame
+    inside = room_x + 4 + CHAR_WIDTH * len(room_text) <= f.right
+    out.append(_text(room_x + 4 if inside else room_x - 4, f.top + 12, room_text, anchor="start" if inside else "end",
+                     cls="room-label"))
     out.append(_polyline(f, shares, amt, cls="series amt-line", color=PALETTE[1], width=2.5))
     if planned_shares > 0:
         px = f.x(planned_shares)
@@ -200,16 +267,19 @@ def schedule_chart(years: Sequence[int], shares: Sequence[float], amt: Sequence[
     n = len(years)
     top = max([*amt, *credit_used, *credit_available, *(ca_amt or []), 1.0])
     yticks = nice_ticks(0.0, top)
-    f = Frame(-0.5, n - 0.5, 0.0, yticks[-1])
-    out = _open(title, "Bars: AMT paid, minimum tax credit used and credit available each year; the numbers above "
-                "are the shares exercised that year.", "schedule")
-    out += _axes(f, list(range(n)), yticks, str, money_label, "tax year", "dollars",
-                 xtick_labels=[str(y) for y in years])
     series: tuple[tuple[str, Sequence[float], str, str], ...] = (
         ("AMT paid", amt, PALETTE[1], "bar-amt"), ("credit used", credit_used, PALETTE[2], "bar-credit-used"),
         ("credit available", credit_available, PALETTE[3], "bar-credit-available"))
     if ca_amt is not None:
         series = (*series, ("California AMT", ca_amt, PALETTE[4], "bar-ca-amt"))
+    keys = [Key(name, color) for name, _, color, _ in series]
+    band = legend_height(keys)
+    f = Frame(-0.5, n - 0.5, 0.0, yticks[-1], height=HEIGHT + round(band), top_margin=MARGIN_TOP + band)
+    out = _open(title, "Bars: AMT paid, minimum tax credit used and credit available each year; the numbers above "
+                "are the shares exercised that year.", "schedule", height=f.height)
+    out += _legend(keys)
+    out += _axes(f, list(range(n)), yticks, str, tick_format("$", yticks), "tax year", "dollars ($)",
+                 xtick_labels=[str(y) for y in years])
     slot = (f.x(1) - f.x(0)) * 0.8
     bar = slot / len(series)
     for i in range(n):
@@ -219,10 +289,9 @@ def schedule_chart(years: Sequence[int], shares: Sequence[float], amt: Sequence[
             y = f.y(value)
             out.append(f'<rect class="bar {cls}" x="{round(start + k * bar, 2)}" y="{y}" width="{round(bar - 2, 2)}" '
                        f'height="{round(f.bottom - y, 2)}" fill="{color}"><title>{escape(str(years[i]))} '
-                       f'{escape(series[k][0])}: {escape(money_label(value))}</title></rect>')
+                       f'{escape(series[k][0])}: ${value:,.0f}</title></rect>')
         label = f"{shares[i]:,.0f} sh" if shares[i] > 0 else "-"
         out.append(_text(f.x(i), f.top - 8, label, cls="shares-label"))
-    out += _legend([(s[0], s[2]) for s in series], f.right - 120, f.top + 12)
     out.append("</svg>")
     return "\n".join(out)
 
@@ -239,13 +308,19 @@ def outcome_histogram(edges: Sequence[float], counts: Mapping[str, Sequence[int]
     top = max(max(v) for v in shares_by_name.values()) or 1.0
     yticks = nice_ticks(0.0, top)
     xticks = nice_ticks(float(edges[0]), float(edges[-1]))
-    f = Frame(min(xticks[0], edges[0]), max(xticks[-1], edges[-1]), 0.0, yticks[-1])
-    xticks = [x for x in xticks if f.x0 <= x <= f.x1]
+    # dashes tell overlapping outlines apart (two strategies can coincide on every bin); the keys carry them
+    dashes = (None, "7 4", "2 3")
+    keys = [Key(name, PALETTE[k % len(PALETTE)], line=True, dash=dashes[k % 3])
+            for k, name in enumerate(shares_by_name)]
+    band = legend_height(keys)
+    f = Frame(min(xticks[0], edges[0]), max(xticks[-1], edges[-1]), 0.0, yticks[-1], height=HEIGHT + round(band),
+              top_margin=MARGIN_TOP + band)
     out = _open(title, "Share of simulated price paths by after-tax value at the exit, one outline per strategy.",
-                "outcomes")
-    out += _axes(f, xticks, yticks, money_label, lambda v: f"{v:.0%}", "after-tax value", "share of paths")
-    legend = []
-    for k, (name, values) in enumerate(shares_by_name.items()):
+                "outcomes", height=f.height)
+    out += _legend(keys)
+    out += _axes(f, xticks, yticks, tick_format("$", xticks), tick_format("%", yticks),
+                 "after-tax value at the exit ($)", "share of paths (%)")
+    for k, values in enumerate(shares_by_name.values()):
         color = PALETTE[k % len(PALETTE)]
         xs: list[float] = [float(edges[0])]
         ys: list[float] = [0.0]
@@ -254,11 +329,8 @@ def outcome_histogram(edges: Sequence[float], counts: Mapping[str, Sequence[int]
             ys += [v, v]
         xs.append(float(edges[-1]))
         ys.append(0.0)
-        # dashes tell overlapping outlines apart (two strategies can coincide on every bin)
         out.append(_polyline(f, xs, ys, cls=f"series outcome-{k}", color=color, width=2 + (k == 0),
-                             dash=(None, "7 4", "2 3")[k % 3]))
-        legend.append((name, color))
-    out += _legend(legend, f.right - 150, f.top + 12)
+                             dash=dashes[k % 3]))
     out.append("</svg>")
     return "\n".join(out)
 
@@ -269,18 +341,31 @@ def price_fan(dates: Sequence[str], percentiles: Mapping[str, Sequence[float]], 
     if not dates or not percentiles:
         return _empty(title, "fan", "No price paths in the risk results.")
     n = len(dates)
-    keys = sorted(percentiles, key=float)
-    values = [float(v) for k in keys for v in percentiles[k]]
+    values = [float(v) for series in percentiles.values() for v in series]
     if stress_level is not None:
         values.append(float(stress_level))
     yticks = nice_ticks(min(0.0, min(values)), max(values))
-    f = Frame(0.0, max(n - 1, 1), yticks[0], yticks[-1])
-    step = max(1, (n - 1) // 5)
-    xticks = list(range(0, n, step))
+    keys: list[Key] = []
+    if "50" in percentiles:
+        keys.append(Key("median", PALETTE[0], line=True))
+    if "25" in percentiles and "75" in percentiles:
+        keys.append(Key("middle 50% of paths", PALETTE[0], opacity=0.4))
+    if "5" in percentiles and "95" in percentiles:
+        keys.append(Key("middle 90%", PALETTE[0], opacity=0.15))
+    if stress_level is not None:
+        keys.append(Key(f"stress price ${float(stress_level):,.2f}", PALETTE[1], line=True, dash="6 3"))
+    band_height = legend_height(keys)
+    f = Frame(0.0, max(n - 1, 1), yticks[0], yticks[-1], height=HEIGHT + round(band_height),
+              top_margin=MARGIN_TOP + band_height)
+    # date ticks: the first date, then the first date of each year labelled with its year, thinned to fit
+    years = [i for i in range(n) if i == 0 or str(dates[i])[:4] != str(dates[i - 1])[:4]]
+    every = max(1, math.ceil(len(years) / 8))
+    xticks = years[::every]
     out = _open(title, "Shaded bands: the middle 90% and 50% of simulated prices; line: the median; dashed: the "
-                "stress price.", "fan")
-    out += _axes(f, xticks, yticks, str, lambda v: f"${v:,.2f}" if v < 100 else money_label(v), "date",
-                 "price per share", xtick_labels=[str(dates[i]) for i in xticks])
+                "stress price.", "fan", height=f.height)
+    out += _legend(keys)
+    out += _axes(f, xticks, yticks, str, tick_format("$", yticks), "date", "price per share ($)",
+                 xtick_labels=[str(dates[i]) if i == 0 else str(dates[i])[:4] for i in xticks])
     idx = list(range(n))
 
     def band(low: str, high: str, opacity: float, cls: str) -> str:
@@ -298,7 +383,5 @@ def price_fan(dates: Sequence[str], percentiles: Mapping[str, Sequence[float]], 
         y = f.y(float(stress_level))
         out.append(f'<line class="stress-line" x1="{f.left}" y1="{y}" x2="{f.right}" y2="{y}" stroke="{PALETTE[1]}" '
                    'stroke-width="2" stroke-dasharray="6 3"/>')
-        out.append(_text(f.right - 4, y - 5, f"stress: ${float(stress_level):,.2f}", anchor="end",
-                         cls="stress-label"))
     out.append("</svg>")
     return "\n".join(out)

@@ -357,14 +357,16 @@
       let currentAmt = null;
       if (c && current != null) currentAmt = c.tax.with_exercise.amt - c.tax.without_exercise.amt + r.amt;
       const series = [{ y: curve.amt, cls: "s1", label: "AMT" }];
-      const marks = [{ x: curve.line_x, label: "room " + (curve.line_x == null ? "" : int.format(curve.line_x)) }];
+      const xMoney = current == null;  // without a strike and a price the curve is over dollars of spread
+      const xText = (v) => (xMoney ? money(v) : int.format(v));
+      const marks = [{ x: curve.line_x, legend: "AMT-free room", label: "room " + (curve.line_x == null ? "" : xText(curve.line_x)) }];
       if (curve.ca_amt) {
         series.push({ y: curve.ca_amt, cls: "s3", label: "California AMT" });
-        marks.push({ x: curve.ca_line_x, cls: "ca", label: "CA " + int.format(curve.ca_line_x || 0) });
+        marks.push({ x: curve.ca_line_x, cls: "ca", legend: "California room", label: "CA " + xText(curve.ca_line_x || 0) });
       }
       window.isoCharts.lineChart($("#room-chart"), {
-        x: curve.x, series, xLabel: curve.x_label, yLabel: "AMT ($)", marks,
-        points: current != null && currentAmt != null ? [{ x: current, y: currentAmt, label: `${int.format(current)}: ${money(currentAmt)}` }] : [],
+        x: curve.x, series, xLabel: curve.x_label, yLabel: "AMT ($)", xUnit: xMoney ? "$" : "shares", marks,
+        points: current != null && currentAmt != null ? [{ x: current, y: currentAmt, legend: "your shares", label: `${int.format(current)}: ${money(currentAmt)}` }] : [],
         summary: `AMT against ${curve.x_label}; the room ends at ${int.format(curve.line_x || 0)}` +
           (curve.ca_amt ? `; the California room at ${int.format(curve.ca_line_x || 0)}.` : "."),
       });
@@ -600,12 +602,13 @@
       series: [{ label: "regular tax", values: rec.years.map((y) => y.regular_tax), cls: "s2" },
         { label: "AMT", values: rec.years.map((y) => y.amt), cls: "s1" },
         ...(ca ? [{ label: "California AMT", values: rec.years.map((y) => y.california.amt), cls: "s3" }] : [])],
-      yLabel: "$", summary: "Regular tax and AMT by year: " + rec.years.map((y) => `${y.year} AMT ${money(y.amt)}`).join("; "),
+      xLabel: "tax year", yLabel: "tax ($)", summary: "Regular tax and AMT by year: " + rec.years.map((y) => `${y.year} AMT ${money(y.amt)}`).join("; "),
     });
     const strategies = [rec, ...o.baselines];
-    window.isoCharts.barChart($("#plan-compare-chart"), {
-      labels: strategies.map((s) => s.name), series: [{ label: "after-tax value", values: strategies.map((s) => s.after_tax_value), cls: "s2" }],
-      yLabel: "$", summary: strategies.map((s) => `${s.name}: ${money(s.after_tax_value)}`).join("; "),
+    window.isoCharts.advantageChart($("#plan-compare-chart"), {
+      strategies: strategies.map((s) => ({ name: s.name, value: s.after_tax_value, feasible: s.feasible !== false,
+        recommended: s === rec })),
+      summary: strategies.map((s) => `${s.name}: ${money(s.after_tax_value)}`).join("; "),
     });
     notes($("#plan-catches"), o.catches);
     notes($("#plan-notes"), o.notes);
@@ -648,10 +651,9 @@
           money(s.certainty_equivalent), pct(s.concentration)]), `Risk aversion ${h.risk_aversion}; target concentration ${pct(h.target_concentration)}.`);
       const edges = h.histogram.edges;
       const names = Object.keys(h.histogram.counts);
-      window.isoCharts.barChart($("#hvs-chart"), {
-        labels: edges.slice(0, -1).map((e) => money(e)),
-        series: names.map((n, j) => ({ label: n, values: h.histogram.counts[n], cls: "s" + (j + 1) })),
-        yLabel: "paths", summary: h.conclusion,
+      window.isoCharts.histogram($("#hvs-chart"), {
+        edges, counts: Object.fromEntries(names.map((n) => [n, h.histogram.counts[n]])),
+        xLabel: "after-tax value at the exit ($)", yLabel: "share of paths (%)", summary: h.conclusion,
       });
       const c = h.cash_test;
       $("#hvs-cash").textContent = `Cash test: AMT ${money(c.amt)} against cash ${money(c.cash)} — ${c.covered ? "covered" : "short by " + money(c.gap)}.`;
@@ -664,7 +666,7 @@
           ["December", money(t.december.expected_tax), pct(t.december.prob_amt_on_vanished_gain), money(t.december.expected_amt_on_vanished_gain)]],
         `${t.year}, ${int.format(t.shares)} shares; value of the escape hatch ${money(t.escape_hatch_value)}.`);
     } else { $("#timing-summary").textContent = "Not applicable to this plan."; fillTable($("#timing-table"), ["Exercise in"], []); }
-    if (d.fan) window.isoCharts.fanChart($("#fan-chart"), { x: d.fan.dates, bands: d.fan.percentiles, level: d.fan.stress_level, yLabel: "price ($)", summary: "Price percentiles over time" });
+    if (d.fan) window.isoCharts.fanChart($("#fan-chart"), { x: d.fan.dates, bands: d.fan.percentiles, level: d.fan.stress_level, xLabel: "date", yLabel: "price per share ($)", summary: "Price percentiles over time" });
     const parts = [];
     if (d.peak) parts.push(node("p", { text: d.peak.summary }));
     if (d.pre_ipo) parts.push(node("p", { text: d.pre_ipo.summary }));
