@@ -257,7 +257,7 @@ def test_partial_sales_sell_qualifying_lots_down_to_the_concentration_target():
     paths = rp.draw_paths(model, 2, 0)
     assert rp.sale_days(model)[1] == datetime.date(2028, 1, 3)  # the 2027-01-02 lot is long-term then
     held = rp.run_fixed(model, now, paths)
-    sold = rp.run_fixed(model, now, paths, sell_down=0.2)
+    sold = rp.run_fixed(model, now, paths, sell_down=np.asarray([True]), target=0.2)
     # on 2028-01-03 the lot is worth 10,000 x 10 = 100,000 against a target of 0.2 x (150,000 + 100,000) =
     # 50,000: 5,000 shares are sold, long-term gain 5,000 x (10 - 1) = 45,000 at 20% + 3.8% = 10,710 (the AMT
     # gain is 0: AMT basis 10); at the exit 5,000 x 20 = 100,000, gain 95,000, tax 22,610

@@ -54,7 +54,7 @@ SENSITIVITY = (("volatility halved", 0.5, 0.0), ("volatility x1.5", 1.5, 0.0),
 #: within this many dollars two certainty equivalents are tied, whatever the Monte Carlo error
 TIE_DOLLARS = 1.0
 #: paths of each sensitivity variant (drawn from the plan's seed: common random numbers)
-SENSITIVITY_PATHS = 2_000
+SENSITIVITY_PATHS = 1_000
 #: a sensitivity variant changes the choice only when its best leads by more than this many standard errors
 SIGNIFICANCE = 2.0
 FILL_ROOM = "fill the room each January"
@@ -177,9 +177,10 @@ def candidates(model: StagingModel, outcome: PlanOutcome, *, public: bool) -> li
         policies += [dataclasses.replace(c, name=c.name + HATCH, hatch=True) for c in fixed
                      if c.kind in ("optimizer", "baseline", "variant") and c.schedule[:, : t_count - 1].sum() > 0]
     target = model.plan.risk.target_concentration
-    policies += [dataclasses.replace(c, name=f"{c.name} + sell down to {target:.0%} of net worth", kind=SELL_DOWN,
-                                     sell_down=True) for c in fixed
-                 if c.kind in ("optimizer", "baseline") and c.schedule[:, : t_count - 2].sum() > 0]
+    # the tax choice's partial sale always runs on all the paths (a baseline); the baselines' go through the screen
+    policies += [dataclasses.replace(c, name=f"{c.name} + sell down to {target:.0%} of net worth",
+                                     kind=SELL_DOWN if c.kind == "optimizer" else "policy", sell_down=True)
+                 for c in fixed if c.kind in ("optimizer", "baseline") and c.schedule[:, : t_count - 2].sum() > 0]
     # (a lot can be sold on a later year's sale day before the exit's year: rp.sale_days)
     return fixed + policies
 
@@ -217,18 +218,15 @@ def score(model: StagingModel, cands: Sequence[Candidate], paths: rp.PricePaths,
     n = paths.n
     nwo = model.plan.net_worth_outside
     floor = wealth_floor(model)
-    fixed = [c for c in cands if not c.fill_room and not c.sell_down]
-    selling = [c for c in cands if c.sell_down]
+    fixed = [c for c in cands if not c.fill_room]
     results: list[tuple[Candidate, rp.PathResults, slice]] = []
     out: list[Scored] = []
     if fixed:
         r = rp.run_fixed(model, np.stack([c.schedule for c in fixed]), paths,
-                         hatch=np.asarray([c.hatch for c in fixed]), trigger=_trigger(model))
+                         hatch=np.asarray([c.hatch for c in fixed]), trigger=_trigger(model),
+                         sell_down=np.asarray([c.sell_down for c in fixed]),
+                         target=model.plan.risk.target_concentration)
         results += [(c, r, slice(i * n, (i + 1) * n)) for i, c in enumerate(fixed)]
-    if selling:
-        r = rp.run_fixed(model, np.stack([c.schedule for c in selling]), paths,
-                         sell_down=model.plan.risk.target_concentration)
-        results += [(c, r, slice(i * n, (i + 1) * n)) for i, c in enumerate(selling)]
     for c in cands:
         if c.fill_room:
             room = rp.policy_room(model) if room is None else room

@@ -293,7 +293,8 @@ def fill_room_on_paths(model: StagingModel, exercise: np.ndarray, room: np.ndarr
 
 
 def run_fixed(model: StagingModel, schedules: np.ndarray, paths: PricePaths, *, hatch: np.ndarray | None = None,
-              trigger: float = DEFAULT_HATCH_TRIGGER, sell_down: float | None = None) -> PathResults:
+              trigger: float = DEFAULT_HATCH_TRIGGER, sell_down: np.ndarray | None = None,
+              target: float = 0.0) -> PathResults:
     """Run ``k`` fixed schedules (k, B, T) on every path: rows ``c * n + i`` are candidate ``c`` on path ``i``.
 
     ``hatch`` (k,) bool: the candidate keeps the escape hatch: the lot exercised in a year is sold on the first
@@ -301,14 +302,14 @@ def run_fixed(model: StagingModel, schedules: np.ndarray, paths: PricePaths, *, 
     disqualifying sale (no Form 6251 line 2i adjustment; ordinary income = the spread capped at the gain,
     IRC §422(c)(2); the rest a short-term loss). Sellable (public) stock only.
 
-    ``sell_down``: the partial-sale policy's target, a fraction of net worth: on each year's exercise date
-    before the exit on which the stock can be sold, lots that qualify by then (:meth:`Block.holding_ok`: no
-    disqualifying sale) are sold, pro rata, until the shares held are worth at most that fraction of the
-    outside net worth plus the shares; the gain is long-term on both bases (Form 6251 line 2k takes the
-    difference).
+    ``sell_down`` (k,) bool: the candidate keeps the partial-sale policy with ``target``, a fraction of net
+    worth: on each year's sale day before the exit (:func:`sale_days`) on which the stock can be sold, lots
+    that qualify by then (:meth:`Block.holding_ok`: no disqualifying sale) are sold, pro rata, until the
+    shares held are worth at most that fraction of the outside net worth plus the shares; the gain is
+    long-term on both bases (Form 6251 line 2k takes the difference).
     """
     return _run(model, np.repeat(schedules, paths.n, axis=0), paths, schedules.shape[0], hatch, trigger,
-                sell_down)
+                sell_down, target)
 
 
 def run_per_path(model: StagingModel, schedules: np.ndarray, paths: PricePaths, *, hatch: bool = False,
@@ -337,7 +338,7 @@ def qualifying_by(model: StagingModel) -> np.ndarray:
 
 
 def _run(model: StagingModel, sched: np.ndarray, paths: PricePaths, k: int, hatch: np.ndarray | None,
-         trigger: float, sell_down: float | None = None) -> PathResults:
+         trigger: float, sell_down: np.ndarray | None = None, target: float = 0.0) -> PathResults:
     rows, b_count, t_count = sched.shape
     strike = model.strike
     ex = _tile(paths.exercise, k)
@@ -362,15 +363,18 @@ def _run(model: StagingModel, sched: np.ndarray, paths: PricePaths, k: int, hatc
     before = np.zeros((rows, b_count))  # options exercised so far (sold lots included)
     lots = np.zeros(rows)  # shares held
     held_blocks = np.zeros((rows, b_count))  # shares held, by block
-    selling = sell_down is not None and paths.sale is not None and paths.sellable is not None
-    size = (rows, b_count, t_count) if selling else (0, b_count, t_count)
-    sale_p = _tile(paths.sale, k) if paths.sale is not None and selling else np.zeros((rows, t_count))
-    sale_ok = _tile(paths.sellable, k) if paths.sellable is not None and selling else np.zeros((rows, t_count), bool)
+    # the partial-sale rows (sell_down) keep their lots by (block, exercise year); only they
+    sell = (np.flatnonzero(np.repeat(np.asarray(sell_down, dtype=bool), paths.n))
+            if sell_down is not None and paths.sale is not None and paths.sellable is not None
+            else np.zeros(0, dtype=np.intp))
+    selling = sell.size > 0
+    sale_p = _tile(paths.sale, k)[sell] if paths.sale is not None and selling else np.zeros((0, t_count))
+    sale_ok = (_tile(paths.sellable, k)[sell] if paths.sellable is not None and selling
+               else np.zeros((0, t_count), dtype=bool))
     qualifies = qualifying_by(model) if selling else np.zeros((b_count, t_count, t_count), dtype=bool)
-    lot_shares = np.zeros(size)  # shares held by (block, exercise year)
-    lot_regular = np.zeros(size)  # per share: strike (ISO) or FMV (NSO)
-    lot_amt = np.zeros(size)  # per share: FMV at exercise
-    target = 0.0 if sell_down is None else float(sell_down)
+    lot_shares = np.zeros((sell.size, b_count, t_count))  # shares held by (block, exercise year)
+    lot_regular = np.zeros((sell.size, b_count, t_count))  # per share: strike (ISO) or FMV (NSO)
+    lot_amt = np.zeros((sell.size, b_count, t_count))  # per share: FMV at exercise
     regular_basis, amt_basis = np.zeros(rows), np.zeros(rows)
     value, amt_all, amt_pre = np.zeros(rows), np.zeros(rows), np.zeros(rows)
     cash, cash_peak = np.zeros(rows), np.zeros(rows)
@@ -425,7 +429,7 @@ def _run(model: StagingModel, sched: np.ndarray, paths: PricePaths, k: int, hatc
         events: mc.Amounts = {"iso_spread": iso_spread, "ordinary": ordinary, "short_term": short}
         if selling and t > 0 and not is_exit:  # the partial sale, before the year's exercise settles
             p_t = sale_p[:, t]
-            value_held = lots * p_t
+            value_held = lots[sell] * p_t
             excess = np.maximum(value_held - target * (model.plan.net_worth_outside + value_held), 0.0)
             ready = lot_shares * qualifies[None, :, :, t]
             ready_value = ready.sum(axis=(1, 2)) * p_t
@@ -435,14 +439,17 @@ def _run(model: StagingModel, sched: np.ndarray, paths: PricePaths, k: int, hatc
             if gone.any():
                 sold_shares = gone.sum(axis=(1, 2))
                 regular_out, amt_out = (gone * lot_regular).sum(axis=(1, 2)), (gone * lot_amt).sum(axis=(1, 2))
-                lt_sale, amt_lt_sale = sold_shares * p_t - regular_out, sold_shares * p_t - amt_out
+                lt_sale, amt_lt_sale = np.zeros(rows), np.zeros(rows)
+                lt_sale[sell], amt_lt_sale[sell] = sold_shares * p_t - regular_out, sold_shares * p_t - amt_out
                 events.update({"long_term": lt_sale, "amt_long_term": amt_lt_sale,
                                "disposition_adjustment": amt_lt_sale - lt_sale})
-                proceeds = proceeds + sold_shares * p_t
+                proceeds = proceeds.copy()
+                proceeds[sell] += sold_shares * p_t
                 lot_shares = lot_shares - gone
-                held_blocks = held_blocks - gone.sum(axis=2)
-                lots = lots - sold_shares
-                regular_basis, amt_basis = regular_basis - regular_out, amt_basis - amt_out
+                held_blocks[sell] -= gone.sum(axis=2)
+                lots[sell] -= sold_shares
+                regular_basis[sell] -= regular_out
+                amt_basis[sell] -= amt_out
         if is_exit:
             sale_value = np.where(exit_ok, lots * exit_p, 0.0)
             proceeds = proceeds + sale_value
@@ -477,9 +484,9 @@ def _run(model: StagingModel, sched: np.ndarray, paths: PricePaths, k: int, hatc
         lots = lots + held.sum(axis=1)
         held_blocks = held_blocks + held
         if selling:
-            lot_shares[:, :, t] = held
-            lot_regular[:, :, t] = basis
-            lot_amt[:, :, t] = price[:, None]
+            lot_shares[:, :, t] = held[sell]
+            lot_regular[:, :, t] = basis[sell]
+            lot_amt[:, :, t] = price[sell, None]
         before = after
         credit, ref_credit = step.credit_next, ref.credit_next
         ca_credit, ref_ca = step.ca_credit_next, ref.ca_credit_next
