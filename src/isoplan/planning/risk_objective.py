@@ -13,9 +13,14 @@ worth.
 Candidates: the tax objective's optimum, the baselines (each feasible on the
 assumed path: cash and the zero-AMT setting), the optimum stopped after each
 of its exercise years and scaled down, every schedule of a small share grid,
-and two policies: filling the AMT room each January at the path's price, and
-each fixed candidate with the escape hatch (public stock). A screen on the
+and three policies: filling the AMT room each January at the path's price,
+each fixed candidate with the escape hatch (public stock), and the tax choice
+and the baselines with partial sales down to ``[risk] target_concentration``
+of net worth once lots qualify and the stock can be sold. A screen on the
 first paths keeps the best few; the finalists run on all the paths.
+
+Wealth is floored at the cash the plan never spends (:func:`wealth_floor`),
+and the output counts the paths at the floor.
 
 Ties: candidates whose certainty equivalents are within $1 or within the
 Monte Carlo standard error of the difference from the best are tied; a tie
@@ -517,7 +522,9 @@ def _policy_words(c: Candidate, model: StagingModel) -> str:
     if c.sell_down:
         return (f"the schedule shown, and on the day after each year's exercise date when the stock can be sold, "
                 f"lots that qualify by then sold pro rata until the shares held are worth at most "
-                f"{model.plan.risk.target_concentration:.0%} of net worth (outside net worth + the shares)")
+                f"{model.plan.risk.target_concentration:.0%} of net worth (outside net worth + the shares); the year "
+                "table and the after-tax value show the exercises on the assumed path without the sales, the risk "
+                "figures include them")
     if c.fill_room:
         return ("each January, ISO shares up to that year's AMT room at the price of the day (the schedule shown "
                 "is the assumed path's)")
