@@ -144,8 +144,7 @@ def draw_paths(model: StagingModel, n: int, seed: int, *, stock: Stock | None = 
         day = model.exercise_dates[t]
         last = date(day.year, *HATCH_LAST_CHECK)
         check_days.append([d for d in mc.month_ends(day, last) if d > day] + ([last] if last > day else []))
-    selling_days = sale_days(model)
-    dates = [stock.price_path.start_date, *model.exercise_dates, model.exit_date, *selling_days,
+    dates = [stock.price_path.start_date, *model.exercise_dates, model.exit_date,
              *[d for _, d, _, _, _ in model.last_chance], *[d for row in check_days for d in row]]
     sim = mc.simulate(stock, dates, n, rng)
     start = stock.price_path.start_date.toordinal()
@@ -173,12 +172,9 @@ def draw_paths(model: StagingModel, n: int, seed: int, *, stock: Stock | None = 
     lc_days = [d for _, d, _, _, _ in model.last_chance]
     last_chance = at(lc_days) if lc_days else np.zeros((n, 0))
     event: _Event | None = None
-    sale, sellable = at(selling_days), np.ones(exercise.shape, dtype=bool)
     if private:
         event = _draw_event(plan, sim, rng)
         exit_price, exit_sellable = _realized(event, np.full(n, model.exit_date.toordinal()), exit_process)
-        for t, day in enumerate(selling_days):
-            sale[:, t], sellable[:, t] = _realized(event, np.full(n, day.toordinal()), sale[:, t])
         for b, day in enumerate(lc_days):
             last_chance[:, b] = _realized(event, np.full(n, day.toordinal()), last_chance[:, b])[0]
     else:
@@ -228,6 +224,13 @@ def draw_paths(model: StagingModel, n: int, seed: int, *, stock: Stock | None = 
                                                                                           end.toordinal()), process)
                 else:
                     window_price[rows, b], window_sellable[rows, b] = process, True
+    # the partial sales' days, drawn last (by the Brownian bridge) so that every earlier draw stays the same
+    sale, sellable = np.zeros_like(exercise), np.ones(exercise.shape, dtype=bool)
+    for t, day in enumerate(sale_days(model)):
+        ordinal = day.toordinal()
+        sale[:, t] = sim.price_on(np.full(n, ordinal)) * shift(np.asarray([ordinal]))
+        if event is not None:
+            sale[:, t], sellable[:, t] = _realized(event, np.full(n, ordinal), sale[:, t])
     return PricePaths(exercise, exit_price, last_chance, exit_sellable, checks, departure_t, window_year,
                       window_cap, window_price, window_sellable, window_at_exit, float(np.mean(exit_sellable)),
                       sale, sellable)
