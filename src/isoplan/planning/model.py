@@ -160,6 +160,15 @@ class StagingModel:
     cash_limit: np.ndarray  # (T,)
     notes: list[str] = field(default_factory=list)
     state: StateModel | None = None  # the plan's state when isoplan models it (isoplan.tax.states)
+    #: (B,) per block, the one exercise year whose lot is sold at the exit more than a year after exercise but
+    #: within two years of grant: a disqualifying disposition (IRC §422(a)(1)) taxed under §422(c)(2); -1: none
+    disqualifying_year: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.intp))
+    #: the minimum tax credit a year after the exit can recover: the exit year's regular tax minus tentative
+    #: minimum tax without any exercise (IRC §53(c)); the state's the same way (its own credit)
+    credit_margin: float = 0.0
+    state_credit_margin: float = 0.0
+    #: what the no-exercise reference's credit left after the exit is worth (see :func:`credit_left_worth`)
+    reference_credit_worth: float = 0.0
 
     @property
     def state_key(self) -> str | None:
@@ -201,6 +210,10 @@ def build_model(plan: Plan, law: LawTable | None = None) -> StagingModel:
             cap[b, t] = block.exercisable(d)
             iso_treated[b, t] = block.iso_treated(d)
             allowed[b, t] = d < exit_date and d <= block.last_day and block.holding_ok(d, exit_date)
+    disqualifying_year = _disqualifying_years(blocks, dates, exit_date, allowed, cap)
+    for b, t in enumerate(disqualifying_year):
+        if t >= 0:
+            allowed[b, t] = True
     last_chance = []
     exit_cap = np.zeros(b_count)
     for b, block in enumerate(blocks):
@@ -229,14 +242,113 @@ def build_model(plan: Plan, law: LawTable | None = None) -> StagingModel:
         strike=np.asarray([blk.strike for blk in blocks]), exit_date=exit_date, exit_price=exit_price,
         sale_possible_at_exit=sale_possible, last_chance=last_chance, exit_cap=exit_cap, base=base,
         base_tax=np.zeros(t_count), discount=disc, cash_limit=cash_limit, notes=notes,
-        state=state_model(plan, years),
+        state=state_model(plan, years), disqualifying_year=disqualifying_year,
     )
+    model.credit_margin, model.state_credit_margin = _credit_margins(model)
     reference = evaluate(model, np.zeros((1, b_count, t_count)), reference=True)
     model.base_tax = reference.total_tax[:, 0]
+    model.reference_credit_worth = float(credit_left_worth(model, reference.credit_left,
+                                                           reference.state_credit_left)[0])
     if not np.any(allowed & (cap > 0)) and not np.any(exit_cap):
         notes.append("No grant can be exercised within the plan's years: check the grant dates, vesting, "
                      "expiration and departure.")
     return model
+
+
+def _disqualifying_years(blocks: Sequence[Block], dates: Sequence[date], exit_date: date, allowed: np.ndarray,
+                         cap: np.ndarray) -> np.ndarray:
+    """Per block, the exercise year whose lot the exit sells more than a year after exercise but within two
+    years of grant (-1: none).
+
+    That sale is a disqualifying disposition (IRC §422(a)(1)) in a later year: ordinary income is the
+    exercise-date spread, capped at the gain (§422(c)(2), Reg. 1.422-1(b)(2)), the rest long-term gain, and
+    the AMT basis is the exercise-date value, so the exercise year's Form 6251 line 2i adjustment reverses on
+    line 2k. Only for a block with no other allowed year (two years from grant are then after the exit for
+    every exercise), and only one year, the last one with shares exercisable (a year's interval holds at most
+    two exercise dates), so the shares held at the exit tell which lot they are.
+    """
+    rules = equity_rules()
+    out = np.full(len(blocks), -1, dtype=np.intp)
+    for b, block in enumerate(blocks):
+        if allowed[b].any():
+            continue
+        years = [t for t, d in enumerate(dates)
+                 if d < exit_date and d <= block.last_day and cap[b, t] > 0 and block.iso_treated(d)
+                 and exit_date >= first_day_more_than(d, rules.years_after_exercise)]
+        if years:
+            out[b] = years[-1]
+    return out
+
+
+def disqualifying_income(model: StagingModel, held: np.ndarray, exercise_price: np.ndarray,
+                         exit_price: np.ndarray | float) -> np.ndarray:
+    """(n,) ordinary income of the exit's disqualifying sales (IRC §422(c)(2)): per block with a
+    disqualifying year, the shares held x the exercise-date spread, capped at the gain at the exit price.
+
+    ``held`` (n, B) shares held at the exit; ``exercise_price`` (n, T) or (T,) each year's exercise price;
+    ``exit_price`` (n,) or a number.
+    """
+    n = held.shape[0]
+    out = np.zeros(n)
+    prices = np.broadcast_to(np.asarray(exercise_price, dtype=np.float64), (n, len(model.years)))
+    sale = np.broadcast_to(np.asarray(exit_price, dtype=np.float64), (n,))
+    for b, t in enumerate(model.disqualifying_year):
+        if t < 0:
+            continue
+        k = model.strike[b]
+        per_share = np.minimum(np.maximum(prices[:, t] - k, 0.0), np.maximum(sale - k, 0.0))
+        out = out + held[:, b] * per_share
+    return out
+
+
+#: years after the exit over which credit left is assumed recovered (see :func:`credit_left_worth`)
+CREDIT_RECOVERY_YEARS = 10
+
+
+def _credit_margins(model: StagingModel) -> tuple[float, float]:
+    """The exit year's regular tax minus tentative minimum tax without any exercise, federal and the state's:
+    what a later year with the same income can recover of a minimum tax credit (IRC §53(c); FTB 3510)."""
+    t = len(model.years) - 1
+    zero = np.zeros(1)
+    taxes = year_taxes(model, t, iso_spread=zero, ordinary=zero, credit=zero, state_credit=zero)
+    federal = max(float(taxes.regular_tax[0] - taxes.tmt[0]), 0.0)
+    state = 0.0
+    if taxes.state is not None:
+        state = max(float(taxes.state.regular_tax[0] - taxes.state.tentative_minimum_tax[0]), 0.0)
+    return federal, state
+
+
+def credit_left_worth(model: StagingModel, credit: np.ndarray, state_credit: np.ndarray | None = None
+                      ) -> np.ndarray:
+    """(n,) what the credit left after the exit is worth in exit-year dollars, under the stated assumption:
+    each of the :data:`CREDIT_RECOVERY_YEARS` years after the exit recovers up to the exit year's regular tax
+    minus tentative minimum tax without an exercise (IRC §53(c); the state's credit against its own margin),
+    each year discounted at the plan's discount rate; what is left after them is worth nothing."""
+    credit = np.asarray(credit, dtype=np.float64)
+    rate = model.plan.discount_rate
+    worth = np.zeros(credit.shape[0])
+    pools = [(credit, model.credit_margin)]
+    if state_credit is not None:
+        pools.append((np.asarray(state_credit, dtype=np.float64), model.state_credit_margin))
+    for pool, margin in pools:
+        if margin <= 0:
+            continue
+        for k in range(1, CREDIT_RECOVERY_YEARS + 1):
+            used = np.clip(pool - (k - 1) * margin, 0.0, margin)
+            worth = worth + used * (1.0 + rate) ** -k
+    return worth
+
+
+def credit_assumption(model: StagingModel) -> str:
+    """The credit-after-the-exit assumption in one sentence."""
+    state = ""
+    if model.state is not None:
+        state = f" (the state's credit up to ${model.state_credit_margin:,.0f} a year the same way)"
+    return (f"Credit left after the exit (Form 8801, IRC §53) is counted as recovered over the "
+            f"{CREDIT_RECOVERY_YEARS} years after it, up to ${model.credit_margin:,.0f} a year (the exit year's "
+            f"regular tax minus tentative minimum tax without an exercise, §53(c)){state}, each year discounted "
+            f"at the plan's discount rate ({model.plan.discount_rate:.0%}); any credit beyond that counts as "
+            "nothing.")
 
 
 # ---------------------------------------------------------------- one year for many scenarios
@@ -267,7 +379,8 @@ class YearTaxes:
 def year_taxes(model: StagingModel, t: int, *, iso_spread: np.ndarray, ordinary: np.ndarray,
                credit: np.ndarray, wages: np.ndarray | None = None, long_term_gain: np.ndarray | None = None,
                amt_long_term_gain: np.ndarray | None = None, same_as: np.ndarray | None = None,
-               state_credit: np.ndarray | None = None, ca_credit: np.ndarray | None = None) -> YearTaxes:
+               state_credit: np.ndarray | None = None, ca_credit: np.ndarray | None = None,
+               taken_back: np.ndarray | None = None) -> YearTaxes:
     """Year ``t``'s return for many scenarios.
 
     Scenarios share few distinct (spread, income) rows, so the engine runs once
@@ -275,14 +388,18 @@ def year_taxes(model: StagingModel, t: int, *, iso_spread: np.ndarray, ordinary:
     limited to regular tax - TMT by §53(c)) and the election (the one with the
     lower regular tax + AMT - credit, ties to the larger deduction, as
     :func:`~isoplan.tax.federal.compute_federal` chooses) are then applied per
-    scenario. A test checks this against the engine row by row.
+    scenario. A test checks this against the engine row by row. ``taken_back``:
+    Form 6251 line 2k's ordinary part, the disqualifying-disposition income of
+    shares exercised in an earlier year, which AMT income already counted
+    (negative).
     """
     n = iso_spread.shape[0]
     state_credit = ca_credit if state_credit is None else state_credit  # ca_credit: its California name
     lt = np.zeros(n) if long_term_gain is None else long_term_gain
     amt_lt = np.zeros(n) if amt_long_term_gain is None else amt_long_term_gain
     nso_wages = np.zeros(n) if wages is None else wages
-    keys = np.stack([iso_spread, ordinary, lt, amt_lt, nso_wages], axis=1)
+    back = np.zeros(n) if taken_back is None else taken_back
+    keys = np.stack([iso_spread, ordinary, lt, amt_lt, nso_wages, back], axis=1)
     if same_as is not None:  # an integer per scenario, equal where the inputs are equal (faster to sort)
         _, first, inverse = np.unique(same_as, return_index=True, return_inverse=True)
         unique = keys[first]
@@ -298,7 +415,7 @@ def year_taxes(model: StagingModel, t: int, *, iso_spread: np.ndarray, ordinary:
                          # ISO disqualifying-disposition income is not (IRC §3121(a)(22))
                          nso_income=base.nso_income[0] + unique[:, 4],
                          other_ordinary_income=base.other_ordinary_income[0] + unique[:, 1] - unique[:, 4],
-                         amt_credit_carryforward=0.0)
+                         other_line2k=unique[:, 5], amt_credit_carryforward=0.0)
     excl_h = exclusion_items_only(h)
     federal = year_with_credit(FEDERAL, h, model.law, credit=credit, keep=_ENGINE_KEYS, inverse=inverse,
                                exclusion_households=excl_h)
@@ -341,6 +458,8 @@ class YearStep:
     state_credit_used: np.ndarray
     state_credit_created: np.ndarray
     state_credit_next: np.ndarray
+    disqualifying: np.ndarray  # ordinary income of the exit's disqualifying sales of earlier lots (§422(c)(2))
+    credit_worth: np.ndarray  # exit year: the worth of the credit left, less the reference's (credit_left_worth)
 
 
 def year_step(model: StagingModel, t: int, exercised_before: np.ndarray, exercise: np.ndarray,
@@ -384,15 +503,21 @@ def year_step(model: StagingModel, t: int, exercised_before: np.ndarray, exercis
             strike_paid = strike_paid + remaining * model.strike[b]
             proceeds = proceeds + remaining * sale_price
     lt = amt_lt = None
+    disqualifying = np.zeros(n)
     if is_exit and not reference:
         shares_held = exercised_before.sum(axis=1)
         sale_value = shares_held * model.exit_price
         proceeds = proceeds + sale_value
-        lt = sale_value - regular_basis
+        # a lot held past a year but not two from grant: ordinary income up to its exercise-date spread, the
+        # rest of the gain long-term on a basis raised by that income (§422(c)(2), Reg. 1.422-1(b)(2))
+        disqualifying = disqualifying_income(model, exercised_before, model.price_at_exercise, model.exit_price)
+        ordinary = ordinary + disqualifying
+        lt = sale_value - regular_basis - disqualifying
         amt_lt = sale_value - amt_basis
     state_credit = np.zeros(n) if state_credit is None else state_credit
     result = year_taxes(model, t, iso_spread=iso_spread, ordinary=ordinary, credit=credit, wages=wages,
-                        long_term_gain=lt, amt_long_term_gain=amt_lt, same_as=same_as, state_credit=state_credit)
+                        long_term_gain=lt, amt_long_term_gain=amt_lt, same_as=same_as, state_credit=state_credit,
+                        taken_back=-disqualifying)
     used = result.credit_used
     created = result.amt - result.line15
     credit_next = np.maximum(credit - used + created, 0.0)
@@ -400,6 +525,10 @@ def year_step(model: StagingModel, t: int, exercised_before: np.ndarray, exercis
     state = result.state
     extra_tax = result.total_tax - model.base_tax[t]
     basis_iso = np.where(iso, model.strike, price)  # regular basis per share: strike (ISO) or FMV (NSO income)
+    state_next = np.maximum(state_credit, 0.0) if state is None else state.credit_next
+    worth = np.zeros(n)
+    if is_exit and not reference:  # the credit left, at its assumed recovery after the exit
+        worth = credit_left_worth(model, credit_next, state_next) - model.reference_credit_worth
     return YearStep(
         total_tax=result.total_tax, regular_tax=result.regular_tax, tmt=result.tmt,
         amt=result.amt, credit_used=used, credit_created=created, credit_next=credit_next,
@@ -407,13 +536,13 @@ def year_step(model: StagingModel, t: int, exercised_before: np.ndarray, exercis
         regular_basis_added=exercise @ basis_iso, amt_basis_added=exercise.sum(axis=1) * price,
         # a same-day exercise-and-sale pays its own strike and tax
         cash_out=np.maximum(strike_paid + np.maximum(extra_tax, 0.0) - proceeds, 0.0),
-        flow=proceeds - strike_paid - extra_tax,
+        flow=proceeds - strike_paid - extra_tax + worth,
         ordinary=ordinary, wages=wages, long_term_gain=np.zeros(n) if lt is None else lt,
         amt_long_term_gain=np.zeros(n) if amt_lt is None else amt_lt,
         state_tax=zero if state is None else state.tax, state_amt=zero if state is None else state.amt,
         state_credit_used=zero if state is None else state.credit_used,
         state_credit_created=zero if state is None else state.credit_created,
-        state_credit_next=np.maximum(state_credit, 0.0) if state is None else state.credit_next,
+        state_credit_next=state_next, disqualifying=disqualifying, credit_worth=worth,
     )
 
 
@@ -451,6 +580,9 @@ class Evaluation:
     feasible: np.ndarray  # (n,) cash, allowed exercises and the zero-AMT setting all hold
     credit_left: np.ndarray  # (n,) credit available after the exit year
     state_credit_left: np.ndarray  # (n,) the state credit available after the exit year
+    disqualifying: np.ndarray  # (T, n) ordinary income of the exit's disqualifying sales (§422(c)(2))
+    cash_available: np.ndarray  # (T, n) the year's cash less the reserve, plus what earlier years left unspent
+    credit_worth: np.ndarray  # (n,) the credit left's assumed worth less the reference's (in the value)
 
     # the state's arrays under their California names (see StagingModel.california)
     ca_tax = property(lambda self: self.state_tax)
@@ -472,11 +604,14 @@ def evaluate(model: StagingModel, schedule: np.ndarray, *, reference: bool = Fal
     amt_basis = np.zeros(n)
     keys = ("total_tax", "regular_tax", "tmt", "amt", "credit_used", "credit_created", "iso_spread",
             "nso_income", "strike_paid", "sale_proceeds", "cash_out", "ordinary", "wages", "long_term_gain",
-            "amt_long_term_gain", "state_tax", "state_amt", "state_credit_used", "state_credit_created")
+            "amt_long_term_gain", "state_tax", "state_amt", "state_credit_used", "state_credit_created",
+            "disqualifying")
     rows: dict[str, list[np.ndarray]] = {k: [] for k in (*keys, "credit_available", "extra_tax",
-                                                         "state_credit_available")}
+                                                         "state_credit_available", "cash_available")}
     value = np.zeros(n)
     feasible = np.ones(n, dtype=bool)
+    carried = np.zeros(n)  # cash a year left unspent, available the next year
+    worth = np.zeros(n)
     for t in range(t_count):
         exercise = schedule[:, :, t]
         step = year_step(model, t, before, exercise, credit, regular_basis, amt_basis, reference=reference,
@@ -486,13 +621,17 @@ def evaluate(model: StagingModel, schedule: np.ndarray, *, reference: bool = Fal
         for k in keys:
             rows[k].append(getattr(step, k))
         rows["extra_tax"].append(step.total_tax - model.base_tax[t])
+        available = model.cash_limit[t] + carried
+        rows["cash_available"].append(available)
+        carried = np.maximum(available - step.cash_out, 0.0)
         value = value + model.discount[t] * step.flow
+        worth = step.credit_worth
         if not reference:
             cum = before + exercise
             ok = np.all((exercise == 0) | model.allowed[None, :, t], axis=1)
             ok &= np.all(cum <= model.cap[None, :, t] + 1e-9, axis=1) | np.all(exercise == 0, axis=1)
             if t < t_count - 1:
-                ok &= step.cash_out <= model.cash_limit[t] + 1e-6
+                ok &= step.cash_out <= available + 1e-6
                 if model.plan.zero_amt:
                     ok &= step.amt + step.state_amt <= 0.5
             feasible &= ok
@@ -503,4 +642,4 @@ def evaluate(model: StagingModel, schedule: np.ndarray, *, reference: bool = Fal
         state_credit = step.state_credit_next
     out = {k: np.asarray(v) for k, v in rows.items()}
     return Evaluation(schedule=schedule, value=value, feasible=feasible, credit_left=credit,
-                      state_credit_left=state_credit, **out)
+                      state_credit_left=state_credit, credit_worth=worth, **out)

@@ -419,16 +419,27 @@ def schedule_on_paths(model: StagingModel, schedule: np.ndarray, exercise_prices
             proceeds = proceeds + np.where(in_money, remaining * sale, 0.0)
         events: Amounts = {"iso_spread": iso_spread, "ordinary": ordinary, "nso": nso}
         if is_exit:
+            from isoplan.planning.model import disqualifying_income
+
             sale_value = before.sum() * exit_prices
             proceeds = proceeds + sale_value
-            lt, amt_lt = sale_value - regular_basis, sale_value - amt_basis
-            events.update({"long_term": lt, "amt_long_term": amt_lt, "disposition_adjustment": amt_lt - lt})
+            # lots of a grant too recent to qualify, held past a year: §422(c)(2) (model.disqualifying_income)
+            disq = disqualifying_income(model, np.broadcast_to(before, (n, b_count)), exercise_prices, exit_prices)
+            lt, amt_lt = sale_value - regular_basis - disq, sale_value - amt_basis
+            events.update({"ordinary": ordinary + disq, "long_term": lt, "amt_long_term": amt_lt,
+                           "disposition_adjustment": amt_lt - lt - disq})
         ca: CaliforniaLaw = ({"ca_law": model.state.law, **model.state.inputs[t]}  # type: ignore[typeddict-item]
                              if model.state is not None else {})
         step = path_year(model.law, model.base[t], n, credit, ca_credit=ca_credit, **ca, **events)
         ref = path_year(model.law, model.base[t], 1, ref_credit, ca_credit=ref_ca, **ca)
         extra = step.total_tax - ref.total_tax[0]
         value = value + model.discount[t] * (proceeds - strike_paid - extra)
+        if is_exit:  # the credit left, at its assumed recovery after the exit (model.credit_left_worth)
+            from isoplan.planning.model import credit_left_worth
+
+            worth = (credit_left_worth(model, step.credit_next, step.ca_credit_next)
+                     - credit_left_worth(model, ref.credit_next, ref.ca_credit_next)[0])
+            value = value + model.discount[t] * worth
         out["total"].append(step.total_tax)
         out["extra"].append(extra)
         out["amt"].append(step.amt)

@@ -37,9 +37,10 @@ def _usd(x: float) -> str:
     return f"-${-x:,.0f}" if x < 0 else f"${x:,.0f}"
 
 
-def certainty_equivalent(wealth: np.ndarray, gamma: float) -> float:
-    """CRRA certainty equivalent: u(w) = w^(1-g)/(1-g) (log w at g = 1); wealth floored at $1."""
-    w = np.maximum(wealth, 1.0)
+def certainty_equivalent(wealth: np.ndarray, gamma: float, floor: float = 1.0) -> float:
+    """CRRA certainty equivalent: u(w) = w^(1-g)/(1-g) (log w at g = 1); wealth floored at ``floor`` (at least
+    $1: CRRA utility is unbounded below at zero wealth)."""
+    w = np.maximum(wealth, max(floor, 1.0))
     if abs(gamma - 1.0) < 1e-12:
         return float(np.exp(np.mean(np.log(w))))
     if gamma == 0:

@@ -13,9 +13,14 @@ worth.
 Candidates: the tax objective's optimum, the baselines (each feasible on the
 assumed path: cash and the zero-AMT setting), the optimum stopped after each
 of its exercise years and scaled down, every schedule of a small share grid,
-and two policies: filling the AMT room each January at the path's price, and
-each fixed candidate with the escape hatch (public stock). A screen on the
+and three policies: filling the AMT room each January at the path's price,
+each fixed candidate with the escape hatch (public stock), and the tax choice
+and the baselines with partial sales down to ``[risk] target_concentration``
+of net worth once lots qualify and the stock can be sold. A screen on the
 first paths keeps the best few; the finalists run on all the paths.
+
+Wealth is floored at the cash the plan never spends (:func:`wealth_floor`),
+and the output counts the paths at the floor.
 
 Ties: candidates whose certainty equivalents are within $1 or within the
 Monte Carlo standard error of the difference from the best are tied; a tie
@@ -53,8 +58,13 @@ SENSITIVITY = (("volatility halved", 0.5, 0.0), ("volatility x1.5", 1.5, 0.0),
                ("growth -10 points", 1.0, -0.10), ("growth +10 points", 1.0, 0.10))
 #: within this many dollars two certainty equivalents are tied, whatever the Monte Carlo error
 TIE_DOLLARS = 1.0
+#: paths of each sensitivity variant (drawn from the plan's seed: common random numbers)
+SENSITIVITY_PATHS = 1_000
+#: a sensitivity variant changes the choice only when its best leads by more than this many standard errors
+SIGNIFICANCE = 2.0
 FILL_ROOM = "fill the room each January"
 HATCH = " + escape hatch"
+SELL_DOWN = "sell_down"
 
 
 @dataclass
@@ -63,9 +73,10 @@ class Candidate:
 
     name: str
     schedule: np.ndarray  # (B, T) on the assumed path
-    kind: str  # "optimizer", "baseline", "variant", "grid", "policy"
+    kind: str  # "optimizer", "baseline", "variant", "grid", "policy", "sell_down"
     hatch: bool = False
     fill_room: bool = False
+    sell_down: bool = False  # the partial-sale policy: sell qualifying lots down to the concentration target
 
 
 @dataclass(frozen=True)
@@ -79,12 +90,14 @@ class RiskFigures:
     largest_cash_at_risk: float
     expected_amt: float
     exercise_time: float  # share-weighted mean year index of the exercises (earlier is smaller)
+    paths_floored: int = 0  # paths whose wealth is at or below the floor (wealth_floor)
 
     def as_dict(self) -> dict[str, float]:
         return {"certainty_equivalent": _r(self.certainty_equivalent), "mean": _r(self.mean),
                 "percentile_5": _r(self.percentile_5),
                 "prob_amt_on_vanished_gain": _r(self.prob_amt_on_vanished_gain, 4),
-                "largest_cash_at_risk": _r(self.largest_cash_at_risk), "expected_amt": _r(self.expected_amt)}
+                "largest_cash_at_risk": _r(self.largest_cash_at_risk), "expected_amt": _r(self.expected_amt),
+                "paths_floored": self.paths_floored}
 
 
 def _r(x: float, digits: int = 2) -> float:
@@ -111,6 +124,9 @@ class RiskChoice:
     tie_note: str | None
     sensitivity: list[dict[str, Any]] = field(default_factory=list)
     sensitivity_summary: str = ""
+    floor_note: str | None = None  # the paths whose wealth the floor lifts, when there are any
+    policies: dict[str, Scored] = field(default_factory=dict)  # the partial-sale policies, by name
+    wealth_floor: float = 1.0
     paths: int = 0
     seed: int = 0
     risk_aversion: float = 0.0
@@ -165,6 +181,12 @@ def candidates(model: StagingModel, outcome: PlanOutcome, *, public: bool) -> li
     if public:
         policies += [dataclasses.replace(c, name=c.name + HATCH, hatch=True) for c in fixed
                      if c.kind in ("optimizer", "baseline", "variant") and c.schedule[:, : t_count - 1].sum() > 0]
+    target = model.plan.risk.target_concentration
+    # the tax choice's partial sale always runs on all the paths (a baseline); the baselines' go through the screen
+    policies += [dataclasses.replace(c, name=f"{c.name} + sell down to {target:.0%} of net worth",
+                                     kind=SELL_DOWN if c.kind == "optimizer" else "policy", sell_down=True)
+                 for c in fixed if c.kind in ("optimizer", "baseline") and c.schedule[:, : t_count - 2].sum() > 0]
+    # (a lot can be sold on a later year's sale day before the exit's year: rp.sale_days)
     return fixed + policies
 
 
@@ -186,17 +208,29 @@ def _unique_feasible(model: StagingModel, cands: Sequence[Candidate]) -> list[Ca
 # ---------------------------------------------------------------- scoring
 
 
+def wealth_floor(model: StagingModel) -> float:
+    """The least wealth a path counts with: the cash the plan never spends (``[cash] reserve``), at least $1.
+
+    CRRA utility is unbounded below at zero wealth, so a path whose outside net worth plus value reaches zero
+    would decide the certainty equivalent alone; the plan keeps its reserve whatever happens, so no path
+    leaves the person with less."""
+    return max(model.plan.cash_reserve, 1.0)
+
+
 def score(model: StagingModel, cands: Sequence[Candidate], paths: rp.PricePaths, gamma: float,
           room: np.ndarray | None = None) -> list[Scored]:
     """Every candidate on every path (fixed schedules stacked; policies one by one)."""
     n = paths.n
     nwo = model.plan.net_worth_outside
+    floor = wealth_floor(model)
     fixed = [c for c in cands if not c.fill_room]
     results: list[tuple[Candidate, rp.PathResults, slice]] = []
     out: list[Scored] = []
     if fixed:
         r = rp.run_fixed(model, np.stack([c.schedule for c in fixed]), paths,
-                         hatch=np.asarray([c.hatch for c in fixed]), trigger=_trigger(model))
+                         hatch=np.asarray([c.hatch for c in fixed]), trigger=_trigger(model),
+                         sell_down=np.asarray([c.sell_down for c in fixed]),
+                         target=model.plan.risk.target_concentration)
         results += [(c, r, slice(i * n, (i + 1) * n)) for i, c in enumerate(fixed)]
     for c in cands:
         if c.fill_room:
@@ -207,11 +241,12 @@ def score(model: StagingModel, cands: Sequence[Candidate], paths: rp.PricePaths,
         value = r.value[rows]
         wealth = nwo + value
         figures = RiskFigures(
-            certainty_equivalent=certainty_equivalent(wealth, gamma) - nwo, mean=float(np.mean(value)),
+            certainty_equivalent=certainty_equivalent(wealth, gamma, floor) - nwo, mean=float(np.mean(value)),
             percentile_5=float(np.percentile(value, 5)), prob_amt_on_vanished_gain=float(np.mean(r.vanished[rows])),
             largest_cash_at_risk=float(np.percentile(r.cash_peak[rows], 95)),
-            expected_amt=float(np.mean(r.amt[rows])), exercise_time=_exercise_time(model, c.schedule))
-        out.append(Scored(c, figures, wealth))
+            expected_amt=float(np.mean(r.amt[rows])), exercise_time=_exercise_time(model, c.schedule),
+            paths_floored=int(np.count_nonzero(wealth <= floor)))
+        out.append(Scored(c, figures, np.maximum(wealth, floor)))
     order = {id(c): i for i, c in enumerate(cands)}
     return sorted(out, key=lambda s: order[id(s.candidate)])
 
@@ -282,9 +317,10 @@ def baseline_explanation(model: StagingModel, strategy: Strategy) -> str | None:
     if not strategy.feasible:
         for t in range(t_count - 1):
             need = float(ev.cash_out[t, 0])
-            if need > model.cash_limit[t] + 1e-6:
+            if need > float(ev.cash_available[t, 0]) + 1e-6:
                 return (f"Infeasible: it needs {_usd(need)} of strike and tax in {model.years[t]}, more than the "
-                        f"{_usd(float(model.cash_limit[t]))} of cash less the reserve.")
+                        f"{_usd(float(ev.cash_available[t, 0]))} of cash less the reserve (with what earlier years "
+                        "left unspent).")
             amt = float(ev.amt[t, 0] + ev.ca_amt[t, 0])
             if model.plan.zero_amt and amt > 0.5:
                 return (f"Infeasible: it pays {_usd(amt)} of AMT in {model.years[t]}, and the plan sets "
@@ -321,6 +357,18 @@ def amt_line_sentence(model: StagingModel, choice: Scored, fill_room: Scored | N
             f"on the assumed path ({_usd(float(amt.sum()))} in all, which becomes minimum tax credit){gain}.")
 
 
+def floor_sentence(model: StagingModel, choice: Scored, tax: Scored, n: int, gamma: float) -> str | None:
+    """Says how many paths of the recommendation and of the tax choice reach the wealth floor (None: none)."""
+    if choice.figures.paths_floored == 0 and tax.figures.paths_floored == 0:
+        return None
+    floor = wealth_floor(model)
+    source = "the cash reserve the plan never spends" if model.plan.cash_reserve >= 1.0 else "no cash reserve"
+    return (f"On {tax.figures.paths_floored:,} of {n:,} paths the tax choice's wealth (outside net worth + value) "
+            f"falls to the floor of {_usd(floor)} ({source}), on {choice.figures.paths_floored:,} the "
+            f"recommendation's: with risk aversion {gamma:g} those paths weigh heavily in the certainty "
+            "equivalent and so in the price of risk.")
+
+
 # ---------------------------------------------------------------- the objective
 
 
@@ -336,10 +384,10 @@ def choose_on_risk(outcome: PlanOutcome, *, paths: int | None = None, seed: int 
     cands = candidates(model, outcome, public=public)
     room = rp.policy_room(model)
     draws = rp.draw_paths(model, n, seed)
-    must = [c for c in cands if c.kind in ("optimizer", "baseline")]
+    must = [c for c in cands if c.kind in ("optimizer", "baseline", SELL_DOWN)]
     if n > SCREEN_PATHS and len(cands) > len(must) + FINALISTS:
         screen = score(model, cands, draws.take(np.arange(SCREEN_PATHS)), gamma, room)
-        others = sorted((s for s in screen if s.candidate.kind not in ("optimizer", "baseline")),
+        others = sorted((s for s in screen if s.candidate.kind not in ("optimizer", "baseline", SELL_DOWN)),
                         key=lambda s: -s.figures.certainty_equivalent)
         finalists = must + [s.candidate for s in others[:FINALISTS]]
     else:
@@ -365,7 +413,10 @@ def choose_on_risk(outcome: PlanOutcome, *, paths: int | None = None, seed: int 
                     f"equivalent ({_usd(max(s.figures.certainty_equivalent for s in tied))}); the tie goes to less "
                     f"expected AMT ({_usd(choice.figures.expected_amt)}), then less cash at risk, then the earlier "
                     "exercise.")
+    policies = {s.candidate.name: s for s in scored if s.candidate.sell_down}
     result = RiskChoice(choice, tax, baselines, explanations, why, liquidity_sentence(model, draws), tie_note,
+                        policies=policies,
+                        floor_note=floor_sentence(model, choice, tax, n, gamma), wealth_floor=wealth_floor(model),
                         paths=n, seed=seed, risk_aversion=gamma, candidates=len(cands))
     if sensitivity:
         _sensitivity(model, finalists, choice, n, seed, gamma, room, result)
@@ -374,26 +425,40 @@ def choose_on_risk(outcome: PlanOutcome, *, paths: int | None = None, seed: int 
 
 def _sensitivity(model: StagingModel, finalists: Sequence[Candidate], choice: Scored, n: int, seed: int,
                  gamma: float, room: np.ndarray, result: RiskChoice) -> None:
-    """The choice among the same finalists with volatility halved and x1.5, growth 10 points lower and higher."""
+    """The choice among the same finalists with volatility halved and x1.5, growth 10 points lower and higher.
+
+    Every variant draws from the same seed (common random numbers: the same normal draws, scaled), so the
+    candidates differ by the variant, not the draws. A variant's best counts as a change only when it leads
+    the base choice by more than :data:`SIGNIFICANCE` Monte Carlo standard errors of the difference (and $1);
+    a smaller lead, or the base choice tied with the best, is "unchanged within the Monte Carlo error"."""
     stock = model.plan.stock
     sigma = mc.volatility_of(stock)
+    m = min(n, SENSITIVITY_PATHS)
     rows = []
-    changed = []
+    changed, close = [], []
     for label, factor, shift in SENSITIVITY:
         variant = dataclasses.replace(stock, volatility=sigma * factor)
-        draws = rp.draw_paths(model, min(n, SCREEN_PATHS), seed, stock=variant, growth_shift=shift)
-        pick, _ = choose(score(model, finalists, draws, gamma, room), gamma)
-        same = pick.candidate.name == choice.candidate.name
-        rows.append({"case": label, "paths": min(n, SCREEN_PATHS), "choice": pick.candidate.name, "changes": not same,
-                     "certainty_equivalent": _r(pick.figures.certainty_equivalent)})
-        if not same:
-            changed.append(f"{label}: {pick.candidate.name}")
+        draws = rp.draw_paths(model, m, seed, stock=variant, growth_shift=shift)
+        scored = score(model, finalists, draws, gamma, room)
+        pick, tied = choose(scored, gamma)
+        base = next(s for s in scored if s.candidate is choice.candidate)
+        lead = pick.figures.certainty_equivalent - base.figures.certainty_equivalent
+        error = ce_error(pick.wealth, base.wealth, gamma)
+        same = pick.candidate is choice.candidate or any(s.candidate is choice.candidate for s in tied)
+        changes = not same and lead > max(TIE_DOLLARS, SIGNIFICANCE * error)
+        rows.append({"case": label, "paths": m, "choice": pick.candidate.name if changes else choice.candidate.name,
+                     "changes": changes, "certainty_equivalent": _r(pick.figures.certainty_equivalent),
+                     "best": pick.candidate.name, "lead_over_choice": _r(lead), "monte_carlo_error": _r(error)})
+        if changes:
+            changed.append(f"{label}: {pick.candidate.name} (by {_usd(lead)}, Monte Carlo error {_usd(error)})")
+        elif not same:
+            close.append(f"{label} ({pick.candidate.name} leads by {_usd(lead)}, error {_usd(error)})")
     result.sensitivity = rows
+    head = f"Sensitivity ({m:,} paths each, the same draws, the same finalists): "
+    within = ("; unchanged within the Monte Carlo error with " + "; ".join(close)) if close else ""
     result.sensitivity_summary = (
-        f"Sensitivity ({min(n, SCREEN_PATHS):,} paths each, the same finalists): the choice stays the same with "
-        "volatility halved and x1.5 and growth 10 points lower and higher." if not changed else
-        f"Sensitivity ({min(n, SCREEN_PATHS):,} paths each, the same finalists): the choice changes with "
-        + "; ".join(changed) + ".")
+        head + "the choice stays the same with volatility halved and x1.5 and growth 10 points lower and higher"
+        + within + "." if not changed else head + "the choice changes with " + "; ".join(changed) + within + ".")
 
 
 # ---------------------------------------------------------------- the outcome with the risk choice
@@ -413,7 +478,7 @@ class RiskPlanOutcome(PlanOutcome):
         rec = risk.recommended
         recommended = dict(data["recommended"])  # type: ignore[call-overload]
         recommended.update(rec.figures.as_dict())
-        recommended["policy"] = _policy_words(rec.candidate)
+        recommended["policy"] = _policy_words(rec.candidate, self.model)
         recommended["why"] = risk.why
         data["recommended"] = recommended
         baselines = []
@@ -440,13 +505,26 @@ class RiskPlanOutcome(PlanOutcome):
         data["risk_objective"] = {
             "paths": risk.paths, "seed": risk.seed, "risk_aversion": risk.risk_aversion,
             "candidates": risk.candidates, "liquidity": risk.liquidity, "tie": risk.tie_note,
+            "wealth_floor": risk.wealth_floor, "floor_note": risk.floor_note,
             "departure_probability": self.model.plan.departure_probability,
             "sensitivity": risk.sensitivity, "sensitivity_summary": risk.sensitivity_summary,
+            "target_concentration": self.model.plan.risk.target_concentration,
+            "policies": [{"name": name, "policy": _policy_words(s.candidate, self.model),
+                          "schedule": describe(self.model, s.candidate.schedule), **s.figures.as_dict(),
+                          "certainty_equivalent_advantage_of_plan": _r(rec.figures.certainty_equivalent
+                                                                       - s.figures.certainty_equivalent)}
+                         for name, s in risk.policies.items()],
         }
         return data
 
 
-def _policy_words(c: Candidate) -> str:
+def _policy_words(c: Candidate, model: StagingModel) -> str:
+    if c.sell_down:
+        return (f"the schedule shown, and on the day after each year's exercise date when the stock can be sold, "
+                f"lots that qualify by then sold pro rata until the shares held are worth at most "
+                f"{model.plan.risk.target_concentration:.0%} of net worth (outside net worth + the shares); the year "
+                "table and the after-tax value show the exercises on the assumed path without the sales, the risk "
+                "figures include them")
     if c.fill_room:
         return ("each January, ISO shares up to that year's AMT room at the price of the day (the schedule shown "
                 "is the assumed path's)")

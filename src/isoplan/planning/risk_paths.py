@@ -35,12 +35,13 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 
 from isoplan.equity.dates import add_months
 from isoplan.planning import montecarlo as mc
+from isoplan.planning.model import credit_left_worth, disqualifying_income
 from isoplan.planning.plan import Liquidity, Outcome, Plan, Stock
 from isoplan.planning.staging import StagingModel
 
@@ -66,6 +67,8 @@ class PricePaths:
     window_sellable: np.ndarray  # (n, B) bool: the window's end is before the exit and the stock sellable then
     window_at_exit: np.ndarray  # (n, B) bool: the window ends on or after the exit (the exit sale comes first)
     event_by_exit: float  # share of paths whose liquidity event happened by the exit (1 for public stock)
+    sale: np.ndarray | None = None  # (n, T) what a share sells for on each year's partial-sale day (sale_days)
+    sellable: np.ndarray | None = None  # (n, T) bool: it can be sold then (public; private after its event)
 
     @property
     def n(self) -> int:
@@ -75,7 +78,9 @@ class PricePaths:
         return PricePaths(self.exercise[rows], self.exit[rows], self.last_chance[rows], self.exit_sellable[rows],
                           None if self.checks is None else self.checks[rows], self.departure_t[rows],
                           self.window_year[rows], self.window_cap[rows], self.window_price[rows],
-                          self.window_sellable[rows], self.window_at_exit[rows], self.event_by_exit)
+                          self.window_sellable[rows], self.window_at_exit[rows], self.event_by_exit,
+                          None if self.sale is None else self.sale[rows],
+                          None if self.sellable is None else self.sellable[rows])
 
 
 @dataclass(frozen=True)
@@ -219,8 +224,16 @@ def draw_paths(model: StagingModel, n: int, seed: int, *, stock: Stock | None = 
                                                                                           end.toordinal()), process)
                 else:
                     window_price[rows, b], window_sellable[rows, b] = process, True
+    # the partial sales' days, drawn last (by the Brownian bridge) so that every earlier draw stays the same
+    sale, sellable = np.zeros_like(exercise), np.ones(exercise.shape, dtype=bool)
+    for t, day in enumerate(sale_days(model)):
+        ordinal = day.toordinal()
+        sale[:, t] = sim.price_on(np.full(n, ordinal)) * shift(np.asarray([ordinal]))
+        if event is not None:
+            sale[:, t], sellable[:, t] = _realized(event, np.full(n, ordinal), sale[:, t])
     return PricePaths(exercise, exit_price, last_chance, exit_sellable, checks, departure_t, window_year,
-                      window_cap, window_price, window_sellable, window_at_exit, float(np.mean(exit_sellable)))
+                      window_cap, window_price, window_sellable, window_at_exit, float(np.mean(exit_sellable)),
+                      sale, sellable)
 
 
 @dataclass
@@ -256,15 +269,16 @@ def policy_room(model: StagingModel) -> np.ndarray:
 
 def fill_room_on_paths(model: StagingModel, exercise: np.ndarray, room: np.ndarray) -> np.ndarray:
     """(n, B, T): each January, ISO shares up to the year's room at the path's price (highest strike first),
-    within the year's cash less the reserve."""
+    within the year's cash less the reserve plus the strike cash earlier years left unspent."""
     n = exercise.shape[0]
     b_count, t_count = len(model.blocks), len(model.years)
     out = np.zeros((n, b_count, t_count))
     done = np.zeros((n, b_count))
     order = sorted(range(b_count), key=lambda b: -model.strike[b])
+    carried = np.zeros(n)
     for t in range(t_count - 1):
         left = np.full(n, room[t])
-        cash = np.full(n, model.cash_limit[t])
+        cash = model.cash_limit[t] + carried
         for b in order:
             if not (model.allowed[b, t] and model.iso_treated[b, t]):
                 continue
@@ -277,19 +291,28 @@ def fill_room_on_paths(model: StagingModel, exercise: np.ndarray, room: np.ndarr
             done[:, b] += take
             left = left - take * np.maximum(spread, 0.0)
             cash = cash - take * model.strike[b]
+        carried = np.maximum(cash, 0.0)
     return out
 
 
 def run_fixed(model: StagingModel, schedules: np.ndarray, paths: PricePaths, *, hatch: np.ndarray | None = None,
-              trigger: float = DEFAULT_HATCH_TRIGGER) -> PathResults:
+              trigger: float = DEFAULT_HATCH_TRIGGER, sell_down: np.ndarray | None = None,
+              target: float = 0.0) -> PathResults:
     """Run ``k`` fixed schedules (k, B, T) on every path: rows ``c * n + i`` are candidate ``c`` on path ``i``.
 
     ``hatch`` (k,) bool: the candidate keeps the escape hatch: the lot exercised in a year is sold on the first
     month-end check (through December 15) below ``trigger`` x the exercise-date price, a same-year
     disqualifying sale (no Form 6251 line 2i adjustment; ordinary income = the spread capped at the gain,
     IRC §422(c)(2); the rest a short-term loss). Sellable (public) stock only.
+
+    ``sell_down`` (k,) bool: the candidate keeps the partial-sale policy with ``target``, a fraction of net
+    worth: on each year's sale day before the exit (:func:`sale_days`) on which the stock can be sold, lots
+    that qualify by then (:meth:`Block.holding_ok`: no disqualifying sale) are sold, pro rata, until the
+    shares held are worth at most that fraction of the outside net worth plus the shares; the gain is
+    long-term on both bases (Form 6251 line 2k takes the difference).
     """
-    return _run(model, np.repeat(schedules, paths.n, axis=0), paths, schedules.shape[0], hatch, trigger)
+    return _run(model, np.repeat(schedules, paths.n, axis=0), paths, schedules.shape[0], hatch, trigger,
+                sell_down, target)
 
 
 def run_per_path(model: StagingModel, schedules: np.ndarray, paths: PricePaths, *, hatch: bool = False,
@@ -302,8 +325,23 @@ def _tile(x: np.ndarray, k: int) -> np.ndarray:
     return np.concatenate([x] * k, axis=0) if k > 1 else x
 
 
+def sale_days(model: StagingModel) -> list[date]:
+    """The partial-sale policy's day in each plan year: the day after the year's exercise date, so that a lot
+    exercised on the same date a year earlier is held more than a year (IRC §422(a)(1), §1222)."""
+    return [d + timedelta(days=1) for d in model.exercise_dates]
+
+
+def qualifying_by(model: StagingModel) -> np.ndarray:
+    """(B, T, T) bool: the lot of block b exercised in year u qualifies (ISO) or is long-term (NSO) on year t's
+    partial-sale day (:func:`sale_days`), before the exit (IRC §422(a)(1), §1222)."""
+    dates, days = model.exercise_dates, sale_days(model)
+    return np.asarray([[[u < t and days[t] < model.exit_date and block.holding_ok(dates[u], days[t])
+                         for t in range(len(dates))] for u in range(len(dates))] for block in model.blocks],
+                      dtype=bool).reshape(len(model.blocks), len(dates), len(dates))
+
+
 def _run(model: StagingModel, sched: np.ndarray, paths: PricePaths, k: int, hatch: np.ndarray | None,
-         trigger: float) -> PathResults:
+         trigger: float, sell_down: np.ndarray | None = None, target: float = 0.0) -> PathResults:
     rows, b_count, t_count = sched.shape
     strike = model.strike
     ex = _tile(paths.exercise, k)
@@ -327,6 +365,19 @@ def _run(model: StagingModel, sched: np.ndarray, paths: PricePaths, k: int, hatc
     ca_credit, ref_ca = np.full(rows, plan.prior_ca_credit), np.full(1, plan.prior_ca_credit)
     before = np.zeros((rows, b_count))  # options exercised so far (sold lots included)
     lots = np.zeros(rows)  # shares held
+    held_blocks = np.zeros((rows, b_count))  # shares held, by block
+    # the partial-sale rows (sell_down) keep their lots by (block, exercise year); only they
+    sell = (np.flatnonzero(np.repeat(np.asarray(sell_down, dtype=bool), paths.n))
+            if sell_down is not None and paths.sale is not None and paths.sellable is not None
+            else np.zeros(0, dtype=np.intp))
+    selling = sell.size > 0
+    sale_p = _tile(paths.sale, k)[sell] if paths.sale is not None and selling else np.zeros((0, t_count))
+    sale_ok = (_tile(paths.sellable, k)[sell] if paths.sellable is not None and selling
+               else np.zeros((0, t_count), dtype=bool))
+    qualifies = qualifying_by(model) if selling else np.zeros((b_count, t_count, t_count), dtype=bool)
+    lot_shares = np.zeros((sell.size, b_count, t_count))  # shares held by (block, exercise year)
+    lot_regular = np.zeros((sell.size, b_count, t_count))  # per share: strike (ISO) or FMV (NSO)
+    lot_amt = np.zeros((sell.size, b_count, t_count))  # per share: FMV at exercise
     regular_basis, amt_basis = np.zeros(rows), np.zeros(rows)
     value, amt_all, amt_pre = np.zeros(rows), np.zeros(rows), np.zeros(rows)
     cash, cash_peak = np.zeros(rows), np.zeros(rows)
@@ -379,12 +430,38 @@ def _run(model: StagingModel, sched: np.ndarray, paths: PricePaths, k: int, hatc
             strike_paid = strike_paid + np.where(go, remaining * strike[b], 0.0)
             proceeds = proceeds + np.where(go, remaining * price_b, 0.0)
         events: mc.Amounts = {"iso_spread": iso_spread, "ordinary": ordinary, "short_term": short}
+        if selling and t > 0 and not is_exit:  # the partial sale, before the year's exercise settles
+            p_t = sale_p[:, t]
+            value_held = lots[sell] * p_t
+            excess = np.maximum(value_held - target * (model.plan.net_worth_outside + value_held), 0.0)
+            ready = lot_shares * qualifies[None, :, :, t]
+            ready_value = ready.sum(axis=(1, 2)) * p_t
+            fraction = np.where(sale_ok[:, t] & (ready_value > 0),
+                                np.minimum(excess / np.where(ready_value > 0, ready_value, 1.0), 1.0), 0.0)
+            gone = ready * fraction[:, None, None]
+            if gone.any():
+                sold_shares = gone.sum(axis=(1, 2))
+                regular_out, amt_out = (gone * lot_regular).sum(axis=(1, 2)), (gone * lot_amt).sum(axis=(1, 2))
+                lt_sale, amt_lt_sale = np.zeros(rows), np.zeros(rows)
+                lt_sale[sell], amt_lt_sale[sell] = sold_shares * p_t - regular_out, sold_shares * p_t - amt_out
+                events.update({"long_term": lt_sale, "amt_long_term": amt_lt_sale,
+                               "disposition_adjustment": amt_lt_sale - lt_sale})
+                proceeds = proceeds.copy()
+                proceeds[sell] += sold_shares * p_t
+                lot_shares = lot_shares - gone
+                held_blocks[sell] -= gone.sum(axis=2)
+                lots[sell] -= sold_shares
+                regular_basis[sell] -= regular_out
+                amt_basis[sell] -= amt_out
         if is_exit:
             sale_value = np.where(exit_ok, lots * exit_p, 0.0)
             proceeds = proceeds + sale_value
-            lt = np.where(exit_ok, sale_value - regular_basis, 0.0)
+            # lots of a grant too recent to qualify, held past a year: §422(c)(2) (model.disqualifying_income)
+            disq = np.where(exit_ok, disqualifying_income(model, held_blocks, ex, exit_p), 0.0)
+            lt = np.where(exit_ok, sale_value - regular_basis - disq, 0.0)
             amt_lt = np.where(exit_ok, sale_value - amt_basis, 0.0)
-            events.update({"long_term": lt, "amt_long_term": amt_lt, "disposition_adjustment": amt_lt - lt})
+            events.update({"ordinary": ordinary + disq, "long_term": lt, "amt_long_term": amt_lt,
+                           "disposition_adjustment": amt_lt - lt - disq})
         if model.ca_law is not None and model.property_tax is not None:
             ca = {"ca_law": model.ca_law, "property_tax": float(model.property_tax[t])}
         step = _path_year_unique(model, t, credit, ca_credit, ca, events)
@@ -398,12 +475,21 @@ def _run(model: StagingModel, sched: np.ndarray, paths: PricePaths, k: int, hatc
             amt_pre = amt_pre + amt_extra
             cash = cash - flow
             cash_peak = np.maximum(cash_peak, cash)
+        else:  # the credit left, at its assumed recovery after the exit (model.credit_left_worth)
+            worth = (credit_left_worth(model, step.credit_next, step.ca_credit_next)
+                     - credit_left_worth(model, ref.credit_next, ref.ca_credit_next)[0])
+            value = value + model.discount[t] * worth
         extra_rows.append(extra)
         amt_rows.append(step.amt)
         basis = np.where(iso[None, :], strike[None, :], price[:, None])  # regular basis: strike (ISO) or FMV
         regular_basis = regular_basis + (basis * held).sum(axis=1)
         amt_basis = amt_basis + held.sum(axis=1) * price
         lots = lots + held.sum(axis=1)
+        held_blocks = held_blocks + held
+        if selling:
+            lot_shares[:, :, t] = held[sell]
+            lot_regular[:, :, t] = basis[sell]
+            lot_amt[:, :, t] = price[sell, None]
         before = after
         credit, ref_credit = step.credit_next, ref.credit_next
         ca_credit, ref_ca = step.ca_credit_next, ref.ca_credit_next

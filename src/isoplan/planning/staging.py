@@ -23,15 +23,20 @@ checks the optimum on small grids.
 
 Model simplifications (stated in every plan's output):
 * lots exercised before the exit must be held to their qualifying date
-  (ISO) or long-term (NSO) by the exit: the optimizer does not plan early
-  exercises that end in a disqualifying sale at the exit;
+  (ISO) or long-term (NSO) by the exit, except a lot of a grant too recent to
+  qualify by the exit that the exit sells more than a year after exercise
+  (a disqualifying sale taxed under §422(c)(2): :mod:`isoplan.planning.model`);
 * cash: each year's strike plus that year's extra tax must fit in that
-  year's cash less the reserve; unspent cash does not roll forward;
-* the credit left after the exit year is reported, not valued.
+  year's cash less the reserve plus what earlier years left unspent (the
+  optimizer runs on the cumulative limit, a relaxation, and falls back to
+  each year's own cash when its best schedule breaks the exact rule);
+* the credit left after the exit year counts at its assumed recovery
+  (:func:`isoplan.planning.model.credit_left_worth`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -43,7 +48,7 @@ from isoplan.equity.records import ISO
 from isoplan.planning.labels import _dropped_could_win, _pareto, _prefilter, _prune_by_leaders
 from isoplan.planning.model import (  # re-exported: the model and the evaluation are staging's API too
     Block,
-        Evaluation,
+    Evaluation,
     StagingModel,
     StateModel,
     YearStep,
@@ -51,6 +56,7 @@ from isoplan.planning.model import (  # re-exported: the model and the evaluatio
     _prior_state_credit,
     blocks_from_grants,
     build_model,
+    credit_assumption,
     evaluate,
     state_model,
     without_state_inputs,
@@ -460,7 +466,7 @@ class PlanOutcome:
             iso_bargain_element=float(ev.iso_spread[t, 0]),
             nso_income=base.nso_income[0] + float(ev.wages[t, 0]),
             other_ordinary_income=base.other_ordinary_income[0] + float(ev.ordinary[t, 0] - ev.wages[t, 0]),
-            amt_credit_carryforward=float(ev.credit_available[t, 0]),
+            other_line2k=-float(ev.disqualifying[t, 0]), amt_credit_carryforward=float(ev.credit_available[t, 0]),
         )
 
     def as_dict(self) -> dict[str, object]:
@@ -485,7 +491,10 @@ class PlanOutcome:
             "plan": self.model.plan.source,
             "blocks": [{"block": b.label, "grant": b.grant.id, "kind": b.kind, "shares": b.shares,
                         "strike": b.strike} for b in self.model.blocks],
-            "exit": {"date": self.model.exit_date.isoformat(), "price": self.model.exit_price},
+            "exit": {"date": self.model.exit_date.isoformat(), "price": self.model.exit_price,
+                     "credit_after_exit": {"assumption": credit_assumption(self.model),
+                                           "recovery_per_year": self.model.credit_margin,
+                                           "value_in_recommended": float(rec.evaluation.credit_worth[0])}},
             "recommended": strategy_dict(rec),
             "baselines": [dict(strategy_dict(b), advantage_of_plan=rec.value - b.value) for b in self.baselines],
             "optimizer": {"grid_states": self.optimizer.states, "labels_max": self.optimizer.labels_max,
@@ -506,7 +515,7 @@ def run_plan(plan: Plan, law: LawTable | None = None,
         raise InputError("grants", "none exercisable", "a grant with shares that vest before the departure",
                          source=plan.source)
     schedules = baseline_schedules(model)
-    result = optimize(model, plan.grid_steps or None, progress)
+    result, exact_cash = _optimize_rolling_cash(model, plan.grid_steps or None, progress)
     baselines = [Strategy(name, s, evaluate(model, s[None])) for name, s in schedules.items()]
     optimum = Strategy("optimized", result.schedule, evaluate(model, result.schedule[None]))
     candidates = [optimum, *[b for b in baselines if b.feasible]]
@@ -514,8 +523,14 @@ def run_plan(plan: Plan, law: LawTable | None = None,
     recommended = best if best is optimum else Strategy(f"{best.name} (better than the grid optimum)",
                                                         best.schedule, best.evaluation)
     notes = list(plan.warnings) + list(model.notes)
-    notes.append("Model: lots exercised before the exit are held until they qualify; cash per year covers that "
-                 "year's strike and extra tax; credit left after the exit is reported, not valued.")
+    notes.append("Model: lots exercised before the exit are held until they qualify, except that a grant too "
+                 "recent to qualify by the exit may be exercised more than a year before it (a disqualifying sale, "
+                 "IRC §422(c)(2)); each year's strike and extra tax come out of that year's cash plus what earlier "
+                 "years left unspent.")
+    notes.append(credit_assumption(model))
+    if not exact_cash:
+        notes.append("The best schedule under the cumulative cash limit broke a year's cash, so the optimizer kept "
+                     "each year's cash on its own: the schedule is the best found, not proven optimal.")
     notes.append("The objective weighs taxes on the assumed price path only: the risk of holding a concentrated "
                  "position while waiting (price falls, a departure) is not in it.")
     if result.truncated:
@@ -526,6 +541,18 @@ def run_plan(plan: Plan, law: LawTable | None = None,
         notes.append(f"Tax years {', '.join(map(str, projected))} use PROJECTED law (inflation "
                      f"{model.law.inflation:.2%} a year).")
     return PlanOutcome(model, recommended, baselines, result, staging_catches(model, recommended), notes)
+
+
+def _optimize_rolling_cash(model: StagingModel, steps: int | None,
+                          progress: Callable[[int, int], None] | None) -> tuple[OptimizerResult, bool]:
+    """The optimum with unspent cash rolling forward: first on the cumulative cash limit (a relaxation: no
+    schedule that fits the rolled cash breaks it), exact when its best schedule fits the rolled cash; else the
+    optimum with each year's cash on its own (always within the rolled cash). Returns it and whether exact."""
+    relaxed = dataclasses.replace(model, cash_limit=np.cumsum(model.cash_limit))
+    result = optimize(relaxed, steps, progress)
+    if bool(evaluate(model, result.schedule[None]).feasible[0]):
+        return result, True
+    return optimize(model, steps, progress), False
 
 
 def staging_catches(model: StagingModel, strategy: Strategy) -> list[str]:

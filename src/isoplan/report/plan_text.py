@@ -123,11 +123,14 @@ def risk_lines(data: Mapping[str, Any]) -> list[str]:
 
     rows = [row(rec["name"] + " (recommended)", rec), row(tax["name"] + " (tax objective)", tax)]
     rows += [row(b["name"], b) for b in data["baselines"] if "certainty_equivalent" in b]
+    rows += [row(p["name"], p) for p in risk.get("policies", []) if p["name"] != rec["name"]]
     out.append(table(["strategy", "certainty equiv.", "mean", "5th percentile", "AMT on vanished gain",
                       "cash at risk (p95)"], rows))
     out.append(f"- The tax objective's choice ({tax['schedule']}) costs {money(tax['price_of_risk'])} of certainty "
                "equivalent: the price of its risk.")
     out += [f"- {line}" for line in rec.get("why", [])]
+    if risk.get("floor_note"):
+        out.append(f"- {risk['floor_note']}")
     if risk.get("tie"):
         out.append(f"- {risk['tie']}")
     out.append(f"- {risk['liquidity']}")
