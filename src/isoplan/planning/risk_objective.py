@@ -479,6 +479,9 @@ class RiskPlanOutcome(PlanOutcome):
         recommended = dict(data["recommended"])  # type: ignore[call-overload]
         recommended.update(rec.figures.as_dict())
         recommended["policy"] = _policy_words(rec.candidate, self.model)
+        recommended["escape_hatch"] = rec.candidate.hatch
+        recommended["sell_down_to"] = (self.model.plan.risk.target_concentration if rec.candidate.sell_down
+                                       else None)
         recommended["why"] = risk.why
         data["recommended"] = recommended
         baselines = []

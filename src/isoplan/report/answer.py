@@ -108,9 +108,31 @@ def plan_answer(data: Mapping[str, Any]) -> str:
     lead = (f", {money(min(feasible))} ahead of the best alternative that fits the limits"
             if feasible and min(feasible) >= 0.5 else "")
     value = f"{money(rec['after_tax_value'])} after tax at the exit{lead}"
+    if rec.get("certainty_equivalent") is not None:
+        value = (f"certainty equivalent {money(rec['certainty_equivalent'])}{_risk_lead(data)}; "
+                 f"{money(rec['after_tax_value'])} after tax at the exit on the assumed price path")
     if not schedule:
         return f"Exercise nothing before the exit ({date(data['exit']['date'])}): {value}."
-    return f"Exercise {schedule} ({value})."
+    return f"Exercise {schedule}{_policy_clause(rec)} ({value})."
+
+
+def _risk_lead(data: Mapping[str, Any]) -> str:
+    """The risk choice's lead in certainty equivalent over the best other strategy that fits the limits."""
+    name = data["recommended"]["name"]
+    rows = [b for b in data["baselines"] if b["feasible"]] + list(data.get("risk_objective", {}).get("policies", []))
+    leads = [r["certainty_equivalent_advantage_of_plan"] for r in rows
+             if r["name"] != name and r.get("certainty_equivalent_advantage_of_plan") is not None]
+    return f", {money(min(leads))} above the best alternative" if leads and min(leads) >= 0.5 else ""
+
+
+def _policy_clause(rec: Mapping[str, Any]) -> str:
+    """What the risk choice does beyond its exercises: the sales that make it the choice."""
+    clauses = []
+    if rec.get("sell_down_to") is not None:
+        clauses.append(f"then, once lots qualify, sell down to {percent(rec['sell_down_to'])} of net worth")
+    if rec.get("escape_hatch"):
+        clauses.append("sell a year's lot in the same year if the price falls below the escape-hatch trigger")
+    return "".join(f"; {c}" for c in clauses)
 
 
 def risk_answer(data: Mapping[str, Any]) -> str:
