@@ -371,9 +371,10 @@ def batch_households(table: BatchFile, *, skip: Sequence[str] = ()) -> Household
     input: that row's Form 6251 line 2k is derived from its two Schedule Ds.
     """
     import numpy as np
+    import pyarrow as pa
 
     from isoplan.tax.fields import AMT_BASIS_DEFAULTS
-    from isoplan.tax.households import INPUT_NAMES, households
+    from isoplan.tax.households import INPUT_NAMES
 
     path = table.path
     header = [name for name in table.header if name not in skip]
@@ -402,15 +403,27 @@ def batch_households(table: BatchFile, *, skip: Sequence[str] = ()) -> Household
             regular = columns.get(AMT_BASIS_DEFAULTS[name])
             columns[name] = np.where(blank, 0.0 if regular is None else regular, columns[name])
     try:
-        line2k_blank = blanks.get("amt_disposition_adjustment")
-        if "amt_disposition_adjustment" in columns and line2k_blank is not None and line2k_blank.any():
-            derived = households(**{k: v for k, v in columns.items() if k != "amt_disposition_adjustment"})
-            columns["amt_disposition_adjustment"] = np.where(line2k_blank, derived.amt_disposition_adjustment,
-                                                             columns["amt_disposition_adjustment"])
-        return households(**columns)
+        return _households(columns, blanks)
     except InputError as err:
         row = (err.row or 0) + 1  # 1 = the first household after the header
         raise InputError(f"column {err.field}", err.value, err.allowed, row=row, source=path) from None
+    finally:
+        columns.clear()
+        pa.default_memory_pool().release_unused()  # the parsed columns, now copied into the households
+
+
+def _households(columns: dict[str, Any], blanks: dict[str, np.ndarray]) -> Households:
+    """The engine's households of the parsed columns; a blank line 2k cell derived from its row's two Schedule Ds."""
+    import numpy as np
+
+    from isoplan.tax.households import households
+
+    line2k_blank = blanks.get("amt_disposition_adjustment")
+    if "amt_disposition_adjustment" in columns and line2k_blank is not None and line2k_blank.any():
+        derived = households(**{k: v for k, v in columns.items() if k != "amt_disposition_adjustment"})
+        columns["amt_disposition_adjustment"] = np.where(line2k_blank, derived.amt_disposition_adjustment,
+                                                         columns["amt_disposition_adjustment"])
+    return households(**columns)
 
 
 def state_amounts(table: BatchFile, name: str) -> np.ndarray:
