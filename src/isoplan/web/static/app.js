@@ -579,7 +579,8 @@
         det.append(linesTable(d.ca_explain[t], ["ca_p_line10", "ca_amti", "ca_amt_exemption", "ca_tentative_minimum_tax",
           "ca_regular_tax", "ca_amt", "ca_amt_credit_carryforward", "ca_amt_credit_used", "ca_total_tax"]));
       }
-      const row = [det, Object.entries(y.shares).map(([k, v]) => `${int.format(v)} ${k}`).join(", ") || "–", cents(y.price),
+      const row = [det, (Object.entries(y.shares).map(([k, v]) => `${int.format(v)} ${k}`).join(", ") ||
+        (y.strike_cash > 0.5 ? "exercise and sell the same day" : "–")), cents(y.price),
         money(y.iso_spread + y.nso_income), money(y.regular_tax), money(y.amt), money(y.strike_cash),
         money(y.credit_used), money(y.credit_created)];
       if (ca) {
