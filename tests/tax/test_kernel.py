@@ -96,3 +96,10 @@ def test_one_household_never_imports_numba() -> None:
             " iso_bargain_element=400000.0))\nassert r.amt[0] > 0\nprint('numba' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_the_kernel_writes_every_line_explain_shows() -> None:
+    from isoplan.tax.explain import LINES, OUTPUTS
+
+    assert {key for key, _, _, _ in LINES} <= set(kernel.LINE_KEYS)
+    assert set(OUTPUTS) <= set(kernel.LINE_KEYS)

@@ -2,8 +2,9 @@
 
 :mod:`isoplan.tax.kernel` holds the law arithmetic once, as plain Python. A
 batch of more than :data:`INTERPRETED_ROWS` rows imports numba (on first use),
-registers those functions as jit-able and runs them inside a loop split into
-chunks across the cores (``prange``). The machine code is cached on disk
+registers those functions as jit-able and runs them compiled: in one thread,
+or for :data:`PARALLEL_ROWS` rows and more in chunks split across the cores
+(``prange``). The machine code is cached on disk
 (``cache=True``: next to the sources, or numba's user cache directory when
 that is not writable), so only the first batch after an install compiles;
 ``make demo`` runs :func:`warm` so that no user waits for it. A handful of
@@ -25,6 +26,8 @@ from isoplan.tax.law import LawTable
 
 #: Batches up to this many rows run interpreted (no numba import, no compiled code to load).
 INTERPRETED_ROWS = 64
+#: Batches of at least this many rows are split across the cores.
+PARALLEL_ROWS = 100_000
 #: Rows per parallel chunk: many chunks per core (even load), each long enough to amortize its scratch lines.
 CHUNK_ROWS = 4096
 
@@ -43,15 +46,25 @@ def readonly(values: Any, dtype: type) -> np.ndarray:
 
 @functools.cache
 def _compiled() -> dict[str, Callable[..., None]]:
-    """The parallel drivers (imports numba; loads the cached machine code, or compiles it once)."""
+    """The compiled drivers, each in one thread and split across the cores (imports numba; loads the cached
+    machine code, or compiles it once)."""
     import numba  # a heavy import: only for batches
     from numba.extending import register_jitable
 
     for function in kernel.ROW_FUNCTIONS:
         register_jitable(function)
-    return {name: numba.njit(cache=True, parallel=True, nogil=True, error_model="numpy")(
-                _in_parallel(driver, numba.prange))
-            for name, driver in (("federal", kernel.federal_chunks), ("form6251", kernel.form6251_chunks))}
+    drivers: dict[str, Callable[..., None]] = {"federal": kernel.federal_chunks, "form6251": kernel.form6251_chunks}
+    compiled: dict[str, Callable[..., None]] = {name: numba.njit(cache=True, nogil=True, error_model="numpy")(driver)
+                for name, driver in drivers.items()}
+    compiled.update({f"{name}_parallel": numba.njit(cache=True, parallel=True, nogil=True, error_model="numpy")(
+        _in_parallel(driver, numba.prange)) for name, driver in drivers.items()})
+    return compiled
+
+
+def _driver(name: str, n: int) -> Callable[..., None]:
+    """The compiled driver for ``n`` rows: split across the cores only when the batch is large enough to repay
+    waking the other threads (on a busy machine a wake-up can cost more than a small batch)."""
+    return _compiled()[f"{name}_parallel" if n >= PARALLEL_ROWS else name]
 
 
 def _in_parallel(driver: Callable[..., None], prange: Any) -> Callable[..., None]:
@@ -59,7 +72,7 @@ def _in_parallel(driver: Callable[..., None], prange: Any) -> Callable[..., None
     cache is keyed to kernel.py and a change to the law arithmetic there is recompiled."""
     namespace = dict(driver.__globals__, prange=prange)
     copy = types.FunctionType(driver.__code__, namespace, driver.__name__, driver.__defaults__, driver.__closure__)
-    copy.__qualname__ = driver.__qualname__
+    copy.__qualname__ = f"{driver.__qualname__}_parallel"  # its own cache entry, apart from the one-thread driver
     copy.__module__ = driver.__module__
     return copy
 
@@ -72,9 +85,10 @@ def federal(x: tuple[np.ndarray, ...], year: np.ndarray, status: np.ndarray, fir
     width = table.shape[1]
     if n <= INTERPRETED_ROWS:
         kernel.federal_rows(0, n, tuple(a.tolist() for a in x), year.tolist(), status.tolist(), first_year,
-                            table.ravel().tolist(), width, n_tops, mode, keep.tolist(), out)
+                            table.ravel().tolist(), width, n_tops, mode, keep.tolist(), out,
+                            [0.0] * kernel.N_INPUTS, [0.0] * kernel.N_LINES, [0.0] * kernel.N_LINES)
         return out
-    _compiled()["federal"](
+    _driver("federal", n)(
         tuple(readonly(a, np.float64) for a in x), readonly(year, np.int64), readonly(status, np.int8),
         int(first_year), readonly(table.ravel(), np.float64), int(width), int(n_tops), int(mode),
         readonly(keep, np.intp), out, CHUNK_ROWS)
@@ -90,7 +104,7 @@ def form6251(amti_before_addon: np.ndarray, status: np.ndarray, line13: np.ndarr
         kernel.form6251_rows(0, n, amti_before_addon.tolist(), status.tolist(), line13.tolist(), line21.tolist(),
                              line29.tolist(), law_row.tolist(), table.ravel().tolist(), table.shape[1], out)
         return out
-    _compiled()["form6251"](
+    _driver("form6251", n)(
         readonly(amti_before_addon, np.float64), readonly(status, np.int8), readonly(line13, np.float64),
         readonly(line21, np.float64), readonly(line29, np.float64), readonly(law_row, np.intp),
         readonly(table.ravel(), np.float64), int(table.shape[1]), out, CHUNK_ROWS)
@@ -103,14 +117,17 @@ def warm() -> None:
 
     law = law_table()
     table, n_tops = kernel_table(law)
-    n = INTERPRETED_ROWS + 1
+    n = PARALLEL_ROWS
     income = np.linspace(0.0, 1e6, n)
     x = tuple(income if name == "wages" else np.zeros(n) for name in kernel.INPUT_FIELDS)
     year = np.full(n, law.first_year, dtype=np.int64)
     status = np.zeros(n, dtype=np.int8)
-    for mode in kernel.DEDUCTION_MODES.values():
-        federal(x, year, status, law.first_year, table, n_tops, mode, np.arange(kernel.N_LINES))
-    form6251(income, status, np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n, dtype=np.intp), table)
+    for rows in (INTERPRETED_ROWS + 1, n):  # one thread, then across the cores
+        for mode in kernel.DEDUCTION_MODES.values():
+            federal(tuple(a[:rows] for a in x), year[:rows], status[:rows], law.first_year, table, n_tops, mode,
+                    np.arange(kernel.N_LINES))
+        form6251(income[:rows], status[:rows], np.zeros(rows), np.zeros(rows), np.zeros(rows),
+                 np.zeros(rows, dtype=np.intp), table)
 
 
 def kernel_table(law: LawTable) -> tuple[np.ndarray, int]:

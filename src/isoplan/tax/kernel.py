@@ -646,16 +646,16 @@ def row_inputs(x: Any, i: int, xi: Any) -> None:
 
 
 def federal_rows(start: int, stop: int, x: Any, year: Any, status: Any, first_year: int, law: Any, width: int,
-                 n_tops: int, mode: int, keep: Any, out: Any) -> None:
+                 n_tops: int, mode: int, keep: Any, out: Any, xi: Any, v: Any, other: Any) -> None:
     """Rows ``start:stop`` of the inputs ``x`` (one sequence per :data:`INPUT_FIELDS`).
 
     ``law`` is the kernel's parameter table, flat: household i's law starts at
     ``((year - first_year) * statuses + status) * width``. The lines listed in
-    ``keep`` (indices into :data:`LINE_KEYS`) go to ``out[j, i]``.
+    ``keep`` (indices into :data:`LINE_KEYS`) go to ``out[j, i]``. ``xi``, ``v``
+    and ``other`` are scratch for one row's inputs and lines (:data:`N_INPUTS`,
+    :data:`N_LINES`, :data:`N_LINES` long: arrays when compiled, lists of Python
+    floats when interpreted).
     """
-    xi = np.empty(N_INPUTS)
-    v = np.empty(N_LINES)
-    other = np.empty(N_LINES)
     for i in range(start, stop):
         row_inputs(x, i, xi)
         s = status[i]
@@ -686,7 +686,7 @@ def federal_chunks(x: Any, year: Any, status: Any, first_year: int, law: Any, wi
     n = len(year)
     for c in prange((n + chunk - 1) // chunk):
         federal_rows(c * chunk, minimum_int(n, (c + 1) * chunk), x, year, status, first_year, law, width, n_tops,
-                     mode, keep, out)
+                     mode, keep, out, np.empty(N_INPUTS), np.empty(N_LINES), np.empty(N_LINES))
 
 
 def form6251_chunks(amti_before_addon: Any, status: Any, line13: Any, line21: Any, line29: Any, law_row: Any,
