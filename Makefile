@@ -12,7 +12,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# the warm step loads (or, once after an install, compiles) the engine's batch code, so no command waits for it
 demo: $(STAMP)
+	$(BIN)/python -m isoplan.tax.compiled
 	$(BIN)/isoplan demo
 
 test: $(STAMP)

@@ -110,16 +110,17 @@ def test_results_do_not_depend_on_row_order(rows, rnd):
 @settings(max_examples=20, deadline=None)
 @given(st.lists(household_inputs(), min_size=5, max_size=40))
 def test_results_do_not_depend_on_chunking_or_grouping(rows):
-    from isoplan.tax import federal
+    from isoplan.tax import compiled
 
+    # whole: a small batch runs interpreted; chunked: the compiled loop in chunks of 3 rows
     columns = {k: [row[k] for row in rows] for k in rows[0]}
     whole = compute_federal(households(**columns), LAW)
-    saved = federal.CHUNK_ROWS
-    federal.CHUNK_ROWS = 3
+    saved = compiled.CHUNK_ROWS, compiled.INTERPRETED_ROWS
+    compiled.CHUNK_ROWS, compiled.INTERPRETED_ROWS = 3, 0
     try:
         chunked = compute_federal(households(**columns), LAW)
     finally:
-        federal.CHUNK_ROWS = saved
+        compiled.CHUNK_ROWS, compiled.INTERPRETED_ROWS = saved
     one_by_one = [compute_federal(households(**row), LAW) for row in rows]
     for key in ("regular_tax", "amti", "tentative_minimum_tax", "amt", "total_tax", "deduction"):
         assert np.array_equal(whole.lines[key], chunked.lines[key]), key

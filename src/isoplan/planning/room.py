@@ -103,7 +103,7 @@ class SpreadCurve:
     line21: np.ndarray  # Part III room in the 0% band (measured on regular-tax ordinary income)
     line29: np.ndarray  # Part III room in the 15% band
     credit: np.ndarray  # Form 8801 line 21 credit available
-    p: SimpleNamespace  # the law of the curve's (year, filing status): scalars and small vectors
+    p: SimpleNamespace  # the law of the curve's (year, filing status): scalars, small vectors, its law row
 
     def __len__(self) -> int:
         return int(self.status.shape[0])
@@ -116,8 +116,9 @@ class SpreadCurve:
 
     def tmt(self, s: np.ndarray | float) -> np.ndarray:
         """Form 6251 line 9 with ``s`` dollars of spread added to line 2i (the engine's own function)."""
-        return form6251_from_amti(self.amti_before_addon(s), self.status, self.line13, self.line21, self.line29,
-                                  self.p)["line7"]
+        amti = self.amti_before_addon(s)
+        rows = np.full(amti.shape[0], self.p.law_row, dtype=np.intp)
+        return form6251_from_amti(amti, self.status, self.line13, self.line21, self.line29, rows, self.p.law)["line7"]
 
     def taxes(self, s: np.ndarray | float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(AMT, regular tax + AMT - credit used, TMT) with ``s`` added: Form 6251 lines 11 and 9, Form 8801."""
@@ -522,7 +523,8 @@ def amt_room(h: Households, law: LawTable | None = None, *, deduction: Deduction
 
 def _params(law: LawTable, key: int) -> SimpleNamespace:
     full = law.parameters(*divmod(key, len(STATUSES)))
-    return SimpleNamespace(**{k: getattr(full, k) for k in _PARAMS})
+    # law_row and law: the engine's own Form 6251 (tmt) looks the parameters up by row of the law
+    return SimpleNamespace(**{k: getattr(full, k) for k in _PARAMS}, law_row=key, law=law)
 
 
 def _room_group(h: Households, p: SimpleNamespace, law: LawTable, deduction: Deduction) -> dict[str, np.ndarray]:

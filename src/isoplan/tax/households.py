@@ -92,6 +92,8 @@ def status_codes(values: Any) -> np.ndarray:
     if arr.dtype.kind == "f" and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)):
         arr = arr.astype(np.int64)
     if arr.dtype.kind in "iu":
+        if arr.size and arr.min() >= 0 and arr.max() < len(STATUSES):
+            return arr.astype(np.int8)
         bad = (arr < 0) | (arr >= len(STATUSES))
         if np.any(bad):
             i = int(np.flatnonzero(bad)[0])
@@ -148,22 +150,15 @@ def households(**columns: Any) -> Households:
             arr = np.full(n, arr.item() if arr.dtype.kind != "U" else arr)
         return arr
 
-    year_raw = column("year")
-    try:
-        year = year_raw.astype(np.float64)
-    except ValueError:
-        raise InputError("year", year_raw.flat[0], "a whole-number tax year") from None
-    bad = ~np.isfinite(year) | (year != np.round(year))
-    if np.any(bad):
-        i = int(np.flatnonzero(bad)[0])
-        raise InputError("year", year_raw.flat[i], "a whole-number tax year", row=_row(year, i))
-    year = year.astype(np.int64)
     years = supported_years()
-    bad = (year < years.start) | (year >= years.stop)
-    if np.any(bad):
-        i = int(np.flatnonzero(bad)[0])
-        raise InputError("year", int(year[i]), f"a tax year from {years.start} to {years.stop - 1}", row=_row(year, i))
+    year_raw = column("year")
+    if year_raw.dtype.kind in "iu" and year_raw.size and years.start <= year_raw.min() and year_raw.max() < years.stop:
+        year = year_raw.astype(np.int64, copy=False)  # whole years in range: nothing to find
+    else:
+        year = _checked_years(year_raw, years)
     status = status_codes(column("filing_status"))
+    zeros = np.zeros(n)  # every input not given (a valid amount: nothing to check)
+    zeros.flags.writeable = False
 
     values: dict[str, np.ndarray] = {}
     for name, may_be_negative, _ in MONEY_FIELDS:
@@ -171,15 +166,21 @@ def households(**columns: Any) -> Households:
             continue
         if name == "amt_disposition_adjustment" and columns.get(name) is None:
             continue
+        if columns.get(name) is None:
+            values[name] = zeros
+            continue
         raw = column(name)
         try:
-            arr = raw.astype(np.float64)
+            arr = np.asarray(raw, dtype=np.float64)  # float64 columns are used as given, not copied
         except ValueError:
             arr = _first_non_numeric(raw, name)
-        bad = ~np.isfinite(arr)
-        if not may_be_negative:
-            bad |= arr < 0
-        if np.any(bad):
+        # the smallest and largest value settle the column (a NaN or an infinity makes either not finite);
+        # only a column that fails is searched for its first bad row
+        if arr.size and not (np.isfinite(low := arr.min()) and np.isfinite(arr.max())
+                             and (may_be_negative or low >= 0)):
+            bad = ~np.isfinite(arr)
+            if not may_be_negative:
+                bad |= arr < 0
             i = int(np.flatnonzero(bad)[0])
             allowed = "a finite dollar amount" if may_be_negative else "a dollar amount of 0 or more"
             raise InputError(name, raw.flat[i], allowed, row=_row(arr, i))
@@ -187,20 +188,27 @@ def households(**columns: Any) -> Households:
     for amt_name, regular_name in AMT_BASIS_DEFAULTS.items():
         values.setdefault(amt_name, values[regular_name])
     amt_basis_given = [name for name in AMT_BASIS_DEFAULTS if columns.get(name) is not None]
-    values["amt_disposition_adjustment"] = resolve_line2k(
-        year, status, values, columns.get("amt_disposition_adjustment") is not None, amt_basis_given
-    )
+    line2k_given = columns.get("amt_disposition_adjustment") is not None
+    if not line2k_given and not amt_basis_given:
+        # both Schedule Ds are the same computation on the same amounts: line 2k is 0 on every row
+        values["amt_disposition_adjustment"] = zeros
+    else:
+        values["amt_disposition_adjustment"] = resolve_line2k(year, status, values, line2k_given, amt_basis_given)
 
-    too_big = values["qualified_dividends"] > values["ordinary_dividends"] + 1e-9
-    if np.any(too_big):
-        i = int(np.flatnonzero(too_big)[0])
-        raise InputError(
-            "qualified_dividends", float(values["qualified_dividends"][i]),
-            f"at most ordinary_dividends ({float(values['ordinary_dividends'][i]):g})", row=_row(too_big, i),
-        )
+    if columns.get("qualified_dividends") is not None:
+        too_big = values["qualified_dividends"] > values["ordinary_dividends"] + 1e-9
+        if np.any(too_big):
+            i = int(np.flatnonzero(too_big)[0])
+            raise InputError(
+                "qualified_dividends", float(values["qualified_dividends"][i]),
+                f"at most ordinary_dividends ({float(values['ordinary_dividends'][i]):g})", row=_row(too_big, i),
+            )
 
     joint = status == STATUS_CODE["mfj"]
     for name, _ in COUNT_FIELDS:
+        if columns.get(name) is None:
+            values[name] = zeros
+            continue
         raw = column(name)
         try:
             arr = raw.astype(np.float64)
@@ -214,6 +222,24 @@ def households(**columns: Any) -> Households:
             raise InputError(name, raw.flat[i], f"a whole number from 0 to {int(limit[i])}", row=_row(arr, i))
         values[name] = arr
     return Households(year=year, filing_status=status, **values)
+
+
+def _checked_years(year_raw: np.ndarray, years: range) -> np.ndarray:
+    """Whole-number tax years in ``years``, naming the first row that is not one."""
+    try:
+        year = year_raw.astype(np.float64)
+    except ValueError:
+        raise InputError("year", year_raw.flat[0], "a whole-number tax year") from None
+    bad = ~np.isfinite(year) | (year != np.round(year))
+    if np.any(bad):
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError("year", year_raw.flat[i], "a whole-number tax year", row=_row(year, i))
+    year = year.astype(np.int64)
+    bad = (year < years.start) | (year >= years.stop)
+    if np.any(bad):
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError("year", int(year[i]), f"a tax year from {years.start} to {years.stop - 1}", row=_row(year, i))
+    return year
 
 
 def _first_non_numeric(raw: np.ndarray, name: str) -> np.ndarray:

@@ -253,6 +253,16 @@ class LawTable:
         self.tax_table = SimpleNamespace(**{k: np.asarray(v, dtype=np.float64) for k, v in table.items()})
         self.projected = np.asarray([law.projected for law in laws])
         self._by_key: dict[tuple[int, int], SimpleNamespace] = {}
+        self._packed: PackedLaw | None = None
+        #: tables derived from this law by the engines that read it (built once each, by their owners)
+        self.derived: dict[str, Any] = {}
+
+    @property
+    def packed(self) -> PackedLaw:
+        """Every parameter of every (year, status) as one row of a float64 table (built once)."""
+        if self._packed is None:
+            self._packed = PackedLaw.from_arrays(self.arrays, vars(self.tax_table), len(self.laws))
+        return self._packed
 
     def year_index(self, year: np.ndarray) -> np.ndarray:
         year = np.asarray(year)
@@ -295,6 +305,38 @@ class LawTable:
 
     def is_projected(self, year: int) -> bool:
         return bool(self.laws[year].projected)
+
+
+@dataclass(frozen=True)
+class PackedLaw:
+    """The law as one table for per-row engines: row ``year_index * len(STATUSES) + status``.
+
+    Each parameter occupies ``width`` consecutive columns from ``start``
+    (``columns[name] = (start, width)``); bracket vectors are spread across
+    their columns, and the Tax Table rule (the same for every status) is
+    repeated on every row under ``tax_table_<key>``.
+    """
+
+    table: np.ndarray
+    columns: dict[str, tuple[int, int]]
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray], tax_table: dict[str, np.ndarray], n_years: int) -> PackedLaw:
+        blocks: list[np.ndarray] = []
+        columns: dict[str, tuple[int, int]] = {}
+        start = 0
+        rows = n_years * len(STATUSES)
+        named = [*arrays.items(), *((f"tax_table_{k}", np.broadcast_to(np.asarray(v, dtype=np.float64),
+                                                                        (n_years, len(STATUSES), *np.shape(v))))
+                                    for k, v in tax_table.items())]
+        for name, arr in named:
+            block = np.asarray(arr, dtype=np.float64).reshape(rows, -1)
+            columns[name] = (start, block.shape[1])
+            blocks.append(block)
+            start += block.shape[1]
+        table = np.ascontiguousarray(np.concatenate(blocks, axis=1))
+        table.flags.writeable = False
+        return cls(table=table, columns=columns)
 
 
 @functools.lru_cache(maxsize=8)

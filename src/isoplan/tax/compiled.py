@@ -1,0 +1,155 @@
+"""Run the kernel's row functions: interpreted for a few rows, compiled by numba for batches.
+
+:mod:`isoplan.tax.kernel` holds the law arithmetic once, as plain Python. A
+batch of more than :data:`INTERPRETED_ROWS` rows imports numba (on first use),
+registers those functions as jit-able and runs them compiled: in one thread,
+or for :data:`PARALLEL_ROWS` rows and more in chunks split across the cores
+(``prange``). The machine code is cached on disk
+(``cache=True``: next to the sources, or numba's user cache directory when
+that is not writable), so only the first batch after an install compiles;
+``make demo`` runs :func:`warm` so that no user waits for it. A handful of
+rows (one ``isoplan tax`` household) runs the very same functions in the
+interpreter and never imports numba.
+"""
+
+from __future__ import annotations
+
+import functools
+import types
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from isoplan.tax import kernel
+from isoplan.tax.law import LawTable
+
+#: Batches up to this many rows run interpreted (no numba import, no compiled code to load).
+INTERPRETED_ROWS = 64
+#: Batches of at least this many rows are split across the cores.
+PARALLEL_ROWS = 100_000
+#: Rows per parallel chunk: many chunks per core (even load), each long enough to amortize its scratch lines.
+CHUNK_ROWS = 4096
+
+
+def readonly(values: Any, dtype: type) -> np.ndarray:
+    """``values`` as a C-contiguous, read-only array of ``dtype`` (a view when it already is one), so every
+    compiled call sees the same argument types."""
+    arr: np.ndarray = np.asarray(values, dtype=dtype)
+    if not arr.flags.c_contiguous:
+        arr = np.ascontiguousarray(arr)
+    if arr.flags.writeable:
+        arr = arr.view()
+        arr.flags.writeable = False
+    return arr
+
+
+@functools.cache
+def _compiled() -> dict[str, Callable[..., None]]:
+    """The compiled drivers, each in one thread and split across the cores (imports numba; loads the cached
+    machine code, or compiles it once)."""
+    import numba  # a heavy import: only for batches
+    from numba.extending import register_jitable
+
+    for function in kernel.ROW_FUNCTIONS:
+        register_jitable(function)
+    drivers: dict[str, Callable[..., None]] = {"federal": kernel.federal_chunks, "form6251": kernel.form6251_chunks}
+    compiled: dict[str, Callable[..., None]] = {name: numba.njit(cache=True, nogil=True, error_model="numpy")(driver)
+                for name, driver in drivers.items()}
+    compiled.update({f"{name}_parallel": numba.njit(cache=True, parallel=True, nogil=True, error_model="numpy")(
+        _in_parallel(driver, numba.prange)) for name, driver in drivers.items()})
+    return compiled
+
+
+def _driver(name: str, n: int) -> Callable[..., None]:
+    """The compiled driver for ``n`` rows: split across the cores only when the batch is large enough to repay
+    waking the other threads (on a busy machine a wake-up can cost more than a small batch)."""
+    return _compiled()[f"{name}_parallel" if n >= PARALLEL_ROWS else name]
+
+
+def _in_parallel(driver: Callable[..., None], prange: Any) -> Callable[..., None]:
+    """A copy of a kernel driver whose ``prange`` is numba's. The copy keeps the driver's code, so numba's
+    cache is keyed to kernel.py and a change to the law arithmetic there is recompiled."""
+    namespace = dict(driver.__globals__, prange=prange)
+    copy = types.FunctionType(driver.__code__, namespace, driver.__name__, driver.__defaults__, driver.__closure__)
+    copy.__qualname__ = f"{driver.__qualname__}_parallel"  # its own cache entry, apart from the one-thread driver
+    copy.__module__ = driver.__module__
+    return copy
+
+
+def federal(x: tuple[np.ndarray, ...], year: np.ndarray, status: np.ndarray, first_year: int, table: np.ndarray,
+            n_tops: int, mode: int, keep: np.ndarray) -> np.ndarray:
+    """The kept lines of every household, shape ``(len(keep), n)`` (see :func:`kernel.federal_rows`)."""
+    n = year.shape[0]
+    out = np.empty((keep.shape[0], n))
+    width = table.shape[1]
+    if n <= INTERPRETED_ROWS:
+        kernel.federal_rows(0, n, tuple(a.tolist() for a in x), year.tolist(), status.tolist(), first_year,
+                            table.ravel().tolist(), width, n_tops, mode, keep.tolist(), out,
+                            [0.0] * kernel.N_INPUTS, [0.0] * kernel.N_LINES, [0.0] * kernel.N_LINES)
+        return out
+    _driver("federal", n)(
+        tuple(readonly(a, np.float64) for a in x), readonly(year, np.int64), readonly(status, np.int8),
+        int(first_year), readonly(table.ravel(), np.float64), int(width), int(n_tops), int(mode),
+        readonly(keep, np.intp), out, CHUNK_ROWS)
+    return out
+
+
+def form6251(amti_before_addon: np.ndarray, status: np.ndarray, line13: np.ndarray, line21: np.ndarray,
+             line29: np.ndarray, law_row: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """Form 6251 lines of :data:`kernel.FORM6251_KEYS` for every row, shape ``(9, n)``."""
+    n = status.shape[0]
+    out = np.empty((len(kernel.FORM6251_KEYS), n))
+    if n <= INTERPRETED_ROWS:
+        kernel.form6251_rows(0, n, amti_before_addon.tolist(), status.tolist(), line13.tolist(), line21.tolist(),
+                             line29.tolist(), law_row.tolist(), table.ravel().tolist(), table.shape[1], out)
+        return out
+    _driver("form6251", n)(
+        readonly(amti_before_addon, np.float64), readonly(status, np.int8), readonly(line13, np.float64),
+        readonly(line21, np.float64), readonly(line29, np.float64), readonly(law_row, np.intp),
+        readonly(table.ravel(), np.float64), int(table.shape[1]), out, CHUNK_ROWS)
+    return out
+
+
+def warm() -> None:
+    """Compile (or load from the cache) every parallel loop, on a small batch of each."""
+    from isoplan.tax.law import law_table
+
+    law = law_table()
+    table, n_tops = kernel_table(law)
+    n = PARALLEL_ROWS
+    income = np.linspace(0.0, 1e6, n)
+    x = tuple(income if name == "wages" else np.zeros(n) for name in kernel.INPUT_FIELDS)
+    year = np.full(n, law.first_year, dtype=np.int64)
+    status = np.zeros(n, dtype=np.int8)
+    for rows in (INTERPRETED_ROWS + 1, n):  # one thread, then across the cores
+        for mode in kernel.DEDUCTION_MODES.values():
+            federal(tuple(a[:rows] for a in x), year[:rows], status[:rows], law.first_year, table, n_tops, mode,
+                    np.arange(kernel.N_LINES))
+        form6251(income[:rows], status[:rows], np.zeros(rows), np.zeros(rows), np.zeros(rows),
+                 np.zeros(rows, dtype=np.intp), table)
+
+
+def kernel_table(law: LawTable) -> tuple[np.ndarray, int]:
+    """The kernel's parameter table of ``law`` (a LawTable) and its number of ordinary bracket tops (cached)."""
+    cached: tuple[np.ndarray, int] | None = law.derived.get("kernel_table")
+    if cached is None:
+        packed = law.packed
+        blocks = []
+        n_tops = packed.columns["ordinary_brackets"][1]
+        for name, width in kernel.KERNEL_PARAMETERS:
+            start, have = packed.columns[name]
+            if width and have != width:
+                raise ValueError(f"law parameter {name} has {have} values per status; the forms use {width}")
+            blocks.append(packed.table[:, start:start + have])
+        if packed.columns["ordinary_rates"][1] != n_tops + 1:
+            raise ValueError("law: ordinary_rates needs one rate more than ordinary_brackets has tops")
+        table = np.ascontiguousarray(np.concatenate(blocks, axis=1))
+        table.flags.writeable = False
+        cached = (table, n_tops)
+        law.derived["kernel_table"] = cached
+    return cached
+
+
+if __name__ == "__main__":
+    warm()

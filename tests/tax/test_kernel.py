@@ -1,0 +1,105 @@
+"""The engine's one implementation of the law, run two ways: interpreted (a few households) and compiled.
+
+The compiled loop (numba) must give the interpreted kernel's numbers bit for bit, on every line, for
+households of every year and filing status mixed in one batch; one household must never import numba.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from isoplan.tax import compiled, kernel
+from isoplan.tax.federal import Deduction, compute_federal
+from isoplan.tax.households import households
+from isoplan.tax.law import STATUSES, law_table, supported_years
+
+
+def mixed_households(n: int, seed: int = 5) -> dict[str, np.ndarray]:
+    """Every year and status; losses and carryovers, AMT, NSO, credits, seniors, small incomes in the Tax Table."""
+    rng = np.random.default_rng(seed)
+    years = supported_years()
+
+    def some(p: float, lo: float, hi: float) -> np.ndarray:
+        return np.where(rng.random(n) < p, np.round(rng.uniform(lo, hi, n), 2), 0.0)
+
+    status = rng.integers(0, len(STATUSES), n)
+    per_filer = np.where(status == STATUSES.index("mfj"), 2, 1)
+    dividends = some(0.5, 0, 60_000)
+    short_term, long_term = some(0.4, -60_000, 80_000), some(0.5, -60_000, 600_000)
+    return dict(
+        year=rng.integers(years.start, years.stop, n), filing_status=status,
+        wages=np.where(rng.random(n) < 0.2, np.round(rng.uniform(0, 120_000, n)),
+                       np.round(rng.lognormal(np.log(150_000), 1.0, n), 2)),
+        taxable_interest=some(0.5, 0, 30_000), ordinary_dividends=dividends,
+        qualified_dividends=np.round(dividends * rng.uniform(0, 1, n), 2),
+        short_term_gain=short_term, long_term_gain=long_term,
+        short_term_loss_carryover=some(0.2, 0, 50_000), long_term_loss_carryover=some(0.2, 0, 80_000),
+        nso_income=some(0.2, 0, 500_000), other_ordinary_income=some(0.2, 0, 100_000),
+        state_local_tax=some(0.7, 0, 90_000), mortgage_interest=some(0.5, 0, 50_000),
+        charitable=some(0.5, 0, 60_000), other_itemized=some(0.15, 0, 30_000),
+        iso_bargain_element=some(0.6, 0, 1_500_000), other_amt_adjustments=some(0.1, -20_000, 40_000),
+        amt_short_term_gain=short_term + some(0.2, 0, 50_000), amt_long_term_gain=long_term - some(0.3, 0, 200_000),
+        amt_credit_carryforward=some(0.2, 0, 120_000),
+        age_65_or_blind=np.where(rng.random(n) < 0.2, rng.integers(0, 2, n) * per_filer, 0),
+        senior_count=np.where(rng.random(n) < 0.2, rng.integers(0, 2, n) * per_filer, 0),
+    )
+
+
+@pytest.mark.parametrize("deduction", ["auto", "standard", "itemized"])
+def test_compiled_loop_is_the_interpreted_kernel_bit_for_bit(
+    deduction: Deduction, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    h = households(**mixed_households(400))
+    monkeypatch.setattr(compiled, "INTERPRETED_ROWS", 10**6)
+    interpreted = compute_federal(h, law_table(), deduction=deduction)
+    monkeypatch.setattr(compiled, "INTERPRETED_ROWS", 0)
+    monkeypatch.setattr(compiled, "CHUNK_ROWS", 7)
+    batch = compute_federal(h, law_table(), deduction=deduction)
+    assert list(batch.lines) == list(kernel.LINE_KEYS)
+    for key in kernel.LINE_KEYS:
+        # same bits, so 0.0 and -0.0 too
+        assert np.array_equal(interpreted.lines[key].view(np.uint64), batch.lines[key].view(np.uint64)), key
+
+
+def test_each_input_is_read_into_its_own_place() -> None:
+    x = tuple([float(k)] for k in range(kernel.N_INPUTS))
+    xi = [None] * kernel.N_INPUTS
+    kernel.row_inputs(x, 0, xi)
+    assert xi == [float(k) for k in range(kernel.N_INPUTS)]
+    assert [kernel.INPUT_FIELDS[getattr(kernel, name)] for name in dir(kernel) if name.startswith("I_")]
+    assert len({getattr(kernel, name) for name in dir(kernel) if name.startswith("I_")}) == kernel.N_INPUTS
+
+
+def test_the_kernel_table_holds_the_law_of_each_year_and_status() -> None:
+    law = law_table()
+    table, n_tops = compiled.kernel_table(law)
+    for year in (law.first_year, law.last_year):
+        for status in range(len(STATUSES)):
+            row = table[(year - law.first_year) * len(STATUSES) + status]
+            p = law.parameters(year - law.first_year, status)
+            assert row[kernel.P_AMT_EXEMPTION] == p.amt_exemption
+            assert row[kernel.P_SALT_CAP] == p.salt_cap
+            rates = row[kernel.P_ORDINARY_RATES:kernel.P_ORDINARY_RATES + n_tops + 1]
+            tops = row[kernel.P_ORDINARY_RATES + n_tops + 1:kernel.P_ORDINARY_RATES + 2 * n_tops + 1]
+            assert rates.tolist() == list(p.ordinary_rates)
+            assert tops.tolist() == list(p.ordinary_brackets)
+
+
+def test_one_household_never_imports_numba() -> None:
+    code = ("import sys\nfrom isoplan.tax.federal import compute_federal\n"
+            "from isoplan.tax.households import households\n"
+            "r = compute_federal(households(year=2026, filing_status='single', wages=200000.0,"
+            " iso_bargain_element=400000.0))\nassert r.amt[0] > 0\nprint('numba' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_the_kernel_writes_every_line_explain_shows() -> None:
+    from isoplan.tax.explain import LINES, OUTPUTS
+
+    assert {key for key, _, _, _ in LINES} <= set(kernel.LINE_KEYS)
+    assert set(OUTPUTS) <= set(kernel.LINE_KEYS)
