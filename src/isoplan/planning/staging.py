@@ -77,10 +77,11 @@ MIN_LABELS = 16
 MAX_LABELS = 1024
 #: relaxed labels per grid point bounding the labels the budget drops (see :func:`optimize`)
 ENVELOPES = 16
-#: labels per grid point of the first rounds, and the most label comparisons (labels squared times grid points)
-#: the last round, with the full budget, may take
+#: labels per grid point up to which the full budget runs first; the rounds after it (labels per grid point);
+#: the most label comparisons (labels squared times grid points) the last round, with the full budget, may take
+FULL_FIRST = 256
 ROUNDS = (16, 128)
-LABEL_WORK = 50_000_000
+LABEL_WORK = 4_000_000
 
 
 # ---------------------------------------------------------------- the grid and the optimizer
@@ -287,21 +288,27 @@ def optimize(model: StagingModel, steps: int | None = None,
     beats them, are bundled into relaxed labels (:func:`_envelopes`) carried through the remaining years
     beside the real ones: the best relaxed value at the exit bounds every schedule through a dropped
     label, so when it is no better than the best schedule found, that schedule is optimal on the grid.
-    The search runs with :data:`ROUNDS` labels per grid point and, while that does not prove the optimum,
-    again with more, up to the full budget (``labels``, default from :data:`PAIR_BUDGET`) as far as the
-    label work stays within :data:`LABEL_WORK`. The answer is the best schedule of the rounds.
+    The search runs with the full budget (``labels``, default from :data:`PAIR_BUDGET`) while no grid point
+    keeps more than :data:`FULL_FIRST` labels; past that it starts again with :data:`ROUNDS` labels per
+    grid point and, while that does not prove the optimum, again with more, up to the full budget as far
+    as the label work stays within :data:`LABEL_WORK`. The answer is the best schedule of the rounds.
     """
     grid = share_grid(model, steps, extra)
     n_combos = grid.combo_shares.shape[0]
     full = labels or int(np.clip(PAIR_BUDGET // (n_combos * n_combos), MIN_LABELS, MAX_LABELS))
     affordable = max(ROUNDS[0], int(np.sqrt(LABEL_WORK / n_combos)))
-    rounds = [full] if labels else [cap for cap in ROUNDS if cap < full] + [min(full, affordable)]
     moves: dict[int, np.ndarray] = {}
+    # the full budget first, while no grid point needs more than FULL_FIRST labels (most plans: one round)
+    first = _search(model, grid, full, moves, progress, None if labels else FULL_FIRST)
+    if isinstance(first, OptimizerResult):
+        return first
+    evaluations, labels_max = first, 0
     best: OptimizerResult | None = None
-    evaluations = 0
-    for cap in dict.fromkeys(rounds):
+    for cap in dict.fromkeys([cap for cap in ROUNDS if cap < full] + [min(full, affordable)]):
         result = _search(model, grid, cap, moves, progress)
+        assert isinstance(result, OptimizerResult)
         evaluations += result.evaluations
+        labels_max = max(labels_max, result.labels_max)
         if best is None or result.value > best.value + 1e-6:
             best = result
         # a round's bound covers its dropped labels; the best schedule of any round is a lower bound
@@ -311,14 +318,15 @@ def optimize(model: StagingModel, steps: int | None = None,
         best.truncated = True
         best.bound = result.bound if best.bound is None else min(best.bound, result.bound)
     assert best is not None
-    best.evaluations = evaluations
+    best.evaluations, best.labels_max = evaluations, labels_max
     return best
 
 
 def _search(model: StagingModel, grid: Grid, labels: int, moves: dict[int, np.ndarray],
-            progress: Callable[[int, int], None] | None) -> OptimizerResult:
+            progress: Callable[[int, int], None] | None, give_up_above: int | None = None) -> OptimizerResult | int:
     """One round of :func:`optimize` with at most ``labels`` labels per grid point (``moves``: the valid moves
-    between grid points by year, filled as needed)."""
+    between grid points by year, filled as needed). When a grid point keeps more than ``give_up_above``
+    labels the round stops and returns the rows it ran."""
     combo_shares = grid.combo_shares
     b_count, t_count = len(model.blocks), len(model.years)
     n_combos = combo_shares.shape[0]
@@ -357,6 +365,8 @@ def _search(model: StagingModel, grid: Grid, labels: int, moves: dict[int, np.nd
                                  relaxed.labels, weights)
             relaxed = _Nodes(relaxed.combo[open_], relaxed.value[open_], relaxed.labels[open_])
         labels_max = max(labels_max, int(np.bincount(child[keep]).max()))
+        if give_up_above is not None and labels_max > give_up_above:
+            return evaluations
         history.append((parent[keep], child[keep]))
         nodes = _Nodes(child[keep], value[keep], lab[keep])
     # the exit year: exercise-and-sell what is left, sell every lot held
