@@ -9,10 +9,8 @@ in-process path calls and sends back its record (the use case's ``as_dict()``
 data, or the plan page's record holding it), which the server serialises as
 for the in-process path.
 
-Workers run at a lower scheduling priority than the server, so on a busy
-machine the short requests come first. Bounds: at most ``workers``
-computations run and ``waiting`` more queue; past that the answer is 503 at
-once. A computation past the app's time budget is
+Bounds: at most ``workers`` computations run and ``waiting`` more queue;
+past that the answer is 503 at once. A computation past the app's time budget is
 answered with 503 and its worker processes are stopped (the next long request
 starts fresh ones), so a runaway plan cannot hold a core.
 """
@@ -55,17 +53,8 @@ def compute_long(name: str, body: Mapping[str, Any], db: str | None) -> tuple[st
     return "ok", result
 
 
-#: how much lower the workers' scheduling priority is than the server's (``nice``): on a busy machine the
-#: page and room requests get the processor first, the plan the rest
-WORKER_NICENESS = 10
-
-
 def _start_worker() -> None:
-    """A fresh worker: lower its priority and import the planning stack (the first plan pays no import)."""
-    import os
-
-    if hasattr(os, "nice"):
-        os.nice(WORKER_NICENESS)
+    """A fresh worker imports the planning stack once (the first plan pays no import)."""
     import isoplan.app.plan
     import isoplan.web.plan_api  # noqa: F401
 
