@@ -258,7 +258,7 @@ def _envelopes(state: np.ndarray, value: np.ndarray, labels: np.ndarray, groups:
 
 
 def _not_covered(kept_state: np.ndarray, kept_value: np.ndarray, kept_labels: np.ndarray, state: np.ndarray,
-                 value: np.ndarray, labels: np.ndarray, weights: np.ndarray, leaders: int = 16) -> np.ndarray:
+                 value: np.ndarray, labels: np.ndarray, weights: np.ndarray, leaders: int = 32) -> np.ndarray:
     """Bool mask of the labels no kept label of their grid point (among its ``leaders`` highest values) beats."""
     out = np.ones(state.size, dtype=bool)
     if state.size == 0 or kept_state.size == 0:
