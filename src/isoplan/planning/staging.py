@@ -207,13 +207,28 @@ class _Nodes:
         return _Nodes(np.zeros(0, dtype=np.intp), np.zeros(0), np.zeros((0, width)))
 
 
-def _expand(model: StagingModel, t: int, combo_shares: np.ndarray, moves: np.ndarray, nodes: _Nodes
-            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
-    """Every feasible year-``t`` move of every node (``moves``: the valid moves between grid points):
-    (parent node, child grid point, value, labels, rows run)."""
+def _moves_from(model: StagingModel, t: int, combo_shares: np.ndarray, moves: dict[tuple[int, int], np.ndarray],
+                combos: np.ndarray) -> np.ndarray:
+    """(len(combos), n_combos) bool: the valid year-``t`` moves from each grid point in ``combos``, computed
+    once per grid point and year (``moves`` keeps them)."""
+    unique = np.unique(combos)
+    missing = [int(c) for c in unique if (t, int(c)) not in moves]
+    if missing:
+        rows = _valid_moves(model, t, combo_shares[missing], combo_shares)
+        moves.update({(t, c): rows[k] for k, c in enumerate(missing)})
+    table = np.stack([moves[(t, int(c))] for c in unique]) if unique.size else \
+        np.zeros((0, combo_shares.shape[0]), dtype=bool)
+    out: np.ndarray = table[np.searchsorted(unique, combos)]
+    return out
+
+
+def _expand(model: StagingModel, t: int, combo_shares: np.ndarray, moves: dict[tuple[int, int], np.ndarray],
+            nodes: _Nodes) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+    """Every feasible year-``t`` move of every node (``moves``: the valid moves from grid points, filled as
+    needed): (parent node, child grid point, value, labels, rows run)."""
     n_combos = combo_shares.shape[0]
     shares_now = combo_shares[nodes.combo]  # (N, B)
-    parent, child = np.nonzero(moves[nodes.combo])
+    parent, child = np.nonzero(_moves_from(model, t, combo_shares, moves, nodes.combo))
     if parent.size == 0:
         return parent, child, np.zeros(0), np.zeros((0, nodes.labels.shape[1])), 0
     exercise = combo_shares[child] - shares_now[parent]
@@ -297,7 +312,7 @@ def optimize(model: StagingModel, steps: int | None = None,
     n_combos = grid.combo_shares.shape[0]
     full = labels or int(np.clip(PAIR_BUDGET // (n_combos * n_combos), MIN_LABELS, MAX_LABELS))
     affordable = max(ROUNDS[0], int(np.sqrt(LABEL_WORK / n_combos)))
-    moves: dict[int, np.ndarray] = {}
+    moves: dict[tuple[int, int], np.ndarray] = {}
     # the full budget first, while no grid point needs more than FULL_FIRST labels (most plans: one round)
     first = _search(model, grid, full, moves, progress, None if labels else FULL_FIRST)
     if isinstance(first, OptimizerResult):
@@ -322,10 +337,10 @@ def optimize(model: StagingModel, steps: int | None = None,
     return best
 
 
-def _search(model: StagingModel, grid: Grid, labels: int, moves: dict[int, np.ndarray],
+def _search(model: StagingModel, grid: Grid, labels: int, moves: dict[tuple[int, int], np.ndarray],
             progress: Callable[[int, int], None] | None, give_up_above: int | None = None) -> OptimizerResult | int:
     """One round of :func:`optimize` with at most ``labels`` labels per grid point (``moves``: the valid moves
-    between grid points by year, filled as needed). When a grid point keeps more than ``give_up_above``
+    from grid points by year, filled as needed). When a grid point keeps more than ``give_up_above``
     labels the round stops and returns the rows it ran."""
     combo_shares = grid.combo_shares
     b_count, t_count = len(model.blocks), len(model.years)
@@ -342,9 +357,7 @@ def _search(model: StagingModel, grid: Grid, labels: int, moves: dict[int, np.nd
     for t in range(t_count - 1):
         if progress:
             progress(t, t_count)
-        if t not in moves:
-            moves[t] = _valid_moves(model, t, combo_shares, combo_shares)
-        parent, child, value, lab, rows = _expand(model, t, combo_shares, moves[t], nodes)
+        parent, child, value, lab, rows = _expand(model, t, combo_shares, moves, nodes)
         evaluations += rows
         alive = _prune_by_leaders(child, value, lab, weights) if child.size else child
         keep = alive[_prefilter(child[alive], value[alive], lab[alive], weights, labels)]
@@ -353,7 +366,7 @@ def _search(model: StagingModel, grid: Grid, labels: int, moves: dict[int, np.nd
         if keep.size == 0:
             raise RuntimeError("no feasible schedule: check cash and the zero-AMT setting")
         # the relaxed labels: last year's carried forward, and this year's dropped labels no kept label beats
-        _, r_child, r_value, r_lab, r_rows = _expand(model, t, combo_shares, moves[t], relaxed)
+        _, r_child, r_value, r_lab, r_rows = _expand(model, t, combo_shares, moves, relaxed)
         evaluations += r_rows
         pool_state = np.concatenate([child[dropped], r_child])
         pool_value = np.concatenate([value[dropped], r_value])
