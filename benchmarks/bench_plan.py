@@ -1,26 +1,68 @@
-"""Speed of the staging optimizer: a ten-year horizon with three grants (issue 5 floor: under 1 second).
+"""Speed of the staging optimizer: the examples, and every plan shape up to 5 grants x 10 years.
 
-    .venv/bin/python benchmarks/bench_plan.py
+    .venv/bin/python benchmarks/bench_plan.py            # the examples and the risk objective
+    .venv/bin/python benchmarks/bench_plan.py --shapes   # grants 1..5 x tax years 1..10, 5 runs each
+    .venv/bin/python benchmarks/bench_plan.py --shapes 3x10 5x10 --runs 7
 
 Plans examples/three-grants-ten-years.toml (three grants, five ISO/NSO blocks
 after the $100,000 limit, ten tax years) and the two staging examples, and
 prints the optimizer's time, the whole `run_plan` time (optimizer, four
 baselines, evaluation), the grid size and the engine rows evaluated. Best of
 three runs.
+
+``--shapes``: plans generated like examples/three-grants-ten-years.toml with
+1 to 5 grants and 1 to 10 tax years (:func:`shape_plan`); for each shape the
+median and the range (fastest to slowest) of ``--runs`` runs of the optimizer
+and of `run_plan`, whether the schedule is proven optimal on its grid, and the
+1 s target. ``--max-seconds`` bounds the sweep: shapes left when it runs out
+are listed as not measured.
 """
 
 from __future__ import annotations
 
+import argparse
 import datetime
+import os
+import statistics
 import time
 import tomllib
 from pathlib import Path
 
-from isoplan.planning.plan import parse_plan
+from isoplan.planning.plan import Plan, parse_plan
 from isoplan.planning.staging import build_model, optimize, run_plan
 
 ROOT = Path(__file__).resolve().parents[1]
 PLANS = ("three-grants-ten-years.toml", "staging-three-years.toml", "staging-fast-rise.toml")
+TODAY = datetime.date(2026, 1, 1)
+#: the grants of the shapes sweep, oldest first: a shape with n grants plans the first n
+SHAPE_GRANTS = (
+    {"id": "2019-ISO", "grant_date": datetime.date(2019, 6, 1), "shares": 40000, "strike": 2.0,
+     "vesting": {"months": 48, "cliff_months": 12}},
+    {"id": "2022-ISO", "grant_date": datetime.date(2022, 3, 1), "shares": 30000, "strike": 9.0,
+     "vesting": {"months": 48, "cliff_months": 12, "every_months": 3}},
+    {"id": "2025-refresh", "grant_date": datetime.date(2025, 2, 15), "shares": 12000, "strike": 16.0,
+     "vesting": {"months": 48, "cliff_months": 12}},
+    {"id": "2023-ISO", "grant_date": datetime.date(2023, 8, 1), "shares": 20000, "strike": 12.0,
+     "vesting": {"months": 48, "cliff_months": 12}},
+    {"id": "2024-promo", "grant_date": datetime.date(2024, 5, 1), "shares": 8000, "strike": 14.0,
+     "vesting": {"months": 36, "cliff_months": 12}},
+)
+
+
+def shape_plan(grants: int, years: int) -> Plan:
+    """A plan like examples/three-grants-ten-years.toml with the first ``grants`` grants of
+    :data:`SHAPE_GRANTS` and ``years`` tax years (the exit in November of the last)."""
+    start = TODAY.year
+    data = {
+        "person": {"filing_status": "mfj", "net_worth_outside": 900000},
+        "income": {"wages": 420000, "growth": 0.03, "state_local_tax": 30000, "mortgage_interest": 24000,
+                   "charitable": 6000},
+        "cash": {"per_year": 150000, "reserve": 40000},
+        "stock": {"kind": "public", "price": 18.0, "price_date": datetime.date(start, 1, 2), "growth": 0.07},
+        "grants": [dict(g, fmv_at_grant=g["strike"]) for g in SHAPE_GRANTS[:grants]],
+        "plan": {"start_year": start, "exit_date": datetime.date(start + years - 1, 11, 15), "discount_rate": 0.03},
+    }
+    return parse_plan(data, f"shape {grants}x{years}", today=TODAY)
 
 
 def best_of(fn, repeats: int = 3) -> tuple[float, object]:
@@ -81,6 +123,55 @@ def bench_risk_objective(runs: int = 5, paths: int = 10_000) -> None:
     print(f"  total CPU       {spread(cpu)}")
 
 
+def bench_shapes(shapes: list[tuple[int, int]], runs: int, max_seconds: float) -> None:
+    """Median and range of ``runs`` runs of the optimizer and of run_plan for each shape (grants, years)."""
+    print(f"plan shapes: median [fastest - slowest] of {runs} runs; target 1 s each; "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    deadline = time.perf_counter() + max_seconds
+    left: list[str] = []
+    for grants, years in shapes:
+        if time.perf_counter() > deadline:
+            left.append(f"{grants}x{years}")
+            continue
+        plan = shape_plan(grants, years)
+        model = build_model(plan)
+        opt_times, plan_times = [], []
+        result = None
+        for _ in range(runs):
+            start = time.perf_counter()
+            result = optimize(model)
+            middle = time.perf_counter()
+            run_plan(plan)
+            opt_times.append(middle - start)
+            plan_times.append(time.perf_counter() - middle)
+        assert result is not None
+
+        def cell(times: list[float]) -> str:
+            return f"{statistics.median(times):6.3f} [{min(times):6.3f} - {max(times):6.3f}] s"
+
+        verdict = "ok" if statistics.median(plan_times) < 1.0 else "ABOVE"
+        print(f"{grants} grants x {years:2d} years  blocks {len(model.blocks)}  grid {result.states:5d}  "
+              f"labels {result.labels_max:4d}  proven {'yes' if not result.truncated else 'no '}  "
+              f"optimize {cell(opt_times)}  run_plan {cell(plan_times)}  {verdict}", flush=True)
+    if left:
+        print(f"not measured (--max-seconds {max_seconds:g} ran out): {' '.join(left)}")
+
+
+def _shape(text: str) -> tuple[int, int]:
+    grants, _, years = text.partition("x")
+    return int(grants), int(years)
+
+
 if __name__ == "__main__":
-    main()
-    bench_risk_objective()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shapes", nargs="*", type=_shape, metavar="GxY",
+                        help="the shapes sweep (no shape named: grants 1..5 x years 1..10)")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--max-seconds", type=float, default=1800.0)
+    args = parser.parse_args()
+    if args.shapes is None:
+        main()
+        bench_risk_objective()
+    else:
+        every = [(g, y) for g in range(1, len(SHAPE_GRANTS) + 1) for y in range(1, 11)]
+        bench_shapes(args.shapes or every, max(args.runs, 1), args.max_seconds)

@@ -14,9 +14,80 @@ from numpy.typing import NDArray
 
 
 def _worth(labels_j: np.ndarray, labels_i: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """The most label j's advantages over label i can still be worth (positive parts, weighted)."""
-    worth: NDArray[np.float64] = np.sum(weights * np.maximum(labels_j - labels_i, 0.0), axis=-1)
+    """The most label j's advantages over label i can still be worth (positive parts, weighted).
+
+    ``labels_j`` and ``labels_i`` broadcast against each other over all but the last axis (the labels);
+    summed label by label, so no array of every pair's every label is built."""
+    shape = np.broadcast_shapes(labels_j.shape[:-1], labels_i.shape[:-1])
+    worth: NDArray[np.float64] = np.zeros(shape)
+    gap = np.empty(shape)
+    for k, w in enumerate(weights):
+        if w == 0.0:
+            continue
+        np.subtract(labels_j[..., k], labels_i[..., k], out=gap)
+        np.maximum(gap, 0.0, out=gap)
+        gap *= w
+        worth += gap
     return worth
+
+
+#: labels of a state up to which all pairs are compared at once (padded over states); larger states are
+#: swept in chunks of this many labels against the labels kept so far
+_DENSE = 48
+#: array elements one comparison step may allocate (bounds memory)
+_STEP_ELEMENTS = 2_000_000
+
+
+def _worth_at(labels: np.ndarray, j: np.ndarray, i: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """:func:`_worth` of labels ``j`` over labels ``i`` given as broadcasting index arrays into ``labels``
+    (gathered one label column at a time)."""
+    shape = np.broadcast_shapes(j.shape, i.shape)
+    worth: NDArray[np.float64] = np.zeros(shape)
+    for k, w in enumerate(weights):
+        if w == 0.0:
+            continue
+        column = np.ascontiguousarray(labels[:, k])
+        gap = column[j] - column[i]
+        np.maximum(gap, 0.0, out=gap)
+        gap *= w
+        worth += gap
+    return worth
+
+
+def _beaten(v_i: np.ndarray, l_i: np.ndarray, v_j: np.ndarray, l_j: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """(len(i), len(j)) bool: label i is at least as good as label j whatever j's advantages are worth."""
+    worth = _worth(l_j[None, :, :], l_i[:, None, :], weights)
+    beats: NDArray[np.bool_] = (v_i[:, None] - v_j[None, :]) >= worth - 1e-6
+    return beats
+
+
+def _sweep(v: np.ndarray, lab: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Bool mask of one state's labels (ranked best first) that no label ranked before beats.
+
+    In chunks: a label is compared with the earlier labels of its chunk and with the labels kept from
+    earlier chunks only; a dropped label's victims are beaten by whatever beat it (the relation is
+    transitive), so this keeps the labels the all-pairs test keeps.
+    """
+    n = v.size
+    keep = np.zeros(n, dtype=bool)
+    kept: list[int] = []
+    for a in range(0, n, _DENSE):
+        b = min(a + _DENSE, n)
+        cv, cl = v[a:b], lab[a:b]
+        dropped = np.any(np.triu(_beaten(cv, cl, cv, cl, weights), k=1), axis=0)
+        if kept:
+            k = np.asarray(kept)
+            rows = max(1, _STEP_ELEMENTS // max((b - a) * lab.shape[1], 1))
+            for c in range(0, k.size, rows):
+                todo = np.flatnonzero(~dropped)
+                if todo.size == 0:
+                    break
+                kk = k[c:c + rows]
+                dropped[todo] |= np.any(_beaten(v[kk], lab[kk], cv[todo], cl[todo], weights), axis=0)
+        survivors = np.flatnonzero(~dropped) + a
+        keep[survivors] = True
+        kept.extend(survivors.tolist())
+    return keep
 
 
 def _pareto(state: np.ndarray, value: np.ndarray, labels: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -26,29 +97,49 @@ def _pareto(state: np.ndarray, value: np.ndarray, labels: np.ndarray, weights: n
     it (higher value), has ``value_i - value_j >= sum_k w_k (l_jk - l_ik)+``:
     whatever j's extra credit and bases can still be worth (each at most its
     weight per dollar, :func:`_label_weights`), i is at least as good. The
-    relation is transitive, so all pairs of a state are compared at once (in
-    chunks of states, to bound memory).
+    relation is transitive (the positive part obeys the triangle inequality),
+    so states with few labels compare all pairs at once (padded, in chunks of
+    states to bound memory) and larger states are swept against the labels
+    kept so far (:func:`_sweep`).
     """
     order = np.lexsort((-labels[:, 0], -value, state))
     s = state[order]
     rank = np.arange(order.size) - np.searchsorted(s, s, side="left")
     groups = np.unique(s, return_inverse=True)[1].reshape(-1)
-    size = int(rank.max()) + 1 if rank.size else 0
     n_groups = int(groups.max()) + 1 if groups.size else 0
-    v = np.full((n_groups, size), np.nan)
-    v[groups, rank] = value[order]
-    lab = np.full((n_groups, size, labels.shape[1]), np.nan)
-    lab[groups, rank] = labels[order]
-    earlier = np.triu(np.ones((size, size), dtype=bool), k=1)  # i ranked before j
-    dropped = np.zeros((n_groups, size), dtype=bool)
-    step = max(1, 1_000_000 // max(size * size * labels.shape[1], 1))
-    for a in range(0, n_groups, step):
-        vv, ll = v[a:a + step], lab[a:a + step]
-        worth = _worth(ll[:, None, :, :], ll[:, :, None, :], weights)  # [g, i, j]: what j has over i
-        with np.errstate(invalid="ignore"):
-            beats = (vv[:, :, None] - vv[:, None, :]) >= worth - 1e-6
-        dropped[a:a + step] = np.any(beats & earlier[None, :, :], axis=1)
-    kept: NDArray[np.intp] = order[~dropped[groups, rank]]
+    sizes = np.bincount(groups, minlength=n_groups)
+    # a label column equal in every label adds nothing to any comparison
+    varying = np.ptp(labels, axis=0) > 0 if labels.shape[0] else np.zeros(labels.shape[1], dtype=bool)
+    lab_sorted = labels[order][:, varying]
+    w = weights[varying]
+    value_sorted = value[order]
+    dropped_sorted = np.zeros(order.size, dtype=bool)
+    small = sizes <= _DENSE
+    if small.any():
+        sel = small[groups]
+        g_small = np.cumsum(small) - 1  # index of each small group among the small ones
+        gs, rs = g_small[groups[sel]], rank[sel]
+        size = int(rs.max()) + 1
+        n_small = int(small.sum())
+        v = np.full((n_small, size), np.nan)
+        v[gs, rs] = value_sorted[sel]
+        lab = np.full((n_small, size, lab_sorted.shape[1]), np.nan)
+        lab[gs, rs] = lab_sorted[sel]
+        earlier = np.triu(np.ones((size, size), dtype=bool), k=1)  # i ranked before j
+        dropped = np.zeros((n_small, size), dtype=bool)
+        step = max(1, 1_000_000 // max(size * size * max(lab.shape[2], 1), 1))
+        for a in range(0, n_small, step):
+            vv, ll = v[a:a + step], lab[a:a + step]
+            worth = _worth(ll[:, None, :, :], ll[:, :, None, :], w)  # [g, i, j]: what j has over i
+            with np.errstate(invalid="ignore"):
+                beats = (vv[:, :, None] - vv[:, None, :]) >= worth - 1e-6
+            dropped[a:a + step] = np.any(beats & earlier[None, :, :], axis=1)
+        dropped_sorted[sel] = dropped[gs, rs]
+    starts = np.searchsorted(groups, np.arange(n_groups))
+    for g in np.flatnonzero(~small):
+        a, b = int(starts[g]), int(starts[g] + sizes[g])
+        dropped_sorted[a:b] = ~_sweep(value_sorted[a:b], lab_sorted[a:b], w)
+    kept: NDArray[np.intp] = order[~dropped_sorted]
     return kept
 
 
@@ -67,23 +158,9 @@ def _prune_by_leaders(state: np.ndarray, value: np.ndarray, labels: np.ndarray, 
     valid = (cand >= 0) & (np.arange(leaders)[None, :] < rank[:, None])  # only labels ranked before
     i = np.where(valid, cand, 0)
     j = order[:, None]
-    worth = _worth(labels[j], labels[i], weights)
+    worth = _worth_at(labels, j, i, weights)
     dropped = np.any(valid & (value[i] - value[j] >= worth - 1e-6), axis=1)
     return np.sort(order[~dropped])
-
-
-def _dropped_could_win(state: np.ndarray, value: np.ndarray, labels: np.ndarray, weights: np.ndarray,
-                       keep: np.ndarray) -> bool:
-    """Whether a label the prefilter dropped is not dominated by its state's highest-value label."""
-    dropped = np.ones(state.size, dtype=bool)
-    dropped[keep] = False
-    order = np.lexsort((-value, state))
-    first = order[np.r_[True, state[order][1:] != state[order][:-1]]]
-    best = np.full(int(state.max()) + 1, -1)
-    best[state[first]] = first
-    j = np.flatnonzero(dropped)
-    i = best[state[j]]
-    return bool(np.any(value[i] - value[j] < _worth(labels[j], labels[i], weights) - 1e-6))
 
 
 def _prefilter(state: np.ndarray, value: np.ndarray, labels: np.ndarray, weights: np.ndarray,

@@ -39,13 +39,13 @@ from __future__ import annotations
 import dataclasses
 import itertools
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import TypedDict, cast
 
 import numpy as np
 
 from isoplan.equity.records import ISO
-from isoplan.planning.labels import _dropped_could_win, _pareto, _prefilter, _prune_by_leaders
+from isoplan.planning.labels import _pareto, _prefilter, _prune_by_leaders, _worth_at
 from isoplan.planning.model import (  # re-exported: the model and the evaluation are staging's API too
     Block,
     Evaluation,
@@ -81,6 +81,13 @@ MAX_STEPS = 40
 PAIR_BUDGET = 2_500_000
 MIN_LABELS = 16
 MAX_LABELS = 1024
+#: relaxed labels per grid point bounding the labels the budget drops (see :func:`optimize`)
+ENVELOPES = 16
+#: labels per grid point up to which the full budget runs first; the rounds after it (labels per grid point);
+#: the most label comparisons (labels squared times grid points) the last round, with the full budget, may take
+FULL_FIRST = 256
+ROUNDS = (16, 128)
+LABEL_WORK = 4_000_000
 
 
 # ---------------------------------------------------------------- the grid and the optimizer
@@ -188,70 +195,208 @@ class OptimizerResult:
     value: float
     states: int
     labels_max: int
-    truncated: bool
+    truncated: bool  # labels that could still have won were dropped and the bound does not rule them out
     evaluations: int
+    bound: float | None = None  # the most a schedule through a dropped label could be worth (None: none dropped)
+
+
+@dataclass
+class _Nodes:
+    """Labels alive after a year: grid point, value so far, and the carried labels (see :func:`optimize`)."""
+
+    combo: np.ndarray
+    value: np.ndarray
+    labels: np.ndarray
+
+    @staticmethod
+    def none(width: int) -> _Nodes:
+        return _Nodes(np.zeros(0, dtype=np.intp), np.zeros(0), np.zeros((0, width)))
+
+
+def _moves_from(model: StagingModel, t: int, combo_shares: np.ndarray, moves: dict[tuple[int, int], np.ndarray],
+                combos: np.ndarray) -> np.ndarray:
+    """(len(combos), n_combos) bool: the valid year-``t`` moves from each grid point in ``combos``, computed
+    once per grid point and year (``moves`` keeps them)."""
+    unique = np.unique(combos)
+    missing = [int(c) for c in unique if (t, int(c)) not in moves]
+    if missing:
+        rows = _valid_moves(model, t, combo_shares[missing], combo_shares)
+        moves.update({(t, c): rows[k] for k, c in enumerate(missing)})
+    table = np.stack([moves[(t, int(c))] for c in unique]) if unique.size else \
+        np.zeros((0, combo_shares.shape[0]), dtype=bool)
+    out: np.ndarray = table[np.searchsorted(unique, combos)]
+    return out
+
+
+def _expand(model: StagingModel, t: int, combo_shares: np.ndarray, moves: dict[tuple[int, int], np.ndarray],
+            nodes: _Nodes) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+    """Every feasible year-``t`` move of every node (``moves``: the valid moves from grid points, filled as
+    needed): (parent node, child grid point, value, labels, rows run)."""
+    n_combos = combo_shares.shape[0]
+    shares_now = combo_shares[nodes.combo]  # (N, B)
+    parent, child = np.nonzero(_moves_from(model, t, combo_shares, moves, nodes.combo))
+    if parent.size == 0:
+        return parent, child, np.zeros(0), np.zeros((0, nodes.labels.shape[1])), 0
+    exercise = combo_shares[child] - shares_now[parent]
+    step = year_step(model, t, shares_now[parent], exercise, nodes.labels[parent, 0],
+                     same_as=nodes.combo[parent] * n_combos + child, state_credit=nodes.labels[parent, 3])
+    feasible = step.cash_out <= model.cash_limit[t] + 1e-6
+    if model.plan.zero_amt:
+        feasible &= step.amt + step.state_amt <= 0.5
+    rows = parent.size
+    parent, child = parent[feasible], child[feasible]
+    value = nodes.value[parent] + model.discount[t] * step.flow[feasible]
+    lab = np.stack([step.credit_next[feasible],
+                    nodes.labels[parent, 1] + step.regular_basis_added[feasible],
+                    nodes.labels[parent, 2] + step.amt_basis_added[feasible],
+                    step.state_credit_next[feasible]], axis=1)
+    return parent, child, value, lab, rows
+
+
+def _envelopes(state: np.ndarray, value: np.ndarray, labels: np.ndarray, groups: int) -> _Nodes:
+    """Relaxed labels covering the given ones: per grid point, ``groups`` bundles (by value rank), each the
+    largest value and the largest of each carried label over its members.
+
+    The value at the exit never falls with more of a carried label (more credit or more basis: less tax,
+    and so more cash left for the year's limit), so from any grid point a bundle's envelope is worth at
+    least as much as any member: carried forward as labels, envelopes bound every schedule through the
+    labels they cover.
+    """
+    if state.size == 0:
+        return _Nodes.none(labels.shape[1])
+    order = np.lexsort((-value, state))
+    s = state[order]
+    rank = np.arange(order.size) - np.searchsorted(s, s, side="left")
+    size = np.bincount(s)[s]
+    bundle = s * groups + rank * groups // size  # bundles of about equal size, in value order
+    keys, inverse = np.unique(bundle, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    env_value = np.full(keys.size, -np.inf)
+    np.maximum.at(env_value, inverse, value[order])
+    env_labels = np.full((keys.size, labels.shape[1]), -np.inf)
+    np.maximum.at(env_labels, inverse, labels[order])
+    return _Nodes((keys // groups).astype(np.intp), env_value, env_labels)
+
+
+def _not_covered(kept_state: np.ndarray, kept_value: np.ndarray, kept_labels: np.ndarray, state: np.ndarray,
+                 value: np.ndarray, labels: np.ndarray, weights: np.ndarray, leaders: int = 32) -> np.ndarray:
+    """Bool mask of the labels no kept label of their grid point (among its ``leaders`` highest values) beats."""
+    out = np.ones(state.size, dtype=bool)
+    if state.size == 0 or kept_state.size == 0:
+        return out
+    order = np.lexsort((-kept_value, kept_state))
+    ks = kept_state[order]
+    rank = np.arange(order.size) - np.searchsorted(ks, ks, side="left")
+    top = np.full((int(max(ks.max(), state.max())) + 1, leaders), -1)
+    lead = rank < leaders
+    top[ks[lead], rank[lead]] = order[lead]
+    cand = top[state]  # (N, leaders)
+    valid = cand >= 0
+    i = np.where(valid, cand, 0)
+    both = np.concatenate([kept_labels, labels])  # indices: kept labels first, then the labels tested
+    worth = _worth_at(both, np.arange(kept_state.size, both.shape[0])[:, None], i, weights)
+    beaten = valid & (kept_value[i] - value[:, None] >= worth - 1e-6)
+    out[np.any(beaten, axis=1)] = False
+    return out
 
 
 def optimize(model: StagingModel, steps: int | None = None,
              progress: Callable[[int, int], None] | None = None,
-             extra: Sequence[np.ndarray] = ()) -> OptimizerResult:
-    """The best schedule on the share grid (dynamic programming with Pareto labels; see module doc)."""
+             extra: Sequence[np.ndarray] = (), labels: int | None = None) -> OptimizerResult:
+    """The best schedule on the share grid (dynamic programming with Pareto labels; see module doc).
+
+    Each grid point keeps at most a budget of labels. The labels the budget drops, unless a kept label
+    beats them, are bundled into relaxed labels (:func:`_envelopes`) carried through the remaining years
+    beside the real ones: the best relaxed value at the exit bounds every schedule through a dropped
+    label, so when it is no better than the best schedule found, that schedule is optimal on the grid.
+    The search runs with the full budget (``labels``, default from :data:`PAIR_BUDGET`) while no grid point
+    keeps more than :data:`FULL_FIRST` labels; past that it starts again with :data:`ROUNDS` labels per
+    grid point and, while that does not prove the optimum, again with more, up to the full budget as far
+    as the label work stays within :data:`LABEL_WORK`. The answer is the best schedule of the rounds.
+    """
     grid = share_grid(model, steps, extra)
+    n_combos = grid.combo_shares.shape[0]
+    full = labels or int(np.clip(PAIR_BUDGET // (n_combos * n_combos), MIN_LABELS, MAX_LABELS))
+    affordable = max(ROUNDS[0], int(np.sqrt(LABEL_WORK / n_combos)))
+    moves: dict[tuple[int, int], np.ndarray] = {}
+    # the full budget first, while no grid point needs more than FULL_FIRST labels (most plans: one round)
+    first = _search(model, grid, full, moves, progress, None if labels else FULL_FIRST)
+    if isinstance(first, OptimizerResult):
+        return first
+    evaluations, labels_max = first, 0
+    best: OptimizerResult | None = None
+    for cap in dict.fromkeys([cap for cap in ROUNDS if cap < full] + [min(full, affordable)]):
+        result = _search(model, grid, cap, moves, progress)
+        assert isinstance(result, OptimizerResult)
+        evaluations += result.evaluations
+        labels_max = max(labels_max, result.labels_max)
+        if best is None or result.value > best.value + 1e-6:
+            best = result
+        # a round's bound covers its dropped labels; the best schedule of any round is a lower bound
+        if result.bound is None or result.bound <= best.value + 1e-6:
+            best.truncated, best.bound = False, result.bound
+            break
+        best.truncated = True
+        best.bound = result.bound if best.bound is None else min(best.bound, result.bound)
+    assert best is not None
+    best.evaluations, best.labels_max = evaluations, labels_max
+    return best
+
+
+def _search(model: StagingModel, grid: Grid, labels: int, moves: dict[tuple[int, int], np.ndarray],
+            progress: Callable[[int, int], None] | None, give_up_above: int | None = None) -> OptimizerResult | int:
+    """One round of :func:`optimize` with at most ``labels`` labels per grid point (``moves``: the valid moves
+    from grid points by year, filled as needed). When a grid point keeps more than ``give_up_above``
+    labels the round stops and returns the rows it ran."""
     combo_shares = grid.combo_shares
     b_count, t_count = len(model.blocks), len(model.years)
     n_combos = combo_shares.shape[0]
     start = int(np.flatnonzero(~combo_shares.any(axis=1))[0])
     # nodes: combo index, value so far, and the labels whose future worth is bounded (see _label_weights):
     # federal credit (Form 8801 line 21), regular basis, AMT basis, California credit (FTB 3510)
-    node_combo = np.full(1, start, dtype=np.intp)
-    node_value = np.zeros(1)
-    node_labels = np.asarray([[model.plan.prior_credit, 0.0, 0.0, _prior_state_credit(model)]])
+    nodes = _Nodes(np.full(1, start, dtype=np.intp), np.zeros(1),
+                   np.asarray([[model.plan.prior_credit, 0.0, 0.0, _prior_state_credit(model)]]))
+    relaxed = _Nodes.none(nodes.labels.shape[1])
     history: list[tuple[np.ndarray, np.ndarray]] = []  # per year: (parent index, combo chosen)
-    labels_max, truncated, evaluations = 1, False, 0
+    labels_max, evaluations = 1, 0
     weights = _label_weights(model)
-    labels = int(np.clip(PAIR_BUDGET // (n_combos * n_combos), MIN_LABELS, MAX_LABELS))
     for t in range(t_count - 1):
         if progress:
             progress(t, t_count)
-        shares_now = combo_shares[node_combo]  # (N, B)
-        # every (node, combo) pair that exercises a valid amount this year
-        ok = _valid_moves(model, t, shares_now, combo_shares)
-        parent, child = np.nonzero(ok)
-        exercise = combo_shares[child] - shares_now[parent]
-        step = year_step(model, t, shares_now[parent], exercise, node_labels[parent, 0],
-                         same_as=node_combo[parent] * n_combos + child, state_credit=node_labels[parent, 3])
-        evaluations += parent.size
-        feasible = step.cash_out <= model.cash_limit[t] + 1e-6
-        if model.plan.zero_amt:
-            feasible &= step.amt + step.state_amt <= 0.5
-        parent, child = parent[feasible], child[feasible]
-        value = node_value[parent] + model.discount[t] * step.flow[feasible]
-        lab = np.stack([step.credit_next[feasible],
-                        node_labels[parent, 1] + step.regular_basis_added[feasible],
-                        node_labels[parent, 2] + step.amt_basis_added[feasible],
-                        step.state_credit_next[feasible]], axis=1)
-        alive = _prune_by_leaders(child, value, lab, weights)
+        parent, child, value, lab, rows = _expand(model, t, combo_shares, moves, nodes)
+        evaluations += rows
+        alive = _prune_by_leaders(child, value, lab, weights) if child.size else child
         keep = alive[_prefilter(child[alive], value[alive], lab[alive], weights, labels)]
-        if keep.size < alive.size:
-            truncated |= _dropped_could_win(child, value, lab, weights, keep)
+        dropped = np.setdiff1d(alive, keep, assume_unique=True)
         keep = keep[_pareto(child[keep], value[keep], lab[keep], weights)]
         if keep.size == 0:
             raise RuntimeError("no feasible schedule: check cash and the zero-AMT setting")
+        # the relaxed labels: last year's carried forward, and this year's dropped labels no kept label beats
+        _, r_child, r_value, r_lab, r_rows = _expand(model, t, combo_shares, moves, relaxed)
+        evaluations += r_rows
+        pool_state = np.concatenate([child[dropped], r_child])
+        pool_value = np.concatenate([value[dropped], r_value])
+        pool_lab = np.concatenate([lab[dropped], r_lab])
+        open_ = _not_covered(child[keep], value[keep], lab[keep], pool_state, pool_value, pool_lab, weights)
+        relaxed = _envelopes(pool_state[open_], pool_value[open_], pool_lab[open_], ENVELOPES)
+        if relaxed.combo.size:
+            open_ = _not_covered(child[keep], value[keep], lab[keep], relaxed.combo, relaxed.value,
+                                 relaxed.labels, weights)
+            relaxed = _Nodes(relaxed.combo[open_], relaxed.value[open_], relaxed.labels[open_])
         labels_max = max(labels_max, int(np.bincount(child[keep]).max()))
+        if give_up_above is not None and labels_max > give_up_above:
+            return evaluations
         history.append((parent[keep], child[keep]))
-        node_combo, node_value, node_labels = child[keep], value[keep], lab[keep]
+        nodes = _Nodes(child[keep], value[keep], lab[keep])
     # the exit year: exercise-and-sell what is left, sell every lot held
-    shares_now = combo_shares[node_combo]
-    last = t_count - 1
-    step = year_step(model, last, shares_now, np.zeros_like(shares_now), node_labels[:, 0], node_labels[:, 1],
-                     node_labels[:, 2], state_credit=node_labels[:, 3])
-    evaluations += node_combo.size
-    final = node_value + model.discount[last] * step.flow
+    final = _exit_values(model, combo_shares, nodes)
+    evaluations += nodes.combo.size + relaxed.combo.size
     best = int(np.argmax(final))
+    bound = float(_exit_values(model, combo_shares, relaxed).max()) if relaxed.combo.size else None
     # walk back
     schedule = np.zeros((b_count, t_count))
     node = best
-    current = combo_shares[node_combo[node]]
+    current = combo_shares[nodes.combo[node]]
     for t in range(len(history) - 1, -1, -1):
         back = int(history[t][0][node])  # the node's parent the year before
         before = combo_shares[history[t - 1][1][back]] if t > 0 else combo_shares[start]
@@ -259,7 +404,18 @@ def optimize(model: StagingModel, steps: int | None = None,
         current = before
         node = back
     return OptimizerResult(schedule=schedule, value=float(final[best]), states=n_combos, labels_max=labels_max,
-                           truncated=truncated, evaluations=evaluations)
+                           truncated=bound is not None and bound > float(final[best]) + 1e-6,
+                           evaluations=evaluations, bound=bound)
+
+
+def _exit_values(model: StagingModel, combo_shares: np.ndarray, nodes: _Nodes) -> np.ndarray:
+    """Each node's value after the exit year (exercise-and-sell what is left, sell every lot held)."""
+    shares_now = combo_shares[nodes.combo]
+    last = len(model.years) - 1
+    step = year_step(model, last, shares_now, np.zeros_like(shares_now), nodes.labels[:, 0], nodes.labels[:, 1],
+                     nodes.labels[:, 2], state_credit=nodes.labels[:, 3])
+    values: np.ndarray = nodes.value + model.discount[last] * step.flow
+    return values
 
 
 def _label_weights(model: StagingModel) -> np.ndarray:
@@ -505,6 +661,15 @@ class PlanOutcome:
         }
 
 
+def _scenario(ev: Evaluation, k: int) -> Evaluation:
+    """Scenario ``k`` of an evaluation of many schedules, as an evaluation of that one schedule."""
+    parts: dict[str, np.ndarray] = {}
+    for f in fields(ev):
+        array = getattr(ev, f.name)
+        parts[f.name] = array[k:k + 1] if f.name == "schedule" or array.ndim == 1 else array[:, k:k + 1]
+    return Evaluation(**parts)
+
+
 def run_plan(plan: Plan, law: LawTable | None = None,
              progress: Callable[[int, int], None] | None = None) -> PlanOutcome:
     """Optimize a plan and compare it with the baselines on the same assumptions."""
@@ -516,8 +681,10 @@ def run_plan(plan: Plan, law: LawTable | None = None,
                          source=plan.source)
     schedules = baseline_schedules(model)
     result, exact_cash = _optimize_rolling_cash(model, plan.grid_steps or None, progress)
-    baselines = [Strategy(name, s, evaluate(model, s[None])) for name, s in schedules.items()]
-    optimum = Strategy("optimized", result.schedule, evaluate(model, result.schedule[None]))
+    # every schedule in one evaluation (the engine runs once per year for all of them)
+    together = evaluate(model, np.stack([result.schedule, *schedules.values()]))
+    optimum = Strategy("optimized", result.schedule, _scenario(together, 0))
+    baselines = [Strategy(name, s, _scenario(together, k + 1)) for k, (name, s) in enumerate(schedules.items())]
     candidates = [optimum, *[b for b in baselines if b.feasible]]
     best = max(candidates, key=lambda s: s.value)
     recommended = best if best is optimum else Strategy(f"{best.name} (better than the grid optimum)",
@@ -534,8 +701,11 @@ def run_plan(plan: Plan, law: LawTable | None = None,
     notes.append("The objective weighs taxes on the assumed price path only: the risk of holding a concentrated "
                  "position while waiting (price falls, a departure) is not in it.")
     if result.truncated:
-        notes.append(f"The optimizer kept at most {result.labels_max} paths per grid point and dropped some that "
-                     "could still have won: the schedule is the best found, not proven optimal.")
+        gap = "" if result.bound is None else \
+            f" (a schedule on the grid could be worth up to ${max(result.bound - result.value, 0.0):,.0f} more)"
+        notes.append(f"The optimizer kept at most {result.labels_max} paths per grid point within its work budget "
+                     f"and could not rule out the paths it dropped: the schedule is the best found, not proven "
+                     f"optimal{gap}.")
     projected = [y for y in model.years if model.law.is_projected(y)]
     if projected:
         notes.append(f"Tax years {', '.join(map(str, projected))} use PROJECTED law (inflation "

@@ -25,10 +25,13 @@ import traceback
 from collections.abc import Callable, Iterable
 from importlib import resources
 from string import Template
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from isoplan.errors import InputError
+
+if TYPE_CHECKING:
+    from isoplan.web.worker import Worker
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
        "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
@@ -54,10 +57,27 @@ def _within_budget(compute: Callable[[], Any], seconds: float) -> Any:
     try:
         return pool.submit(compute).result(timeout=seconds)
     except concurrent.futures.TimeoutError:
-        raise HttpError("503 Service Unavailable", f"the request took longer than the time budget of "
-                        f"{seconds:g} s: make the plan smaller (fewer grants, years or paths)") from None
+        raise _over_budget(seconds) from None
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _over_budget(seconds: float) -> HttpError:
+    return HttpError("503 Service Unavailable", f"the request took longer than the time budget of {seconds:g} s: "
+                     "make the plan smaller (fewer grants, years or paths)")
+
+
+def _in_worker(worker: Worker, name: str, body: dict[str, Any], db: str | None, seconds: float) -> Any:
+    """A long request computed by ``worker`` (its JSON data), the worker's limits as 503s."""
+    from isoplan.web.worker import Busy, OverBudget
+
+    try:
+        return worker.run(name, body, db, seconds)
+    except OverBudget:
+        raise _over_budget(seconds) from None
+    except Busy as busy:
+        raise HttpError("503 Service Unavailable", f"the server is busy ({busy}): try again shortly") from None
+
 
 #: path -> (template, title, navigation label)
 PAGES = {
@@ -68,6 +88,10 @@ PAGES = {
     "/ledger": ("ledger.html", "Ledger", "Ledger"),
     "/files": ("files.html", "Import and export", "Files"),
 }
+#: the requests that compute for seconds (a plan, risk paths, a checklist or report with its risk run): the
+#: handler of :mod:`isoplan.web.plan_api` a worker process runs for each (:mod:`isoplan.web.worker`)
+LONG_ROUTES = {("POST", "/api/plan"): "plan_page", ("POST", "/api/risk"): "risk_page",
+               ("POST", "/api/checklist"): "checklist_page", ("POST", "/api/report"): "report_html"}
 _STATIC_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
                  ".svg": "image/svg+xml", ".txt": "text/plain; charset=utf-8"}
 
@@ -115,6 +139,9 @@ class App:
         self._layout = Template(_read("templates/layout.html"))
         self._bodies = {path: _read("templates/" + t) for path, (t, _, _) in PAGES.items()}
         self.routes: dict[tuple[str, str], Callable[[dict[str, Any], dict[str, Any]], Any]] = {}
+        #: computes the long requests (LONG_ROUTES) in worker processes when set (``isoplan serve`` sets it);
+        #: None: on the request's thread
+        self.worker: Worker | None = None
         self._register()
 
     def set_port(self, port: int) -> None:
@@ -216,6 +243,10 @@ class App:
         body: dict[str, Any] = {}
         if method == "POST":
             body = self._json_body(environ)
+        long = LONG_ROUTES.get((method, path))
+        worker = self.worker
+        if long is not None and worker is not None:
+            return self._api(lambda: _in_worker(worker, long, body, self.db, self.time_budget), budget=False)
         return self._api(lambda: route(query, body))
 
     def _json_body(self, environ: dict[str, Any]) -> dict[str, Any]:
@@ -236,10 +267,10 @@ class App:
             raise HttpError("400 Bad Request", "the body must be a JSON object")
         return body
 
-    def _api(self, compute: Callable[[], Any]) -> tuple[str, list[tuple[str, str]], bytes]:
+    def _api(self, compute: Callable[[], Any], *, budget: bool = True) -> tuple[str, list[tuple[str, str]], bytes]:
         headers = [("Content-Type", "application/json"), ("Cache-Control", "no-store")]
         try:
-            data = to_json(_within_budget(compute, self.time_budget))
+            data = to_json(_within_budget(compute, self.time_budget) if budget else compute())
             status = "200 OK"
         except InputError as err:
             status = "400 Bad Request"
