@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from isoplan.planning.labels import _pareto
 from isoplan.planning.plan import parse_plan
-from isoplan.planning.staging import build_model, evaluate, grid_schedules, optimize
+from isoplan.planning.staging import build_model, evaluate, grid_schedules, optimize, optimize_rolling_cash
 from isoplan.tax.law import law_table
 
 LAW = law_table(0.025)
@@ -59,17 +59,21 @@ def brute_force_best(model, steps: int) -> float | None:
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(small_plans(), st.sampled_from([1, 2, None]))
 def test_proven_means_optimal_and_the_bound_covers_the_optimum(case, labels):
+    # run_plan's search: unspent cash rolls forward, so the search runs on the cumulative cash limit (a
+    # relaxation) and is exact when its schedule fits the rolled cash; otherwise it says it is not proven
     plan, steps = case
     model = build_model(plan, LAW)
     best = brute_force_best(model, steps)
     if best is None:
         with pytest.raises(RuntimeError):
-            optimize(model, steps, labels=labels)
+            optimize_rolling_cash(model, steps, labels=labels)
         return
-    result = optimize(model, steps, labels=labels)
+    result, exact_cash = optimize_rolling_cash(model, steps, labels=labels)
     assert result.value <= best + 0.01  # the schedule it returns is a real one
     again = evaluate(model, result.schedule[None])
     assert again.feasible[0] and again.value[0] == pytest.approx(result.value, abs=1e-6)
+    if not exact_cash:
+        return  # the plan's notes say the schedule is the best found, not proven optimal
     if not result.truncated:
         assert result.value == pytest.approx(best, abs=0.01)
     else:

@@ -680,7 +680,7 @@ def run_plan(plan: Plan, law: LawTable | None = None,
         raise InputError("grants", "none exercisable", "a grant with shares that vest before the departure",
                          source=plan.source)
     schedules = baseline_schedules(model)
-    result, exact_cash = _optimize_rolling_cash(model, plan.grid_steps or None, progress)
+    result, exact_cash = optimize_rolling_cash(model, plan.grid_steps or None, progress)
     # every schedule in one evaluation (the engine runs once per year for all of them)
     together = evaluate(model, np.stack([result.schedule, *schedules.values()]))
     optimum = Strategy("optimized", result.schedule, _scenario(together, 0))
@@ -713,16 +713,17 @@ def run_plan(plan: Plan, law: LawTable | None = None,
     return PlanOutcome(model, recommended, baselines, result, staging_catches(model, recommended), notes)
 
 
-def _optimize_rolling_cash(model: StagingModel, steps: int | None,
-                          progress: Callable[[int, int], None] | None) -> tuple[OptimizerResult, bool]:
+def optimize_rolling_cash(model: StagingModel, steps: int | None,
+                          progress: Callable[[int, int], None] | None = None,
+                          labels: int | None = None) -> tuple[OptimizerResult, bool]:
     """The optimum with unspent cash rolling forward: first on the cumulative cash limit (a relaxation: no
     schedule that fits the rolled cash breaks it), exact when its best schedule fits the rolled cash; else the
     optimum with each year's cash on its own (always within the rolled cash). Returns it and whether exact."""
     relaxed = dataclasses.replace(model, cash_limit=np.cumsum(model.cash_limit))
-    result = optimize(relaxed, steps, progress)
+    result = optimize(relaxed, steps, progress, labels=labels)
     if bool(evaluate(model, result.schedule[None]).feasible[0]):
         return result, True
-    return optimize(model, steps, progress), False
+    return optimize(model, steps, progress, labels=labels), False
 
 
 def staging_catches(model: StagingModel, strategy: Strategy) -> list[str]:
