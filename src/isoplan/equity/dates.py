@@ -4,9 +4,9 @@ A period "from" or "after" an event excludes the day of the event and
 includes its last day (Rev. Rul. 70-598), so a share is held "more than one
 year" first on the day after the anniversary. Periods run by calendar months
 (Rev. Rul. 66-7): an event on the last day of a month has its anniversary on
-the last day of the same month (Feb 28, 2023 -> Feb 29, 2024; Feb 29, 2024 ->
-Feb 28, 2025). The rule and its citations live in ``rules.toml``
-(``period_counting``).
+the last day of the same month (February 28 of a common year -> February 29 of
+the next year when it is a leap year; February 29 -> February 28 of the next
+year). The rule and its citations live in ``rules.toml`` (``period_counting``).
 
 Scalar functions take :class:`datetime.date`; the ``*_array`` functions take
 NumPy ``datetime64[D]`` arrays for the planner.

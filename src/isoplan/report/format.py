@@ -2,7 +2,8 @@
 
 The text renderers, the HTML report and the one-sentence answers all format through these functions, so
 the same number reads the same way everywhere: dollars with thousands separators (``$31,384``), percents
-of a fraction (``0.26`` -> ``26%``), ISO dates or "January 2027", whole counts with separators.
+of a fraction (``0.26`` -> ``26%``), ISO dates or month and year ("January" and the year), whole counts with
+separators.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def date(value: datetime.date | str) -> str:
 
 
 def month_year(value: datetime.date | str) -> str:
-    """A day as its month and year: ``2027-01-02`` -> ``January 2027``."""
+    """A day as its month and year: the second of January of a year reads ``January`` and that year."""
     day = value if isinstance(value, datetime.date) else datetime.date.fromisoformat(value)
     return day.strftime("%B %Y")
 
