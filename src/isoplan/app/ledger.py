@@ -645,7 +645,7 @@ def exercise(db: Path, req: ExerciseRequest, *, labels: Labels | None = None) ->
     from isoplan.equity.exercise import TERMINATION_REASONS
 
     lot_id = _required(labels, "id", req.id, "a name for the lot, e.g. 2026-03-ex")
-    grant_id = _required(labels, "grant", req.grant, "the grant exercised")
+    grant_id = _required(labels, "grant", req.grant, "the grant exercised: record a grant first, then its exercises")
     kind = _text(req.kind).lower() or "auto"
     if kind not in EXERCISE_KINDS:
         raise InputError(_label(labels, "kind"), kind, "auto, iso or nso")

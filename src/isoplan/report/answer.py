@@ -6,12 +6,14 @@ text, the first thing of the report and a key of the JSON), built here from the 
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from isoplan.report.format import count, date, money, month_year, percent
 
-__all__ = ["checklist_answer", "cost_answer", "plan_answer", "risk_answer", "room_answer", "schedule_text",
+__all__ = ["checklist_answer", "cost_answer", "ledger_answer", "ledger_figures", "plan_answer",
+           "risk_answer", "room_answer", "schedule_text",
            "tax_answer"]
 
 
@@ -182,4 +184,36 @@ def checklist_answer(data: Mapping[str, Any]) -> str:
     if first.get("shares") and first.get("exercise_date"):
         text += (f" ({count(first['shares'], 'shares')} on {date(first['exercise_date'])}, "
                  f"{money(float(first['bargain_element']))} of spread)")
+    return text + "."
+
+
+def ledger_figures(data: Mapping[str, Any], today: datetime.date) -> dict[str, Any]:
+    """The ledger's headline numbers: grants, shares held, the next qualifying date still ahead of ``today``
+    (IRC §422(a)(1): two years from the grant and one from the exercise) and the AMT credit carried forward
+    (Form 8801 line 26)."""
+    held = [lot for lot in data["lots"] if lot["held"] > 0]
+    waiting = sorted((lot["qualifying_date"], lot["id"]) for lot in held
+                     if lot.get("qualifying_date") and lot["qualifying_date"] > today.isoformat())
+    years = data["years"]
+    return {"grants": len(data["grants"]), "lots_held": len(held), "shares_held": sum(lot["held"] for lot in held),
+            "next_qualifying_date": waiting[0][0] if waiting else None,
+            "next_qualifying_lot": waiting[0][1] if waiting else None,
+            "credit_carried_forward": float(years[-1]["credit_carried_forward"] or 0) if years else None,
+            "credit_carried_into": years[-1]["year"] + 1 if years else None}
+
+
+def ledger_answer(data: Mapping[str, Any], today: datetime.date) -> str:
+    """What the ledger holds and what comes next (:func:`ledger_figures`)."""
+    figures = ledger_figures(data, today)
+    if not figures["grants"]:
+        return "The ledger is empty: record a grant first, then its exercises and sales."
+    if not figures["lots_held"]:
+        return (f"{count(figures['grants'], 'grants')} recorded and no shares held: record an exercise when you "
+                f"buy shares.")
+    text = f"You hold {count(figures['shares_held'], 'shares')} in {count(figures['lots_held'], 'lots')}"
+    if figures["next_qualifying_lot"] is not None:
+        text += f"; the next to qualify is {figures['next_qualifying_lot']} on {date(figures['next_qualifying_date'])}"
+    carried = figures["credit_carried_forward"] or 0.0
+    if carried >= 0.5:
+        text += f"; {money(carried)} of AMT credit carries into {figures['credit_carried_into']}"
     return text + "."

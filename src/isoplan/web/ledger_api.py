@@ -13,7 +13,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from isoplan.errors import InputError
 from isoplan.web.api import flag, state_code, whole
 
 
@@ -31,42 +30,12 @@ def ledger_view(db: str | None) -> dict[str, Any]:
 
 
 def ledger_summary(db: str | None, *, today: date | None = None) -> dict[str, Any]:
-    """The ledger page's first screen: ``answer`` (:func:`ledger_answer`) and its numbers."""
+    """The ledger page's first screen: ``answer`` (:func:`isoplan.report.answer.ledger_answer`) and its numbers."""
+    from isoplan.report.answer import ledger_answer, ledger_figures
+
     data = ledger_view(db)
     when = today or date.today()
-    held = [lot for lot in data["lots"] if lot["held"] > 0]
-    upcoming = sorted(lot["qualifying_date"] for lot in held
-                      if lot.get("qualifying_date") and lot["qualifying_date"] > when.isoformat())
-    years = data["years"]
-    return {"answer": ledger_answer(data, when), "grants": len(data["grants"]),
-            "shares_held": sum(lot["held"] for lot in held), "next_qualifying_date": upcoming[0] if upcoming else None,
-            "credit_carried_forward": float(years[-1]["credit_carried_forward"] or 0) if years else None}
-
-
-def ledger_answer(data: Mapping[str, Any], today: date) -> str:
-    """What the ledger holds and what comes next: the shares held, the next lot to reach its qualifying date
-    (IRC §422(a)(1): two years from the grant and one from the exercise) and the AMT credit carried forward
-    (Form 8801 line 26)."""
-    from isoplan.report.format import count, money
-    from isoplan.report.format import date as day
-
-    grants, lots = data["grants"], data["lots"]
-    if not grants:
-        return "The ledger is empty: record a grant first, then its exercises and sales."
-    held = [lot for lot in lots if lot["held"] > 0]
-    if not held:
-        return (f"{count(len(grants), 'grants')} recorded and no shares held: record an exercise when you "
-                f"buy shares.")
-    text = f"You hold {count(sum(lot['held'] for lot in held), 'shares')} in {count(len(held), 'lots')}"
-    waiting = sorted((lot["qualifying_date"], lot["id"]) for lot in held
-                     if lot.get("qualifying_date") and lot["qualifying_date"] > today.isoformat())
-    if waiting:
-        text += f"; the next to qualify is {waiting[0][1]} on {day(waiting[0][0])}"
-    years = data["years"]
-    carried = float(years[-1]["credit_carried_forward"] or 0) if years else 0.0
-    if carried >= 0.5:
-        text += f"; {money(carried)} of AMT credit carries into {years[-1]['year'] + 1}"
-    return text + "."
+    return {"answer": ledger_answer(data, when), **ledger_figures(data, when)}
 
 
 def add_grant(db: str | None, body: Mapping[str, Any]) -> dict[str, Any]:
@@ -87,9 +56,6 @@ def add_exercise(db: str | None, body: Mapping[str, Any]) -> dict[str, Any]:
     """``isoplan ledger exercise``: one lot per kind and vesting date."""
     from isoplan.app import ledger as app
 
-    if not str(body.get("grant") or "").strip():
-        raise InputError("grant", body.get("grant"), "the grant the shares come from: record a grant first, then "
-                         "choose it here")
     request = app.ExerciseRequest(id=body.get("id"), grant=body.get("grant"), date=body.get("date"),
                                   shares=body.get("shares"), fmv=body.get("fmv"), kind=body.get("kind") or "auto")
     result = app.exercise(_path(db), request)
