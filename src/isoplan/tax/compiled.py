@@ -61,6 +61,21 @@ def _compiled() -> dict[str, Callable[..., None]]:
     return compiled
 
 
+#: The last parameter table the interpreter read, with its values as one flat list of Python floats: a small
+#: batch (one web request makes a dozen) then reads the law without converting the whole table each time.
+_table_list: tuple[np.ndarray, list[float]] = (np.empty(0), [])
+
+
+def _as_list(table: np.ndarray) -> list[float]:
+    """``table``'s values, flat, as Python floats (reused while the same table object is passed)."""
+    global _table_list
+    last_table, values = _table_list
+    if last_table is not table:
+        values = table.ravel().tolist()
+        _table_list = (table, values)
+    return values
+
+
 def _driver(name: str, n: int) -> Callable[..., None]:
     """The compiled driver for ``n`` rows: split across the cores only when the batch is large enough to repay
     waking the other threads (on a busy machine a wake-up can cost more than a small batch)."""
@@ -85,7 +100,7 @@ def federal(x: tuple[np.ndarray, ...], year: np.ndarray, status: np.ndarray, fir
     width = table.shape[1]
     if n <= INTERPRETED_ROWS:
         kernel.federal_rows(0, n, tuple(a.tolist() for a in x), year.tolist(), status.tolist(), first_year,
-                            table.ravel().tolist(), width, n_tops, mode, keep.tolist(), out,
+                            _as_list(table), width, n_tops, mode, keep.tolist(), out,
                             [0.0] * kernel.N_INPUTS, [0.0] * kernel.N_LINES, [0.0] * kernel.N_LINES)
         return out
     _driver("federal", n)(
@@ -102,7 +117,7 @@ def form6251(amti_before_addon: np.ndarray, status: np.ndarray, line13: np.ndarr
     out = np.empty((len(kernel.FORM6251_KEYS), n))
     if n <= INTERPRETED_ROWS:
         kernel.form6251_rows(0, n, amti_before_addon.tolist(), status.tolist(), line13.tolist(), line21.tolist(),
-                             line29.tolist(), law_row.tolist(), table.ravel().tolist(), table.shape[1], out)
+                             line29.tolist(), law_row.tolist(), _as_list(table), table.shape[1], out)
         return out
     _driver("form6251", n)(
         readonly(amti_before_addon, np.float64), readonly(status, np.int8), readonly(line13, np.float64),

@@ -23,6 +23,9 @@ LOOPBACK = "127.0.0.1"
 class _Server(ThreadingMixIn, WSGIServer):
     daemon_threads = True
     allow_reuse_address = True
+    #: pending connections the kernel holds: socketserver's default of 5 drops the connects of a burst of
+    #: clients (a page loads its scripts and data at once), which then wait for TCP's 1 s and 3 s retries
+    request_queue_size = 128
 
 
 class _Quiet(WSGIRequestHandler):
