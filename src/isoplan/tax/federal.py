@@ -11,6 +11,7 @@ written here: every rate and threshold comes from :mod:`isoplan.tax.law`.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
@@ -112,10 +113,20 @@ def compute_federal(
     if n == 0:
         return FederalResult(lines={}, projected=projected)
     keys = kernel.LINE_KEYS if keep is None else tuple(keep)
-    index = {key: j for j, key in enumerate(kernel.LINE_KEYS)}
-    keep_index = np.asarray([index[key] for key in keys], dtype=np.intp)
     table, n_tops = compiled.kernel_table(law)
     x = tuple(getattr(h, name) for name in kernel.INPUT_FIELDS)
     out = compiled.federal(x, h.year, h.filing_status, law.first_year, table, n_tops,
-                           kernel.DEDUCTION_MODES[deduction], keep_index)
-    return FederalResult(lines={key: out[j] for j, key in enumerate(keys)}, projected=projected)
+                           kernel.DEDUCTION_MODES[deduction], _line_positions(keys))
+    return FederalResult(lines=dict(zip(keys, out, strict=True)), projected=projected)
+
+
+@functools.lru_cache(maxsize=64)
+def _line_positions(keys: tuple[str, ...]) -> np.ndarray:
+    """The positions in :data:`kernel.LINE_KEYS` of the lines ``keys`` (read-only; a caller asks for the same few
+    sets of lines again and again)."""
+    positions = np.asarray([_LINE_POSITION[key] for key in keys], dtype=np.intp)
+    positions.flags.writeable = False
+    return positions
+
+
+_LINE_POSITION = {key: j for j, key in enumerate(kernel.LINE_KEYS)}
