@@ -97,3 +97,21 @@ def test_plan_explain_shows_each_years_form_6251(capsys):
         lines = {line["key"]: line["value"] for line in explained["lines"]}
         assert lines["amt"] == pytest.approx(row["amt"], abs=0.01)
         assert lines["amt_line2i"] == pytest.approx(row["iso_spread"], abs=0.01)
+
+
+def test_a_policy_that_sells_says_what_the_year_table_leaves_out(capsys, tmp_path):
+    # the seed under the risk objective, with fewer paths: its choice sells down to 20% of net worth once
+    # lots qualify, sales the year table and the after-tax value on the assumed path do not show
+    text = Path(SEED).read_text(encoding="utf-8").replace("[plan]\n", "[plan]\npaths = 2000\n")
+    plan = tmp_path / "seed.toml"
+    plan.write_text(text, encoding="utf-8")
+    code, out, _ = run(capsys, "plan", str(plan), "--today", "2026-11-28")
+    data = json.loads(run(capsys, "plan", str(plan), "--today", "2026-11-28", "--json")[1])
+    assert code == 0
+    policy = [line for line in out.splitlines() if line.startswith("Policy: ")]
+    if data["recommended"]["sell_down_to"] is None and not data["recommended"]["escape_hatch"]:
+        pytest.skip("the choice on these paths is a plain schedule")
+    assert policy == [f"Policy: {data['recommended']['policy']}."]
+    assert "without the sales" in policy[0] or "escape hatch" in policy[0]
+    # a plain schedule (the tax objective) adds no policy line
+    assert not [line for line in run(capsys, "plan", SEED, *PIN)[1].splitlines() if line.startswith("Policy: ")]

@@ -65,6 +65,8 @@ SIGNIFICANCE = 2.0
 FILL_ROOM = "fill the room each January"
 HATCH = " + escape hatch"
 SELL_DOWN = "sell_down"
+#: The policy words of a fixed schedule: nothing to add to the year table.
+SCHEDULE_ONLY = "the schedule shown"
 
 
 @dataclass
@@ -534,7 +536,7 @@ def _policy_words(c: Candidate, model: StagingModel) -> str:
     if c.hatch:
         return ("the schedule shown, and each year's lot sold in the same year if the price falls below the "
                 "escape hatch's trigger by December 15")
-    return "the schedule shown"
+    return SCHEDULE_ONLY
 
 
 def risk_outcome(outcome: PlanOutcome, *, paths: int | None = None, sensitivity: bool = True) -> RiskPlanOutcome:

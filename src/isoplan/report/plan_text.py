@@ -73,6 +73,11 @@ def render_plan(record: Record | Mapping[str, Any]) -> str:
                      rows, align="llrrrrrrr" + ("r" if reduced_note else "") + "l"))
     out.append("* projected tax law")
     out += reduced_note
+    if rec.get("policy"):
+        from isoplan.planning.risk_objective import SCHEDULE_ONLY
+
+        if rec["policy"] != SCHEDULE_ONLY:
+            out.append(f"Policy: {rec['policy']}.")
     if "california" in rec:
         ca_rows = [[str(y["year"]), money(y["california"]["tax"]), money(y["california"]["amt"]),
                     money(y["california"]["credit_used"]), money(y["california"]["credit_created"])]

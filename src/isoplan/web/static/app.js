@@ -592,6 +592,8 @@
     });
     fillTable($("#plan-years"), ["Year", "Exercise", "Price", "Spread", "Regular tax", "AMT", "Strike cash",
       "Credit used", "Credit made", ...(ca ? ["CA tax", "CA AMT", "CA credit used", "CA credit made"] : []), "Qualifies"], rows);
+    // a policy that sells (or fills the room at each path's price) says what the year table leaves out
+    $("#plan-policy").textContent = rec.policy && rec.policy !== "the schedule shown" ? `Policy: ${rec.policy}.` : "";
     const caCells = (s) => (ca ? [money(s.california.total_amt), money(s.california.total_tax)] : []);
     fillTable($("#plan-baselines"), ["Strategy", "After-tax value", "Total AMT", ...(ca ? ["CA AMT", "CA tax"] : []),
       "Fits the limits", "Plan's advantage"],
