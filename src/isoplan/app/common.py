@@ -146,8 +146,19 @@ def state_code(field: str, value: Any) -> str | None:
     return code
 
 
+_PLAIN_SCALARS = frozenset({str, int, bool, type(None)})
+
+
 def plain(value: Any) -> Any:
     """JSON-ready data: Decimal as exact text, dates as YYYY-MM-DD, dataclasses as dicts, floats finite."""
+    kind = type(value)
+    # the common types first, by exact type (a record holds thousands of numbers)
+    if kind is float:
+        return value if math.isfinite(value) else None
+    if kind in _PLAIN_SCALARS:
+        return value
+    if kind is list or kind is tuple:
+        return [plain(v) for v in value]
     if isinstance(value, Decimal):
         return format(value, "f")
     if isinstance(value, datetime.date):
@@ -167,12 +178,24 @@ def record_dict(record: Any) -> dict[str, Any]:
     """A frozen result record as its JSON object: fields in order; a field whose metadata has
     ``omit_none=True`` is left out when it is None (so optional sections appear only when present)."""
     out: dict[str, Any] = {}
-    for f in dataclasses.fields(record):
-        value = getattr(record, f.name)
-        if value is None and f.metadata.get("omit_none"):
+    for name, omit_none in _record_fields(type(record)):
+        value = getattr(record, name)
+        if value is None and omit_none:
             continue
-        out[f.name] = plain(value)
+        out[name] = plain(value)
     return out
+
+
+_RECORD_FIELDS: dict[type, tuple[tuple[str, bool], ...]] = {}
+
+
+def _record_fields(kind: type) -> tuple[tuple[str, bool], ...]:
+    """The fields of a record type, in order, each with its ``omit_none`` flag (read once per type)."""
+    fields = _RECORD_FIELDS.get(kind)
+    if fields is None:
+        fields = _RECORD_FIELDS[kind] = tuple((f.name, bool(f.metadata.get("omit_none")))
+                                              for f in dataclasses.fields(kind))
+    return fields
 
 
 def _usd(value: float) -> str:

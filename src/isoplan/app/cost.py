@@ -37,6 +37,7 @@ from isoplan.report.text import money as _usd
 
 if TYPE_CHECKING:
     from isoplan.planning.cost import ExerciseCost, StateExerciseCost, StateTaxPath, TaxPath
+    from isoplan.planning.room import RoomResult as EngineRoom
     from isoplan.tax.households import Households
     from isoplan.tax.law import LawTable
     from isoplan.tax.states import Jurisdiction
@@ -196,8 +197,11 @@ def _exercise_date(value: str | datetime.date | None, year: int, names: Names) -
     return day
 
 
-def cost(req: CostRequest) -> CostResult:
-    """What one exercise costs: strike cash and the tax it causes, the room, the stress test, the rescue."""
+def cost(req: CostRequest, *, room: EngineRoom | None = None) -> CostResult:
+    """What one exercise costs: strike cash and the tax it causes, the room, the stress test, the rescue.
+
+    ``room``: the household's room from the engine, when the caller has computed it with the same law and
+    deduction election (the room page does)."""
     import dataclasses
 
     from isoplan.planning.cost import exercise_cost
@@ -218,7 +222,8 @@ def cost(req: CostRequest) -> CostResult:
     day = _exercise_date(req.date, int(h.year[0]), names)
     inflation = inflation_rate(req.inflation, names)
     law = law_table(inflation)
-    c = exercise_cost(h, shares, prices["strike"], prices["fmv"], law, deduction=deduction, drop=drop, cash=cash)
+    c = exercise_cost(h, shares, prices["strike"], prices["fmv"], law, deduction=deduction, drop=drop, cash=cash,
+                      room=room)
     record = cost_record(h, c, law, exercise_date=day, private=req.private, today=req.today)
     if st.jurisdiction is not None:
         from isoplan.planning.cost import state_exercise_cost

@@ -232,7 +232,7 @@ def room(req: RoomRequest) -> RoomResult:
     return _room(req)[0]
 
 
-def _room(req: RoomRequest) -> tuple[RoomResult, Households, _Options]:
+def _room(req: RoomRequest) -> tuple[RoomResult, Households, _Options, EngineRoom]:
     from isoplan.planning.room import amt_room
 
     opts = _options(req)
@@ -248,7 +248,7 @@ def _room(req: RoomRequest) -> tuple[RoomResult, Households, _Options]:
         record = _with(record, state=state, california=_california_room(h, record, opts))
     elif state:
         record = _with(record, state=state, state_note=other_state_note(state))
-    return record, h, opts
+    return record, h, opts, engine
 
 
 def _no_amt_note(opts: _Options, *years: int) -> str | None:
@@ -592,7 +592,7 @@ def room_page_data(req: RoomPageRequest) -> RoomPageData:
     cash = cash_amount(req.cash, names)
     shares = 0 if req.shares is None or (isinstance(req.shares, str) and not req.shares.strip()) else \
         _whole_shares(req.shares, names)
-    room_data, h, opts = _room(req.room)
+    room_data, h, opts, engine_room = _room(req.room)
     law, deduction, st, spread_per_share = opts.law, opts.deduction, opts.state, opts.spread_per_share
     cost_data = None
     bargain = 0.0
@@ -602,7 +602,7 @@ def room_page_data(req: RoomPageRequest) -> RoomPageData:
                                      cash=cash, private=req.private, state=r.state, property_tax=r.property_tax,
                                      ca_amt_credit_carryforward=r.ca_amt_credit_carryforward,
                                      state_amounts=r.state_amounts, deduction=deduction,
-                                     inflation=opts.inflation, names=names))
+                                     inflation=opts.inflation, names=names), room=engine_room)
         bargain = shares * spread_per_share
 
     amount = room_data.amt_room

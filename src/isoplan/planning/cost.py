@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from isoplan.errors import InputError
-from isoplan.planning.room import Deduction, amt_room, shares_for_spread, with_added_spread
+from isoplan.planning.room import Deduction, RoomResult, amt_room, shares_for_spread, with_added_spread
 from isoplan.tax.federal import compute_federal
 from isoplan.tax.households import Households
 from isoplan.tax.law import LawTable, law_table
@@ -149,8 +149,11 @@ def exercise_cost(
     deduction: Deduction = "auto",
     drop: np.ndarray | float = 0.5,
     cash: np.ndarray | float | None = None,
+    room: RoomResult | None = None,
 ) -> ExerciseCost:
-    """Cost, stress test and same-year rescue of one ISO exercise per household (see :class:`ExerciseCost`)."""
+    """Cost, stress test and same-year rescue of one ISO exercise per household (see :class:`ExerciseCost`).
+
+    ``room``: the households' AMT room under the same law and deduction election, when the caller has it."""
     validate_exercise(shares, strike, fmv, drop, cash)
     law = law or law_table()
     n = len(h)
@@ -172,7 +175,8 @@ def exercise_cost(
     credit_use_lost = without.credit_used - with_exercise.credit_used
     outlay = strike_cash + incremental.total_tax
 
-    room = amt_room(h, law, deduction=deduction)
+    if room is None:
+        room = amt_room(h, law, deduction=deduction)
     past = np.maximum(bargain - room.amt_room, 0.0)
     within = np.minimum(shares_for_spread(room.amt_room, spread), shares_a)
 

@@ -105,10 +105,24 @@ class HttpError(Exception):
         self.message = message
 
 
+_JSON_SCALARS = frozenset({str, int, bool, type(None)})
+
+
 def to_json(value: Any) -> Any:
     """Typed records (frozen dataclasses) to plain JSON data."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    kind = type(value)
+    # the common types first, by exact type: a room page is thousands of numbers
+    if kind is float:
+        return None if value != value else value
+    if kind in _JSON_SCALARS:
+        return value
+    if kind is dict:
+        return {str(k): to_json(v) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return [to_json(v) for v in value]
+    names = _field_names(kind)
+    if names is not None:
+        return {name: to_json(getattr(value, name)) for name in names}
     if isinstance(value, dict):
         return {str(k): to_json(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -118,6 +132,17 @@ def to_json(value: Any) -> Any:
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return value
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...] | None] = {}
+
+
+def _field_names(kind: type) -> tuple[str, ...] | None:
+    """The field names of a dataclass type, in order (read once per type); None for any other type."""
+    if kind not in _FIELD_NAMES:
+        _FIELD_NAMES[kind] = tuple(f.name for f in dataclasses.fields(kind)) if dataclasses.is_dataclass(kind) \
+            else None
+    return _FIELD_NAMES[kind]
 
 
 def _read(name: str) -> str:
