@@ -45,7 +45,7 @@ from typing import TypedDict, cast
 import numpy as np
 
 from isoplan.equity.records import ISO
-from isoplan.planning.labels import _pareto, _prefilter, _prune_by_leaders, _worth_at
+from isoplan.planning.labels import _beaten_by_leaders, _pareto, _prefilter, _prune_by_leaders
 from isoplan.planning.model import (  # re-exported: the model and the evaluation are staging's API too
     Block,
     Evaluation,
@@ -291,12 +291,7 @@ def _not_covered(kept_state: np.ndarray, kept_value: np.ndarray, kept_labels: np
     lead = rank < leaders
     top[ks[lead], rank[lead]] = order[lead]
     cand = top[state]  # (N, leaders)
-    valid = cand >= 0
-    i = np.where(valid, cand, 0)
-    both = np.concatenate([kept_labels, labels])  # indices: kept labels first, then the labels tested
-    worth = _worth_at(both, np.arange(kept_state.size, both.shape[0])[:, None], i, weights)
-    beaten = valid & (kept_value[i] - value[:, None] >= worth - 1e-6)
-    out[np.any(beaten, axis=1)] = False
+    out[_beaten_by_leaders(cand, cand >= 0, kept_value, kept_labels, value, labels, weights)] = False
     return out
 
 
