@@ -59,8 +59,8 @@ def brute_force_best(model, steps: int) -> float | None:
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(small_plans(), st.sampled_from([1, 2, None]))
 def test_proven_means_optimal_and_the_bound_covers_the_optimum(case, labels):
-    # run_plan's search: unspent cash rolls forward, so the search runs on the cumulative cash limit (a
-    # relaxation) and is exact when its schedule fits the rolled cash; otherwise it says it is not proven
+    # run_plan's search: unspent cash rolls forward and the search carries it as a label, so it holds the
+    # rolled cash rule exactly; were it not exact, it would say the schedule is not proven
     plan, steps = case
     model = build_model(plan, LAW)
     best = brute_force_best(model, steps)
