@@ -59,8 +59,8 @@ def brute_force_best(model, steps: int) -> float | None:
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(small_plans(), st.sampled_from([1, 2, None]))
 def test_proven_means_optimal_and_the_bound_covers_the_optimum(case, labels):
-    # run_plan's search: unspent cash rolls forward, so the search runs on the cumulative cash limit (a
-    # relaxation) and is exact when its schedule fits the rolled cash; otherwise it says it is not proven
+    # run_plan's search: unspent cash rolls forward and the search carries it as a label, so it holds the
+    # rolled cash rule exactly; were it not exact, it would say the schedule is not proven
     plan, steps = case
     model = build_model(plan, LAW)
     best = brute_force_best(model, steps)
@@ -112,3 +112,21 @@ def test_pareto_keeps_what_all_pairs_keep():
             if not np.any(value[earlier] - value[j] >= worth - 1e-6):
                 expected.append(j)
         assert sorted(_pareto(state, value, labels, weights)) == sorted(expected)
+
+
+def test_compiled_leaders_test_matches_the_array_test(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The compiled leaders comparison drops exactly the labels the array comparison drops."""
+    from isoplan.planning import labels as label_module
+
+    rng = np.random.default_rng(5)
+    weights = np.asarray([1.0, 1.0, 0.42, 0.0])
+    n, width, pool = 3000, 32, 400
+    leader = rng.integers(0, pool, (n, width))
+    valid = rng.random((n, width)) < 0.8
+    pool_value, value = rng.normal(0, 100, pool), rng.normal(-20, 100, n)
+    pool_labels, labels = rng.uniform(0, 100, (pool, 4)), rng.uniform(0, 100, (n, 4))
+    compiled = label_module._beaten_by_leaders(leader, valid, pool_value, pool_labels, value, labels, weights)
+    monkeypatch.setattr(label_module, "_COMPILED_PAIRS", n * width + 1)  # the array version
+    array = label_module._beaten_by_leaders(leader, valid, pool_value, pool_labels, value, labels, weights)
+    assert 0 < compiled.sum() < n
+    assert np.array_equal(compiled, array)

@@ -9,6 +9,9 @@ still be worth.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -36,22 +39,6 @@ def _worth(labels_j: np.ndarray, labels_i: np.ndarray, weights: np.ndarray) -> n
 _DENSE = 48
 #: array elements one comparison step may allocate (bounds memory)
 _STEP_ELEMENTS = 2_000_000
-
-
-def _worth_at(labels: np.ndarray, j: np.ndarray, i: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """:func:`_worth` of labels ``j`` over labels ``i`` given as broadcasting index arrays into ``labels``
-    (gathered one label column at a time)."""
-    shape = np.broadcast_shapes(j.shape, i.shape)
-    worth: NDArray[np.float64] = np.zeros(shape)
-    for k, w in enumerate(weights):
-        if w == 0.0:
-            continue
-        column = np.ascontiguousarray(labels[:, k])
-        gap = column[j] - column[i]
-        np.maximum(gap, 0.0, out=gap)
-        gap *= w
-        worth += gap
-    return worth
 
 
 def _beaten(v_i: np.ndarray, l_i: np.ndarray, v_j: np.ndarray, l_j: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -143,6 +130,90 @@ def _pareto(state: np.ndarray, value: np.ndarray, labels: np.ndarray, weights: n
     return kept
 
 
+#: leader ranks compared per pass in :func:`_beaten_by_leaders`: most labels fall to their state's best few
+#: labels, so later (wider) passes compare only the labels the earlier ones left
+_LEADER_PASSES = (1, 4, 16)
+
+
+def _beaten_by_leaders(leader: np.ndarray, valid: np.ndarray, pool_value: np.ndarray, pool_labels: np.ndarray,
+                       value: np.ndarray, labels: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Bool mask of the labels (``value``, ``labels``) that one of their leaders beats: ``leader`` (N, L) holds
+    indices into the pool (``pool_value``, ``pool_labels``), used where ``valid``.
+
+    The test is :func:`_pareto`'s (the leader ahead by at least what the label's advantages can still be
+    worth), the same arithmetic in the same order; the leaders are compared a few ranks at a time and a
+    label leaves the comparison once one beats it, so the answer is the all-leaders answer."""
+    n, width = leader.shape
+    beaten = np.zeros(n, dtype=bool)
+    if n * width >= _COMPILED_PAIRS:
+        _compiled_leaders()(np.ascontiguousarray(leader, dtype=np.int64), np.ascontiguousarray(valid),
+                            np.ascontiguousarray(pool_value, dtype=np.float64),
+                            np.ascontiguousarray(pool_labels, dtype=np.float64),
+                            np.ascontiguousarray(value, dtype=np.float64),
+                            np.ascontiguousarray(labels, dtype=np.float64),
+                            np.ascontiguousarray(weights, dtype=np.float64), beaten)
+        return beaten
+    columns = [(k, float(w), np.ascontiguousarray(pool_labels[:, k]), labels[:, k])
+               for k, w in enumerate(weights) if w != 0.0]
+    todo = np.arange(n)
+    cuts = [c for c in _LEADER_PASSES if c < width] + [width]
+    start = 0
+    for stop in cuts:
+        if todo.size == 0:
+            break
+        ok = valid[todo, start:stop]
+        i = np.where(ok, leader[todo, start:stop], 0)
+        worth: NDArray[np.float64] = np.zeros(i.shape)
+        for _, w, pool_column, column in columns:
+            gap = column[todo][:, None] - pool_column[i]
+            np.maximum(gap, 0.0, out=gap)
+            gap *= w
+            worth += gap
+        hit = np.any(ok & (pool_value[i] - value[todo][:, None] >= worth - 1e-6), axis=1)
+        beaten[todo[hit]] = True
+        todo = todo[~hit]
+        start = stop
+    return beaten
+
+
+#: (label, leader) pairs from which :func:`_beaten_by_leaders` runs compiled (numba, loaded on first use)
+_COMPILED_PAIRS = 20_000
+
+
+def _leaders_loop(leader: np.ndarray, valid: np.ndarray, pool_value: np.ndarray, pool_labels: np.ndarray,
+                  value: np.ndarray, labels: np.ndarray, weights: np.ndarray, beaten: np.ndarray) -> None:
+    """:func:`_beaten_by_leaders` one label at a time, stopping at the first leader that beats it (the
+    same arithmetic in the same order as the array version; compiled by :func:`_compiled_leaders`)."""
+    n, width = leader.shape
+    for r in range(n):
+        for c in range(width):
+            if not valid[r, c]:
+                continue
+            p = leader[r, c]
+            worth = 0.0
+            for k in range(weights.shape[0]):
+                w = weights[k]
+                if w == 0.0:
+                    continue
+                gap = labels[r, k] - pool_labels[p, k]
+                if gap < 0.0:
+                    gap = 0.0
+                worth += gap * w
+            if pool_value[p] - value[r] >= worth - 1e-6:
+                beaten[r] = True
+                break
+
+
+@functools.cache
+def _compiled_leaders() -> Callable[..., None]:
+    """:func:`_leaders_loop` compiled by numba (a heavy import: the engine's batches load it already); the
+    machine code is cached on disk like the engine's (:mod:`isoplan.tax.compiled`)."""
+    import numba
+
+    compiled: Callable[..., None] = numba.njit(cache=True, nogil=True, error_model="numpy")(_leaders_loop)
+    return compiled
+
+
 def _prune_by_leaders(state: np.ndarray, value: np.ndarray, labels: np.ndarray, weights: np.ndarray,
                       leaders: int = 32) -> np.ndarray:
     """Indices of the labels that none of their state's ``leaders`` highest-value labels rules out (the
@@ -156,10 +227,7 @@ def _prune_by_leaders(state: np.ndarray, value: np.ndarray, labels: np.ndarray, 
     top[groups[lead], rank[lead]] = order[lead]
     cand = top[groups]  # (N, leaders) leader indices for each label (in sorted order)
     valid = (cand >= 0) & (np.arange(leaders)[None, :] < rank[:, None])  # only labels ranked before
-    i = np.where(valid, cand, 0)
-    j = order[:, None]
-    worth = _worth_at(labels, j, i, weights)
-    dropped = np.any(valid & (value[i] - value[j] >= worth - 1e-6), axis=1)
+    dropped = _beaten_by_leaders(cand, valid, value, labels, value[order], labels[order], weights)
     return np.sort(order[~dropped])
 
 

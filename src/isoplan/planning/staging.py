@@ -16,10 +16,11 @@ ordinary income later.
 Method (exact on a share grid): dynamic programming over the years. The state
 is the number of shares of each block exercised so far (on the grid); the
 future depends on the path only through the credit carried (Form 8801 line
-21) and the regular and AMT bases of the lots held, and it can only gain from
-more of each, so each state keeps its Pareto set of (value so far, credit,
-regular basis, AMT basis) and drops dominated labels. A brute-force test
-checks the optimum on small grids.
+21), the regular and AMT bases of the lots held and the cash earlier years
+left unspent, and it can only gain from more of each, so each state keeps its
+Pareto set of (value so far, credit, regular basis, AMT basis, unspent cash)
+and drops dominated labels. A brute-force test checks the optimum on small
+grids.
 
 Model simplifications (stated in every plan's output):
 * lots exercised before the exit must be held to their qualifying date
@@ -28,15 +29,13 @@ Model simplifications (stated in every plan's output):
   (a disqualifying sale taxed under §422(c)(2): :mod:`isoplan.planning.model`);
 * cash: each year's strike plus that year's extra tax must fit in that
   year's cash less the reserve plus what earlier years left unspent (the
-  optimizer runs on the cumulative limit, a relaxation, and falls back to
-  each year's own cash when its best schedule breaks the exact rule);
+  optimizer carries the unspent cash as a label, so the rule is exact);
 * the credit left after the exit year counts at its assumed recovery
   (:func:`isoplan.planning.model.credit_left_worth`).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
@@ -45,7 +44,7 @@ from typing import TypedDict, cast
 import numpy as np
 
 from isoplan.equity.records import ISO
-from isoplan.planning.labels import _pareto, _prefilter, _prune_by_leaders, _worth_at
+from isoplan.planning.labels import _beaten_by_leaders, _pareto, _prefilter, _prune_by_leaders
 from isoplan.planning.model import (  # re-exported: the model and the evaluation are staging's API too
     Block,
     Evaluation,
@@ -83,6 +82,9 @@ MIN_LABELS = 16
 MAX_LABELS = 1024
 #: relaxed labels per grid point bounding the labels the budget drops (see :func:`optimize`)
 ENVELOPES = 16
+#: dollars of value a dollar of unspent cash stands for in the label test: more than any value gap, so a label
+#: with less cash carried never beats one with more
+CASH_WEIGHT = 1e9
 #: labels per grid point up to which the full budget runs first; the rounds after it (labels per grid point);
 #: the most label comparisons (labels squared times grid points) the last round, with the full budget, may take
 FULL_FIRST = 256
@@ -229,9 +231,10 @@ def _moves_from(model: StagingModel, t: int, combo_shares: np.ndarray, moves: di
 
 
 def _expand(model: StagingModel, t: int, combo_shares: np.ndarray, moves: dict[tuple[int, int], np.ndarray],
-            nodes: _Nodes) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+            nodes: _Nodes, rolled_cash: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
     """Every feasible year-``t`` move of every node (``moves``: the valid moves from grid points, filled as
-    needed): (parent node, child grid point, value, labels, rows run)."""
+    needed): (parent node, child grid point, value, labels, rows run). ``rolled_cash``: the cash a year leaves
+    unspent is the next year's too (label 4 carries it)."""
     n_combos = combo_shares.shape[0]
     shares_now = combo_shares[nodes.combo]  # (N, B)
     parent, child = np.nonzero(_moves_from(model, t, combo_shares, moves, nodes.combo))
@@ -240,7 +243,9 @@ def _expand(model: StagingModel, t: int, combo_shares: np.ndarray, moves: dict[t
     exercise = combo_shares[child] - shares_now[parent]
     step = year_step(model, t, shares_now[parent], exercise, nodes.labels[parent, 0],
                      same_as=nodes.combo[parent] * n_combos + child, state_credit=nodes.labels[parent, 3])
-    feasible = step.cash_out <= model.cash_limit[t] + 1e-6
+    # the cash at hand: the year's own, plus what earlier years left unspent (label 4; zero when it does not roll)
+    available = model.cash_limit[t] + nodes.labels[parent, 4]
+    feasible = step.cash_out <= available + 1e-6
     if model.plan.zero_amt:
         feasible &= step.amt + step.state_amt <= 0.5
     rows = parent.size
@@ -249,7 +254,9 @@ def _expand(model: StagingModel, t: int, combo_shares: np.ndarray, moves: dict[t
     lab = np.stack([step.credit_next[feasible],
                     nodes.labels[parent, 1] + step.regular_basis_added[feasible],
                     nodes.labels[parent, 2] + step.amt_basis_added[feasible],
-                    step.state_credit_next[feasible]], axis=1)
+                    step.state_credit_next[feasible],
+                    np.maximum(available - step.cash_out, 0.0)[feasible] if rolled_cash
+                    else np.zeros(int(feasible.sum()))], axis=1)
     return parent, child, value, lab, rows
 
 
@@ -269,13 +276,11 @@ def _envelopes(state: np.ndarray, value: np.ndarray, labels: np.ndarray, groups:
     rank = np.arange(order.size) - np.searchsorted(s, s, side="left")
     size = np.bincount(s)[s]
     bundle = s * groups + rank * groups // size  # bundles of about equal size, in value order
-    keys, inverse = np.unique(bundle, return_inverse=True)
-    inverse = inverse.reshape(-1)
-    env_value = np.full(keys.size, -np.inf)
-    np.maximum.at(env_value, inverse, value[order])
-    env_labels = np.full((keys.size, labels.shape[1]), -np.inf)
-    np.maximum.at(env_labels, inverse, labels[order])
-    return _Nodes((keys // groups).astype(np.intp), env_value, env_labels)
+    # in this order each bundle is a run of consecutive labels, its best value first
+    first = np.flatnonzero(np.concatenate([[True], bundle[1:] != bundle[:-1]]))
+    env_value = value[order][first]
+    env_labels = np.maximum.reduceat(labels[order], first, axis=0)
+    return _Nodes((bundle[first] // groups).astype(np.intp), env_value, env_labels)
 
 
 def _not_covered(kept_state: np.ndarray, kept_value: np.ndarray, kept_labels: np.ndarray, state: np.ndarray,
@@ -291,19 +296,18 @@ def _not_covered(kept_state: np.ndarray, kept_value: np.ndarray, kept_labels: np
     lead = rank < leaders
     top[ks[lead], rank[lead]] = order[lead]
     cand = top[state]  # (N, leaders)
-    valid = cand >= 0
-    i = np.where(valid, cand, 0)
-    both = np.concatenate([kept_labels, labels])  # indices: kept labels first, then the labels tested
-    worth = _worth_at(both, np.arange(kept_state.size, both.shape[0])[:, None], i, weights)
-    beaten = valid & (kept_value[i] - value[:, None] >= worth - 1e-6)
-    out[np.any(beaten, axis=1)] = False
+    out[_beaten_by_leaders(cand, cand >= 0, kept_value, kept_labels, value, labels, weights)] = False
     return out
 
 
 def optimize(model: StagingModel, steps: int | None = None,
              progress: Callable[[int, int], None] | None = None,
-             extra: Sequence[np.ndarray] = (), labels: int | None = None) -> OptimizerResult:
+             extra: Sequence[np.ndarray] = (), labels: int | None = None,
+             rolled_cash: bool = False) -> OptimizerResult:
     """The best schedule on the share grid (dynamic programming with Pareto labels; see module doc).
+
+    ``rolled_cash``: the cash a year leaves unspent is the next year's too (the rule of :func:`evaluate`);
+    else each year's strike and extra tax fit that year's cash on its own.
 
     Each grid point keeps at most a budget of labels. The labels the budget drops, unless a kept label
     beats them, are bundled into relaxed labels (:func:`_envelopes`) carried through the remaining years
@@ -320,13 +324,13 @@ def optimize(model: StagingModel, steps: int | None = None,
     affordable = max(ROUNDS[0], int(np.sqrt(LABEL_WORK / n_combos)))
     moves: dict[tuple[int, int], np.ndarray] = {}
     # the full budget first, while no grid point needs more than FULL_FIRST labels (most plans: one round)
-    first = _search(model, grid, full, moves, progress, None if labels else FULL_FIRST)
+    first = _search(model, grid, full, moves, progress, rolled_cash, None if labels else FULL_FIRST)
     if isinstance(first, OptimizerResult):
         return first
     evaluations, labels_max = first, 0
     best: OptimizerResult | None = None
     for cap in dict.fromkeys([cap for cap in ROUNDS if cap < full] + [min(full, affordable)]):
-        result = _search(model, grid, cap, moves, progress)
+        result = _search(model, grid, cap, moves, progress, rolled_cash)
         assert isinstance(result, OptimizerResult)
         evaluations += result.evaluations
         labels_max = max(labels_max, result.labels_max)
@@ -344,7 +348,8 @@ def optimize(model: StagingModel, steps: int | None = None,
 
 
 def _search(model: StagingModel, grid: Grid, labels: int, moves: dict[tuple[int, int], np.ndarray],
-            progress: Callable[[int, int], None] | None, give_up_above: int | None = None) -> OptimizerResult | int:
+            progress: Callable[[int, int], None] | None, rolled_cash: bool,
+            give_up_above: int | None = None) -> OptimizerResult | int:
     """One round of :func:`optimize` with at most ``labels`` labels per grid point (``moves``: the valid moves
     from grid points by year, filled as needed). When a grid point keeps more than ``give_up_above``
     labels the round stops and returns the rows it ran."""
@@ -353,26 +358,30 @@ def _search(model: StagingModel, grid: Grid, labels: int, moves: dict[tuple[int,
     n_combos = combo_shares.shape[0]
     start = int(np.flatnonzero(~combo_shares.any(axis=1))[0])
     # nodes: combo index, value so far, and the labels whose future worth is bounded (see _label_weights):
-    # federal credit (Form 8801 line 21), regular basis, AMT basis, California credit (FTB 3510)
+    # federal credit (Form 8801 line 21), regular basis, AMT basis, California credit (FTB 3510), and the cash
+    # earlier years left unspent
     nodes = _Nodes(np.full(1, start, dtype=np.intp), np.zeros(1),
-                   np.asarray([[model.plan.prior_credit, 0.0, 0.0, _prior_state_credit(model)]]))
+                   np.asarray([[model.plan.prior_credit, 0.0, 0.0, _prior_state_credit(model), 0.0]]))
     relaxed = _Nodes.none(nodes.labels.shape[1])
     history: list[tuple[np.ndarray, np.ndarray]] = []  # per year: (parent index, combo chosen)
     labels_max, evaluations = 1, 0
-    weights = _label_weights(model)
+    worth_weights = np.append(_label_weights(model), 0.0)
+    # unspent cash is worth nothing at the exit but can make a later exercise affordable: a label beats
+    # another only with at least as much of it (a weight no value gap covers)
+    weights = np.append(_label_weights(model), CASH_WEIGHT if rolled_cash else 0.0)
     for t in range(t_count - 1):
         if progress:
             progress(t, t_count)
-        parent, child, value, lab, rows = _expand(model, t, combo_shares, moves, nodes)
+        parent, child, value, lab, rows = _expand(model, t, combo_shares, moves, nodes, rolled_cash)
         evaluations += rows
         alive = _prune_by_leaders(child, value, lab, weights) if child.size else child
-        keep = alive[_prefilter(child[alive], value[alive], lab[alive], weights, labels)]
+        keep = alive[_prefilter(child[alive], value[alive], lab[alive], worth_weights, labels)]
         dropped = np.setdiff1d(alive, keep, assume_unique=True)
         keep = keep[_pareto(child[keep], value[keep], lab[keep], weights)]
         if keep.size == 0:
             raise RuntimeError("no feasible schedule: check cash and the zero-AMT setting")
         # the relaxed labels: last year's carried forward, and this year's dropped labels no kept label beats
-        _, r_child, r_value, r_lab, r_rows = _expand(model, t, combo_shares, moves, relaxed)
+        _, r_child, r_value, r_lab, r_rows = _expand(model, t, combo_shares, moves, relaxed, rolled_cash)
         evaluations += r_rows
         pool_state = np.concatenate([child[dropped], r_child])
         pool_value = np.concatenate([value[dropped], r_value])
@@ -680,7 +689,7 @@ def run_plan(plan: Plan, law: LawTable | None = None,
         raise InputError("grants", "none exercisable", "a grant with shares that vest before the departure",
                          source=plan.source)
     schedules = baseline_schedules(model)
-    result, exact_cash = optimize_rolling_cash(model, plan.grid_steps or None, progress)
+    result, _ = optimize_rolling_cash(model, plan.grid_steps or None, progress)
     # every schedule in one evaluation (the engine runs once per year for all of them)
     together = evaluate(model, np.stack([result.schedule, *schedules.values()]))
     optimum = Strategy("optimized", result.schedule, _scenario(together, 0))
@@ -695,9 +704,6 @@ def run_plan(plan: Plan, law: LawTable | None = None,
                  "IRC §422(c)(2)); each year's strike and extra tax come out of that year's cash plus what earlier "
                  "years left unspent.")
     notes.append(credit_assumption(model))
-    if not exact_cash:
-        notes.append("The best schedule under the cumulative cash limit broke a year's cash, so the optimizer kept "
-                     "each year's cash on its own: the schedule is the best found, not proven optimal.")
     notes.append("The objective weighs taxes on the assumed price path only: the risk of holding a concentrated "
                  "position while waiting (price falls, a departure) is not in it.")
     if result.truncated:
@@ -716,14 +722,10 @@ def run_plan(plan: Plan, law: LawTable | None = None,
 def optimize_rolling_cash(model: StagingModel, steps: int | None,
                           progress: Callable[[int, int], None] | None = None,
                           labels: int | None = None) -> tuple[OptimizerResult, bool]:
-    """The optimum with unspent cash rolling forward: first on the cumulative cash limit (a relaxation: no
-    schedule that fits the rolled cash breaks it), exact when its best schedule fits the rolled cash; else the
-    optimum with each year's cash on its own (always within the rolled cash). Returns it and whether exact."""
-    relaxed = dataclasses.replace(model, cash_limit=np.cumsum(model.cash_limit))
-    result = optimize(relaxed, steps, progress, labels=labels)
-    if bool(evaluate(model, result.schedule[None]).feasible[0]):
-        return result, True
-    return optimize(model, steps, progress, labels=labels), False
+    """The optimum with unspent cash rolling forward (:func:`evaluate`'s rule), and whether the search held the
+    rule exactly: it does (the unspent cash is a label), so a schedule it proves optimal is optimal under the
+    rolled cash."""
+    return optimize(model, steps, progress, labels=labels, rolled_cash=True), True
 
 
 def staging_catches(model: StagingModel, strategy: Strategy) -> list[str]:
