@@ -52,7 +52,10 @@ def _compiled() -> dict[str, Callable[..., None]]:
     from numba.extending import register_jitable
 
     for function in kernel.ROW_FUNCTIONS:
-        register_jitable(function)
+        # Inlined into the loop (LLVM's always-inline, not numba's IR inlining, which compiles for minutes), and
+        # without reference counting: a row function only borrows the loop's arrays, so counting them costs two
+        # atomic operations per array per call (most of a row's time) and guards nothing.
+        register_jitable(_nrt=False, forceinline=True)(function)
     drivers: dict[str, Callable[..., None]] = {"federal": kernel.federal_chunks, "form6251": kernel.form6251_chunks}
     compiled: dict[str, Callable[..., None]] = {name: numba.njit(cache=True, nogil=True, error_model="numpy")(driver)
                 for name, driver in drivers.items()}
