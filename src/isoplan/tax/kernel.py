@@ -678,7 +678,9 @@ def federal_rows(start: int, stop: int, x: Any, year: Any, status: Any, first_ye
             xi = xb[i - block]
             s = status[i]
             at = ((year[i] - first_year) * N_STATUSES + s) * width
-            federal_row(xi, s, law, at, n_tops, mode, v, other)
+            # the household's own row of the law: each parameter is then read at a fixed place, which the
+            # compiled loop reads directly (an index computed per row would be checked for negative values)
+            federal_row(xi, s, law[at:at + width], 0, n_tops, mode, v, other)
             for j in range(len(keep)):
                 out[j, i] = v[keep[j]]
 
@@ -688,8 +690,9 @@ def form6251_rows(start: int, stop: int, amti_before_addon: Any, status: Any, li
     """:func:`form6251_from_amti` for rows ``start:stop``; row i's law starts at ``law_row[i] * width`` of the
     flat table ``law``; the lines of :data:`FORM6251_KEYS` go to ``out[j, i]``."""
     for i in range(start, stop):
-        lines = form6251_from_amti(amti_before_addon[i], status[i], line13[i], line21[i], line29[i], law,
-                                   law_row[i] * width)
+        at = law_row[i] * width
+        lines = form6251_from_amti(amti_before_addon[i], status[i], line13[i], line21[i], line29[i],
+                                   law[at:at + width], 0)
         out[0, i], out[1, i], out[2, i], out[3, i], out[4, i], out[5, i], out[6, i], out[7, i], out[8, i] = lines
 
 
