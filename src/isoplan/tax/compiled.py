@@ -89,7 +89,7 @@ def federal(x: tuple[np.ndarray, ...], year: np.ndarray, status: np.ndarray, fir
     if n <= INTERPRETED_ROWS:
         kernel.federal_rows(0, n, tuple(a.tolist() for a in x), year.tolist(), status.tolist(), first_year,
                             table.ravel().tolist(), width, n_tops, mode, keep.tolist(), out,
-                            [[0.0] * kernel.N_INPUTS for _ in range(kernel.BLOCK_ROWS)], [0.0] * kernel.N_LINES,
+                            [[0.0] * kernel.N_INPUTS for _ in range(min(n, kernel.BLOCK_ROWS))], [0.0] * kernel.N_LINES,
                             [0.0] * kernel.N_LINES)
         return out
     _driver("federal", n)(

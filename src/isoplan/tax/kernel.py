@@ -482,7 +482,9 @@ def tax_lines(xi: Any, status: int, law: Any, at: int, n_tops: int, itemize: boo
     q21 = law[at + P_CG_RATES + 2] * q20
     q22 = tax_on_ordinary_income(q5, law, at, n_tops)
     q23 = q18 + q21 + q22
-    q24 = tax_on_ordinary_income(q1, law, at, n_tops)
+    # line 24 taxes line 1 as line 22 taxes line 5: the same tax when line 5 is line 1 (no qualified dividends
+    # or net capital gain on line 4)
+    q24 = q22 if q5 == q1 else tax_on_ordinary_income(q1, law, at, n_tops)
     regular_tax = minimum(q23, q24) if q4 > 0 else q24
 
     # Form 8960: NIIT on the lesser of net investment income and MAGI over the threshold
