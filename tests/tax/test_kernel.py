@@ -49,15 +49,17 @@ def mixed_households(n: int, seed: int = 5) -> dict[str, np.ndarray]:
     )
 
 
+# chunks shorter than a block of inputs, and chunks of two whole blocks and part of a third
+@pytest.mark.parametrize("chunk_rows", [7, 2 * kernel.BLOCK_ROWS + 44])
 @pytest.mark.parametrize("deduction", ["auto", "standard", "itemized"])
 def test_compiled_loop_is_the_interpreted_kernel_bit_for_bit(
-    deduction: Deduction, monkeypatch: pytest.MonkeyPatch
+    deduction: Deduction, chunk_rows: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     h = households(**mixed_households(400))
     monkeypatch.setattr(compiled, "INTERPRETED_ROWS", 10**6)
     interpreted = compute_federal(h, law_table(), deduction=deduction)
     monkeypatch.setattr(compiled, "INTERPRETED_ROWS", 0)
-    monkeypatch.setattr(compiled, "CHUNK_ROWS", 7)
+    monkeypatch.setattr(compiled, "CHUNK_ROWS", chunk_rows)
     batch = compute_federal(h, law_table(), deduction=deduction)
     assert list(batch.lines) == list(kernel.LINE_KEYS)
     for key in kernel.LINE_KEYS:

@@ -52,7 +52,10 @@ def _compiled() -> dict[str, Callable[..., None]]:
     from numba.extending import register_jitable
 
     for function in kernel.ROW_FUNCTIONS:
-        register_jitable(function)
+        # Inlined into the loop (LLVM's always-inline, not numba's IR inlining, which compiles for minutes), and
+        # without reference counting: a row function only borrows the loop's arrays, so counting them costs two
+        # atomic operations per array per call (most of a row's time) and guards nothing.
+        register_jitable(_nrt=False, forceinline=True)(function)
     drivers: dict[str, Callable[..., None]] = {"federal": kernel.federal_chunks, "form6251": kernel.form6251_chunks}
     compiled: dict[str, Callable[..., None]] = {name: numba.njit(cache=True, nogil=True, error_model="numpy")(driver)
                 for name, driver in drivers.items()}
@@ -101,7 +104,8 @@ def federal(x: tuple[np.ndarray, ...], year: np.ndarray, status: np.ndarray, fir
     if n <= INTERPRETED_ROWS:
         kernel.federal_rows(0, n, tuple(a.tolist() for a in x), year.tolist(), status.tolist(), first_year,
                             _as_list(table), width, n_tops, mode, keep.tolist(), out,
-                            [0.0] * kernel.N_INPUTS, [0.0] * kernel.N_LINES, [0.0] * kernel.N_LINES)
+                            [[0.0] * kernel.N_INPUTS for _ in range(min(n, kernel.BLOCK_ROWS))], [0.0] * kernel.N_LINES,
+                            [0.0] * kernel.N_LINES)
         return out
     _driver("federal", n)(
         tuple(readonly(a, np.float64) for a in x), readonly(year, np.int64), readonly(status, np.int8),

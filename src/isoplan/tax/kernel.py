@@ -482,7 +482,9 @@ def tax_lines(xi: Any, status: int, law: Any, at: int, n_tops: int, itemize: boo
     q21 = law[at + P_CG_RATES + 2] * q20
     q22 = tax_on_ordinary_income(q5, law, at, n_tops)
     q23 = q18 + q21 + q22
-    q24 = tax_on_ordinary_income(q1, law, at, n_tops)
+    # line 24 taxes line 1 as line 22 taxes line 5: the same tax when line 5 is line 1 (no qualified dividends
+    # or net capital gain on line 4)
+    q24 = q22 if q5 == q1 else tax_on_ordinary_income(q1, law, at, n_tops)
     regular_tax = minimum(q23, q24) if q4 > 0 else q24
 
     # Form 8960: NIIT on the lesser of net investment income and MAGI over the threshold
@@ -645,24 +647,44 @@ def row_inputs(x: Any, i: int, xi: Any) -> None:
     xi[I_SENIORS] = x[I_SENIORS][i]
 
 
+def block_inputs(x: Any, start: int, stop: int, xb: Any) -> None:
+    """The inputs of rows ``start:stop`` into ``xb[i - start]``, one input column at a time: a few sequential
+    reads of each column instead of one read of every column per row (two dozen interleaved streams, which the
+    memory prefetcher follows badly)."""
+    for k in range(N_INPUTS):
+        column = x[k]
+        for i in range(start, stop):
+            xb[i - start][k] = column[i]
+
+
+#: Rows whose inputs :func:`federal_rows` gathers at once (their block of inputs stays in the L1 cache).
+BLOCK_ROWS = 128
+
+
 def federal_rows(start: int, stop: int, x: Any, year: Any, status: Any, first_year: int, law: Any, width: int,
-                 n_tops: int, mode: int, keep: Any, out: Any, xi: Any, v: Any, other: Any) -> None:
+                 n_tops: int, mode: int, keep: Any, out: Any, xb: Any, v: Any, other: Any) -> None:
     """Rows ``start:stop`` of the inputs ``x`` (one sequence per :data:`INPUT_FIELDS`).
 
     ``law`` is the kernel's parameter table, flat: household i's law starts at
     ``((year - first_year) * statuses + status) * width``. The lines listed in
-    ``keep`` (indices into :data:`LINE_KEYS`) go to ``out[j, i]``. ``xi``, ``v``
-    and ``other`` are scratch for one row's inputs and lines (:data:`N_INPUTS`,
-    :data:`N_LINES`, :data:`N_LINES` long: arrays when compiled, lists of Python
-    floats when interpreted).
+    ``keep`` (indices into :data:`LINE_KEYS`) go to ``out[j, i]``. ``xb``, ``v``
+    and ``other`` are scratch for the inputs of :data:`BLOCK_ROWS` rows
+    (``xb[r]`` is a row's :data:`N_INPUTS` inputs) and for one row's lines
+    (:data:`N_LINES` long): arrays when compiled, lists of Python floats when
+    interpreted.
     """
-    for i in range(start, stop):
-        row_inputs(x, i, xi)
-        s = status[i]
-        at = ((year[i] - first_year) * N_STATUSES + s) * width
-        federal_row(xi, s, law, at, n_tops, mode, v, other)
-        for j in range(len(keep)):
-            out[j, i] = v[keep[j]]
+    for block in range(start, stop, BLOCK_ROWS):
+        block_stop = minimum_int(stop, block + BLOCK_ROWS)
+        block_inputs(x, block, block_stop, xb)
+        for i in range(block, block_stop):
+            xi = xb[i - block]
+            s = status[i]
+            at = ((year[i] - first_year) * N_STATUSES + s) * width
+            # the household's own row of the law: each parameter is then read at a fixed place, which the
+            # compiled loop reads directly (an index computed per row would be checked for negative values)
+            federal_row(xi, s, law[at:at + width], 0, n_tops, mode, v, other)
+            for j in range(len(keep)):
+                out[j, i] = v[keep[j]]
 
 
 def form6251_rows(start: int, stop: int, amti_before_addon: Any, status: Any, line13: Any, line21: Any,
@@ -670,8 +692,9 @@ def form6251_rows(start: int, stop: int, amti_before_addon: Any, status: Any, li
     """:func:`form6251_from_amti` for rows ``start:stop``; row i's law starts at ``law_row[i] * width`` of the
     flat table ``law``; the lines of :data:`FORM6251_KEYS` go to ``out[j, i]``."""
     for i in range(start, stop):
-        lines = form6251_from_amti(amti_before_addon[i], status[i], line13[i], line21[i], line29[i], law,
-                                   law_row[i] * width)
+        at = law_row[i] * width
+        lines = form6251_from_amti(amti_before_addon[i], status[i], line13[i], line21[i], line29[i],
+                                   law[at:at + width], 0)
         out[0, i], out[1, i], out[2, i], out[3, i], out[4, i], out[5, i], out[6, i], out[7, i], out[8, i] = lines
 
 
@@ -686,7 +709,7 @@ def federal_chunks(x: Any, year: Any, status: Any, first_year: int, law: Any, wi
     n = len(year)
     for c in prange((n + chunk - 1) // chunk):
         federal_rows(c * chunk, minimum_int(n, (c + 1) * chunk), x, year, status, first_year, law, width, n_tops,
-                     mode, keep, out, np.empty(N_INPUTS), np.empty(N_LINES), np.empty(N_LINES))
+                     mode, keep, out, np.empty((BLOCK_ROWS, N_INPUTS)), np.empty(N_LINES), np.empty(N_LINES))
 
 
 def form6251_chunks(amti_before_addon: Any, status: Any, line13: Any, line21: Any, line29: Any, law_row: Any,
@@ -705,4 +728,4 @@ def minimum_int(a: int, b: int) -> int:
 #: The functions the compiled loops call (each compiled once, in :mod:`isoplan.tax.compiled`).
 ROW_FUNCTIONS = (maximum, minimum, minimum_int, schedule_d, loss_carryover, bracket_tax, tax_on_ordinary_income,
                  amt_rate_tax, form6251_from_amti, income_and_deductions, tax_lines, federal_row, row_inputs,
-                 federal_rows, form6251_rows)
+                 block_inputs, federal_rows, form6251_rows)
