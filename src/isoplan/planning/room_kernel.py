@@ -476,19 +476,28 @@ def room_row(xi: Any, status: int, law: Any, at: int, n_tops: int, mode: int, v:
     if mode == AUTO:
         # compute_federal "auto": start from the larger deduction; the other election is tried
         # only where it deducts more for the AMT (mortgage interest, charity, other itemized)
-        tax_lines(xi, status, law, at, n_tops, False, v)
         itemize_first = v[L_ITEMIZED_ALLOWED] > v[L_STANDARD_TOTAL]
         amt_itemized = v[L_ITEMIZED_BEFORE_68] - v[L_SALT]
         amt_standard = v[L_NONITEMIZER_CHARITABLE]
         other_allows_more = amt_standard > amt_itemized if itemize_first else amt_itemized > amt_standard
-        standard = curve_of(v, law, at)
-        standard0 = (v[L_AMT], v[L_AFTER_CREDIT], v[L_TMT])
-        itemized, itemized0 = standard, standard0
+        # tax_lines reads only the lines of income_and_deductions, which it leaves as they are, so both
+        # elections run on v in turn. The standard lines of an itemizer are needed only where the election may
+        # switch, or for the credit line's first guess (which takes the later of both elections' inversions).
         if itemize_first or other_allows_more:
-            # tax_lines reads only the lines of income_and_deductions, which it leaves as they are
             tax_lines(xi, status, law, at, n_tops, True, v)
             itemized = curve_of(v, law, at)
             itemized0 = (v[L_AMT], v[L_AFTER_CREDIT], v[L_TMT])
+            if not itemize_first or other_allows_more or credit > 0:
+                tax_lines(xi, status, law, at, n_tops, False, v)
+                standard = curve_of(v, law, at)
+                standard0 = (v[L_AMT], v[L_AFTER_CREDIT], v[L_TMT])
+            else:
+                standard, standard0 = itemized, itemized0
+        else:
+            tax_lines(xi, status, law, at, n_tops, False, v)
+            standard = curve_of(v, law, at)
+            standard0 = (v[L_AMT], v[L_AFTER_CREDIT], v[L_TMT])
+            itemized, itemized0 = standard, standard0
         first, first0 = (itemized, itemized0) if itemize_first else (standard, standard0)
         other, other0 = (standard, standard0) if itemize_first else (itemized, itemized0)
     else:
@@ -504,16 +513,20 @@ def room_row(xi: Any, status: int, law: Any, at: int, n_tops: int, mode: int, v:
         switch0 = True
     already = amt0 > 0
 
-    # the first election's own line (monotone in s: regular tax fixed, TMT non-decreasing)
-    line_first, tmt_past = line_of(first, status, law, at)
+    # the first election's own line (monotone in s: regular tax fixed, TMT non-decreasing); a household already
+    # in AMT has room 0, and its line matters only for the election at it, where a credit is in play
+    line_first, tmt_past = -1.0, 0.0
+    if not already or credit > 0:
+        line_first, tmt_past = line_of(first, status, law, at)
     room = maximum(line_first, 0.0)
     switched = False
     switch_at_line = False
     if mode == AUTO:
-        # does the engine owe AMT one dollar past the larger deduction's line? (not if it switches)
-        amt_next, _, switch_next, _ = elect(taxes_of(first, tmt_past, credit), other, credit, other_allows_more,
-                                            line_first + 1.0, status, law, at)
-        switched = amt_next == 0 and switch_next and not already
+        if not already:
+            # does the engine owe AMT one dollar past the larger deduction's line? (not if it switches)
+            amt_next, _, switch_next, _ = elect(taxes_of(first, tmt_past, credit), other, credit, other_allows_more,
+                                                line_first + 1.0, status, law, at)
+            switched = amt_next == 0 and switch_next
         if switched:
             other_room = line_of(other, status, law, at)[0]
             room = first_crossing(first, other, credit, other_allows_more, line_first + 1.0, other_room, status, law,
