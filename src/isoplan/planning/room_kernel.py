@@ -96,11 +96,11 @@ from isoplan.tax.law import STATUS_CODE, STATUSES, LawTable
 AUTO, STANDARD, ITEMIZED = 0, 1, 2
 MODES: dict[str, int] = {"auto": AUTO, "standard": STANDARD, "itemized": ITEMIZED}
 
-#: The outputs of a row, in :class:`isoplan.planning.room.RoomResult` order (flags as 0.0 / 1.0).
-OUTPUTS: tuple[str, ...] = ("amt_room", "already_in_amt", "credit_line", "regular_tax", "tentative_minimum_tax",
-                            "amt", "credit_used", "election_switch", "itemized_at_line")
-FLAGS = frozenset({"already_in_amt", "election_switch", "itemized_at_line"})
-O_ROOM, O_ALREADY, O_CREDIT_LINE, O_REGULAR, O_TMT, O_AMT, O_CREDIT_USED, O_SWITCH, O_ITEMIZED = range(len(OUTPUTS))
+#: The amounts and the flags of a row (:class:`isoplan.planning.room.RoomResult` fields), each in its own array.
+AMOUNTS: tuple[str, ...] = ("amt_room", "credit_line", "regular_tax", "tentative_minimum_tax", "amt", "credit_used")
+FLAGS: tuple[str, ...] = ("already_in_amt", "election_switch", "itemized_at_line")
+O_ROOM, O_CREDIT_LINE, O_REGULAR, O_TMT, O_AMT, O_CREDIT_USED = range(len(AMOUNTS))
+F_ALREADY, F_SWITCH, F_ITEMIZED = range(len(FLAGS))
 
 #: The searches' tests: "TMT(s) <= the curve's regular tax" (one election's line) and "tax after the credit
 #: is still at most the target" (the household's tax under the engine's election rule: the credit line).
@@ -463,8 +463,9 @@ def first_crossing(first: Any, other: Any, credit: float, other_allows_more: boo
 
 
 def room_row(xi: Any, status: int, law: Any, at: int, n_tops: int, mode: int, v: Any, points: Any, out: Any,
-             i: int) -> None:
-    """The room and the credit line of the household with inputs ``xi`` into ``out[:, i]`` (see :data:`OUTPUTS`).
+             flags: Any, i: int) -> None:
+    """The room and the credit line of the household with inputs ``xi`` into ``out[:, i]`` (:data:`AMOUNTS`) and
+    ``flags[:, i]`` (:data:`FLAGS`).
 
     The engine's lines of each election the solve needs (into ``v``, scratch), then the steps of
     :func:`isoplan.planning.room.amt_room` for this household (``points``: scratch for :func:`first_crossing`).
@@ -553,14 +554,14 @@ def room_row(xi: Any, status: int, law: Any, at: int, n_tops: int, mode: int, v:
                         credit_guess if math.isfinite(credit_guess) else -1.0, status, law, at)
         credit_line = minimum(maximum(found, 0.0), room)
     out[O_ROOM, i] = room
-    out[O_ALREADY, i] = 1.0 if already else 0.0
+    flags[F_ALREADY, i] = already
     out[O_CREDIT_LINE, i] = credit_line
     out[O_REGULAR, i] = regular
     out[O_TMT, i] = line9
     out[O_AMT, i] = amt0
     out[O_CREDIT_USED, i] = minimum(credit, maximum(regular - line9, 0.0))
-    out[O_SWITCH, i] = 1.0 if switched and room > line_first else 0.0
-    out[O_ITEMIZED, i] = 1.0 if itemize_first != switch_at_line else 0.0
+    flags[F_SWITCH, i] = switched and room > line_first
+    flags[F_ITEMIZED, i] = itemize_first != switch_at_line
 
 
 def row_inputs(x: Any, i: int, xi: Any) -> None:
@@ -592,7 +593,7 @@ def row_inputs(x: Any, i: int, xi: Any) -> None:
 
 
 def room_rows(start: int, stop: int, x: Any, year: Any, status: Any, first_year: int, law: Any, width: int,
-              n_tops: int, mode: int, out: Any, xi: Any, v: Any, points: Any) -> None:
+              n_tops: int, mode: int, out: Any, flags: Any, xi: Any, v: Any, points: Any) -> None:
     """Rows ``start:stop`` of the inputs ``x`` (one sequence per :data:`isoplan.tax.kernel.INPUT_FIELDS`); row
     i's law starts at ``((year - first_year) * statuses + status) * width`` of the flat table ``law``. ``xi``,
     ``v``, ``points``: scratch of :data:`~isoplan.tax.kernel.N_INPUTS`, :data:`~isoplan.tax.kernel.N_LINES`
@@ -601,7 +602,7 @@ def room_rows(start: int, stop: int, x: Any, year: Any, status: Any, first_year:
         row_inputs(x, i, xi)
         s = status[i]
         at = ((year[i] - first_year) * N_STATUSES + s) * width
-        room_row(xi, s, law, at, n_tops, mode, v, points, out, i)
+        room_row(xi, s, law, at, n_tops, mode, v, points, out, flags, i)
 
 
 #: The loop over chunks of rows: ``range`` when run in one thread; :func:`_compiled` runs a copy of
@@ -610,12 +611,12 @@ prange = range
 
 
 def room_chunks(x: Any, year: Any, status: Any, first_year: int, law: Any, width: int, n_tops: int, mode: int,
-                out: Any, chunk: int) -> None:
+                out: Any, flags: Any, chunk: int) -> None:
     """:func:`room_rows` over every row, ``chunk`` rows at a time."""
     n = len(year)
     for c in prange((n + chunk - 1) // chunk):
         stop = (c + 1) * chunk
-        room_rows(c * chunk, n if n < stop else stop, x, year, status, first_year, law, width, n_tops, mode, out,
+        room_rows(c * chunk, n if n < stop else stop, x, year, status, first_year, law, width, n_tops, mode, out, flags,
                   np.empty(N_INPUTS), np.empty(N_LINES), np.empty(N_POINTS))
 
 
@@ -663,27 +664,33 @@ def _copy(driver: Callable[..., None], loop: Any, qualname: str) -> Callable[...
 def rooms(h: Households, law: LawTable, deduction: str) -> dict[str, np.ndarray]:
     """The :class:`isoplan.planning.room.RoomResult` fields of every household in ``h``, compiled, in input order."""
     n = len(h)
-    law.year_index(h.year)  # every year is one the law has (an input error names the row)
+    _check_years(h, law)
     table, n_tops = compiled.kernel_table(law)
-    out = np.empty((len(OUTPUTS), n))
+    out, flags = np.empty((len(AMOUNTS), n)), np.empty((len(FLAGS), n), dtype=np.bool_)
     loop = _compiled()["parallel" if n >= PARALLEL_ROWS else "one_thread"]
     loop(tuple(compiled.readonly(getattr(h, name), np.float64) for name in kernel.INPUT_FIELDS),
          compiled.readonly(h.year, np.int64), compiled.readonly(h.filing_status, np.int8), int(law.first_year),
-         compiled.readonly(table.ravel(), np.float64), int(table.shape[1]), int(n_tops), MODES[deduction], out,
+         compiled.readonly(table.ravel(), np.float64), int(table.shape[1]), int(n_tops), MODES[deduction], out, flags,
          CHUNK_ROWS)
-    return {name: out[j] != 0 if name in FLAGS else out[j] for j, name in enumerate(OUTPUTS)}
+    return {**dict(zip(AMOUNTS, out, strict=True)), **dict(zip(FLAGS, flags, strict=True))}
 
 
 def rooms_interpreted(h: Households, law: LawTable, deduction: str) -> dict[str, np.ndarray]:
     """:func:`rooms` with the same functions run by the interpreter (slow: for tests of the compiled loop)."""
     n = len(h)
-    law.year_index(h.year)
+    _check_years(h, law)
     table, n_tops = compiled.kernel_table(law)
-    out = np.empty((len(OUTPUTS), n))
+    out, flags = np.empty((len(AMOUNTS), n)), np.empty((len(FLAGS), n), dtype=np.bool_)
     room_rows(0, n, tuple(getattr(h, name).tolist() for name in kernel.INPUT_FIELDS), h.year.tolist(),
               h.filing_status.tolist(), int(law.first_year), table.ravel().tolist(), int(table.shape[1]),
-              int(n_tops), MODES[deduction], out, [0.0] * N_INPUTS, [0.0] * N_LINES, [0.0] * N_POINTS)
-    return {name: out[j] != 0 if name in FLAGS else out[j] for j, name in enumerate(OUTPUTS)}
+              int(n_tops), MODES[deduction], out, flags, [0.0] * N_INPUTS, [0.0] * N_LINES, [0.0] * N_POINTS)
+    return {**dict(zip(AMOUNTS, out, strict=True)), **dict(zip(FLAGS, flags, strict=True))}
+
+
+def _check_years(h: Households, law: LawTable) -> None:
+    """Every year is one the law has (else :meth:`LawTable.year_index` raises the input error naming the row)."""
+    if len(h) and not law.first_year <= int(h.year.min()) <= int(h.year.max()) <= law.last_year:
+        law.year_index(h.year)
 
 
 def warm() -> None:
