@@ -12,9 +12,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# the warm step loads (or, once after an install, compiles) the engine's batch code, so no command waits for it
+# the warm steps load (or, once after an install, compile) the engine's and the room solver's batch code, so no
+# command waits for it
 demo: $(STAMP)
 	$(BIN)/python -m isoplan.tax.compiled
+	$(BIN)/python -m isoplan.planning.room_kernel
 	$(BIN)/isoplan demo
 
 test: $(STAMP)

@@ -494,12 +494,18 @@ def amt_room(h: Households, law: LawTable | None = None, *, deduction: Deduction
     (unless the household is already in AMT). Per (year, filing status)
     group: one engine call per election (two for ``auto``, one when the
     deduction is forced), closed-form algebra, and a few evaluations of
-    Form 6251 to settle the last dollar.
+    Form 6251 to settle the last dollar. A batch of more than a few dozen
+    households takes the same steps row by row, compiled
+    (:mod:`isoplan.planning.room_kernel`), with the same results.
     """
     if deduction not in ("auto", "standard", "itemized"):
         raise InputError("deduction", deduction, "auto, standard or itemized")
     law = law or law_table()
     n = len(h)
+    from isoplan.planning import room_kernel
+
+    if n > room_kernel.INTERPRETED_ROWS:
+        return RoomResult(**room_kernel.rooms(h, law, deduction))
     year_index = law.year_index(h.year)
     key = year_index * len(STATUSES) + h.filing_status
     names = [f.name for f in fields(RoomResult)]
