@@ -641,7 +641,8 @@ def _compiled() -> dict[str, Callable[..., None]]:
     import numba  # a heavy import: only for batches
     from numba.extending import register_jitable
 
-    for function in (*kernel.ROW_FUNCTIONS, *ROW_FUNCTIONS):
+    compiled.register_row_functions()  # the engine's row functions, as the engine's loops compile them
+    for function in ROW_FUNCTIONS:
         register_jitable(function)
     digest = hashlib.sha256(Path(kernel.__file__).read_bytes()).hexdigest()[:16]
     return {

@@ -45,10 +45,13 @@ def readonly(values: Any, dtype: type) -> np.ndarray:
 
 
 @functools.cache
-def _compiled() -> dict[str, Callable[..., None]]:
-    """The compiled drivers, each in one thread and split across the cores (imports numba; loads the cached
-    machine code, or compiles it once)."""
-    import numba  # a heavy import: only for batches
+def register_row_functions() -> None:
+    """Make the kernel's row functions callable from compiled loops, once per process (imports numba).
+
+    Every compiled loop that calls them (the engine's here, the room solver's) registers them through this
+    function: numba keeps the first registration of a function, so a second one with other options would
+    depend on which loop was compiled first.
+    """
     from numba.extending import register_jitable
 
     for function in kernel.ROW_FUNCTIONS:
@@ -56,6 +59,15 @@ def _compiled() -> dict[str, Callable[..., None]]:
         # without reference counting: a row function only borrows the loop's arrays, so counting them costs two
         # atomic operations per array per call (most of a row's time) and guards nothing.
         register_jitable(_nrt=False, forceinline=True)(function)
+
+
+@functools.cache
+def _compiled() -> dict[str, Callable[..., None]]:
+    """The compiled drivers, each in one thread and split across the cores (imports numba; loads the cached
+    machine code, or compiles it once)."""
+    import numba  # a heavy import: only for batches
+
+    register_row_functions()
     drivers: dict[str, Callable[..., None]] = {"federal": kernel.federal_chunks, "form6251": kernel.form6251_chunks}
     compiled: dict[str, Callable[..., None]] = {name: numba.njit(cache=True, nogil=True, error_model="numpy")(driver)
                 for name, driver in drivers.items()}
