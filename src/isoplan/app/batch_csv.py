@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 __all__ = ["AMOUNT", "CENTS", "FLAG", "INTERPRETED_ROWS", "WHOLE", "plain_amounts", "render_rows",
-           "row_bytes_bound"]
+           "row_bytes_bound", "warm"]
 
 #: Kinds of a number column: an amount (a float, written to the cent), whole cents (written as dollars and
 #: two decimals), a whole number, a flag (0/1).
@@ -135,8 +135,11 @@ def _rows(order: np.ndarray, text: np.ndarray, starts: np.ndarray, floats: np.nd
                 pos = _digits(out, pos, value, 1, pairs, powers)
             else:
                 pos = _digits(out, pos, value // 100, 1, pairs, powers)
+                cents = 2 * (value % 100)
                 out[pos] = _POINT
-                pos = _digits(out, pos + 1, value % 100, 2, pairs, powers)
+                out[pos + 1] = pairs[cents]
+                out[pos + 2] = pairs[cents + 1]
+                pos += 3
         out[pos] = _CR
         out[pos + 1] = _LF
         pos += 2
@@ -169,3 +172,11 @@ def render_rows(order: np.ndarray, text: np.ndarray, starts: np.ndarray, floats:
     end = int(write(order, text, starts, floats, wholes, kinds, slots, shown, (_PAIRS, _POWERS, _TRUE, _FALSE),
                     rows, out))
     return memoryview(out.data)[:end]
+
+
+def warm() -> None:
+    """Compile the row loop (or load it from the cache): for setup steps, so that no user's first batch waits."""
+    rows = INTERPRETED_ROWS + 1
+    render_rows(np.full(1, -1, dtype=np.int64), np.empty(0, dtype=np.uint8), np.zeros((0, rows + 1), dtype=np.int64),
+                np.zeros((1, rows)), np.zeros((0, rows), dtype=np.int64), np.full(1, AMOUNT, dtype=np.int64),
+                np.zeros(1, dtype=np.int64), np.ones((1, rows), dtype=np.bool_), rows)
