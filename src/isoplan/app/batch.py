@@ -8,7 +8,8 @@ parser does not take as it is (a ragged row, bytes that are not UTF-8, a quoted 
 with the csv module, which names the line and the problem.
 
 The result (:class:`BatchResult`) is columns too: the input's columns as read, then the outputs, which
-become CSV text (amounts to the cent, flags as true/false) or Parquet values a slice at a time.
+become CSV bytes (amounts to the cent, flags as true/false), written a slice of rows at a time by one pass
+over the columns (:mod:`isoplan.app.batch_csv`), or Parquet values.
 pyarrow is imported inside the functions: the command line's parser and one household never load it.
 """
 
@@ -138,7 +139,7 @@ def _arrow_csv(raw: bytes, path: str) -> BatchFile | None:
     rest = memoryview(raw)[start:]  # the rows, not copied
     keys = [f"c{i}" for i in range(len(header))]
     if rest:
-        ascii_rows = raw[start:].isascii()
+        ascii_rows = raw.isascii()  # the header too: a scan without a copy
         try:
             table = pacsv.read_csv(
                 pa.py_buffer(rest),
@@ -154,7 +155,7 @@ def _arrow_csv(raw: bytes, path: str) -> BatchFile | None:
         for k in keys:  # one column at a time, each block freed once copied
             cells.append(table.column(k).combine_chunks())
             table = table.drop_columns([k])
-        if not ascii_rows or _may_need_strip(raw, start):  # the header is stripped already
+        if not ascii_rows or _may_need_strip(raw, start):  # the rows' cells: the header is stripped already
             cells = [pc.utf8_trim(c, characters=PY_WHITESPACE) for c in cells]
     else:
         cells = [pa.array([], pa.string()) for _ in keys]
@@ -176,8 +177,9 @@ _STRIP_BYTES = (b"\t", b"\x0b", b"\x0c", b"\x1c", b"\x1d", b"\x1e", b"\x1f", b" 
 
 
 def _may_need_strip(text: bytes, start: int = 0) -> bool:
-    """Whether any cell of ``text[start:]`` might have whitespace to strip: a few scans of the text, none per cell."""
-    return any(text.find(byte, start) >= 0 for byte in _STRIP_BYTES) or not (text[start:] if start else text).isascii()
+    """Whether any cell of ``text[start:]`` might have whitespace to strip: a few scans of the text, none per cell
+    (any non-ASCII byte of the whole text counts)."""
+    return not text.isascii() or any(text.find(byte, start) >= 0 for byte in _STRIP_BYTES)
 
 
 def _text_lengths(column: Any) -> np.ndarray:
