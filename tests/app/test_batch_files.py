@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from isoplan.app.batch import PY_WHITESPACE, cents_text
+from isoplan.app.batch import PY_WHITESPACE, BatchResult, OutputColumn, cents_text
 from isoplan.app.common import InputError
 from isoplan.app.room import RoomRequest, room, room_batch
 from isoplan.app.tax import TaxRequest, compute_tax, tax_batch
@@ -75,12 +75,15 @@ def write_csv(path, rows, columns=COLUMNS, extra=""):
 
 
 def csv_bytes(table) -> bytes:
-    """The bytes of a batch result as the CSV writer of the command writes them."""
+    """The bytes of a batch result as the CSV writer of the command writes them (and as the text columns,
+    :meth:`BatchResult.text_parts`, write them)."""
     from isoplan.files import write_csv_columns
 
     out = io.BytesIO()
     write_csv_columns(out, table.header, table.text_parts(), "--out")
-    return out.getvalue()
+    written = b"".join(table.csv_chunks())
+    assert written == out.getvalue()
+    return written
 
 
 def expected_csv(header, rows) -> bytes:
@@ -161,6 +164,47 @@ def test_amounts_are_written_as_python_writes_them():
                              [0.125, 1.005, 2.675, -0.001, -0.0, 0.0, 1e15, np.nan, np.inf, -np.inf, 0.015,
                               -99.995, 1e12, 5e13 - 0.005]])
     assert cents_text(values).to_pylist() == [f"{v:.2f}" for v in values.tolist()]
+
+
+EDGE_AMOUNTS = [0.125, 1.005, 2.675, -0.001, -0.0, 0.0, 1e15, np.nan, np.inf, -np.inf, 0.015, -99.995, 1e12,
+                5e13 - 0.005, 4.5e13, -4.5e13 + 0.01, -0.01, -0.005, 0.005, 9.995, -9.995, 123456789.125]
+
+
+@pytest.mark.parametrize("rows", [7, 3000])  # interpreted, and compiled over slices
+def test_result_rows_are_written_as_the_csv_module_writes_them(rows, monkeypatch):
+    monkeypatch.setattr("isoplan.app.batch.CSV_SLICE_ROWS", 1024)
+    rng = np.random.default_rng(rows)
+    whole = rng.integers(-10**9, 10**9, rows)
+    amounts = [whole / 8, whole / 1000, whole / 100 + 0.005, rng.uniform(-1e7, 1e7, rows)]
+    edgy = np.resize(np.array(EDGE_AMOUNTS), rows)
+    shown = rng.random(rows) < 0.7
+    labels = np.resize(np.array(["plain", "a,b", 'say "hi"', "line\nbreak", "", "ünï"]), rows)
+    wholes = np.where(rng.random(rows) < 0.2, np.nan, np.trunc(rng.uniform(-1e12, 1e12, rows)))
+    ids = pa.array([None if i % 11 == 3 else f"C,{i}" if i % 13 == 0 else f"C{i}" for i in range(rows)])
+    columns = (OutputColumn("id", "input", ids), OutputColumn("n", "input", pa.array(whole)),
+               *(OutputColumn(f"a{k}", "amount", v) for k, v in enumerate(amounts)),
+               OutputColumn("edge", "amount", edgy), OutputColumn("hidden", "amount", edgy, shown=shown),
+               OutputColumn("clean", "amount", np.where(shown, whole / 4, np.nan), shown=shown),
+               OutputColumn("flag", "flag", whole % 3 == 0), OutputColumn("shown_flag", "flag", whole > 0, shown=shown),
+               OutputColumn("whole", "whole", wholes), OutputColumn("int", "whole", whole, shown=shown),
+               OutputColumn("label", "label", labels))
+    table = BatchResult(columns=columns, length=rows)
+    ids_text = ["" if v is None else v for v in ids.to_pylist()]
+
+    def cell(column: OutputColumn, i: int) -> str:
+        if column.shown is not None and not column.shown[i]:
+            return ""
+        value = column.values[i]
+        if column.kind == "amount":
+            return f"{value:.2f}"
+        if column.kind == "flag":
+            return str(bool(value)).lower()
+        if column.kind == "whole":
+            return "" if np.isnan(value) else str(int(value))
+        return str(value)
+
+    expected = [[ids_text[i], str(whole[i]), *(cell(c, i) for c in columns[2:])] for i in range(rows)]
+    assert b"".join(table.csv_chunks()) == expected_csv(table.header, expected)
 
 
 def test_csv_rows_are_quoted_as_the_csv_module_quotes_them():

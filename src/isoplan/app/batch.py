@@ -8,7 +8,8 @@ parser does not take as it is (a ragged row, bytes that are not UTF-8, a quoted 
 with the csv module, which names the line and the problem.
 
 The result (:class:`BatchResult`) is columns too: the input's columns as read, then the outputs, which
-become CSV text (amounts to the cent, flags as true/false) or Parquet values a slice at a time.
+become CSV bytes (amounts to the cent, flags as true/false), written a slice of rows at a time by one pass
+over the columns (:mod:`isoplan.app.batch_csv`), or Parquet values.
 pyarrow is imported inside the functions: the command line's parser and one household never load it.
 """
 
@@ -17,7 +18,7 @@ from __future__ import annotations
 import csv
 import functools
 import io
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -40,6 +41,10 @@ MAX_BATCH_BYTES = 200_000_000
 MAX_BATCH_ROWS = 1_000_000
 #: Rows turned into output text at a time: bounds the memory of the text, not the result.
 TEXT_SLICE_ROWS = 131_072
+#: Rows of CSV written at a time: bounds the memory of the bytes in flight (:data:`CSV_WORKERS` slices and more).
+CSV_SLICE_ROWS = 65_536
+#: Slices of a CSV result rendered at once (in threads: the row writer, pyarrow and NumPy release the GIL).
+CSV_WORKERS = 2
 
 #: The characters Python's ``str.strip()`` removes (``str.isspace``): CSV cells are stripped of exactly these.
 PY_WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
@@ -130,16 +135,19 @@ def _arrow_csv(raw: bytes, path: str) -> BatchFile | None:
     except (UnicodeDecodeError, csv.Error, StopIteration):
         return None
     _check_header(header, path)
-    rest = memoryview(raw)[len(raw) if end < 0 else end + 1:]  # the rows, not copied
+    start = len(raw) if end < 0 else end + 1
+    rest = memoryview(raw)[start:]  # the rows, not copied
     keys = [f"c{i}" for i in range(len(header))]
     if rest:
+        ascii_rows = raw.isascii()  # the header too: a scan without a copy
         try:
             table = pacsv.read_csv(
                 pa.py_buffer(rest),
                 read_options=pacsv.ReadOptions(column_names=keys, block_size=1 << 24),
-                parse_options=pacsv.ParseOptions(newlines_in_values=raw.find(b'"', end) >= 0),
+                parse_options=pacsv.ParseOptions(newlines_in_values=raw.find(b'"', start) >= 0),
                 convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(keys, pa.string()),
-                                                     strings_can_be_null=False, quoted_strings_can_be_null=False),
+                                                     strings_can_be_null=False, quoted_strings_can_be_null=False,
+                                                     check_utf8=not ascii_rows),  # ASCII is UTF-8
             )
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             return None
@@ -147,7 +155,7 @@ def _arrow_csv(raw: bytes, path: str) -> BatchFile | None:
         for k in keys:  # one column at a time, each block freed once copied
             cells.append(table.column(k).combine_chunks())
             table = table.drop_columns([k])
-        if _may_need_strip(raw):
+        if not ascii_rows or _may_need_strip(raw, start):  # the rows' cells: the header is stripped already
             cells = [pc.utf8_trim(c, characters=PY_WHITESPACE) for c in cells]
     else:
         cells = [pa.array([], pa.string()) for _ in keys]
@@ -168,9 +176,10 @@ def _arrow_csv(raw: bytes, path: str) -> BatchFile | None:
 _STRIP_BYTES = (b"\t", b"\x0b", b"\x0c", b"\x1c", b"\x1d", b"\x1e", b"\x1f", b" ", b'"')
 
 
-def _may_need_strip(text: bytes) -> bool:
-    """Whether any cell might have whitespace to strip: a few scans of the whole text, none per cell."""
-    return not text.isascii() or any(text.find(byte) >= 0 for byte in _STRIP_BYTES)
+def _may_need_strip(text: bytes, start: int = 0) -> bool:
+    """Whether any cell of ``text[start:]`` might have whitespace to strip: a few scans of the text, none per cell
+    (any non-ASCII byte of the whole text counts)."""
+    return not text.isascii() or any(text.find(byte, start) >= 0 for byte in _STRIP_BYTES)
 
 
 def _text_lengths(column: Any) -> np.ndarray:
@@ -526,6 +535,57 @@ class BatchResult:
         """The CSV cells of rows ``start:stop``: one pyarrow text array per column."""
         return [_column_text(c, start, stop) for c in self.columns]
 
+    def csv_chunks(self) -> Iterator[bytes | memoryview]:
+        """The CSV file's bytes in order: the header as :func:`csv.writer` writes it, then the rows a slice at a
+        time (the same bytes as :meth:`text_parts` through :func:`isoplan.files.csv_text_rows`), rendered
+        :data:`CSV_WORKERS` slices at once while earlier ones are handed on."""
+        from concurrent.futures import Future, ThreadPoolExecutor
+
+        yield csv_header(self.header)
+        starts = range(0, self.length, CSV_SLICE_ROWS)
+        if len(starts) == 1:
+            yield self.csv_rows(0, self.length)
+            return
+        with ThreadPoolExecutor(max_workers=CSV_WORKERS) as pool:
+            pending: list[Future[memoryview]] = []
+            for start in starts:
+                pending.append(pool.submit(self.csv_rows, start, min(start + CSV_SLICE_ROWS, self.length)))
+                if len(pending) > CSV_WORKERS:
+                    yield pending.pop(0).result()
+            for future in pending:
+                yield future.result()
+
+    def csv_rows(self, start: int, stop: int) -> memoryview:
+        """The CSV bytes of rows ``start:stop``, each line ended by CRLF."""
+        import numpy as np
+
+        from isoplan.app.batch_csv import AMOUNT, render_rows
+
+        rows = stop - start
+        order = np.empty(len(self.columns), dtype=np.int64)
+        texts: list[Any] = []
+        numbers: list[tuple[int, np.ndarray, np.ndarray]] = []
+        for j, column in enumerate(self.columns):
+            number_ = _column_number(column, start, stop)
+            if number_ is None:
+                order[j] = len(texts)
+                cells = _column_text(column, start, stop)
+                texts.append(_quoted(cells.fill_null("") if cells.null_count else cells))
+            else:
+                order[j] = -1 - len(numbers)
+                numbers.append(number_)
+        kinds = np.array([kind for kind, _, _ in numbers], dtype=np.int64)
+        amounts = kinds == AMOUNT
+        slots = np.where(amounts, np.cumsum(amounts) - 1, np.cumsum(~amounts) - 1).astype(np.int64)
+        floats = np.empty((int(amounts.sum()), rows), dtype=np.float64)
+        wholes = np.empty((len(numbers) - len(floats), rows), dtype=np.int64)
+        shown = np.empty((len(numbers), rows), dtype=np.bool_)
+        for k, (kind, values, show) in enumerate(numbers):
+            (floats if kind == AMOUNT else wholes)[slots[k]] = values
+            shown[k] = show
+        text, cell_starts = _text_cells(texts, rows)
+        return render_rows(order, text, cell_starts, floats, wholes, kinds, slots, shown, rows)
+
     def arrow_table(self) -> Any:
         """The result as a pyarrow table (Parquet): inputs as read, amounts as float64 to the cent, flags
         as booleans, whole numbers as int64, a row without a value null."""
@@ -556,6 +616,93 @@ def _column_text(column: OutputColumn, start: int, stop: int) -> Any:
     if column.shown is not None:
         text = pc.if_else(pa.array(column.shown[start:stop]), text, "")
     return text
+
+
+def _column_number(column: OutputColumn, start: int, stop: int) -> tuple[int, np.ndarray, np.ndarray] | None:
+    """A number column's rows ``start:stop`` as the row writer takes them (:mod:`isoplan.app.batch_csv`): its
+    kind, values and which are shown; None for a column written as text (the file's own, labels, and amounts
+    with a cell Python writes itself, such as -0.00)."""
+    import numpy as np
+
+    from isoplan.app.batch_csv import AMOUNT, CENTS, FLAG, WHOLE, plain_amounts
+
+    if column.kind in ("input", "label"):
+        return None
+    part = np.asarray(column.values[start:stop])
+    shown = np.ones(stop - start, dtype=np.bool_) if column.shown is None else np.asarray(column.shown[start:stop])
+    if column.kind == "amount":
+        amounts = np.asarray(part, dtype=np.float64)
+        if column.shown is not None:
+            amounts = np.where(shown, amounts, 0.0)  # a cell not shown is not written
+        if plain_amounts(amounts):
+            return AMOUNT, amounts, shown
+        cents, python = _cents(amounts)
+        return None if python.any() else (CENTS, cents, shown)
+    if column.kind == "flag":
+        return FLAG, np.asarray(part, dtype=bool).astype(np.int64), shown
+    if part.dtype.kind == "f":
+        given = ~np.isnan(part)
+        return WHOLE, np.trunc(np.where(given, part, 0)).astype(np.int64), shown & given
+    return WHOLE, part.astype(np.int64), shown
+
+
+def _quoted(column: Any) -> Any:
+    """A text column's cells as :func:`csv.writer` writes them: one holding a comma, quote, CR or LF quoted, its
+    quotes doubled."""
+    import pyarrow.compute as pc
+
+    if not _has_special(column):
+        return column
+    special = pc.match_substring_regex(column, '[,"\r\n]')
+    quoted = pc.binary_join_element_wise('"', pc.replace_substring(column, '"', '""'), '"', "")
+    return pc.if_else(special, quoted, column)
+
+
+#: The bytes that make :func:`csv.writer` quote a cell.
+_SPECIAL = b',"\r\n'
+
+
+def _has_special(column: Any) -> bool:
+    """Whether any cell of a text column holds a byte that needs quoting: one look at the whole text."""
+    import numpy as np
+
+    return bool(np.isin(_cell_bytes(column)[0], np.frombuffer(_SPECIAL, dtype=np.uint8)).any())
+
+
+def _cell_bytes(column: Any) -> tuple[np.ndarray, np.ndarray]:
+    """A text column's bytes (every cell's, in order) and where each cell starts in them (one more: the end)."""
+    import numpy as np
+    import pyarrow as pa
+
+    buffers = column.buffers()
+    wide = pa.types.is_large_string(column.type)
+    offsets = np.frombuffer(buffers[1], dtype=np.int64 if wide else np.int32)[column.offset:column.offset
+                                                                                 + len(column) + 1]
+    first = int(offsets[0]) if len(offsets) else 0
+    data = np.frombuffer(buffers[2], dtype=np.uint8) if buffers[2] is not None else np.empty(0, dtype=np.uint8)
+    return data[first:int(offsets[-1]) if len(offsets) else 0], offsets.astype(np.int64) - first
+
+
+def _text_cells(columns: Sequence[Any], rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """The bytes of text columns end to end and, per column, where each of its cells starts in them (``rows + 1``)."""
+    import numpy as np
+
+    starts = np.empty((len(columns), rows + 1), dtype=np.int64)
+    parts = []
+    base = 0
+    for t, column in enumerate(columns):
+        data, offsets = _cell_bytes(column)
+        starts[t] = offsets + base
+        parts.append(data)
+        base += len(data)
+    return (np.concatenate(parts) if parts else np.empty(0, dtype=np.uint8)), starts
+
+
+def csv_header(header: Sequence[str]) -> bytes:
+    """The header line as :func:`csv.writer` writes it."""
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer).writerow(header)
+    return buffer.getvalue().encode("utf-8")
 
 
 def _column_arrow(column: OutputColumn) -> Any:
@@ -597,16 +744,20 @@ def _cents(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
     magnitude = np.abs(values)
     scaled = magnitude * 100.0
-    exact = np.isfinite(scaled) & (scaled < _EXACT_CENTS)
-    magnitude = np.where(exact, magnitude, 0.0)
-    scaled = np.where(exact, scaled, 0.0)
-    split = _SPLITTER * magnitude
-    high = split - (split - magnitude)
-    error = (high * 100.0 - scaled) + (magnitude - high) * 100.0  # exact: magnitude x 100 = scaled + error
-    floor = np.floor(scaled)
+    exact = scaled < _EXACT_CENTS  # not NaN, not infinite
+    if not exact.all():
+        magnitude = np.where(exact, magnitude, 0.0)
+        scaled = np.where(exact, scaled, 0.0)
     cents = np.rint(scaled)
-    on_half = (scaled - floor == 0.5) & (error != 0.0)
-    cents[on_half] = np.where(error[on_half] > 0.0, floor[on_half] + 1.0, floor[on_half])
+    on_half = np.flatnonzero(np.abs(scaled - cents) == 0.5)  # a whole number and a half: exactly representable
+    if on_half.size:
+        half_magnitude, half_scaled = magnitude[on_half], scaled[on_half]
+        split = _SPLITTER * half_magnitude
+        high = split - (split - half_magnitude)
+        # exact: magnitude x 100 = scaled + error
+        error = (high * 100.0 - half_scaled) + (half_magnitude - high) * 100.0
+        floor = np.floor(half_scaled)
+        cents[on_half] = np.where(error > 0.0, floor + 1.0, np.where(error < 0.0, floor, cents[on_half]))
     negative = np.signbit(values)
     python = ~exact | (negative & (cents == 0.0))
     return np.where(negative, -cents, cents).astype(np.int64), python

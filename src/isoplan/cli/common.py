@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import sys
 from collections.abc import Callable
@@ -115,7 +114,7 @@ def write_batch(path: str | None, table: BatchResult, command: str, *, batch: st
     """A batch result to ``--out`` (written whole, atomically; Parquet when the name ends in .parquet, else
     CSV) or as CSV to stdout; its notes first, on stderr."""
     from isoplan.app.batch import is_parquet
-    from isoplan.files import check_output, write_csv_columns, write_parquet
+    from isoplan.files import check_output, replace_with, write_parquet
 
     for note in table.notes:
         print(f"isoplan {command}: note: {note}", file=sys.stderr)
@@ -123,18 +122,19 @@ def write_batch(path: str | None, table: BatchResult, command: str, *, batch: st
         check_output(path, "--out", inputs=[batch])
         if is_parquet(path):
             write_parquet(path, table.arrow_table(), "--out")
-        else:
-            write_csv_columns(path, table.header, table.text_parts(), "--out")
+            return
+        with replace_with(path, "--out") as temp, open(temp, "wb") as handle:
+            for chunk in table.csv_chunks():
+                handle.write(chunk)
         return
     sys.stdout.flush()
     stream = getattr(sys.stdout, "buffer", None)
     if stream is not None:
-        write_csv_columns(stream, table.header, table.text_parts(), "--out")
+        for chunk in table.csv_chunks():
+            stream.write(chunk)
         stream.flush()
     else:  # a text-only stdout (an embedding host): the same bytes as text
-        buffer = io.BytesIO()
-        write_csv_columns(buffer, table.header, table.text_parts(), "--out")
-        sys.stdout.write(buffer.getvalue().decode("utf-8"))
+        sys.stdout.write(b"".join(table.csv_chunks()).decode("utf-8"))
 
 
 def add_state_arguments(parser: argparse.ArgumentParser) -> None:

@@ -1,0 +1,182 @@
+"""CSV rows of a batch result written straight into bytes, a slice of rows at a time, in one pass per slice.
+
+Each column is either text (the file's own cells, labels: copied as they are, already quoted where
+:func:`csv.writer` quotes) or numbers: amounts written to the cent as ``f"{value:.2f}"`` writes them (from
+the float, or from whole cents), whole numbers, or flags written ``true``/``false``; a cell not shown is
+blank. The rows are the bytes :func:`csv.writer` writes for the same cells (a comma between cells, each
+line ended by CRLF).
+
+A handful of rows runs the very loop in the interpreter; a larger slice runs it compiled by numba (machine
+code cached on disk beside the sources, as the tax engine's), which releases the GIL so that two slices are
+written at once.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+__all__ = ["AMOUNT", "CENTS", "FLAG", "INTERPRETED_ROWS", "WHOLE", "plain_amounts", "render_rows",
+           "row_bytes_bound", "warm"]
+
+#: Kinds of a number column: an amount (a float, written to the cent), whole cents (written as dollars and
+#: two decimals), a whole number, a flag (0/1).
+AMOUNT, CENTS, WHOLE, FLAG = 0, 1, 2, 3
+#: Slices up to this many rows are written by the interpreter (no numba import, no compiled code to load).
+INTERPRETED_ROWS = 64
+#: Most bytes one number cell takes: a sign, 19 digits and a decimal point (``true``/``false`` fewer).
+NUMBER_BYTES = 21
+#: Amounts below this many dollars are whole cents a float64 holds exactly once multiplied by 100 (below 2**52).
+PLAIN_DOLLARS = 4.5e13
+#: Dekker's splitter (2**27 + 1): cuts a float64 into two halves whose products with 100 are exact.
+SPLITTER = 134217729.0
+
+_COMMA, _MINUS, _POINT, _ZERO, _CR, _LF = 44, 45, 46, 48, 13, 10
+#: 10**0 .. 10**18: a whole number below ``_POWERS[d]`` has at most ``d`` digits.
+_POWERS = np.array([10**d for d in range(19)], dtype=np.int64)
+_MOST_DIGITS = 19
+#: "00" .. "99": two digits at a time.
+_PAIRS = np.frombuffer("".join(f"{d:02d}" for d in range(100)).encode(), dtype=np.uint8).copy()
+_TRUE = np.frombuffer(b"true", dtype=np.uint8).copy()
+_FALSE = np.frombuffer(b"false", dtype=np.uint8).copy()
+
+
+def plain_amounts(values: np.ndarray) -> bool:
+    """Whether every amount is one the row writer rounds itself: finite, below :data:`PLAIN_DOLLARS`, and not a
+    negative amount near zero (``f"{-0.001:.2f}"`` is ``-0.00``, written by Python)."""
+    magnitude = np.abs(values)
+    return bool((magnitude < PLAIN_DOLLARS).all() and not (np.signbit(values) & (magnitude < 0.01)).any())
+
+
+def _round_cents(value: float) -> int:
+    """``|value|`` in whole cents as ``f"{value:.2f}"`` rounds it (the exact binary value, half to even).
+
+    ``|value| x 100`` rounded to a whole number; where the float product lands exactly on a half cent that the
+    exact product is not on, Dekker's exact product (the product plus its rounding error) decides."""
+    magnitude = abs(value)
+    scaled = magnitude * 100.0
+    cents = np.rint(scaled)
+    floor = np.floor(scaled)
+    if scaled - floor == 0.5:
+        split = SPLITTER * magnitude
+        high = split - (split - magnitude)
+        error = (high * 100.0 - scaled) + (magnitude - high) * 100.0  # exact: magnitude x 100 = scaled + error
+        if error > 0.0:
+            cents = floor + 1.0
+        elif error < 0.0:
+            cents = floor
+    return int(cents)
+
+
+def _digits(out: np.ndarray, pos: int, value: int, width: int, pairs: np.ndarray, powers: np.ndarray) -> int:
+    """``value`` (>= 0) in decimal, at least ``width`` digits (zeros in front), at ``out[pos]``; the next position."""
+    count = width
+    while count < _MOST_DIGITS and value >= powers[count]:
+        count += 1
+    k = pos + count - 1
+    while k > pos:
+        pair = 2 * (value % 100)
+        out[k] = pairs[pair + 1]
+        out[k - 1] = pairs[pair]
+        value //= 100
+        k -= 2
+    if k == pos:
+        out[k] = _ZERO + value
+    return pos + count
+
+
+def _rows(order: np.ndarray, text: np.ndarray, starts: np.ndarray, floats: np.ndarray, wholes: np.ndarray,
+          kinds: np.ndarray, slots: np.ndarray, shown: np.ndarray, tables: tuple[np.ndarray, ...],
+          rows: int, out: np.ndarray) -> int:
+    """The rows into ``out``; the number of bytes written.
+
+    ``order[j]``: column ``j`` is text column ``order[j]`` (``>= 0``: cells ``text[starts[t, i]:starts[t, i + 1]]``)
+    or number column ``k = -1 - order[j]`` of kind ``kinds[k]``: ``floats[slots[k], i]`` for an amount,
+    ``wholes[slots[k], i]`` for the others, blank where ``shown[k, i]`` is 0."""
+    pairs, powers, true, false = tables
+    pos = 0
+    for i in range(rows):
+        for j in range(order.shape[0]):
+            if j:
+                out[pos] = _COMMA
+                pos += 1
+            c = order[j]
+            if c >= 0:
+                for a in range(starts[c, i], starts[c, i + 1]):
+                    out[pos] = text[a]
+                    pos += 1
+                continue
+            k = -1 - c
+            if not shown[k, i]:
+                continue
+            kind = kinds[k]
+            if kind == AMOUNT:
+                amount = floats[slots[k], i]
+                value = _round_cents(amount)
+                negative = amount < 0.0
+            else:
+                value = wholes[slots[k], i]
+                negative = value < 0
+                if negative:
+                    value = -value
+            if kind == FLAG:
+                word = true if value else false
+                for a in range(word.shape[0]):
+                    out[pos] = word[a]
+                    pos += 1
+                continue
+            if negative:
+                out[pos] = _MINUS
+                pos += 1
+            if kind == WHOLE:
+                pos = _digits(out, pos, value, 1, pairs, powers)
+            else:
+                pos = _digits(out, pos, value // 100, 1, pairs, powers)
+                cents = 2 * (value % 100)
+                out[pos] = _POINT
+                out[pos + 1] = pairs[cents]
+                out[pos + 2] = pairs[cents + 1]
+                pos += 3
+        out[pos] = _CR
+        out[pos + 1] = _LF
+        pos += 2
+    return pos
+
+
+@functools.cache
+def _compiled() -> Callable[..., int]:
+    """The row loop compiled (imports numba; loads the cached machine code, or compiles it once)."""
+    import numba  # a heavy import: only for slices of more than a handful of rows
+    from numba.extending import register_jitable
+
+    register_jitable(_round_cents)
+    register_jitable(_digits)
+    compiled: Callable[..., int] = numba.njit(cache=True, nogil=True)(_rows)
+    return compiled
+
+
+def row_bytes_bound(text_bytes: int, rows: int, columns: int, numbers: int) -> int:
+    """Most bytes the rows take: the text, a separator per cell and CRLF per row, the widest number per number cell."""
+    return text_bytes + rows * (columns + 1 + numbers * NUMBER_BYTES)
+
+
+def render_rows(order: np.ndarray, text: np.ndarray, starts: np.ndarray, floats: np.ndarray, wholes: np.ndarray,
+                kinds: np.ndarray, slots: np.ndarray, shown: np.ndarray, rows: int) -> memoryview:
+    """The CSV bytes of ``rows`` rows (the columns as :func:`_rows` takes them; every array C-contiguous)."""
+    out = np.empty(row_bytes_bound(int(text.shape[0]), rows, int(order.shape[0]), int(kinds.shape[0])),
+                   dtype=np.uint8)
+    write: Any = _rows if rows <= INTERPRETED_ROWS else _compiled()
+    end = int(write(order, text, starts, floats, wholes, kinds, slots, shown, (_PAIRS, _POWERS, _TRUE, _FALSE),
+                    rows, out))
+    return memoryview(out.data)[:end]
+
+
+def warm() -> None:
+    """Compile the row loop (or load it from the cache): for setup steps, so that no user's first batch waits."""
+    rows = INTERPRETED_ROWS + 1
+    render_rows(np.full(1, -1, dtype=np.int64), np.empty(0, dtype=np.uint8), np.zeros((0, rows + 1), dtype=np.int64),
+                np.zeros((1, rows)), np.zeros((0, rows), dtype=np.int64), np.full(1, AMOUNT, dtype=np.int64),
+                np.zeros(1, dtype=np.int64), np.ones((1, rows), dtype=np.bool_), rows)
