@@ -12,11 +12,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# the warm steps load (or, once after an install, compile) the engine's and the room solver's batch code, so no
-# command waits for it
+# the warm steps load (or, once after an install, compile) the engine's, the room solver's and the batch file
+# writer's compiled code, so no command waits for it (the demo's plan loads the optimizer's)
 demo: $(STAMP)
 	$(BIN)/python -m isoplan.tax.compiled
 	$(BIN)/python -m isoplan.planning.room_kernel
+	$(BIN)/python -m isoplan.app.batch_csv
 	$(BIN)/isoplan demo
 
 test: $(STAMP)

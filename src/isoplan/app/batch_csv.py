@@ -180,3 +180,7 @@ def warm() -> None:
     render_rows(np.full(1, -1, dtype=np.int64), np.empty(0, dtype=np.uint8), np.zeros((0, rows + 1), dtype=np.int64),
                 np.zeros((1, rows)), np.zeros((0, rows), dtype=np.int64), np.full(1, AMOUNT, dtype=np.int64),
                 np.zeros(1, dtype=np.int64), np.ones((1, rows), dtype=np.bool_), rows)
+
+
+if __name__ == "__main__":
+    warm()
