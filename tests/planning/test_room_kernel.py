@@ -17,7 +17,6 @@ import pytest
 
 from isoplan.planning import room_kernel
 from isoplan.planning.room import RoomResult, amt_room
-from isoplan.tax import kernel
 from isoplan.tax.federal import compute_federal
 from isoplan.tax.households import Households, households
 from isoplan.tax.law import STATUSES, law_table, supported_years
@@ -104,13 +103,6 @@ def test_every_compiled_room_is_the_line_on_the_engine(deduction: str) -> None:
                            deduction=deduction, keep=("amt",)).amt  # type: ignore[arg-type]
     ok = np.where(r.already_in_amt, r.amt_room == 0, (at == 0) & (past > 0))
     assert ok.all()
-
-
-def test_each_input_is_read_into_its_own_place() -> None:
-    x = tuple([float(k)] for k in range(kernel.N_INPUTS))
-    xi = [None] * kernel.N_INPUTS
-    room_kernel.row_inputs(x, 0, xi)
-    assert xi == [float(k) for k in range(kernel.N_INPUTS)]
 
 
 def test_one_household_never_imports_numba() -> None:

@@ -36,30 +36,9 @@ from isoplan.tax import compiled, kernel
 from isoplan.tax.federal import ELECTION_TIE
 from isoplan.tax.households import Households
 from isoplan.tax.kernel import (
-    I_AGE_65_OR_BLIND,
-    I_AMT_LONG_TERM,
-    I_AMT_LONG_TERM_CARRY,
-    I_AMT_SHORT_TERM,
-    I_AMT_SHORT_TERM_CARRY,
-    I_CHARITABLE,
+    AUTO,
     I_CREDIT,
-    I_INTEREST,
-    I_ISO,
-    I_LINE2K,
-    I_LONG_TERM,
-    I_LONG_TERM_CARRY,
-    I_MORTGAGE,
-    I_NSO,
-    I_ORDINARY_DIVIDENDS,
-    I_OTHER_AMT,
-    I_OTHER_ITEMIZED,
-    I_OTHER_ORDINARY,
-    I_QUALIFIED_DIVIDENDS,
-    I_SENIORS,
-    I_SHORT_TERM,
-    I_SHORT_TERM_CARRY,
-    I_STATE_LOCAL_TAX,
-    I_WAGES,
+    ITEMIZED,
     L_AFTER_CREDIT,
     L_AMT,
     L_AMT_LINE1B,
@@ -88,13 +67,15 @@ from isoplan.tax.kernel import (
     P_CG_RATES,
     form6251_from_amti,
     income_and_deductions,
+    maximum,
+    minimum,
+    row_inputs,
     tax_lines,
 )
 from isoplan.tax.law import STATUS_CODE, STATUSES, LawTable
 
-#: Deduction elections (the ``mode`` of :func:`room_rows`).
-AUTO, STANDARD, ITEMIZED = 0, 1, 2
-MODES: dict[str, int] = {"auto": AUTO, "standard": STANDARD, "itemized": ITEMIZED}
+#: Deduction elections (the ``mode`` of :func:`room_rows`): the engine's.
+MODES: dict[str, int] = kernel.DEDUCTION_MODES
 
 #: The amounts and the flags of a row (:class:`isoplan.planning.room.RoomResult` fields), each in its own array.
 AMOUNTS: tuple[str, ...] = ("amt_room", "credit_line", "regular_tax", "tentative_minimum_tax", "amt", "credit_used")
@@ -123,16 +104,6 @@ CHUNK_ROWS = 4096
 
 
 # ------------------------------------------------------------------ Form 6251 as a function of the spread
-
-
-def maximum(a: float, b: float) -> float:
-    """The larger of ``a`` and ``b``; ``b`` when they are equal (NumPy's ``maximum`` on numbers)."""
-    return a if a > b else b
-
-
-def minimum(a: float, b: float) -> float:
-    """The smaller of ``a`` and ``b``; ``b`` when they are equal (NumPy's ``minimum`` on numbers)."""
-    return a if a < b else b
 
 
 def curve_of(v: Any, law: Any, at: int) -> tuple[float, float, float, float, float, float, float, float, float]:
@@ -564,34 +535,6 @@ def room_row(xi: Any, status: int, law: Any, at: int, n_tops: int, mode: int, v:
     flags[F_ITEMIZED, i] = itemize_first != switch_at_line
 
 
-def row_inputs(x: Any, i: int, xi: Any) -> None:
-    """Household ``i``'s inputs into ``xi``, each named (so the compiled loop reads each column directly)."""
-    xi[I_WAGES] = x[I_WAGES][i]
-    xi[I_INTEREST] = x[I_INTEREST][i]
-    xi[I_ORDINARY_DIVIDENDS] = x[I_ORDINARY_DIVIDENDS][i]
-    xi[I_QUALIFIED_DIVIDENDS] = x[I_QUALIFIED_DIVIDENDS][i]
-    xi[I_SHORT_TERM] = x[I_SHORT_TERM][i]
-    xi[I_LONG_TERM] = x[I_LONG_TERM][i]
-    xi[I_SHORT_TERM_CARRY] = x[I_SHORT_TERM_CARRY][i]
-    xi[I_LONG_TERM_CARRY] = x[I_LONG_TERM_CARRY][i]
-    xi[I_NSO] = x[I_NSO][i]
-    xi[I_OTHER_ORDINARY] = x[I_OTHER_ORDINARY][i]
-    xi[I_STATE_LOCAL_TAX] = x[I_STATE_LOCAL_TAX][i]
-    xi[I_MORTGAGE] = x[I_MORTGAGE][i]
-    xi[I_CHARITABLE] = x[I_CHARITABLE][i]
-    xi[I_OTHER_ITEMIZED] = x[I_OTHER_ITEMIZED][i]
-    xi[I_ISO] = x[I_ISO][i]
-    xi[I_LINE2K] = x[I_LINE2K][i]
-    xi[I_OTHER_AMT] = x[I_OTHER_AMT][i]
-    xi[I_AMT_SHORT_TERM] = x[I_AMT_SHORT_TERM][i]
-    xi[I_AMT_LONG_TERM] = x[I_AMT_LONG_TERM][i]
-    xi[I_AMT_SHORT_TERM_CARRY] = x[I_AMT_SHORT_TERM_CARRY][i]
-    xi[I_AMT_LONG_TERM_CARRY] = x[I_AMT_LONG_TERM_CARRY][i]
-    xi[I_CREDIT] = x[I_CREDIT][i]
-    xi[I_AGE_65_OR_BLIND] = x[I_AGE_65_OR_BLIND][i]
-    xi[I_SENIORS] = x[I_SENIORS][i]
-
-
 def room_rows(start: int, stop: int, x: Any, year: Any, status: Any, first_year: int, law: Any, width: int,
               n_tops: int, mode: int, out: Any, flags: Any, xi: Any, v: Any, points: Any) -> None:
     """Rows ``start:stop`` of the inputs ``x`` (one sequence per :data:`isoplan.tax.kernel.INPUT_FIELDS`); row
@@ -621,9 +564,9 @@ def room_chunks(x: Any, year: Any, status: Any, first_year: int, law: Any, width
 
 
 #: The solver's functions the compiled loops call (each compiled once, with the engine's).
-ROW_FUNCTIONS = (maximum, minimum, curve_of, amti_at, tmt_at, taxes_at, taxes_of, spread_taxes, elect, line4_for_line6,
+ROW_FUNCTIONS = (curve_of, amti_at, tmt_at, taxes_at, taxes_of, spread_taxes, elect, line4_for_line6,
                  amti_for_line4, spread_for_tmt, kink, line_of, holds, largest, search, sort_in_place, first_crossing,
-                 room_row, row_inputs, room_rows)
+                 room_row, room_rows)
 
 
 # ------------------------------------------------------------------ running it
