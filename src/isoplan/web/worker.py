@@ -53,18 +53,8 @@ def compute_long(name: str, body: Mapping[str, Any], db: str | None) -> tuple[st
     return "ok", result
 
 
-#: How much lower than the server the workers run (``os.nice``): a page or a room request, a few milliseconds
-#: of work, takes a core before a plan, seconds of work, goes on.
-WORKER_NICENESS = 10
-
-
 def _start_worker() -> None:
-    """A fresh worker runs below the server's priority and imports the planning stack once (the first plan pays
-    no import)."""
-    import os
-
-    if hasattr(os, "nice"):
-        os.nice(WORKER_NICENESS)
+    """A fresh worker imports the planning stack once (the first plan pays no import)."""
     import isoplan.app.plan
     import isoplan.web.plan_api  # noqa: F401
 
