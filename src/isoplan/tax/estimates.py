@@ -678,7 +678,7 @@ def catch_up_payment(
 class ScheduleAI:
     """Form 2210 Schedule AI Part I (Form 5805 Part II annualized method), one value per column.
 
-    Lines of the 2025 form: ``annualized_tax`` 19 (tax on the annualized income, other taxes
+    Lines as the last published form numbers them: ``annualized_tax`` 19 (tax on the annualized income, other taxes
     including AMT, less credits), ``applicable_percentage`` 20, ``annualized_amount`` 21,
     ``earlier_installments`` 22, ``annualized_installment`` 23, ``regular_installment`` 24,
     ``carried_from_earlier`` 25, ``regular_plus_carried`` 26 and ``required_installment`` 27,
