@@ -65,15 +65,18 @@ def tight_plan(seed: int) -> tuple[Plan, int]:
     return parse_plan(data, f"tight-{seed}.toml", today=TODAY), steps
 
 
-SEEDS = range(12)
+#: the first dozen plans, and plans on which a weaker test (credit worth nothing) would drop the better path
+SEEDS = [*range(12), 34, 40, 95, 136]
 
 
-def _unsound_pairs(model: StagingModel, steps: int) -> tuple[int, int]:
-    """(pairs the dominance test decides, pairs where the beaten label's path has the better best schedule)."""
+def _unsound_pairs(model: StagingModel, steps: int, weights: np.ndarray | None = None) -> tuple[int, int]:
+    """(pairs the dominance test decides, pairs where the beaten label's path has the better best schedule);
+    ``weights``: the search's own (unspent cash rolling) unless given."""
     schedules = grid_schedules(model, steps)
     ev = evaluate(model, schedules)
     flow = ev.sale_proceeds - ev.strike_paid - ev.extra_tax  # (T, n), undiscounted, before the exit
-    weights = np.append(_label_weights(model), CASH_WEIGHT)  # the search's test, unspent cash rolling
+    if weights is None:
+        weights = np.append(_label_weights(model), CASH_WEIGHT)
     decided = unsound = 0
     price, iso = model.price_at_exercise, model.iso_treated
     for t in range(len(model.years) - 2):
@@ -109,6 +112,14 @@ def test_a_beaten_label_never_has_the_better_future(seed: int) -> None:
     plan, steps = tight_plan(seed)
     decided, unsound = _unsound_pairs(build_model(plan, LAW), steps)
     assert unsound == 0, f"{unsound} of {decided} dominance decisions drop the better path"
+
+
+def test_the_check_catches_a_test_that_ignores_credit() -> None:
+    """Were a dollar of credit worth nothing in the dominance test, the brute force would catch it."""
+    plan, steps = tight_plan(95)
+    model = build_model(plan, LAW)
+    weights = np.append(_label_weights(model) * np.asarray([0.0, 1.0, 1.0, 1.0]), CASH_WEIGHT)
+    assert _unsound_pairs(model, steps, weights)[1] > 0
 
 
 @pytest.mark.parametrize("seed", SEEDS)
