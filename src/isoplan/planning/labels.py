@@ -16,6 +16,17 @@ import numpy as np
 from numpy.typing import NDArray
 
 
+def _state_order(state: np.ndarray, *keys: np.ndarray) -> np.ndarray:
+    """``np.lexsort((*reversed(keys), state))``: by state, then by each key in turn (ascending), ties in the
+    given order; stable sorts key by key, the state (a small integer) by radix sort, about twice as fast."""
+    order: np.ndarray = np.arange(state.size)
+    for key in reversed(keys):
+        order = order[np.argsort(key[order], kind="stable")]
+    small = state.dtype if state.size == 0 or int(state.max(initial=0)) >= 1 << 16 else np.uint16
+    ordered: NDArray[np.intp] = order[np.argsort(state[order].astype(small), kind="stable")]
+    return ordered
+
+
 def _worth(labels_j: np.ndarray, labels_i: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """The most label j's advantages over label i can still be worth (positive parts, weighted).
 
@@ -89,7 +100,7 @@ def _pareto(state: np.ndarray, value: np.ndarray, labels: np.ndarray, weights: n
     states to bound memory) and larger states are swept against the labels
     kept so far (:func:`_sweep`).
     """
-    order = np.lexsort((-labels[:, 0], -value, state))
+    order = _state_order(state, -value, -labels[:, 0])
     s = state[order]
     rank = np.arange(order.size) - np.searchsorted(s, s, side="left")
     groups = np.unique(s, return_inverse=True)[1].reshape(-1)
@@ -214,20 +225,75 @@ def _compiled_leaders() -> Callable[..., None]:
     return compiled
 
 
+def _runs(sorted_state: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For labels sorted by state: where each label's state starts (its first position) and the label's rank in it."""
+    n = sorted_state.size
+    new = np.ones(n, dtype=bool)
+    np.not_equal(sorted_state[1:], sorted_state[:-1], out=new[1:])
+    starts = np.flatnonzero(new)
+    start: NDArray[np.intp] = starts[np.cumsum(new) - 1] if n else np.zeros(0, dtype=np.intp)
+    return start, np.arange(n) - start
+
+
+def _beaten_in_ranges(lo: np.ndarray, hi: np.ndarray, pool_value: np.ndarray, pool_labels: np.ndarray,
+                      value: np.ndarray, labels: np.ndarray, weights: np.ndarray, leaders: int) -> np.ndarray:
+    """:func:`_beaten_by_leaders` with each label's leaders the pool's positions ``lo`` to ``hi`` (at most
+    ``leaders`` of them, compared in that order), so that no (labels, leaders) table is built when it runs
+    compiled."""
+    n = lo.size
+    if n * leaders < _COMPILED_PAIRS:
+        leader = lo[:, None] + np.arange(leaders)[None, :]
+        valid = leader < hi[:, None]
+        return _beaten_by_leaders(np.where(valid, leader, 0), valid, pool_value, pool_labels, value, labels,
+                                  weights)
+    beaten = np.zeros(n, dtype=bool)
+    _compiled_ranges()(np.ascontiguousarray(lo, dtype=np.int64), np.ascontiguousarray(hi, dtype=np.int64),
+                       np.ascontiguousarray(pool_value, dtype=np.float64),
+                       np.ascontiguousarray(pool_labels, dtype=np.float64),
+                       np.ascontiguousarray(value, dtype=np.float64), np.ascontiguousarray(labels, dtype=np.float64),
+                       np.ascontiguousarray(weights, dtype=np.float64), beaten)
+    return beaten
+
+
+def _ranges_loop(lo: np.ndarray, hi: np.ndarray, pool_value: np.ndarray, pool_labels: np.ndarray,
+                 value: np.ndarray, labels: np.ndarray, weights: np.ndarray, beaten: np.ndarray) -> None:
+    """:func:`_leaders_loop` with each label's leaders a run of pool positions (the same arithmetic in the same
+    order; compiled by :func:`_compiled_ranges`)."""
+    for r in range(lo.shape[0]):
+        for p in range(lo[r], hi[r]):
+            worth = 0.0
+            for k in range(weights.shape[0]):
+                w = weights[k]
+                if w == 0.0:
+                    continue
+                gap = labels[r, k] - pool_labels[p, k]
+                if gap < 0.0:
+                    gap = 0.0
+                worth += gap * w
+            if pool_value[p] - value[r] >= worth - 1e-6:
+                beaten[r] = True
+                break
+
+
+@functools.cache
+def _compiled_ranges() -> Callable[..., None]:
+    """:func:`_ranges_loop` compiled by numba (see :func:`_compiled_leaders`)."""
+    import numba
+
+    compiled: Callable[..., None] = numba.njit(cache=True, nogil=True, error_model="numpy")(_ranges_loop)
+    return compiled
+
+
 def _prune_by_leaders(state: np.ndarray, value: np.ndarray, labels: np.ndarray, weights: np.ndarray,
                       leaders: int = 32) -> np.ndarray:
     """Indices of the labels that none of their state's ``leaders`` highest-value labels rules out (the
     same exact test as :func:`_pareto`, against a few labels only, so it scales to many labels)."""
-    order = np.lexsort((-labels[:, 0], -value, state))
-    s = state[order]
-    rank = np.arange(order.size) - np.searchsorted(s, s, side="left")
-    groups = np.unique(s, return_inverse=True)[1].reshape(-1)
-    top = np.full((int(groups.max()) + 1, leaders), -1)
-    lead = rank < leaders
-    top[groups[lead], rank[lead]] = order[lead]
-    cand = top[groups]  # (N, leaders) leader indices for each label (in sorted order)
-    valid = (cand >= 0) & (np.arange(leaders)[None, :] < rank[:, None])  # only labels ranked before
-    dropped = _beaten_by_leaders(cand, valid, value, labels, value[order], labels[order], weights)
+    order = _state_order(state, -value, -labels[:, 0])
+    start, rank = _runs(state[order])
+    value_sorted, labels_sorted = value[order], labels[order]
+    # a label's leaders: the labels of its state ranked before it, up to ``leaders`` of them
+    dropped = _beaten_in_ranges(start, start + np.minimum(rank, leaders), value_sorted, labels_sorted,
+                                value_sorted, labels_sorted, weights, leaders)
     return np.sort(order[~dropped])
 
 
@@ -239,7 +305,7 @@ def _prefilter(state: np.ndarray, value: np.ndarray, labels: np.ndarray, weights
     optimistic = value + labels @ weights
     chosen = np.zeros(state.size, dtype=bool)
     for score in (value, optimistic):
-        order = np.lexsort((-score, state))
+        order = _state_order(state, -score)
         s = state[order]
         rank = np.arange(order.size) - np.searchsorted(s, s, side="left")
         chosen[order[rank < half]] = True

@@ -44,7 +44,7 @@ from typing import TypedDict, cast
 import numpy as np
 
 from isoplan.equity.records import ISO
-from isoplan.planning.labels import _beaten_by_leaders, _pareto, _prefilter, _prune_by_leaders
+from isoplan.planning.labels import _beaten_in_ranges, _pareto, _prefilter, _prune_by_leaders, _state_order
 from isoplan.planning.model import (  # re-exported: the model and the evaluation are staging's API too
     Block,
     Evaluation,
@@ -216,18 +216,24 @@ class _Nodes:
 
 
 def _moves_from(model: StagingModel, t: int, combo_shares: np.ndarray, moves: dict[tuple[int, int], np.ndarray],
-                combos: np.ndarray) -> np.ndarray:
-    """(len(combos), n_combos) bool: the valid year-``t`` moves from each grid point in ``combos``, computed
-    once per grid point and year (``moves`` keeps them)."""
-    unique = np.unique(combos)
+                combos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The valid year-``t`` moves from each grid point in ``combos``: (index into ``combos``, grid point moved
+    to), in that order; computed once per grid point and year (``moves`` keeps each point's targets)."""
+    unique, inverse = np.unique(combos, return_inverse=True)
     missing = [int(c) for c in unique if (t, int(c)) not in moves]
     if missing:
         rows = _valid_moves(model, t, combo_shares[missing], combo_shares)
-        moves.update({(t, c): rows[k] for k, c in enumerate(missing)})
-    table = np.stack([moves[(t, int(c))] for c in unique]) if unique.size else \
-        np.zeros((0, combo_shares.shape[0]), dtype=bool)
-    out: np.ndarray = table[np.searchsorted(unique, combos)]
-    return out
+        moves.update({(t, c): np.flatnonzero(rows[k]) for k, c in enumerate(missing)})
+    targets = [moves[(t, int(c))] for c in unique]
+    degree = np.asarray([x.size for x in targets], dtype=np.intp)
+    offset = np.concatenate([[0], np.cumsum(degree)[:-1]]).astype(np.intp)
+    flat = np.concatenate(targets) if targets else np.zeros(0, dtype=np.intp)
+    count = degree[inverse.reshape(-1)]
+    source = np.repeat(np.arange(combos.size), count)
+    # each row's position among its point's targets
+    within = np.arange(source.size) - np.repeat(np.cumsum(count) - count, count)
+    target: np.ndarray = flat[offset[inverse.reshape(-1)][source] + within]
+    return source, target
 
 
 def _expand(model: StagingModel, t: int, combo_shares: np.ndarray, moves: dict[tuple[int, int], np.ndarray],
@@ -237,10 +243,16 @@ def _expand(model: StagingModel, t: int, combo_shares: np.ndarray, moves: dict[t
     unspent is the next year's too (label 4 carries it)."""
     n_combos = combo_shares.shape[0]
     shares_now = combo_shares[nodes.combo]  # (N, B)
-    parent, child = np.nonzero(_moves_from(model, t, combo_shares, moves, nodes.combo))
+    parent, child = _moves_from(model, t, combo_shares, moves, nodes.combo)
+    # a move whose strike alone (less what same-day sales bring in) exceeds the cash at hand fails whatever its
+    # tax: dropped before the engine runs (a cent of margin keeps the test conservative)
+    held = combo_shares[child]
+    exercise = held - shares_now[parent]
+    affordable = np.flatnonzero(_strike_floor(model, t, held, exercise) - 0.01 <=
+                                model.cash_limit[t] + nodes.labels[parent, 4] + 1e-6)
+    parent, child, exercise = parent[affordable], child[affordable], exercise[affordable]
     if parent.size == 0:
         return parent, child, np.zeros(0), np.zeros((0, nodes.labels.shape[1])), 0
-    exercise = combo_shares[child] - shares_now[parent]
     step = year_step(model, t, shares_now[parent], exercise, nodes.labels[parent, 0],
                      same_as=nodes.combo[parent] * n_combos + child, state_credit=nodes.labels[parent, 3])
     # the cash at hand: the year's own, plus what earlier years left unspent (label 4; zero when it does not roll)
@@ -260,6 +272,18 @@ def _expand(model: StagingModel, t: int, combo_shares: np.ndarray, moves: dict[t
     return parent, child, value, lab, rows
 
 
+def _strike_floor(model: StagingModel, t: int, held: np.ndarray, exercise: np.ndarray) -> np.ndarray:
+    """A lower bound of each move's year-``t`` cash out (:func:`year_step`'s ``cash_out``, ``held``: the shares
+    exercised by the end of the year): the strike of the shares exercised plus that of a same-day sale on a
+    block's last chance that year, less the sale's proceeds; the year's extra tax only adds to it."""
+    floor: np.ndarray = exercise @ model.strike
+    for b, (year_index, day, sale_price, _iso, can_sell) in enumerate(model.last_chance):
+        if year_index == t and can_sell and sale_price > model.strike[b]:
+            cap = model.exit_cap[b] if day >= model.exit_date else model.blocks[b].exercisable(day)
+            floor = floor - np.maximum(cap - held[:, b], 0.0) * (sale_price - model.strike[b])
+    return floor
+
+
 def _envelopes(state: np.ndarray, value: np.ndarray, labels: np.ndarray, groups: int) -> _Nodes:
     """Relaxed labels covering the given ones: per grid point, ``groups`` bundles (by value rank), each the
     largest value and the largest of each carried label over its members.
@@ -271,7 +295,7 @@ def _envelopes(state: np.ndarray, value: np.ndarray, labels: np.ndarray, groups:
     """
     if state.size == 0:
         return _Nodes.none(labels.shape[1])
-    order = np.lexsort((-value, state))
+    order = _state_order(state, -value)
     s = state[order]
     rank = np.arange(order.size) - np.searchsorted(s, s, side="left")
     size = np.bincount(s)[s]
@@ -289,14 +313,15 @@ def _not_covered(kept_state: np.ndarray, kept_value: np.ndarray, kept_labels: np
     out = np.ones(state.size, dtype=bool)
     if state.size == 0 or kept_state.size == 0:
         return out
-    order = np.lexsort((-kept_value, kept_state))
+    order = _state_order(kept_state, -kept_value)
     ks = kept_state[order]
-    rank = np.arange(order.size) - np.searchsorted(ks, ks, side="left")
-    top = np.full((int(max(ks.max(), state.max())) + 1, leaders), -1)
-    lead = rank < leaders
-    top[ks[lead], rank[lead]] = order[lead]
-    cand = top[state]  # (N, leaders)
-    out[_beaten_by_leaders(cand, cand >= 0, kept_value, kept_labels, value, labels, weights)] = False
+    # per grid point, the run of its kept labels in ``order`` (best first), at most ``leaders`` of them
+    points = int(max(ks.max(), state.max())) + 1
+    first = np.searchsorted(ks, np.arange(points), side="left")
+    count = np.minimum(np.searchsorted(ks, np.arange(points), side="right") - first, leaders)
+    lo = first[state]
+    out[_beaten_in_ranges(lo, lo + count[state], kept_value[order], kept_labels[order], value, labels, weights,
+                          leaders)] = False
     return out
 
 
