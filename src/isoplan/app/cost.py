@@ -197,11 +197,12 @@ def _exercise_date(value: str | datetime.date | None, year: int, names: Names) -
     return day
 
 
-def cost(req: CostRequest, *, room: EngineRoom | None = None) -> CostResult:
+def cost(req: CostRequest, *, room: EngineRoom | None = None, household: Households | None = None) -> CostResult:
     """What one exercise costs: strike cash and the tax it causes, the room, the stress test, the rescue.
 
     ``room``: the household's room from the engine, when the caller has computed it with the same law and
-    deduction election (the room page does)."""
+    deduction election; ``household``: ``req.household`` as :func:`one_household` checked it (the room page
+    has both)."""
     import dataclasses
 
     from isoplan.planning.cost import exercise_cost
@@ -218,7 +219,7 @@ def cost(req: CostRequest, *, room: EngineRoom | None = None) -> CostResult:
     cash = cash_amount(req.cash, names)
     st = state_inputs(req.state, request_state_values(req), names)
     deduction = deduction_choice(req.deduction, names)
-    h = one_household(req.household, names)
+    h = one_household(req.household, names) if household is None else household
     day = _exercise_date(req.date, int(h.year[0]), names)
     inflation = inflation_rate(req.inflation, names)
     law = law_table(inflation)
