@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from isoplan.app.common import MAX_SHARES, InputError, iso_date
+from isoplan.app.defaults import DEFAULT_DROP
 from isoplan.app.household import (
     HIDDEN,
     PLAIN_NAMES,
@@ -43,8 +44,6 @@ if TYPE_CHECKING:
     from isoplan.tax.states import Jurisdiction
 
 _OMIT = {"omit_none": True}
-#: The stress test's default fall in the share price after exercise: half.
-DEFAULT_DROP = 0.5
 
 
 @dataclass(frozen=True)

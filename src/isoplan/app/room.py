@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from isoplan.app.common import InputError, whole
+from isoplan.app.defaults import DEFAULT_MARGIN
 from isoplan.app.household import (
     PLAIN_NAMES,
     Deduction,
@@ -43,8 +44,6 @@ if TYPE_CHECKING:
     from isoplan.tax.law import LawTable
 
 _OMIT = {"omit_none": True}
-#: The cushion left unused by default: a tenth of the room.
-DEFAULT_MARGIN = 0.10
 #: Going past the line by these shares of the room (the `room` table).
 _PAST_LINE_STEPS = (0.10, 0.25, 0.50, 1.00)
 #: Points on the web page's AMT curve.
