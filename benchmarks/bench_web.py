@@ -19,7 +19,7 @@ they do not share the server's interpreter lock) each make ``--requests``
 requests, pages and room recomputes in turn, while plans run one after
 another (``POST /api/plan``, computed in the server's worker process). Per
 run: p50 and p99 latency of the page and room requests and requests per
-second; printed as the median and range of ``--runs`` runs. ``--in-thread``
+second, and the server's CPU time per request; printed as the median and range of ``--runs`` runs. ``--in-thread``
 computes the plans on the server's threads instead (the server before worker
 processes), for comparison. Bounded: at most ``--runs`` runs of
 ``clients * requests`` requests, each with a 60 s timeout.
@@ -110,7 +110,7 @@ def concurrent(runs: int, clients: int, requests: int, in_thread: bool) -> int:
                 plans.append(time.perf_counter() - start)
 
         context = multiprocessing.get_context("spawn")
-        p50s, p99s, rates = [], [], []
+        p50s, p99s, rates, cpu = [], [], [], []
         with context.Pool(1) as pool:
             pool.apply(_load, (port, 1, 4))  # warm: the law tables, the client process
             for _ in range(runs):
@@ -118,7 +118,9 @@ def concurrent(runs: int, clients: int, requests: int, in_thread: bool) -> int:
                 runner = threading.Thread(target=plan_loop, daemon=True)
                 runner.start()
                 time.sleep(0.3)  # a plan is computing when the clients start
+                cpu_before = time.process_time()
                 latencies, wall = pool.apply(_load, (port, clients, requests))
+                cpu.append((time.process_time() - cpu_before) / len(latencies))
                 planning.clear()
                 runner.join(300)
                 latencies.sort()
@@ -140,6 +142,8 @@ def concurrent(runs: int, clients: int, requests: int, in_thread: bool) -> int:
     print(f"  p50 {cell(p50s, 1000, 'ms')}   p99 {cell(p99s, 1000, 'ms')}   {cell(rates, 1, 'req/s')}   "
           f"plans completed {len(plans)} (median {statistics.median(plans) if plans else float('nan'):.2f} s)   "
           f"target p99 < {P99_TARGET * 1000:.0f} ms: {'OK' if statistics.median(p99s) < P99_TARGET else 'SLOW'}")
+    if not in_thread:  # this process runs only the server then (the plans compute in the worker process)
+        print(f"  server CPU per page or room request {cell(cpu, 1000, 'ms')}")
     return 0
 
 

@@ -123,3 +123,12 @@ def test_help_does_not_import_numpy():
     code = "import sys, isoplan.cli as c; c.build_parser(); print('numpy' in sys.modules)"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stdout.strip() == "False"
+
+
+def test_building_the_parser_imports_no_use_case_or_report():
+    # every command builds the whole parser first: what it imports, every command pays for
+    code = ("import sys, isoplan.cli as c; c.build_parser(); "
+            "print(' '.join(sorted(m for m in sys.modules if m.startswith(('isoplan.app.', 'isoplan.report', "
+            "'isoplan.files', 'isoplan.planning')))))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.split() == ["isoplan.app.common", "isoplan.app.defaults", "isoplan.app.household"]

@@ -93,6 +93,23 @@ def test_the_row_functions_run_interpreted_give_the_compiled_rooms(deduction: st
         assert_same_bits(compiled[name], interpreted[name], name)
 
 
+@pytest.mark.parametrize("deduction", ["auto", "standard", "itemized"])
+def test_a_few_households_get_the_numpy_solvers_rooms_from_the_row_functions(
+    deduction: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    h = room_batch(280, seed=11)
+    start = 0
+    for size in [1, 2, 3, room_kernel.ROW_BY_ROW_ROWS] * 20:
+        part = h.slice(start, start + size)
+        start += size
+        got = amt_room(part, LAW, deduction=deduction)  # type: ignore[arg-type]
+        with monkeypatch.context() as m:
+            m.setattr(room_kernel, "ROW_BY_ROW_ROWS", 0)
+            expected = amt_room(part, LAW, deduction=deduction)  # type: ignore[arg-type]
+        for f in fields(RoomResult):
+            assert_same_bits(getattr(expected, f.name), getattr(got, f.name), f.name)
+
+
 @pytest.mark.parametrize("deduction", ["auto", "standard"])
 def test_every_compiled_room_is_the_line_on_the_engine(deduction: str) -> None:
     h = room_batch(3000, seed=9)

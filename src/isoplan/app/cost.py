@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from isoplan.app.common import MAX_SHARES, InputError, iso_date
+from isoplan.app.defaults import DEFAULT_DROP
 from isoplan.app.household import (
     HIDDEN,
     PLAIN_NAMES,
@@ -43,8 +44,6 @@ if TYPE_CHECKING:
     from isoplan.tax.states import Jurisdiction
 
 _OMIT = {"omit_none": True}
-#: The stress test's default fall in the share price after exercise: half.
-DEFAULT_DROP = 0.5
 
 
 @dataclass(frozen=True)
@@ -197,11 +196,12 @@ def _exercise_date(value: str | datetime.date | None, year: int, names: Names) -
     return day
 
 
-def cost(req: CostRequest, *, room: EngineRoom | None = None) -> CostResult:
+def cost(req: CostRequest, *, room: EngineRoom | None = None, household: Households | None = None) -> CostResult:
     """What one exercise costs: strike cash and the tax it causes, the room, the stress test, the rescue.
 
     ``room``: the household's room from the engine, when the caller has computed it with the same law and
-    deduction election (the room page does)."""
+    deduction election; ``household``: ``req.household`` as :func:`one_household` checked it (the room page
+    has both)."""
     import dataclasses
 
     from isoplan.planning.cost import exercise_cost
@@ -218,7 +218,7 @@ def cost(req: CostRequest, *, room: EngineRoom | None = None) -> CostResult:
     cash = cash_amount(req.cash, names)
     st = state_inputs(req.state, request_state_values(req), names)
     deduction = deduction_choice(req.deduction, names)
-    h = one_household(req.household, names)
+    h = one_household(req.household, names) if household is None else household
     day = _exercise_date(req.date, int(h.year[0]), names)
     inflation = inflation_rate(req.inflation, names)
     law = law_table(inflation)

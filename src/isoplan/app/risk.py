@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from isoplan.app.common import MEMORY_BUDGET, fraction, whole
+from isoplan.app.defaults import DEFAULT_RISK_PATHS
 from isoplan.app.plan import PlanInput, PlanSource, load_plan, optimize
 from isoplan.errors import InputError
 
@@ -34,9 +35,6 @@ __all__ = [
     "simulate",
 ]
 
-#: Price paths simulated when nothing says otherwise (the command line, the web app, the checklist and the report
-#: alike; a plan's ``[risk] paths`` defaults to the same number).
-DEFAULT_RISK_PATHS = 20_000
 #: The random seed when nothing says otherwise.
 DEFAULT_SEED = 0
 #: The most price paths one run may simulate.

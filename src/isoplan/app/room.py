@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from isoplan.app.common import InputError, whole
+from isoplan.app.defaults import DEFAULT_MARGIN
 from isoplan.app.household import (
     PLAIN_NAMES,
     Deduction,
@@ -43,8 +44,6 @@ if TYPE_CHECKING:
     from isoplan.tax.law import LawTable
 
 _OMIT = {"omit_none": True}
-#: The cushion left unused by default: a tenth of the room.
-DEFAULT_MARGIN = 0.10
 #: Going past the line by these shares of the room (the `room` table).
 _PAST_LINE_STEPS = (0.10, 0.25, 0.50, 1.00)
 #: Points on the web page's AMT curve.
@@ -584,7 +583,6 @@ def room_page_data(req: RoomPageRequest) -> RoomPageData:
 
     from isoplan.app.cost import CostRequest, cash_amount, cost, drop_fraction
     from isoplan.planning.room import amt_at_spreads, shares_for_spread, with_added_spread
-    from isoplan.tax.federal import compute_federal
     from isoplan.tax.states.california import compute_california
 
     names = req.room.names
@@ -602,7 +600,8 @@ def room_page_data(req: RoomPageRequest) -> RoomPageData:
                                      cash=cash, private=req.private, state=r.state, property_tax=r.property_tax,
                                      ca_amt_credit_carryforward=r.ca_amt_credit_carryforward,
                                      state_amounts=r.state_amounts, deduction=deduction,
-                                     inflation=opts.inflation, names=names), room=engine_room)
+                                     inflation=opts.inflation, names=names), room=engine_room,
+                         household=h)
         bargain = shares * spread_per_share
 
     amount = room_data.amt_room
@@ -622,31 +621,32 @@ def room_page_data(req: RoomPageRequest) -> RoomPageData:
         x = np.round(np.linspace(0.0, top, CURVE_POINTS))
         spreads = x
         x_label, line_x, current_x = "ISO spread added ($)", amount, None
-    curve_amt = amt_at_spreads(h, spreads[None, :], law, deduction=deduction).amt
+    # the curve and the three households the page explains (now, at the line, with the exercise) in one engine
+    # call: each call has a fixed cost that dwarfs a few rows
+    explained = {"now": 0.0, "at_line": amount} | ({"with_exercise": bargain} if cost_data is not None else {})
+    points = len(spreads)
+    along_curve = amt_at_spreads(h, np.concatenate([spreads, list(explained.values())])[None, :], law,
+                                 deduction=deduction)
+    curve_amt = along_curve.amt[:points]
     ca_curve = None
     ca_inputs = {"property_tax": st.property_tax, "ca_amt_credit_carryforward": st.ca_amt_credit_carryforward}
     ca_law = ca_law_table(opts.inflation) if ca else None
+    ca_explained = {"ca_now": 0.0, "ca_at_line": ca_room} | (
+        {"ca_with_exercise": bargain} if cost_data is not None else {})
+    ca_along = None
     if ca_law is not None:
-        along = with_added_spread(h.take(np.zeros(len(spreads), dtype=np.intp)), spreads)
-        ca_curve = compute_california(along, ca_law, deduction=deduction, **ca_inputs).ca_amt
+        ca_spreads = np.concatenate([spreads, list(ca_explained.values())])
+        along = with_added_spread(h.take(np.zeros(len(ca_spreads), dtype=np.intp)), ca_spreads)
+        ca_along = compute_california(along, ca_law, deduction=deduction, **ca_inputs)
+        ca_curve = ca_along.ca_amt[:points]
     curve = AmtCurve(x=[float(v) for v in x], amt=[round(float(v), 2) for v in curve_amt], x_label=x_label,
                      line_x=line_x, current_x=current_x,
                      ca_amt=None if ca_curve is None else [round(float(v), 2) for v in ca_curve],
                      ca_line_x=ca_line_x if ca else None)
 
-    now = compute_federal(h, law, deduction=deduction)
-    at_line = compute_federal(with_added_spread(h, np.array([amount])), law, deduction=deduction)
-    explain = {"now": form_lines(now), "at_line": form_lines(at_line)}
-    if cost_data is not None:
-        explain["with_exercise"] = form_lines(compute_federal(with_added_spread(h, np.array([bargain])), law,
-                                                              deduction=deduction))
-    if ca_law is not None:
-        ca_at = {"ca_now": 0.0, "ca_at_line": ca_room}
-        if cost_data is not None:
-            ca_at["ca_with_exercise"] = bargain
-        for key, spread in ca_at.items():
-            explain[key] = form_lines(compute_california(with_added_spread(h, np.array([spread])), ca_law,
-                                                         deduction=deduction, **ca_inputs))
+    explain = {key: form_lines(along_curve, points + j) for j, key in enumerate(explained)}
+    if ca_along is not None:
+        explain.update({key: form_lines(ca_along, points + j) for j, key in enumerate(ca_explained)})
     return RoomPageData(room=room_data, cost=cost_data, curve=curve, explain=explain)
 
 

@@ -6,13 +6,11 @@ import argparse
 from typing import Any
 
 from isoplan.cli.common import _print_json, _progress
-from isoplan.files import check_output, write_text
-from isoplan.report.checklist_text import render_checklist
 
 
 def add_checklist_report_parsers(sub: Any) -> None:
     """Register ``isoplan checklist`` and ``isoplan report``."""
-    from isoplan.app.risk import DEFAULT_RISK_PATHS
+    from isoplan.app.defaults import DEFAULT_RISK_PATHS
 
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("plan_file", metavar="PLAN.toml")
@@ -58,6 +56,7 @@ def _request(args: argparse.Namespace) -> Any:
 
 def cmd_checklist(args: argparse.Namespace) -> int:
     from isoplan.app.checklist import run_checklist
+    from isoplan.files import check_output, write_text
 
     if args.ics:
         check_output(args.ics, "--ics", inputs=[args.plan_file])
@@ -70,6 +69,8 @@ def cmd_checklist(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(data)
     else:
+        from isoplan.report.checklist_text import render_checklist
+
         print(render_checklist(data))
         if args.ics:
             print(f"wrote {len(data['events'])} dates to {args.ics}")
@@ -78,6 +79,7 @@ def cmd_checklist(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from isoplan.app.report import run_report, write_report
+    from isoplan.files import check_output
 
     check_output(args.out, "--out", inputs=[args.plan_file])
     report = run_report(_request(args), progress=_progress(), appendix=args.appendix)

@@ -10,7 +10,7 @@ from isoplan.cli.common import CLI_NAMES, _print_json
 def cmd_demo(args: argparse.Namespace) -> int:
     """The bundled example: a staging plan (examples/staging-three-years.toml), then one year's Form 6251."""
     from isoplan.app.demo import demo
-    from isoplan.cli.plan import render_plan
+    from isoplan.report.plan_text import render_plan
     from isoplan.report.tax_text import render_tax
 
     result = demo(args.inflation, CLI_NAMES)

@@ -7,9 +7,8 @@ from typing import Any
 
 from isoplan.cli.common import _print_json, _progress
 from isoplan.cli.tax import render_tax
-from isoplan.report.plan_text import render_plan
 
-__all__ = ["add_plan_parser", "cmd_plan", "render_plan"]  # render_plan: the text the demo prints too
+__all__ = ["add_plan_parser", "cmd_plan"]
 
 
 def add_plan_parser(sub: Any) -> None:
@@ -41,6 +40,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(result.as_dict())
         return 0
+    from isoplan.report.plan_text import render_plan
+
     print(render_plan(result))
     for year in result.explained:
         print()

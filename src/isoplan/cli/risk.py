@@ -7,12 +7,11 @@ import sys
 from typing import Any
 
 from isoplan.cli.common import _print_json
-from isoplan.report.risk_text import render_risk
 
 
 def add_risk_parser(sub: Any) -> None:
     """Register ``isoplan risk``."""
-    from isoplan.app.risk import DEFAULT_RISK_PATHS
+    from isoplan.app.defaults import DEFAULT_RISK_PATHS
 
     p = sub.add_parser("risk", help="Monte Carlo risk: January vs December, hold vs sell, the peak, pre-IPO",
                        description="Simulate the share price (or a private company's 409A value and liquidity "
@@ -56,5 +55,7 @@ def cmd_risk(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(result.as_dict())
     else:
+        from isoplan.report.risk_text import render_risk
+
         print(render_risk(result))
     return 0

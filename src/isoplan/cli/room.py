@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from isoplan.app.cost import DEFAULT_DROP
-from isoplan.app.room import DEFAULT_MARGIN, RoomRequest
+from isoplan.app.defaults import DEFAULT_DROP, DEFAULT_MARGIN
 from isoplan.cli.common import (
     CLI_NAMES,
     _money,
@@ -17,6 +16,9 @@ from isoplan.cli.common import (
     write_batch,
 )
 from isoplan.cli.cost import cmd_cost
+
+if TYPE_CHECKING:
+    from isoplan.app.room import RoomRequest
 
 
 def add_room_cost_parsers(sub: Any) -> None:
@@ -61,6 +63,8 @@ def add_room_cost_parsers(sub: Any) -> None:
 
 
 def room_request(args: argparse.Namespace) -> RoomRequest:
+    from isoplan.app.room import RoomRequest
+
     return RoomRequest(
         household=household_inputs(args),
         margin=args.margin,

@@ -190,8 +190,7 @@ def _cost(arguments: dict[str, Any]) -> CallToolResult:
 
 
 def _calc_tools() -> list[tuple[str, str, list[Arg], Handler]]:
-    from isoplan.app.cost import DEFAULT_DROP
-    from isoplan.app.room import DEFAULT_MARGIN
+    from isoplan.app.defaults import DEFAULT_DROP, DEFAULT_MARGIN
 
     household, state = _household_args(), _state_args()
     tax_args = [*household, *state, Arg("explain", bool, "also list every Form 1040 / 6251 / 8801 line", False)]
@@ -276,7 +275,7 @@ def _checklist(db: Path) -> Handler:
 
 
 def _plan_tools(db: Path) -> list[tuple[str, str, list[Arg], Handler]]:
-    from isoplan.app.risk import DEFAULT_RISK_PATHS
+    from isoplan.app.defaults import DEFAULT_RISK_PATHS
     from isoplan.planning.risk import SECTIONS
 
     from_ledger = Arg("grants_from_ledger", bool, "take the grants from the server's ledger instead of the plan's "

@@ -66,6 +66,20 @@ def _tax(h: Households, law: LawTable, deduction: Deduction) -> TaxPath:
     )
 
 
+def _tax_paths(h: Households, variants: list[dict[str, np.ndarray]], law: LawTable,
+               deduction: Deduction) -> list[TaxPath]:
+    """The tax of ``h`` with each variant's fields replaced, in one engine call (one household's page makes
+    several; each call has a fixed cost)."""
+    n, k = len(h), len(variants)
+    stacked = h.take(np.tile(np.arange(n), k))
+    names = sorted({name for variant in variants for name in variant})
+    both = stacked.replace(**{name: np.concatenate([variant.get(name, getattr(h, name)) for variant in variants])
+                              for name in names})
+    whole = _tax(both, law, deduction)
+    return [TaxPath(**{f.name: getattr(whole, f.name)[j * n:(j + 1) * n] for f in fields(TaxPath)})
+            for j in range(k)]
+
+
 @dataclass(frozen=True)
 class ExerciseCost:
     """The cost of exercising ``shares`` ISOs at ``strike`` when the stock is worth ``fmv`` (arrays).
@@ -169,8 +183,17 @@ def exercise_cost(
     bargain = shares_a * spread
     strike_cash = shares_a * strike_a
 
-    without = _tax(h, law, deduction)
-    with_exercise = _tax(with_added_spread(h, bargain), law, deduction)
+    # the price after the drop and the same-year rescue (a disqualifying disposition at that price, no line 2i
+    # adjustment; §422(c)(2): compensation is limited to the gain realized, sale price - strike, not below 0)
+    price_after = fmv_a * (1.0 - drop_a)
+    ordinary_per_share = np.minimum(spread, np.maximum(price_after - strike_a, 0.0))
+    capital_per_share = price_after - (strike_a + ordinary_per_share)  # regular basis = price paid + compensation
+    rescue_ordinary = shares_a * ordinary_per_share
+    rescue_capital = shares_a * capital_per_share
+    without, with_exercise, rescue = _tax_paths(h, [
+        {}, {"iso_bargain_element": h.iso_bargain_element + bargain},  # with_added_spread
+        {"other_ordinary_income": h.other_ordinary_income + rescue_ordinary,
+         "short_term_gain": h.short_term_gain + rescue_capital}], law, deduction)
     incremental = with_exercise.minus(without)
     credit_use_lost = without.credit_used - with_exercise.credit_used
     outlay = strike_cash + incremental.total_tax
@@ -181,23 +204,11 @@ def exercise_cost(
     within = np.minimum(shares_for_spread(room.amt_room, spread), shares_a)
 
     # stress: the price falls after exercise; held past December 31 the tax stays at the exercise-date spread
-    price_after = fmv_a * (1.0 - drop_a)
     value_after = shares_a * price_after
     needed = strike_cash + incremental.total_tax
     covers = cash_a >= needed
     gap = np.where(np.isnan(cash_a), np.nan, np.maximum(needed - np.nan_to_num(cash_a), 0.0))
 
-    # the same-year rescue: a disqualifying disposition at the stressed price, no line 2i adjustment;
-    # §422(c)(2): compensation is limited to the gain realized (sale price - strike, not below 0)
-    ordinary_per_share = np.minimum(spread, np.maximum(price_after - strike_a, 0.0))
-    capital_per_share = price_after - (strike_a + ordinary_per_share)  # regular basis = price paid + compensation
-    rescue_ordinary = shares_a * ordinary_per_share
-    rescue_capital = shares_a * capital_per_share
-    sold = h.replace(
-        other_ordinary_income=h.other_ordinary_income + rescue_ordinary,
-        short_term_gain=h.short_term_gain + rescue_capital,
-    )
-    rescue = _tax(sold, law, deduction)
     rescue_incremental = rescue.minus(without)
     proceeds = shares_a * price_after
 

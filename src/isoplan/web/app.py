@@ -272,7 +272,9 @@ class App:
         worker = self.worker
         if long is not None and worker is not None:
             return self._api(lambda: _in_worker(worker, long, body, self.db, self.time_budget), budget=False)
-        return self._api(lambda: route(query, body))
+        # only a long request needs a thread of its own to be timed out; the others are bounded by their
+        # inputs and answer in milliseconds, so a new thread per request would cost more than it guards
+        return self._api(lambda: route(query, body), budget=long is not None)
 
     def _json_body(self, environ: dict[str, Any]) -> dict[str, Any]:
         try:
