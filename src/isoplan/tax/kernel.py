@@ -300,11 +300,13 @@ def bracket_tax(income: float, law: Any, at: int, n_tops: int) -> float:
 
     The first rate on all income plus each rate step on the income above each bracket top.
     """
-    tops = P_ORDINARY_RATES + n_tops + 1
-    tax: float = law[at + P_ORDINARY_RATES] * income
-    for k in range(n_tops):
-        step = law[at + P_ORDINARY_RATES + k + 1] - law[at + P_ORDINARY_RATES + k]
-        tax = tax + step * maximum(income - law[at + tops + k], 0.0)
+    rates = law[at + P_ORDINARY_RATES:at + P_ORDINARY_RATES + n_tops + 1]
+    tops = law[at + P_ORDINARY_RATES + n_tops + 1:at + P_ORDINARY_RATES + 2 * n_tops + 1]
+    tax: float = rates[0] * income
+    # walked in step (zip), not indexed: the compiled loop then reads each value directly, with no check of an
+    # index for negative values (all three have n_tops values; numba's zip takes no strict argument)
+    for rate, next_rate, top in zip(rates[:-1], rates[1:], tops):  # noqa: B905
+        tax = tax + (next_rate - rate) * maximum(income - top, 0.0)
     return tax
 
 
@@ -652,9 +654,11 @@ def block_inputs(x: Any, start: int, stop: int, xb: Any) -> None:
     reads of each column instead of one read of every column per row (two dozen interleaved streams, which the
     memory prefetcher follows badly)."""
     for k in range(N_INPUTS):
-        column = x[k]
-        for i in range(start, stop):
-            xb[i - start][k] = column[i]
+        # the block's part of the column, indexed from 0: the compiled loop then needs no check of the index
+        # for negative values
+        part = x[k][start:stop]
+        for r in range(len(part)):
+            xb[r][k] = part[r]
 
 
 #: Rows whose inputs :func:`federal_rows` gathers at once (their block of inputs stays in the L1 cache).
@@ -676,13 +680,15 @@ def federal_rows(start: int, stop: int, x: Any, year: Any, status: Any, first_ye
     for block in range(start, stop, BLOCK_ROWS):
         block_stop = minimum_int(stop, block + BLOCK_ROWS)
         block_inputs(x, block, block_stop, xb)
-        for i in range(block, block_stop):
-            xi = xb[i - block]
-            s = status[i]
-            at = ((year[i] - first_year) * N_STATUSES + s) * width
+        block_year = year[block:block_stop]
+        block_status = status[block:block_stop]
+        for r in range(len(block_year)):
+            s = block_status[r]
+            at = ((block_year[r] - first_year) * N_STATUSES + s) * width
             # the household's own row of the law: each parameter is then read at a fixed place, which the
             # compiled loop reads directly (an index computed per row would be checked for negative values)
-            federal_row(xi, s, law[at:at + width], 0, n_tops, mode, v, other)
+            federal_row(xb[r], s, law[at:at + width], 0, n_tops, mode, v, other)
+            i = block + r
             for j in range(len(keep)):
                 out[j, i] = v[keep[j]]
 
