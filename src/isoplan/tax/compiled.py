@@ -122,7 +122,7 @@ def federal(x: tuple[np.ndarray, ...], year: np.ndarray, status: np.ndarray, fir
     _driver("federal", n)(
         tuple(readonly(a, np.float64) for a in x), readonly(year, np.int64), readonly(status, np.int8),
         int(first_year), readonly(table.ravel(), np.float64), int(width), int(n_tops), int(mode),
-        readonly(keep, np.intp), out, CHUNK_ROWS)
+        readonly(keep, np.uint64), out, CHUNK_ROWS)  # unsigned: the compiled loop reads v[keep[j]] unchecked
     return out
 
 

@@ -109,7 +109,7 @@ def compute_federal(
         raise InputError("deduction", deduction, "auto, standard or itemized")
     law = law or law_table()
     n = len(h)
-    projected = law.projected[law.year_index(h.year)]
+    projected = _projected(h.year, law)
     if n == 0:
         return FederalResult(lines={}, projected=projected)
     keys = kernel.LINE_KEYS if keep is None else tuple(keep)
@@ -118,6 +118,22 @@ def compute_federal(
     out = compiled.federal(x, h.year, h.filing_status, law.first_year, table, n_tops,
                            kernel.DEDUCTION_MODES[deduction], _line_positions(keys))
     return FederalResult(lines=dict(zip(keys, out, strict=True)), projected=projected)
+
+
+def _projected(year: np.ndarray, law: LawTable) -> np.ndarray:
+    """Whether each household's year is projected (:meth:`LawTable.year_index` checks the years): for whole
+    years their smallest and largest settle the range in two passes, and the years then index a copy of
+    ``law.projected`` placed at the years themselves, without a bounds check."""
+    if year.dtype != np.intp or not year.size or year.min() < law.first_year or year.max() > law.last_year:
+        checked: np.ndarray = law.projected[law.year_index(year)]  # names the first year out of range
+        return checked
+    by_year: np.ndarray | None = law.derived.get("projected_by_year")
+    if by_year is None:
+        by_year = np.zeros(law.last_year + 1, dtype=law.projected.dtype)
+        by_year[law.first_year:] = law.projected
+        law.derived["projected_by_year"] = by_year
+    projected: np.ndarray = by_year.take(year, mode="clip")
+    return projected
 
 
 @functools.lru_cache(maxsize=64)

@@ -92,7 +92,8 @@ def status_codes(values: Any) -> np.ndarray:
     if arr.dtype.kind == "f" and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)):
         arr = arr.astype(np.int64)
     if arr.dtype.kind in "iu":
-        if arr.size and arr.min() >= 0 and arr.max() < len(STATUSES):
+        # as unsigned, a negative code is larger than any valid one: one pass settles the whole column
+        if arr.size and arr.view(f"u{arr.itemsize}").max() < len(STATUSES):
             return arr.astype(np.int8)
         bad = (arr < 0) | (arr >= len(STATUSES))
         if np.any(bad):
@@ -174,10 +175,11 @@ def households(**columns: Any) -> Households:
             arr = np.asarray(raw, dtype=np.float64)  # float64 columns are used as given, not copied
         except ValueError:
             arr = _first_non_numeric(raw, name)
-        # the smallest and largest value settle the column (a NaN or an infinity makes either not finite);
-        # only a column that fails is searched for its first bad row
-        if arr.size and not (np.isfinite(low := arr.min()) and np.isfinite(arr.max())
-                             and (may_be_negative or low >= 0)):
+        # one pass accepts a good column (_plainly_valid); one it cannot accept is settled by its smallest and
+        # largest value (a NaN or an infinity makes either not finite), and only a column that fails those is
+        # searched for its first bad row
+        if arr.size and not _plainly_valid(arr, may_be_negative) and not (
+                np.isfinite(low := arr.min()) and np.isfinite(arr.max()) and (may_be_negative or low >= 0)):
             bad = ~np.isfinite(arr)
             if not may_be_negative:
                 bad |= arr < 0
@@ -222,6 +224,22 @@ def households(**columns: Any) -> Households:
             raise InputError(name, raw.flat[i], f"a whole number from 0 to {int(limit[i])}", row=_row(arr, i))
         values[name] = arr
     return Households(year=year, filing_status=status, **values)
+
+
+#: The bit pattern of +infinity: as unsigned integers, the non-negative finite float64 values are exactly the
+#: patterns below it (the sign bit and an all-ones exponent both make the pattern at least this large).
+_INFINITY_BITS = np.float64(np.inf).view(np.uint64)
+
+
+def _plainly_valid(arr: np.ndarray, may_be_negative: bool) -> bool:
+    """Whether one pass over the float64 column ``arr`` shows every value valid: finite, and also 0 or more
+    unless ``may_be_negative``. False may still be a valid column (a -0.0, or finite amounts whose sum
+    overflows): the caller then checks it value by value."""
+    if may_be_negative:
+        # a sum of finite amounts is finite unless it overflows; a NaN or an infinity makes it NaN or infinite
+        with np.errstate(over="ignore", invalid="ignore"):
+            return bool(np.isfinite(arr.sum()))
+    return bool(arr.view(np.uint64).max() < _INFINITY_BITS)
 
 
 def _checked_years(year_raw: np.ndarray, years: range) -> np.ndarray:

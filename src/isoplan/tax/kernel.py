@@ -300,11 +300,13 @@ def bracket_tax(income: float, law: Any, at: int, n_tops: int) -> float:
 
     The first rate on all income plus each rate step on the income above each bracket top.
     """
-    tops = P_ORDINARY_RATES + n_tops + 1
-    tax: float = law[at + P_ORDINARY_RATES] * income
-    for k in range(n_tops):
-        step = law[at + P_ORDINARY_RATES + k + 1] - law[at + P_ORDINARY_RATES + k]
-        tax = tax + step * maximum(income - law[at + tops + k], 0.0)
+    rates = law[at + P_ORDINARY_RATES:at + P_ORDINARY_RATES + n_tops + 1]
+    tops = law[at + P_ORDINARY_RATES + n_tops + 1:at + P_ORDINARY_RATES + 2 * n_tops + 1]
+    tax: float = rates[0] * income
+    # walked in step (zip), not indexed: the compiled loop then reads each value directly, with no check of an
+    # index for negative values (all three have n_tops values; numba's zip takes no strict argument)
+    for rate, next_rate, top in zip(rates[:-1], rates[1:], tops):  # noqa: B905
+        tax = tax + (next_rate - rate) * maximum(income - top, 0.0)
     return tax
 
 
@@ -455,6 +457,13 @@ def income_and_deductions(xi: Any, status: int, law: Any, at: int, n_tops: int, 
 def tax_lines(xi: Any, status: int, law: Any, at: int, n_tops: int, itemize: bool, v: Any) -> None:
     """Regular tax, NIIT, Additional Medicare Tax, Form 6251 and the credit for one election, into ``v``
     (which holds :func:`income_and_deductions`)."""
+    election_lines(xi, status, law, at, n_tops, itemize, v, v)
+
+
+def election_lines(xi: Any, status: int, law: Any, at: int, n_tops: int, itemize: bool, v: Any, w: Any) -> None:
+    """:func:`tax_lines` of one election from the lines of :func:`income_and_deductions` in ``v``, into ``w``
+    from :data:`N_ELECTION_FREE` on (``w`` may be ``v``; the other election goes to scratch without a copy of
+    the lines both share)."""
     agi = v[L_AGI]
     senior_deduction = v[L_SENIOR]
     deduction = v[L_ITEMIZED_ALLOWED] if itemize else v[L_STANDARD]
@@ -531,52 +540,52 @@ def tax_lines(xi: Any, status: int, law: Any, at: int, n_tops: int, itemize: boo
     income_tax = regular_tax + line11
     income_tax_after_credit = income_tax - credit_used
 
-    v[L_ITEMIZED] = 1.0 if itemize else 0.0
-    v[L_DEDUCTION] = deduction
-    v[L_NONITEMIZER_USED] = nonitemizer_charity
-    v[L_TOTAL_DEDUCTIONS] = total_deductions
-    v[L_TAXABLE_INCOME] = taxable_income
-    v[L_Q4] = q4
-    v[L_Q5] = q5
-    v[L_Q9] = q9
-    v[L_Q17] = q17
-    v[L_Q20] = q20
-    v[L_Q22] = q22
-    v[L_Q24] = q24
-    v[L_REGULAR_TAX] = regular_tax
-    v[L_NII] = nii
-    v[L_NIIT] = niit
-    v[L_MEDICARE] = additional_medicare
-    v[L_AMT_LINE1A] = line1a
-    v[L_AMT_LINE1B] = line1b
-    v[L_AMT_LINE2A] = line2a
-    v[L_AMT_LINE2I] = line2i
-    v[L_AMT_LINE2K] = line2k
-    v[L_AMT_LINE3] = line3
-    v[L_SECTION_68_RESTORED] = section_68_restored
-    v[L_MFS_ADDON] = mfs_addon
-    v[L_AMTI] = line4
-    v[L_AMT_EXEMPTION] = line5
-    v[L_AMT_BASE] = line6
-    v[L_AMT_LINE7] = line7
-    v[L_AMT_LINE13] = line13
-    v[L_CARRY_ST] = carry_st
-    v[L_CARRY_LT] = carry_lt
-    v[L_AMT_CARRY_ST] = amt_carry_st
-    v[L_AMT_CARRY_LT] = amt_carry_lt
-    v[L_AMT_LINE18] = line18
-    v[L_AMT_LINE31] = line31
-    v[L_AMT_LINE34] = line34
-    v[L_AMT_LINE39] = line39
-    v[L_TMT] = line9
-    v[L_AMT_LINE10] = line10
-    v[L_AMT] = line11
-    v[L_CREDIT_LIMIT] = credit_limit
-    v[L_CREDIT_USED] = credit_used
-    v[L_CREDIT_LEFT] = credit_left
-    v[L_INCOME_TAX] = income_tax
-    v[L_AFTER_CREDIT] = income_tax_after_credit
-    v[L_TOTAL_TAX] = income_tax_after_credit + niit + additional_medicare
+    w[L_ITEMIZED] = 1.0 if itemize else 0.0
+    w[L_DEDUCTION] = deduction
+    w[L_NONITEMIZER_USED] = nonitemizer_charity
+    w[L_TOTAL_DEDUCTIONS] = total_deductions
+    w[L_TAXABLE_INCOME] = taxable_income
+    w[L_Q4] = q4
+    w[L_Q5] = q5
+    w[L_Q9] = q9
+    w[L_Q17] = q17
+    w[L_Q20] = q20
+    w[L_Q22] = q22
+    w[L_Q24] = q24
+    w[L_REGULAR_TAX] = regular_tax
+    w[L_NII] = nii
+    w[L_NIIT] = niit
+    w[L_MEDICARE] = additional_medicare
+    w[L_AMT_LINE1A] = line1a
+    w[L_AMT_LINE1B] = line1b
+    w[L_AMT_LINE2A] = line2a
+    w[L_AMT_LINE2I] = line2i
+    w[L_AMT_LINE2K] = line2k
+    w[L_AMT_LINE3] = line3
+    w[L_SECTION_68_RESTORED] = section_68_restored
+    w[L_MFS_ADDON] = mfs_addon
+    w[L_AMTI] = line4
+    w[L_AMT_EXEMPTION] = line5
+    w[L_AMT_BASE] = line6
+    w[L_AMT_LINE7] = line7
+    w[L_AMT_LINE13] = line13
+    w[L_CARRY_ST] = carry_st
+    w[L_CARRY_LT] = carry_lt
+    w[L_AMT_CARRY_ST] = amt_carry_st
+    w[L_AMT_CARRY_LT] = amt_carry_lt
+    w[L_AMT_LINE18] = line18
+    w[L_AMT_LINE31] = line31
+    w[L_AMT_LINE34] = line34
+    w[L_AMT_LINE39] = line39
+    w[L_TMT] = line9
+    w[L_AMT_LINE10] = line10
+    w[L_AMT] = line11
+    w[L_CREDIT_LIMIT] = credit_limit
+    w[L_CREDIT_USED] = credit_used
+    w[L_CREDIT_LEFT] = credit_left
+    w[L_INCOME_TAX] = income_tax
+    w[L_AFTER_CREDIT] = income_tax_after_credit
+    w[L_TOTAL_TAX] = income_tax_after_credit + niit + additional_medicare
 
 
 def federal_row(xi: Any, status: int, law: Any, at: int, n_tops: int, mode: int, v: Any, other: Any) -> None:
@@ -611,9 +620,7 @@ def federal_row(xi: Any, status: int, law: Any, at: int, n_tops: int, mode: int,
         other_allows_more = amt_allowed_itemized > amt_allowed_standard
     if not (other_allows_more and (v[L_AMT] > 0 or xi[I_CREDIT] > 0)):
         return
-    for k in range(N_ELECTION_FREE):
-        other[k] = v[k]
-    tax_lines(xi, status, law, at, n_tops, not itemize, other)
+    election_lines(xi, status, law, at, n_tops, not itemize, v, other)
     if other[L_AFTER_CREDIT] < v[L_AFTER_CREDIT] - ELECTION_TIE:
         for k in range(N_ELECTION_FREE, N_LINES):
             v[k] = other[k]
@@ -652,9 +659,11 @@ def block_inputs(x: Any, start: int, stop: int, xb: Any) -> None:
     reads of each column instead of one read of every column per row (two dozen interleaved streams, which the
     memory prefetcher follows badly)."""
     for k in range(N_INPUTS):
-        column = x[k]
-        for i in range(start, stop):
-            xb[i - start][k] = column[i]
+        # the block's part of the column, indexed from 0: the compiled loop then needs no check of the index
+        # for negative values
+        part = x[k][start:stop]
+        for r in range(len(part)):
+            xb[r][k] = part[r]
 
 
 #: Rows whose inputs :func:`federal_rows` gathers at once (their block of inputs stays in the L1 cache).
@@ -676,13 +685,15 @@ def federal_rows(start: int, stop: int, x: Any, year: Any, status: Any, first_ye
     for block in range(start, stop, BLOCK_ROWS):
         block_stop = minimum_int(stop, block + BLOCK_ROWS)
         block_inputs(x, block, block_stop, xb)
-        for i in range(block, block_stop):
-            xi = xb[i - block]
-            s = status[i]
-            at = ((year[i] - first_year) * N_STATUSES + s) * width
+        block_year = year[block:block_stop]
+        block_status = status[block:block_stop]
+        for r in range(len(block_year)):
+            s = block_status[r]
+            at = ((block_year[r] - first_year) * N_STATUSES + s) * width
             # the household's own row of the law: each parameter is then read at a fixed place, which the
             # compiled loop reads directly (an index computed per row would be checked for negative values)
-            federal_row(xi, s, law[at:at + width], 0, n_tops, mode, v, other)
+            federal_row(xb[r], s, law[at:at + width], 0, n_tops, mode, v, other)
+            i = block + r
             for j in range(len(keep)):
                 out[j, i] = v[keep[j]]
 
@@ -727,5 +738,5 @@ def minimum_int(a: int, b: int) -> int:
 
 #: The functions the compiled loops call (each compiled once, in :mod:`isoplan.tax.compiled`).
 ROW_FUNCTIONS = (maximum, minimum, minimum_int, schedule_d, loss_carryover, bracket_tax, tax_on_ordinary_income,
-                 amt_rate_tax, form6251_from_amti, income_and_deductions, tax_lines, federal_row, row_inputs,
-                 block_inputs, federal_rows, form6251_rows)
+                 amt_rate_tax, form6251_from_amti, income_and_deductions, election_lines, tax_lines, federal_row,
+                 row_inputs, block_inputs, federal_rows, form6251_rows)
