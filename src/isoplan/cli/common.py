@@ -113,7 +113,7 @@ def household_inputs(args: argparse.Namespace) -> dict[str, Value]:
 def write_batch(path: str | None, table: BatchResult, command: str, *, batch: str | None = None) -> None:
     """A batch result to ``--out`` (written whole, atomically; Parquet when the name ends in .parquet, else
     CSV) or as CSV to stdout; its notes first, on stderr."""
-    from isoplan.app.batch import is_parquet
+    from isoplan.app.batch import is_parquet, parquet_options
     from isoplan.files import check_output, replace_with, write_parquet
 
     for note in table.notes:
@@ -121,7 +121,8 @@ def write_batch(path: str | None, table: BatchResult, command: str, *, batch: st
     if path:
         check_output(path, "--out", inputs=[batch])
         if is_parquet(path):
-            write_parquet(path, table.arrow_table(), "--out")
+            arrow = table.arrow_table()
+            write_parquet(path, arrow, "--out", **parquet_options(arrow))
             return
         with replace_with(path, "--out") as temp, open(temp, "wb") as handle:
             for chunk in table.csv_chunks():
