@@ -631,20 +631,28 @@ class BatchResult:
 
         yield csv_header(self.header)
         starts = range(0, self.length, CSV_SLICE_ROWS)
+        plain = self._plain_columns()
         if len(starts) == 1:
-            yield self.csv_rows(0, self.length)
+            yield self.csv_rows(0, self.length, plain)
             return
         with ThreadPoolExecutor(max_workers=CSV_WORKERS) as pool:
             pending: list[Future[memoryview]] = []
             for start in starts:
-                pending.append(pool.submit(self.csv_rows, start, min(start + CSV_SLICE_ROWS, self.length)))
+                pending.append(pool.submit(self.csv_rows, start, min(start + CSV_SLICE_ROWS, self.length), plain))
                 if len(pending) > CSV_WORKERS:
                     yield pending.pop(0).result()
             for future in pending:
                 yield future.result()
 
-    def csv_rows(self, start: int, stop: int) -> memoryview:
-        """The CSV bytes of rows ``start:stop``, each line ended by CRLF."""
+    def _plain_columns(self) -> tuple[bool, ...]:
+        """Per column, whether it is text none of whose cells :func:`csv.writer` quotes: one look at each whole
+        column of the file, not one per slice."""
+        return tuple(c.kind == "input" and _is_text(c.values) and not c.values.null_count
+                     and not _has_special(c.values) for c in self.columns)
+
+    def csv_rows(self, start: int, stop: int, plain: Sequence[bool] = ()) -> memoryview:
+        """The CSV bytes of rows ``start:stop``, each line ended by CRLF (``plain``: the columns known to need no
+        quoting, :meth:`_plain_columns`)."""
         import numpy as np
 
         from isoplan.app.batch_csv import AMOUNT, render_rows
@@ -658,7 +666,8 @@ class BatchResult:
             if number_ is None:
                 order[j] = len(texts)
                 cells = _column_text(column, start, stop)
-                texts.append(_quoted(cells.fill_null("") if cells.null_count else cells))
+                texts.append(cells if j < len(plain) and plain[j] else
+                             _quoted(cells.fill_null("") if cells.null_count else cells))
             else:
                 order[j] = -1 - len(numbers)
                 numbers.append(number_)
@@ -759,9 +768,8 @@ _SPECIAL = b',"\r\n'
 
 def _has_special(column: Any) -> bool:
     """Whether any cell of a text column holds a byte that needs quoting: one look at the whole text."""
-    import numpy as np
-
-    return bool(np.isin(_cell_bytes(column)[0], np.frombuffer(_SPECIAL, dtype=np.uint8)).any())
+    text = _cell_bytes(column)[0].tobytes()  # a copy, then searched at memory speed, a byte at a time
+    return any(text.find(_SPECIAL[i:i + 1]) >= 0 for i in range(len(_SPECIAL)))
 
 
 def _cell_bytes(column: Any) -> tuple[np.ndarray, np.ndarray]:
