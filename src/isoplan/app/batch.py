@@ -11,6 +11,8 @@ The result (:class:`BatchResult`) is columns too: the input's columns as read, t
 become CSV bytes (amounts to the cent, flags as true/false), written a slice of rows at a time by one pass
 over the columns (:mod:`isoplan.app.batch_csv`), or Parquet values.
 pyarrow is imported inside the functions: the command line's parser and one household never load it.
+While a large file is read, the machine code the command runs next loads in a background thread
+(:func:`preload_compiled`).
 """
 
 from __future__ import annotations
