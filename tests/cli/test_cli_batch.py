@@ -91,19 +91,20 @@ def test_loading_ahead_and_flushing_as_written_leave_the_bytes(capsys, tmp_path,
     """Compiled code loaded in the background while the file is read, and the output flushed to disk while it is
     written (forced here on a small file), give the bytes the plain path gives, on stdout and in a file."""
     import isoplan.app.batch as batch
+    import isoplan.app.batch_preload as preload
     import isoplan.cli.common as common
 
     source = tmp_path / "many.csv"
     source.write_text(many_households(3000), encoding="utf-8")
     argv = [command, "--batch", str(source), "--keep", "client_id"]
     code, plain, _ = run(capsys, *argv)
-    assert code == 0 and not batch._preloading
-    monkeypatch.setattr(batch, "PRELOAD_MIN_BYTES", 1)
+    assert code == 0 and not batch.preloading
+    monkeypatch.setattr(preload, "PRELOAD_MIN_BYTES", 1)
     monkeypatch.setattr(batch, "CSV_SLICE_ROWS", 256)
     monkeypatch.setattr(common, "SYNC_EVERY_BYTES", 1000)
     out = tmp_path / "results.csv"
     code, stdout, _ = run(capsys, *argv, "--out", str(out))
-    assert code == 0 and stdout == "" and not batch._preloading  # the loading thread joined before the engine ran
+    assert code == 0 and stdout == "" and not batch.preloading  # the loading thread joined before the engine ran
     assert out.read_bytes() == plain.encode("utf-8")
 
 

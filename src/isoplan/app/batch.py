@@ -12,7 +12,7 @@ become CSV bytes (amounts to the cent, flags as true/false), written a slice of 
 over the columns (:mod:`isoplan.app.batch_csv`), or Parquet values.
 pyarrow is imported inside the functions: the command line's parser and one household never load it.
 While a large file is read, the machine code the command runs next loads in a background thread
-(:func:`preload_compiled`).
+(:mod:`isoplan.app.batch_preload`).
 """
 
 from __future__ import annotations
@@ -34,8 +34,7 @@ if TYPE_CHECKING:
     from isoplan.tax.households import Households
 
 __all__ = ["MAX_BATCH_BYTES", "MAX_BATCH_ROWS", "BatchFile", "BatchResult", "OutputColumn", "batch_households",
-           "is_parquet", "kept_columns", "parquet_options", "preload_compiled", "read_batch",
-           "state_amounts"]
+           "is_parquet", "kept_columns", "parquet_options", "read_batch", "state_amounts"]
 
 #: Largest batch file read (200 MB): a million households' rows of about 200 characters, read whole
 #: (as columns) before any is computed.
@@ -245,86 +244,15 @@ def _read_parquet(path: str, names: Names) -> BatchFile:
 
 # ---------------------------------------------------------------- compiled code, loaded while the file is read
 
-#: Batch files smaller than this are read before any compiled code would load: no loading in the background.
-PRELOAD_MIN_BYTES = 1_000_000
-#: Bytes of a CSV file looked at to estimate its number of rows.
-SAMPLE_BYTES = 1 << 16
-
-_preloading: list[Any] = []  # the thread loading compiled code, until a batch's households are checked
-
-
-def preload_compiled(command: Literal["tax", "room"], path: str, *, csv_out: bool) -> None:
-    """Start loading the machine code the command will run (the engine's or the room solver's loop, and the CSV
-    row writer when ``csv_out``) in a background thread, while this thread reads and checks ``path``.
-
-    Loading it is mostly waiting on the disk and on LLVM, a second or so, and reading the file mostly runs in
-    pyarrow and NumPy outside the GIL: the two overlap. The loop is loaded by running it on a few generated
-    households, as many as the file is estimated to hold up to the size that splits work across the cores, so that
-    the variant the batch runs is the one loaded. :func:`batch_households` waits for it before it returns (the
-    engine's caches of compiled code are filled once, by one thread). A small file loads nothing ahead."""
-    import threading
-
-    rows = _estimated_rows(path)
-    if rows is None:
-        return
-    thread = threading.Thread(target=_preload, args=(command, rows, csv_out), name="isoplan-preload")
-    thread.start()
-    _preloading.append(thread)
-
-
-def _estimated_rows(path: str) -> int | None:
-    """About how many households a batch file holds (None: a small file, or none to read)."""
-    try:
-        size = Path(path).stat().st_size
-        if size < PRELOAD_MIN_BYTES:
-            return None
-        if is_parquet(path):
-            import pyarrow.parquet as pq
-
-            return int(pq.read_metadata(path).num_rows)
-        with open(path, "rb") as handle:
-            sample = handle.read(SAMPLE_BYTES)
-    except Exception:  # an unreadable file is named by the read itself: nothing to load ahead
-        return None
-    return size * max(sample.count(b"\n") - 1, 1) // len(sample)
-
-
-def _preload(command: str, rows: int, csv_out: bool) -> None:
-    import numpy as np
-
-    from isoplan.tax.households import households
-    from isoplan.tax.law import law_table
-
-    try:
-        if command == "room":
-            from isoplan.planning.room import amt_room
-            from isoplan.planning.room_kernel import INTERPRETED_ROWS, PARALLEL_ROWS
-
-            run: Callable[[Any, Any], Any] = amt_room
-        else:
-            from isoplan.tax.compiled import INTERPRETED_ROWS, PARALLEL_ROWS
-            from isoplan.tax.explain import OUTPUTS
-            from isoplan.tax.federal import compute_federal
-
-            run = functools.partial(compute_federal, keep=OUTPUTS)
-        if rows > INTERPRETED_ROWS:
-            law = law_table()
-            n = min(rows, PARALLEL_ROWS)
-            wages = np.linspace(0.0, 1e6, n)
-            run(households(year=np.full(n, law.first_year), filing_status=np.zeros(n, dtype=np.int8), wages=wages,
-                           mortgage_interest=wages / 20, iso_bargain_element=wages / 10), law)
-        if csv_out:
-            from isoplan.app.batch_csv import warm
-
-            warm()
-    except Exception:  # loading ahead is only a head start: the batch loads what it runs itself, and names any error
-        return
+#: Threads loading compiled code (:func:`isoplan.app.batch_preload.preload_compiled`), until a batch's households
+#: are checked.
+preloading: list[Any] = []
 
 
 def _await_preload() -> None:
-    """Wait for the compiled code loading in the background (:func:`preload_compiled`), if any."""
-    while _preloading:
-        _preloading.pop().join()
+    """Wait for the compiled code loading in the background, if any."""
+    while preloading:
+        preloading.pop().join()
 
 
 # ---------------------------------------------------------------- checking, column by column
