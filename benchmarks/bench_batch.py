@@ -6,7 +6,8 @@ Writes the shared benchmark households (benchmarks/common.py: both years, every 
 itemizers, ISO spreads) with a ``client_id`` column as CSV and as Parquet, then runs each command as a
 user does, in its own process under ``/usr/bin/time``: ``isoplan tax --batch in --out out --keep client_id``
 (CSV to CSV, Parquet to Parquet) and the same for ``room`` with a spread per share. Each is run ``--runs``
-times; the median and the range (lowest-highest) of the wall time and of the peak memory (RSS) are printed.
+times; the median and the range (lowest-highest) of the wall time, of the CPU time (user and system, all threads)
+and of the peak memory (RSS) are printed.
 
 The wall time includes starting Python. To tell file work from the engine's own time, the same steps are
 also timed in this process, a run at a time: reading and checking the file, the engine (``compute_federal``
@@ -58,16 +59,18 @@ def write_inputs(rows: int, folder: Path) -> tuple[Path, Path]:
     return csv_path, parquet_path
 
 
-def run_cli(argv: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one ``isoplan`` run in its own process."""
+def run_cli(argv: list[str]) -> tuple[float, float, float]:
+    """Wall seconds, peak RSS (MB) and CPU seconds (user and system, every thread) of one ``isoplan`` run in its own
+    process. On a shared machine the CPU seconds move less than the wall time."""
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    command = ["/usr/bin/time", "-f", "%M", sys.executable, "-m", "isoplan", *argv]
+    command = ["/usr/bin/time", "-f", "%M %U %S", sys.executable, "-m", "isoplan", *argv]
     start = time.perf_counter()
     proc = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
     wall = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(argv)} failed: {proc.stderr.strip()}")
-    return wall, int(proc.stderr.strip().splitlines()[-1]) / 1024
+    rss, user, system = proc.stderr.strip().splitlines()[-1].split()
+    return wall, int(rss) / 1024, float(user) + float(system)
 
 
 def in_process(command: str, source: Path, out: Path, runs: int) -> list[dict[str, float]]:
@@ -112,9 +115,9 @@ def summary(values: list[float]) -> dict[str, float]:
     return {"median": statistics.median(values), "low": min(values), "high": max(values)}
 
 
-def measure(runs: int, step: Callable[[], tuple[float, float]]) -> dict[str, dict[str, float]]:
-    walls, rss = zip(*(step() for _ in range(runs)), strict=True)
-    return {"wall_s": summary(list(walls)), "peak_rss_mb": summary(list(rss))}
+def measure(runs: int, step: Callable[[], tuple[float, float, float]]) -> dict[str, dict[str, float]]:
+    walls, rss, cpu = zip(*(step() for _ in range(runs)), strict=True)
+    return {"wall_s": summary(list(walls)), "peak_rss_mb": summary(list(rss)), "cpu_s": summary(list(cpu))}
 
 
 def main() -> None:
@@ -152,8 +155,9 @@ def main() -> None:
     print(f"rows: {args.rows:,}  runs: {args.runs}  CSV {report['csv_mb']} MB, Parquet {report['parquet_mb']} MB  "
           f"load average at start: {', '.join(f'{x:.1f}' for x in report['load_average'])}")  # type: ignore[attr-defined]
     for name in cases:
-        wall, rss = report[name]["wall_s"], report[name]["peak_rss_mb"]  # type: ignore[index]
+        wall, rss, cpu = (report[name][k] for k in ("wall_s", "peak_rss_mb", "cpu_s"))  # type: ignore[index]
         print(f"{name:13s} wall {wall['median']:.2f} s ({wall['low']:.2f}-{wall['high']:.2f})   "
+              f"CPU {cpu['median']:.2f} s ({cpu['low']:.2f}-{cpu['high']:.2f})   "
               f"peak RSS {rss['median']:.0f} MB ({rss['low']:.0f}-{rss['high']:.0f})")
     for command in ("tax", "room"):
         for kind in ("csv", "parquet"):

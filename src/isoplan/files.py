@@ -207,9 +207,10 @@ def _write_part(handle: IO[bytes], rows: memoryview | None) -> None:
         handle.write(rows)
 
 
-def write_parquet(path: str | os.PathLike[str], table: Any, field: str) -> None:
-    """A pyarrow table as a Parquet file, written whole and atomically (errors name ``field``)."""
+def write_parquet(path: str | os.PathLike[str], table: Any, field: str, **options: Any) -> None:
+    """A pyarrow table as a Parquet file, written whole and atomically (errors name ``field``); ``options`` go to
+    :func:`pyarrow.parquet.write_table`."""
     import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
     with replace_with(path, field) as temp:
-        pq.write_table(table, temp)
+        pq.write_table(table, temp, **options)

@@ -78,3 +78,47 @@ def test_batch_and_one_household_do_not_load_pyarrow():
             "main(['tax', '--year', '2025', '--status', 'single', '--wages', '1']); print('pyarrow' in sys.modules)")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stdout.strip().splitlines()[-1] == "False"
+
+
+def many_households(n: int) -> str:
+    statuses = ("single", "mfj", "mfs", "hoh", "qss")
+    rows = [f"C{i},{2025 + i % 2},{statuses[i % 5]},{1000 * i},{(37 * i) % 500_000}" for i in range(n)]
+    return "client_id,year,filing_status,wages,iso_bargain_element\n" + "\n".join(rows) + "\n"
+
+
+@pytest.mark.parametrize("command", ["tax", "room"])
+def test_loading_ahead_and_flushing_as_written_leave_the_bytes(capsys, tmp_path, monkeypatch, command):
+    """Compiled code loaded in the background while the file is read, and the output flushed to disk while it is
+    written (forced here on a small file), give the bytes the plain path gives, on stdout and in a file."""
+    import isoplan.app.batch as batch
+    import isoplan.app.batch_preload as preload
+    import isoplan.cli.common as common
+
+    source = tmp_path / "many.csv"
+    source.write_text(many_households(3000), encoding="utf-8")
+    argv = [command, "--batch", str(source), "--keep", "client_id"]
+    code, plain, _ = run(capsys, *argv)
+    assert code == 0 and not batch.preloading
+    monkeypatch.setattr(preload, "PRELOAD_MIN_BYTES", 1)
+    monkeypatch.setattr(batch, "CSV_SLICE_ROWS", 256)
+    monkeypatch.setattr(common, "SYNC_EVERY_BYTES", 1000)
+    out = tmp_path / "results.csv"
+    code, stdout, _ = run(capsys, *argv, "--out", str(out))
+    assert code == 0 and stdout == "" and not batch.preloading  # the loading thread joined before the engine ran
+    assert out.read_bytes() == plain.encode("utf-8")
+
+
+def test_parquet_results_read_back_as_built(tmp_path):
+    """Without dictionary pages for the numbers, the Parquet file still reads back to the very table."""
+    import pyarrow.parquet as pq
+
+    from isoplan.app.batch import parquet_options
+    from isoplan.app.tax import TaxRequest, tax_batch
+
+    source = tmp_path / "many.csv"
+    source.write_text(many_households(500), encoding="utf-8")
+    table = tax_batch(TaxRequest({}), str(source), keep=("client_id",)).arrow_table()
+    options = parquet_options(table)
+    assert options["use_dictionary"] == ["client_id", "year", "filing_status", "wages", "iso_bargain_element"]
+    pq.write_table(table, tmp_path / "out.parquet", **options)
+    assert pq.read_table(tmp_path / "out.parquet").equals(table)

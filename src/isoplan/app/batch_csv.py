@@ -93,9 +93,10 @@ def _rows(order: np.ndarray, text: np.ndarray, starts: np.ndarray, floats: np.nd
           rows: int, out: np.ndarray) -> int:
     """The rows into ``out``; the number of bytes written.
 
-    ``order[j]``: column ``j`` is text column ``order[j]`` (``>= 0``: cells ``text[starts[t, i]:starts[t, i + 1]]``)
-    or number column ``k = -1 - order[j]`` of kind ``kinds[k]``: ``floats[slots[k], i]`` for an amount,
-    ``wholes[slots[k], i]`` for the others, blank where ``shown[k, i]`` is 0."""
+    ``order[j]``: column ``j`` is text column ``order[j]`` (``>= 0``: cells ``text[starts[i, t]:starts[i + 1, t]]``)
+    or number column ``k = -1 - order[j]`` of kind ``kinds[k]``: ``floats[i, slots[k]]`` for an amount,
+    ``wholes[i, slots[k]]`` for the others, blank where ``shown[i, k]`` is 0. Every array is laid out a row
+    after another, so that a row's cells are read from one place, not from one stream per column."""
     pairs, powers, true, false = tables
     pos = 0
     for i in range(rows):
@@ -105,20 +106,20 @@ def _rows(order: np.ndarray, text: np.ndarray, starts: np.ndarray, floats: np.nd
                 pos += 1
             c = order[j]
             if c >= 0:
-                for a in range(starts[c, i], starts[c, i + 1]):
+                for a in range(starts[i, c], starts[i + 1, c]):
                     out[pos] = text[a]
                     pos += 1
                 continue
             k = -1 - c
-            if not shown[k, i]:
+            if not shown[i, k]:
                 continue
             kind = kinds[k]
             if kind == AMOUNT:
-                amount = floats[slots[k], i]
+                amount = floats[i, slots[k]]
                 value = _round_cents(amount)
                 negative = amount < 0.0
             else:
-                value = wholes[slots[k], i]
+                value = wholes[i, slots[k]]
                 negative = value < 0
                 if negative:
                     value = -value
@@ -165,7 +166,8 @@ def row_bytes_bound(text_bytes: int, rows: int, columns: int, numbers: int) -> i
 
 def render_rows(order: np.ndarray, text: np.ndarray, starts: np.ndarray, floats: np.ndarray, wholes: np.ndarray,
                 kinds: np.ndarray, slots: np.ndarray, shown: np.ndarray, rows: int) -> memoryview:
-    """The CSV bytes of ``rows`` rows (the columns as :func:`_rows` takes them; every array C-contiguous)."""
+    """The CSV bytes of ``rows`` rows (the columns as :func:`_rows` takes them, a row after another; every array
+    C-contiguous)."""
     out = np.empty(row_bytes_bound(int(text.shape[0]), rows, int(order.shape[0]), int(kinds.shape[0])),
                    dtype=np.uint8)
     write: Any = _rows if rows <= INTERPRETED_ROWS else _compiled()
@@ -177,9 +179,9 @@ def render_rows(order: np.ndarray, text: np.ndarray, starts: np.ndarray, floats:
 def warm() -> None:
     """Compile the row loop (or load it from the cache): for setup steps, so that no user's first batch waits."""
     rows = INTERPRETED_ROWS + 1
-    render_rows(np.full(1, -1, dtype=np.int64), np.empty(0, dtype=np.uint8), np.zeros((0, rows + 1), dtype=np.int64),
-                np.zeros((1, rows)), np.zeros((0, rows), dtype=np.int64), np.full(1, AMOUNT, dtype=np.int64),
-                np.zeros(1, dtype=np.int64), np.ones((1, rows), dtype=np.bool_), rows)
+    render_rows(np.full(1, -1, dtype=np.int64), np.empty(0, dtype=np.uint8), np.zeros((rows + 1, 0), dtype=np.int64),
+                np.zeros((rows, 1)), np.zeros((rows, 0), dtype=np.int64), np.full(1, AMOUNT, dtype=np.int64),
+                np.zeros(1, dtype=np.int64), np.ones((rows, 1), dtype=np.bool_), rows)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from isoplan.app.household import Names, Value
@@ -113,7 +113,7 @@ def household_inputs(args: argparse.Namespace) -> dict[str, Value]:
 def write_batch(path: str | None, table: BatchResult, command: str, *, batch: str | None = None) -> None:
     """A batch result to ``--out`` (written whole, atomically; Parquet when the name ends in .parquet, else
     CSV) or as CSV to stdout; its notes first, on stderr."""
-    from isoplan.app.batch import is_parquet
+    from isoplan.app.batch import is_parquet, parquet_options
     from isoplan.files import check_output, replace_with, write_parquet
 
     for note in table.notes:
@@ -121,11 +121,11 @@ def write_batch(path: str | None, table: BatchResult, command: str, *, batch: st
     if path:
         check_output(path, "--out", inputs=[batch])
         if is_parquet(path):
-            write_parquet(path, table.arrow_table(), "--out")
+            arrow = table.arrow_table()
+            write_parquet(path, arrow, "--out", **parquet_options(arrow))
             return
-        with replace_with(path, "--out") as temp, open(temp, "wb") as handle:
-            for chunk in table.csv_chunks():
-                handle.write(chunk)
+        with replace_with(path, "--out") as temp, open(temp, "wb", buffering=0) as handle:
+            _write_synced(handle, table.csv_chunks())
         return
     sys.stdout.flush()
     stream = getattr(sys.stdout, "buffer", None)
@@ -135,6 +135,34 @@ def write_batch(path: str | None, table: BatchResult, command: str, *, batch: st
         stream.flush()
     else:  # a text-only stdout (an embedding host): the same bytes as text
         sys.stdout.write(b"".join(table.csv_chunks()).decode("utf-8"))
+
+
+#: Bytes written between two flushes to disk begun while the rest of a batch file is still being written.
+SYNC_EVERY_BYTES = 1 << 26
+
+
+def _write_synced(handle: Any, chunks: Iterable[bytes | memoryview]) -> None:
+    """``chunks`` to ``handle`` (an unbuffered file), flushing what is written to disk in a background thread every
+    :data:`SYNC_EVERY_BYTES` as the rest is rendered: the file is still flushed whole before it takes its name
+    (:func:`isoplan.files.replace_with`), and that last flush then waits only for the tail."""
+    import os
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as flusher:
+        flushing: Future[None] | None = None
+        unsynced = 0
+        for chunk in chunks:
+            view = memoryview(chunk)
+            while view:
+                view = view[handle.write(view):]
+            unsynced += len(chunk)
+            if unsynced >= SYNC_EVERY_BYTES and (flushing is None or flushing.done()):
+                if flushing is not None:
+                    flushing.result()
+                flushing = flusher.submit(getattr(os, "fdatasync", os.fsync), handle.fileno())
+                unsynced = 0
+        if flushing is not None:
+            flushing.result()  # before the file is closed
 
 
 def add_state_arguments(parser: argparse.ArgumentParser) -> None:

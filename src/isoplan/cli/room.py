@@ -86,6 +86,10 @@ def cmd_room(args: argparse.Namespace) -> int:
 
     request = room_request(args)
     if args.batch:
+        from isoplan.app.batch import is_parquet
+        from isoplan.app.batch_preload import preload_compiled
+
+        preload_compiled("room", args.batch, csv_out=not (args.out and is_parquet(args.out)))
         write_batch(args.out, room_batch(request, args.batch, keep=args.keep), "room", batch=args.batch)
         return 0
     record = room(request)

@@ -35,6 +35,10 @@ def cmd_tax(args: argparse.Namespace) -> int:
 
     request = tax_request(args)
     if args.batch:
+        from isoplan.app.batch import is_parquet
+        from isoplan.app.batch_preload import preload_compiled
+
+        preload_compiled("tax", args.batch, csv_out=not (args.out and is_parquet(args.out)))
         write_batch(args.out, tax_batch(request, args.batch, keep=args.keep), "tax", batch=args.batch)
         return 0
     record = compute_tax(request)
