@@ -106,8 +106,9 @@ def _pareto(state: np.ndarray, value: np.ndarray, labels: np.ndarray, weights: n
     groups = np.unique(s, return_inverse=True)[1].reshape(-1)
     n_groups = int(groups.max()) + 1 if groups.size else 0
     sizes = np.bincount(groups, minlength=n_groups)
-    # a label column equal in every label adds nothing to any comparison
+    # a label column equal in every label, or of weight 0, adds nothing to any comparison
     varying = np.ptp(labels, axis=0) > 0 if labels.shape[0] else np.zeros(labels.shape[1], dtype=bool)
+    varying &= weights != 0.0
     lab_sorted = labels[order][:, varying]
     w = weights[varying]
     value_sorted = value[order]
