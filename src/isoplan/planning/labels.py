@@ -94,7 +94,9 @@ def _pareto(state: np.ndarray, value: np.ndarray, labels: np.ndarray, weights: n
     Label j is dropped when another label i of the same state, ranked before
     it (higher value), has ``value_i - value_j >= sum_k w_k (l_jk - l_ik)+``:
     whatever j's extra credit and bases can still be worth (each at most its
-    weight per dollar, :func:`_label_weights`), i is at least as good. The
+    weight per dollar, :func:`_label_weights`), i is at least as good; the
+    cash columns, at a weight no value gap covers, keep i from being short of
+    cash for any later exercise j could pay (:func:`_dominance_weights`). The
     relation is transitive (the positive part obeys the triangle inequality),
     so states with few labels compare all pairs at once (padded, in chunks of
     states to bound memory) and larger states are swept against the labels
