@@ -94,7 +94,9 @@ def _pareto(state: np.ndarray, value: np.ndarray, labels: np.ndarray, weights: n
     Label j is dropped when another label i of the same state, ranked before
     it (higher value), has ``value_i - value_j >= sum_k w_k (l_jk - l_ik)+``:
     whatever j's extra credit and bases can still be worth (each at most its
-    weight per dollar, :func:`_label_weights`), i is at least as good. The
+    weight per dollar, :func:`_label_weights`), i is at least as good; the
+    cash columns, at a weight no value gap covers, keep i from being short of
+    cash for any later exercise j could pay (:func:`_dominance_weights`). The
     relation is transitive (the positive part obeys the triangle inequality),
     so states with few labels compare all pairs at once (padded, in chunks of
     states to bound memory) and larger states are swept against the labels
@@ -106,8 +108,9 @@ def _pareto(state: np.ndarray, value: np.ndarray, labels: np.ndarray, weights: n
     groups = np.unique(s, return_inverse=True)[1].reshape(-1)
     n_groups = int(groups.max()) + 1 if groups.size else 0
     sizes = np.bincount(groups, minlength=n_groups)
-    # a label column equal in every label adds nothing to any comparison
+    # a label column equal in every label, or of weight 0, adds nothing to any comparison
     varying = np.ptp(labels, axis=0) > 0 if labels.shape[0] else np.zeros(labels.shape[1], dtype=bool)
+    varying &= weights != 0.0
     lab_sorted = labels[order][:, varying]
     w = weights[varying]
     value_sorted = value[order]

@@ -83,8 +83,15 @@ MAX_LABELS = 1024
 #: relaxed labels per grid point bounding the labels the budget drops (see :func:`optimize`)
 ENVELOPES = 16
 #: dollars of value a dollar of unspent cash stands for in the label test: more than any value gap, so a label
-#: with less cash carried never beats one with more
+#: with less cash carried (plus credit lead, see :func:`_dominance_weights`) never beats one with more
 CASH_WEIGHT = 1e9
+#: cumulative cash (dollars) from which float64 holds no cents (its spacing there is 1/64 dollar): a limit this
+#: large is no limit (the plan's placeholder when it states none, 1e15 a year, is far above it)
+UNBOUNDED_CASH = 2.0 ** 46
+#: the carried labels: federal credit (Form 8801 line 21), regular basis, AMT basis, the state's credit
+#: (e.g. FTB 3510), the cash earlier years left unspent; then the cash plus the federal credit, plus the state's
+#: credit, plus both (compared only, see :func:`_dominance_weights`)
+LABEL_WIDTH = 8
 #: labels per grid point up to which the full budget runs first; the rounds after it (labels per grid point);
 #: the most label comparisons (labels squared times grid points) the last round, with the full budget, may take
 FULL_FIRST = 256
@@ -263,13 +270,19 @@ def _expand(model: StagingModel, t: int, combo_shares: np.ndarray, moves: dict[t
     rows = parent.size
     parent, child = parent[feasible], child[feasible]
     value = nodes.value[parent] + model.discount[t] * step.flow[feasible]
-    lab = np.stack([step.credit_next[feasible],
-                    nodes.labels[parent, 1] + step.regular_basis_added[feasible],
-                    nodes.labels[parent, 2] + step.amt_basis_added[feasible],
-                    step.state_credit_next[feasible],
-                    np.maximum(available - step.cash_out, 0.0)[feasible] if rolled_cash
-                    else np.zeros(int(feasible.sum()))], axis=1)
+    lab = _carried(step.credit_next[feasible], nodes.labels[parent, 1] + step.regular_basis_added[feasible],
+                   nodes.labels[parent, 2] + step.amt_basis_added[feasible], step.state_credit_next[feasible],
+                   np.maximum(available - step.cash_out, 0.0)[feasible] if rolled_cash
+                   else np.zeros(int(feasible.sum())))
     return parent, child, value, lab, rows
+
+
+def _carried(credit: np.ndarray, regular_basis: np.ndarray, amt_basis: np.ndarray, state_credit: np.ndarray,
+             cash: np.ndarray) -> np.ndarray:
+    """(n, :data:`LABEL_WIDTH`) labels: the carried ones and the unspent cash plus each credit and both (the
+    sums :func:`_dominance_weights` compares, so that a beater must carry cash to cover a credit lead)."""
+    return np.stack([credit, regular_basis, amt_basis, state_credit, cash, cash + credit, cash + state_credit,
+                     cash + credit + state_credit], axis=1)
 
 
 def _strike_floor(model: StagingModel, t: int, held: np.ndarray, exercise: np.ndarray) -> np.ndarray:
@@ -383,18 +396,17 @@ def _search(model: StagingModel, grid: Grid, labels: int, moves: dict[tuple[int,
     n_combos = combo_shares.shape[0]
     start = int(np.flatnonzero(~combo_shares.any(axis=1))[0])
     # nodes: combo index, value so far, and the labels whose future worth is bounded (see _label_weights):
-    # federal credit (Form 8801 line 21), regular basis, AMT basis, California credit (FTB 3510), and the cash
-    # earlier years left unspent
+    # federal credit (Form 8801 line 21), regular basis, AMT basis, California credit (FTB 3510), the cash
+    # earlier years left unspent, and its sums with the credits (compared only, see _dominance_weights)
     nodes = _Nodes(np.full(1, start, dtype=np.intp), np.zeros(1),
-                   np.asarray([[model.plan.prior_credit, 0.0, 0.0, _prior_state_credit(model), 0.0]]))
+                   _carried(np.full(1, model.plan.prior_credit), np.zeros(1), np.zeros(1),
+                            np.full(1, _prior_state_credit(model)), np.zeros(1)))
     relaxed = _Nodes.none(nodes.labels.shape[1])
     history: list[tuple[np.ndarray, np.ndarray]] = []  # per year: (parent index, combo chosen)
     labels_max, evaluations = 1, 0
-    worth_weights = np.append(_label_weights(model), 0.0)
-    # unspent cash is worth nothing at the exit but can make a later exercise affordable: a label beats
-    # another only with at least as much of it (a weight no value gap covers)
-    weights = np.append(_label_weights(model), CASH_WEIGHT if rolled_cash else 0.0)
+    worth_weights = np.append(_label_weights(model), np.zeros(LABEL_WIDTH - 4))
     for t in range(t_count - 1):
+        weights = _dominance_weights(model, rolled_cash, t)
         if progress:
             progress(t, t_count)
         parent, child, value, lab, rows = _expand(model, t, combo_shares, moves, nodes, rolled_cash)
@@ -450,6 +462,43 @@ def _exit_values(model: StagingModel, combo_shares: np.ndarray, nodes: _Nodes) -
                      nodes.labels[:, 2], state_credit=nodes.labels[:, 3])
     values: np.ndarray = nodes.value + model.discount[last] * step.flow
     return values
+
+
+def _dominance_weights(model: StagingModel, rolled_cash: bool, t: int) -> np.ndarray:
+    """The weights of the label test (:func:`isoplan.planning.labels._pareto`) for the :data:`LABEL_WIDTH`
+    labels of :func:`_carried`: label i of a grid point beats label j when
+    ``value_i - value_j >= sum_k w_k (l_jk - l_ik)+``.
+
+    The first four (credit, bases) are :func:`_label_weights`. The cash columns hold i to carry at least
+    ``cash_j + (credit_j - credit_i)+ + (state_credit_j - state_credit_i)+`` unspent: the four sums cash,
+    cash + credit, cash + state credit and cash + both are each at least j's exactly when that holds, and each
+    has a weight (:data:`CASH_WEIGHT`) no value gap covers (a shortfall of at most the value lead / 1e9, a
+    cent on a lead of $10 million).
+
+    Why that much. From the same grid point both labels make the same moves, so their later years differ only
+    in the credit applied: the bases enter no return before the exit's sale, and the exit year has no cash
+    test. The year's AMT, and so the credit it creates, does not depend on the credit carried; the credit a
+    year uses comes off the carryforward dollar for dollar (Form 8801 line 26 = line 21 - line 25, line 25
+    capped by IRC §53(c); the state's the same way, e.g. FTB 3510). So with more credit a year's tax is never
+    higher, the lead left the next year is never negative, and j's tax savings over all later years add up
+    to at most its credit lead (federal and the state's each): the credit frees no more cash than its amount.
+    A year's cash out (strike plus positive extra tax less same-day proceeds, floored at 0) moves at most as
+    much as its tax. By induction over the years, i's unspent cash stays at least j's plus j's credit lead
+    not yet used, so every later move j can pay i can pay, whatever the discount rate, a negative extra tax or
+    same-day proceeds; and i's value lead covers what the credit and bases can still be worth.
+
+    ``t``: the labels are those after year ``t``'s exercise. The sums compare nothing (weight 0) when cash does
+    not roll (``rolled_cash`` False: the cash label is zero and each year's cash stands alone), when no cash
+    test is left before the exit (the exit year has none), and when the cash through the next year reaches
+    the no-limit placeholder (:data:`UNBOUNDED_CASH`): the unspent cash then exceeds any later year's cash
+    out, so no later test binds, and the sums would round by more than a cent.
+    """
+    cash = CASH_WEIGHT if rolled_cash else 0.0
+    tested = t + 1 < len(model.years) - 1 and float(np.sum(np.abs(model.cash_limit[:t + 2]))) < UNBOUNDED_CASH
+    sums = cash if tested else 0.0
+    # without a state return the state's credit never changes: its sums repeat the cash and cash + credit
+    state_sums = sums if model.state is not None else 0.0
+    return np.concatenate([_label_weights(model), [cash, sums, state_sums, state_sums]])
 
 
 def _label_weights(model: StagingModel) -> np.ndarray:
