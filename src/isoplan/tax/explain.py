@@ -27,7 +27,7 @@ LINES: tuple[tuple[str, str, str, str], ...] = (
     ("itemized", "Form 1040", "12e", "Itemized? (1 = yes, 0 = standard deduction)"),
     ("deduction", "Form 1040", "12e", "Deduction taken"),
     ("nonitemizer_charitable_used", "Form 1040", "§170(p)", "Non-itemizer charitable deduction (if the year has it)"),
-    ("senior_deduction", "Schedule 1-A", "senior", "Senior deduction (65+, 2025-2028)"),
+    ("senior_deduction", "Schedule 1-A", "senior", "Senior deduction (65+, if the year has it)"),
     ("total_deductions", "Form 1040", "14", "Total deductions"),
     ("taxable_income", "Form 1040", "15", "Taxable income"),
     ("qdcg_line4", "QDCG Worksheet", "4", "Qualified dividends and net capital gain"),

@@ -47,7 +47,7 @@ MONEY_FIELDS: tuple[tuple[str, bool, str], ...] = (
 
 COUNT_FIELDS: tuple[tuple[str, str], ...] = (
     ("age_65_or_blind", "boxes checked for age 65 or older or blind (0-2, 0-4 on a joint return)"),
-    ("senior_count", "filers aged 65 or older claiming the 2025-2028 senior deduction (0-1, 0-2 joint)"),
+    ("senior_count", "filers aged 65 or older claiming the senior deduction, if the year has it (0-1, 0-2 joint)"),
 )
 
 #: AMT-basis inputs and the regular input each defaults to when not given.

@@ -13,7 +13,8 @@ functions run two ways (:mod:`isoplan.tax.compiled`):
 Each row computes, for one household:
 
 * Form 1040: AGI (line 11), the deduction (Schedule A or standard, plus the
-  2026 non-itemizer charitable deduction and the 2025-2028 senior deduction),
+  non-itemizer charitable deduction and the senior deduction, in the years the
+  law has them),
   taxable income (line 15) and the tax (line 16) through the Qualified
   Dividends and Capital Gain Tax Worksheet, using the Tax Table under its limit;
 * Schedule D on the regular and the AMT basis (lines 7, 15, 16, 21) and the
