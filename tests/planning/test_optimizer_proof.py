@@ -121,12 +121,12 @@ def test_compiled_leaders_test_matches_the_array_test(monkeypatch: pytest.Monkey
     rng = np.random.default_rng(5)
     weights = np.asarray([1.0, 1.0, 0.42, 0.0])
     n, width, pool = 3000, 32, 400
-    leader = rng.integers(0, pool, (n, width))
-    valid = rng.random((n, width)) < 0.8
+    lo = rng.integers(0, pool - width, n)
+    hi = lo + rng.integers(0, width + 1, n)  # each label's leaders: pool positions lo to hi, at most width
     pool_value, value = rng.normal(0, 100, pool), rng.normal(-20, 100, n)
     pool_labels, labels = rng.uniform(0, 100, (pool, 4)), rng.uniform(0, 100, (n, 4))
-    compiled = label_module._beaten_by_leaders(leader, valid, pool_value, pool_labels, value, labels, weights)
+    compiled = label_module._beaten_in_ranges(lo, hi, pool_value, pool_labels, value, labels, weights, width)
     monkeypatch.setattr(label_module, "_COMPILED_PAIRS", n * width + 1)  # the array version
-    array = label_module._beaten_by_leaders(leader, valid, pool_value, pool_labels, value, labels, weights)
+    array = label_module._beaten_in_ranges(lo, hi, pool_value, pool_labels, value, labels, weights, width)
     assert 0 < compiled.sum() < n
     assert np.array_equal(compiled, array)

@@ -159,14 +159,6 @@ def _beaten_by_leaders(leader: np.ndarray, valid: np.ndarray, pool_value: np.nda
     label leaves the comparison once one beats it, so the answer is the all-leaders answer."""
     n, width = leader.shape
     beaten = np.zeros(n, dtype=bool)
-    if n * width >= _COMPILED_PAIRS:
-        _compiled_leaders()(np.ascontiguousarray(leader, dtype=np.int64), np.ascontiguousarray(valid),
-                            np.ascontiguousarray(pool_value, dtype=np.float64),
-                            np.ascontiguousarray(pool_labels, dtype=np.float64),
-                            np.ascontiguousarray(value, dtype=np.float64),
-                            np.ascontiguousarray(labels, dtype=np.float64),
-                            np.ascontiguousarray(weights, dtype=np.float64), beaten)
-        return beaten
     columns = [(k, float(w), np.ascontiguousarray(pool_labels[:, k]), labels[:, k])
                for k, w in enumerate(weights) if w != 0.0]
     todo = np.arange(n)
@@ -190,42 +182,8 @@ def _beaten_by_leaders(leader: np.ndarray, valid: np.ndarray, pool_value: np.nda
     return beaten
 
 
-#: (label, leader) pairs from which :func:`_beaten_by_leaders` runs compiled (numba, loaded on first use)
+#: (label, leader) pairs from which :func:`_beaten_in_ranges` runs compiled (numba, loaded on first use)
 _COMPILED_PAIRS = 20_000
-
-
-def _leaders_loop(leader: np.ndarray, valid: np.ndarray, pool_value: np.ndarray, pool_labels: np.ndarray,
-                  value: np.ndarray, labels: np.ndarray, weights: np.ndarray, beaten: np.ndarray) -> None:
-    """:func:`_beaten_by_leaders` one label at a time, stopping at the first leader that beats it (the
-    same arithmetic in the same order as the array version; compiled by :func:`_compiled_leaders`)."""
-    n, width = leader.shape
-    for r in range(n):
-        for c in range(width):
-            if not valid[r, c]:
-                continue
-            p = leader[r, c]
-            worth = 0.0
-            for k in range(weights.shape[0]):
-                w = weights[k]
-                if w == 0.0:
-                    continue
-                gap = labels[r, k] - pool_labels[p, k]
-                if gap < 0.0:
-                    gap = 0.0
-                worth += gap * w
-            if pool_value[p] - value[r] >= worth - 1e-6:
-                beaten[r] = True
-                break
-
-
-@functools.cache
-def _compiled_leaders() -> Callable[..., None]:
-    """:func:`_leaders_loop` compiled by numba (a heavy import: the engine's batches load it already); the
-    machine code is cached on disk like the engine's (:mod:`isoplan.tax.compiled`)."""
-    import numba
-
-    compiled: Callable[..., None] = numba.njit(cache=True, nogil=True, error_model="numpy")(_leaders_loop)
-    return compiled
 
 
 def _runs(sorted_state: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -260,8 +218,9 @@ def _beaten_in_ranges(lo: np.ndarray, hi: np.ndarray, pool_value: np.ndarray, po
 
 def _ranges_loop(lo: np.ndarray, hi: np.ndarray, pool_value: np.ndarray, pool_labels: np.ndarray,
                  value: np.ndarray, labels: np.ndarray, weights: np.ndarray, beaten: np.ndarray) -> None:
-    """:func:`_leaders_loop` with each label's leaders a run of pool positions (the same arithmetic in the same
-    order; compiled by :func:`_compiled_ranges`)."""
+    """:func:`_beaten_by_leaders` one label at a time, its leaders the pool positions ``lo[r]`` to ``hi[r]``,
+    stopping at the first leader that beats it (the same arithmetic in the same order as the array version;
+    compiled by :func:`_compiled_ranges`)."""
     for r in range(lo.shape[0]):
         for p in range(lo[r], hi[r]):
             worth = 0.0
@@ -280,7 +239,8 @@ def _ranges_loop(lo: np.ndarray, hi: np.ndarray, pool_value: np.ndarray, pool_la
 
 @functools.cache
 def _compiled_ranges() -> Callable[..., None]:
-    """:func:`_ranges_loop` compiled by numba (see :func:`_compiled_leaders`)."""
+    """:func:`_ranges_loop` compiled by numba (a heavy import: the engine's batches load it already); the
+    machine code is cached on disk like the engine's (:mod:`isoplan.tax.compiled`)."""
     import numba
 
     compiled: Callable[..., None] = numba.njit(cache=True, nogil=True, error_model="numpy")(_ranges_loop)
