@@ -33,7 +33,7 @@ AMOUNT, CENTS, WHOLE, FLAG = 0, 1, 2, 3
 INTERPRETED_ROWS = 64
 #: Seconds the compiled loop saves over pyarrow's column-wise text for a column of a slice and for a cell (0.3-0.9 ms
 #: and about 0.1 us measured; the interpreted loop takes 5-20 us a number cell): with
-#: :data:`isoplan.tax.compiled.LOAD_SECONDS`, pyarrow writes up to about 300,000 rows of ``tax --batch`` results.
+#: :data:`isoplan.tax.compiled.LOAD_SECONDS` alone, pyarrow would write about 400,000 rows of ``tax --batch`` results.
 COLUMN_SECONDS = 0.8e-3
 CELL_SECONDS = 0.1e-6
 #: Most bytes one number cell takes: a sign, 19 digits and a decimal point (``true``/``false`` fewer).

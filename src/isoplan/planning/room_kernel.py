@@ -101,8 +101,9 @@ N_STATUSES = len(STATUSES)
 INTERPRETED_ROWS = 64
 #: Seconds the interpreter takes for one household's room in :func:`rooms_interpreted` (30-60 us measured, with
 #: the deduction election; the NumPy solver takes 270-880 us a household with the engine interpreted): with
-#: :data:`isoplan.tax.compiled.LOAD_SECONDS`, about 20,000 households.
-ROW_SECONDS = 50e-6
+#: :data:`isoplan.tax.compiled.LOAD_SECONDS`, about 37,000 households. End to end, ``room --batch`` ran faster
+#: interpreted up to 30,000 rows and compiled from 60,000 (load average 4-7).
+ROW_SECONDS = 40e-6
 #: Batches up to this many rows run this module's row functions in the interpreter (:func:`rooms_interpreted`),
 #: the rest up to :data:`INTERPRETED_ROWS` the NumPy solver: for one household the row functions take about
 #: 0.2 ms against the NumPy solver's 1-2 ms of fixed cost per call (same results, bit for bit).

@@ -10,9 +10,9 @@ the cores (``prange``). The machine code is cached on disk (``cache=True``:
 next to the sources, or numba's user cache directory when that is not
 writable), so only the first batch after an install compiles; ``make demo``
 runs :func:`warm` so that no user waits for it. Loading it still takes a new
-process about a second, which interprets a few thousand households: until
-then a batch runs the very same functions in the interpreter and never
-imports numba (one ``isoplan tax`` household always does).
+process a second or two, in which the interpreter computes tens of thousands
+of households: until then a batch runs the very same functions interpreted
+and never imports numba (one ``isoplan tax`` household always does).
 """
 
 from __future__ import annotations
@@ -32,11 +32,13 @@ from isoplan.tax.law import LawTable
 #: Batches up to this many rows run interpreted even with compiled code loaded (a compiled call's fixed cost).
 INTERPRETED_ROWS = 64
 #: Seconds a new process takes to run its first compiled loop: importing numba, setting up its compiler and loading
-#: the loop's machine code from the cache (0.8-1.3 s on the 2-core development machine, against tens of
-#: milliseconds for each further loop). A batch costing the interpreter less runs interpreted (:func:`interpret`).
-LOAD_SECONDS = 1.0
+#: the loop's machine code from the cache (1.0-2.4 s on the 2-core development machine at load averages 2-7, against
+#: tens of milliseconds for each further loop). A batch costing the interpreter less runs interpreted
+#: (:func:`interpret`).
+LOAD_SECONDS = 1.5
 #: Seconds the interpreter takes for a household of :func:`federal` (22-30 us measured, both elections) and for
-#: a row of :func:`form6251` (3-5 us): with :data:`LOAD_SECONDS`, about 33,000 households.
+#: a row of :func:`form6251` (3-5 us): with :data:`LOAD_SECONDS`, about 50,000 households. End to end, ``tax
+#: --batch`` to CSV ran faster interpreted up to 30,000 rows and compiled from 60,000 (load average 4-7).
 FEDERAL_ROW_SECONDS = 30e-6
 FORM6251_ROW_SECONDS = 4e-6
 #: Batches of at least this many rows are split across the cores.
