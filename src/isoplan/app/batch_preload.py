@@ -1,10 +1,10 @@
 """Machine code loaded in a background thread while a batch file is read (``tax --batch``, ``room --batch``).
 
 A new process that runs a batch compiled loads the engine's (or the room solver's) loop and the CSV row writer's
-from numba's cache: a second or so, mostly spent waiting on the disk and in LLVM. It does so only when the batch
-would cost the interpreter more than that (estimated from the file's size before it is read): a file of a few
-thousand rows runs interpreted and never imports numba. Reading and checking a larger file takes about as long
-as the loading and runs mostly in pyarrow and NumPy outside the GIL, so the two overlap.
+from numba's cache: a second or two, mostly spent waiting on the disk and in LLVM. It does so only when the batch
+would cost the interpreter more than that (estimated from the file's size before it is read): a file of up to tens
+of thousands of rows runs interpreted and never imports numba. Reading and checking a larger file takes about as
+long as the loading and runs mostly in pyarrow and NumPy outside the GIL, so the two overlap.
 :func:`isoplan.app.batch.batch_households` waits for the loading before it hands the households on.
 """
 

@@ -61,11 +61,11 @@ def readonly(values: Any, dtype: type) -> np.ndarray:
 
 @dataclass
 class CompiledCode:
-    """Compiled code in this process: whether it runs here, and what interpreting batches cost so far instead."""
+    """Compiled code in this process: whether it runs here, and what running batches without it cost so far."""
 
     #: Compiled code is loaded, or being loaded ahead of a batch that will run it (:func:`use_compiled`).
     loaded: bool = False
-    #: Seconds spent interpreting batches of more than :data:`INTERPRETED_ROWS` rows (estimated).
+    #: Seconds compiled code would have saved the batches run without it (estimated, as :func:`interpret` takes them).
     interpreted_seconds: float = 0.0
 
 
@@ -86,9 +86,9 @@ def use_compiled() -> None:
 
 
 def interpret(seconds: float) -> bool:
-    """Whether a batch of more than ``INTERPRETED_ROWS`` rows that the interpreter takes about ``seconds`` for runs
-    interpreted: only while no compiled code runs in this process and the interpreting so far, this batch's
-    included, costs less than loading it (:data:`LOAD_SECONDS`). A small batch file's process so never loads numba;
+    """Whether a batch of more than ``INTERPRETED_ROWS`` rows that takes about ``seconds`` longer without compiled
+    code runs without it (interpreted): only while no compiled code runs in this process and the time so lost, this
+    batch's included, stays below loading it (:data:`LOAD_SECONDS`). A small batch file's process so never loads numba;
     a long-running one (the web server) interprets until that adds up to a load, then loads once and runs
     compiled: never more than about twice the time of the better choice made knowing the future.
 
