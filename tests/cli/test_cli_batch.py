@@ -91,21 +91,40 @@ def test_loading_ahead_and_flushing_as_written_leave_the_bytes(capsys, tmp_path,
     """Compiled code loaded in the background while the file is read, and the output flushed to disk while it is
     written (forced here on a small file), give the bytes the plain path gives, on stdout and in a file."""
     import isoplan.app.batch as batch
-    import isoplan.app.batch_preload as preload
     import isoplan.cli.common as common
+    import isoplan.tax.compiled as compiled
 
     source = tmp_path / "many.csv"
     source.write_text(many_households(3000), encoding="utf-8")
     argv = [command, "--batch", str(source), "--keep", "client_id"]
     code, plain, _ = run(capsys, *argv)
     assert code == 0 and not batch.preloading
-    monkeypatch.setattr(preload, "PRELOAD_MIN_BYTES", 1)
+    monkeypatch.setattr(compiled, "LOAD_SECONDS", 0.0)  # loading pays for any batch: it loads ahead
+    monkeypatch.setattr(compiled.PROCESS, "loaded", compiled.PROCESS.loaded)  # restored after the test
     monkeypatch.setattr(batch, "CSV_SLICE_ROWS", 256)
     monkeypatch.setattr(common, "SYNC_EVERY_BYTES", 1000)
     out = tmp_path / "results.csv"
     code, stdout, _ = run(capsys, *argv, "--out", str(out))
     assert code == 0 and stdout == "" and not batch.preloading  # the loading thread joined before the engine ran
     assert out.read_bytes() == plain.encode("utf-8")
+
+
+@pytest.mark.parametrize("command", ["tax", "room"])
+def test_a_small_batch_file_runs_interpreted_and_gives_the_compiled_bytes(capsys, tmp_path, monkeypatch, command):
+    """A new process writes the results of a few hundred households without loading numba (interpreting them costs
+    less than loading the compiled code), and they are the very bytes a process with compiled code loaded writes."""
+    import isoplan.tax.compiled as compiled
+
+    source = tmp_path / "small.csv"
+    source.write_text(many_households(300), encoding="utf-8")
+    argv = [command, "--batch", str(source), "--keep", "client_id"]
+    code = ("import sys\nfrom isoplan.cli import main\nmain(sys.argv[1:])\n"
+            "print('numba' in sys.modules, file=sys.stderr)")
+    new_process = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, check=True)
+    assert new_process.stderr.decode().split() == ["False"]
+    monkeypatch.setattr(compiled.PROCESS, "loaded", True)
+    status, loaded, _ = run(capsys, *argv)
+    assert status == 0 and new_process.stdout == loaded.encode("utf-8")
 
 
 def test_parquet_results_read_back_as_built(tmp_path):

@@ -17,6 +17,7 @@ import pytest
 
 from isoplan.planning import room_kernel
 from isoplan.planning.room import RoomResult, amt_room
+from isoplan.tax.compiled import PROCESS
 from isoplan.tax.federal import compute_federal
 from isoplan.tax.households import Households, households
 from isoplan.tax.law import STATUSES, law_table, supported_years
@@ -72,6 +73,7 @@ def test_compiled_rooms_are_the_numpy_solver_bit_for_bit(deduction: str, monkeyp
     h = room_batch(4000)
     expected = numpy_rooms(h, deduction, monkeypatch)
     # across the cores, in small chunks
+    monkeypatch.setattr(PROCESS, "loaded", True)  # compiled even where interpreting costs less than loading
     monkeypatch.setattr(room_kernel, "PARALLEL_ROWS", 0)
     monkeypatch.setattr(room_kernel, "CHUNK_ROWS", 7)
     got = amt_room(h, LAW, deduction=deduction)  # type: ignore[arg-type]
@@ -111,7 +113,8 @@ def test_a_few_households_get_the_numpy_solvers_rooms_from_the_row_functions(
 
 
 @pytest.mark.parametrize("deduction", ["auto", "standard"])
-def test_every_compiled_room_is_the_line_on_the_engine(deduction: str) -> None:
+def test_every_compiled_room_is_the_line_on_the_engine(deduction: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(PROCESS, "loaded", True)
     h = room_batch(3000, seed=9)
     r = amt_room(h, LAW, deduction=deduction)  # type: ignore[arg-type]
     at = compute_federal(h.replace(iso_bargain_element=h.iso_bargain_element + r.amt_room), LAW,

@@ -59,6 +59,7 @@ def test_compiled_loop_is_the_interpreted_kernel_bit_for_bit(
     monkeypatch.setattr(compiled, "INTERPRETED_ROWS", 10**6)
     interpreted = compute_federal(h, law_table(), deduction=deduction)
     monkeypatch.setattr(compiled, "INTERPRETED_ROWS", 0)
+    monkeypatch.setattr(compiled.PROCESS, "loaded", True)  # compiled even where interpreting costs less than loading
     monkeypatch.setattr(compiled, "CHUNK_ROWS", chunk_rows)
     batch = compute_federal(h, law_table(), deduction=deduction)
     assert list(batch.lines) == list(kernel.LINE_KEYS)
@@ -105,3 +106,22 @@ def test_the_kernel_writes_every_line_explain_shows() -> None:
 
     assert {key for key, _, _, _ in LINES} <= set(kernel.LINE_KEYS)
     assert set(OUTPUTS) <= set(kernel.LINE_KEYS)
+
+
+def test_batches_run_interpreted_until_interpreting_adds_up_to_loading_compiled_code() -> None:
+    """A new process interprets batches while their time, added up, stays below loading the compiled code; the batch
+    that would pass it runs compiled, and so does every batch once numba is imported (compiled code runs)."""
+    code = ("import sys\nfrom isoplan.tax import compiled\n"
+            "print([compiled.interpret(0.4 * compiled.LOAD_SECONDS) for _ in range(4)], 'numba' in sys.modules)\n"
+            "import numba\nprint(compiled.interpret(0.0))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.splitlines() == ["[True, True, False, False] False", "False"]
+
+
+def test_a_batch_of_a_few_thousand_households_runs_interpreted_in_a_new_process() -> None:
+    code = ("import sys\nimport numpy as np\nfrom isoplan.tax.federal import compute_federal\n"
+            "from isoplan.tax.households import households\n"
+            "r = compute_federal(households(year=np.full(3000, 2026), filing_status=np.zeros(3000, dtype=np.int8),"
+            " wages=np.linspace(0.0, 1e6, 3000)))\nprint('numba' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -115,12 +115,12 @@ def test_results_do_not_depend_on_chunking_or_grouping(rows):
     # whole: a small batch runs interpreted; chunked: the compiled loop in chunks of 3 rows
     columns = {k: [row[k] for row in rows] for k in rows[0]}
     whole = compute_federal(households(**columns), LAW)
-    saved = compiled.CHUNK_ROWS, compiled.INTERPRETED_ROWS
-    compiled.CHUNK_ROWS, compiled.INTERPRETED_ROWS = 3, 0
+    saved = compiled.CHUNK_ROWS, compiled.INTERPRETED_ROWS, compiled.PROCESS.loaded
+    compiled.CHUNK_ROWS, compiled.INTERPRETED_ROWS, compiled.PROCESS.loaded = 3, 0, True
     try:
         chunked = compute_federal(households(**columns), LAW)
     finally:
-        compiled.CHUNK_ROWS, compiled.INTERPRETED_ROWS = saved
+        compiled.CHUNK_ROWS, compiled.INTERPRETED_ROWS, compiled.PROCESS.loaded = saved
     one_by_one = [compute_federal(households(**row), LAW) for row in rows]
     for key in ("regular_tax", "amti", "tentative_minimum_tax", "amt", "total_tax", "deduction"):
         assert np.array_equal(whole.lines[key], chunked.lines[key]), key

@@ -585,9 +585,13 @@ class BatchResult:
         quoting, :meth:`_plain_columns`)."""
         import numpy as np
 
-        from isoplan.app.batch_csv import AMOUNT, render_rows
+        from isoplan.app.batch_csv import AMOUNT, column_wise, render_rows
 
         rows = stop - start
+        if column_wise(rows, len(self.columns)):  # no compiled code to load: pyarrow's column-wise text, same bytes
+            from isoplan.files import csv_text_rows
+
+            return csv_text_rows(self.text(start, stop))
         order = np.empty(len(self.columns), dtype=np.int64)
         texts: list[Any] = []
         numbers: list[tuple[int, np.ndarray, np.ndarray]] = []

@@ -8,7 +8,9 @@ line ended by CRLF).
 
 A handful of rows runs the very loop in the interpreter; a larger slice runs it compiled by numba (machine
 code cached on disk beside the sources, as the tax engine's), which releases the GIL so that two slices are
-written at once.
+written at once. Until compiled code is loaded in the process, and while loading it would cost more than it saves
+(:func:`column_wise`), such a slice is written column-wise by pyarrow instead
+(:func:`isoplan.files.csv_text_rows`: the same bytes).
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["AMOUNT", "CENTS", "FLAG", "INTERPRETED_ROWS", "WHOLE", "plain_amounts", "render_rows",
+from isoplan.tax import compiled as compiled_code
+
+__all__ = ["AMOUNT", "CENTS", "FLAG", "INTERPRETED_ROWS", "WHOLE", "column_wise", "plain_amounts", "render_rows",
            "row_bytes_bound", "warm"]
 
 #: Kinds of a number column: an amount (a float, written to the cent), whole cents (written as dollars and
@@ -27,6 +31,11 @@ __all__ = ["AMOUNT", "CENTS", "FLAG", "INTERPRETED_ROWS", "WHOLE", "plain_amount
 AMOUNT, CENTS, WHOLE, FLAG = 0, 1, 2, 3
 #: Slices up to this many rows are written by the interpreter (no numba import, no compiled code to load).
 INTERPRETED_ROWS = 64
+#: Seconds the compiled loop saves over pyarrow's column-wise text for a column of a slice and for a cell (0.3-0.9 ms
+#: and about 0.1 us measured; the interpreted loop takes 5-20 us a number cell): with
+#: :data:`isoplan.tax.compiled.LOAD_SECONDS` alone, pyarrow would write about 400,000 rows of ``tax --batch`` results.
+COLUMN_SECONDS = 0.8e-3
+CELL_SECONDS = 0.1e-6
 #: Most bytes one number cell takes: a sign, 19 digits and a decimal point (``true``/``false`` fewer).
 NUMBER_BYTES = 21
 #: Amounts below this many dollars are whole cents a float64 holds exactly once multiplied by 100 (below 2**52).
@@ -159,6 +168,13 @@ def _compiled() -> Callable[..., int]:
     return compiled
 
 
+def column_wise(rows: int, columns: int) -> bool:
+    """Whether a slice of ``rows`` rows of ``columns`` columns is written column-wise by pyarrow rather than by the
+    row loop: more than :data:`INTERPRETED_ROWS` rows while compiled code is not loaded in this process and loading
+    it would cost more than it saves (:func:`isoplan.tax.compiled.interpret`)."""
+    return rows > INTERPRETED_ROWS and compiled_code.interpret(columns * COLUMN_SECONDS + rows * columns * CELL_SECONDS)
+
+
 def row_bytes_bound(text_bytes: int, rows: int, columns: int, numbers: int) -> int:
     """Most bytes the rows take: the text, a separator per cell and CRLF per row, the widest number per number cell."""
     return text_bytes + rows * (columns + 1 + numbers * NUMBER_BYTES)
@@ -178,6 +194,7 @@ def render_rows(order: np.ndarray, text: np.ndarray, starts: np.ndarray, floats:
 
 def warm() -> None:
     """Compile the row loop (or load it from the cache): for setup steps, so that no user's first batch waits."""
+    compiled_code.use_compiled()
     rows = INTERPRETED_ROWS + 1
     render_rows(np.full(1, -1, dtype=np.int64), np.empty(0, dtype=np.uint8), np.zeros((rows + 1, 0), dtype=np.int64),
                 np.zeros((rows, 1)), np.zeros((rows, 0), dtype=np.int64), np.full(1, AMOUNT, dtype=np.int64),

@@ -1,8 +1,10 @@
 """Machine code loaded in a background thread while a batch file is read (``tax --batch``, ``room --batch``).
 
-A new process that runs a large batch loads the engine's (or the room solver's) compiled loop and the CSV row
-writer's from numba's cache: a second or so, mostly spent waiting on the disk and in LLVM. Reading and checking
-the file takes about as long and runs mostly in pyarrow and NumPy outside the GIL, so the two overlap.
+A new process that runs a batch compiled loads the engine's (or the room solver's) loop and the CSV row writer's
+from numba's cache: a second or two, mostly spent waiting on the disk and in LLVM. It does so only when the batch
+would cost the interpreter more than that (estimated from the file's size before it is read): a file of up to tens
+of thousands of rows runs interpreted and never imports numba. Reading and checking a larger file takes about as
+long as the loading and runs mostly in pyarrow and NumPy outside the GIL, so the two overlap.
 :func:`isoplan.app.batch.batch_households` waits for the loading before it hands the households on.
 """
 
@@ -15,12 +17,13 @@ from typing import Any, Literal
 
 from isoplan.app.batch import is_parquet, preloading
 
-__all__ = ["PRELOAD_MIN_BYTES", "preload_compiled"]
+__all__ = ["preload_compiled"]
 
-#: Batch files smaller than this are read before any compiled code would load: no loading in the background.
-PRELOAD_MIN_BYTES = 1_000_000
 #: Bytes of a CSV file looked at to estimate its number of rows.
 SAMPLE_BYTES = 1 << 16
+#: Columns ``room --batch`` adds to the file's: the room, its flag, the credit line and the two share counts (``tax``
+#: adds the engine's outputs and ``projected``).
+ROOM_OUTPUT_COLUMNS = 5
 
 
 def preload_compiled(command: Literal["tax", "room"], path: str, *, csv_out: bool) -> None:
@@ -31,33 +34,59 @@ def preload_compiled(command: Literal["tax", "room"], path: str, *, csv_out: boo
     pyarrow and NumPy outside the GIL: the two overlap. The loop is loaded by running it on a few generated
     households, as many as the file is estimated to hold up to the size that splits work across the cores, so that
     the variant the batch runs is the one loaded. :func:`isoplan.app.batch.batch_households` waits for it before it
-    returns (the engine's caches of compiled code are filled once, by one thread). A small file loads nothing
-    ahead."""
+    returns (the engine's caches of compiled code are filled once, by one thread). A file the interpreter runs
+    faster than the code loads (:func:`_interpreted_seconds`) loads nothing: its batch runs interpreted."""
     import threading
 
-    rows = _estimated_rows(path)
-    if rows is None:
+    from isoplan.tax import compiled
+
+    estimate = _estimated_rows(path)
+    if estimate is None:
         return
+    rows, columns = estimate
+    if _interpreted_seconds(command, rows, columns, csv_out) <= compiled.LOAD_SECONDS:
+        return
+    compiled.use_compiled()  # the whole batch runs compiled: its first steps do not interpret on their own account
     thread = threading.Thread(target=_preload, args=(command, rows, csv_out), name="isoplan-preload")
     thread.start()
     preloading.append(thread)
 
 
-def _estimated_rows(path: str) -> int | None:
-    """About how many households a batch file holds (None: a small file, or none to read)."""
+def _estimated_rows(path: str) -> tuple[int, int] | None:
+    """About how many households a batch file holds, and its number of columns (None: nothing to read)."""
     try:
         size = Path(path).stat().st_size
-        if size < PRELOAD_MIN_BYTES:
-            return None
         if is_parquet(path):
             import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
-            return int(pq.read_metadata(path).num_rows)
+            meta = pq.read_metadata(path)
+            return int(meta.num_rows), int(meta.num_columns)
         with open(path, "rb") as handle:
             sample = handle.read(SAMPLE_BYTES)
     except Exception:  # an unreadable file is named by the read itself: nothing to load ahead
         return None
-    return size * max(sample.count(b"\n") - 1, 1) // len(sample)
+    if not sample:
+        return None
+    return size * max(sample.count(b"\n") - 1, 1) // len(sample), sample.split(b"\n", 1)[0].count(b",") + 1
+
+
+def _interpreted_seconds(command: str, rows: int, columns: int, csv_out: bool) -> float:
+    """About how much longer the batch takes without compiled code: the engine (or the room solver) interpreted on
+    ``rows`` households, and for CSV results pyarrow's column-wise text of the file's ``columns`` and the command's."""
+    if command == "room":
+        from isoplan.planning.room_kernel import ROW_SECONDS
+
+        seconds, added = rows * ROW_SECONDS, ROOM_OUTPUT_COLUMNS
+    else:
+        from isoplan.tax.compiled import FEDERAL_ROW_SECONDS
+        from isoplan.tax.explain import OUTPUTS
+
+        seconds, added = rows * FEDERAL_ROW_SECONDS, len(OUTPUTS) + 1
+    if csv_out:
+        from isoplan.app.batch_csv import CELL_SECONDS
+
+        seconds += rows * (columns + added) * CELL_SECONDS
+    return seconds
 
 
 def _preload(command: str, rows: int, csv_out: bool) -> None:

@@ -496,8 +496,9 @@ def amt_room(h: Households, law: LawTable | None = None, *, deduction: Deduction
     deduction is forced), closed-form algebra, and a few evaluations of
     Form 6251 to settle the last dollar. A batch of more than a few dozen
     households takes the same steps row by row, compiled
-    (:mod:`isoplan.planning.room_kernel`), and a few households the same
-    row functions interpreted, with the same results.
+    (:mod:`isoplan.planning.room_kernel`; interpreted while loading the
+    compiled code would cost more), and a few households the same row
+    functions interpreted, with the same results.
     """
     if deduction not in ("auto", "standard", "itemized"):
         raise InputError("deduction", deduction, "auto, standard or itemized")
@@ -506,7 +507,7 @@ def amt_room(h: Households, law: LawTable | None = None, *, deduction: Deduction
     from isoplan.planning import room_kernel
 
     if n > room_kernel.INTERPRETED_ROWS:
-        return RoomResult(**room_kernel.rooms(h, law, deduction))
+        return RoomResult(**room_kernel.batch_rooms(h, law, deduction))
     if n <= room_kernel.ROW_BY_ROW_ROWS:
         return RoomResult(**room_kernel.rooms_interpreted(h, law, deduction))
     year_index = law.year_index(h.year)

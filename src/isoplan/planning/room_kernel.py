@@ -96,9 +96,14 @@ MFS = STATUS_CODE["mfs"]
 N_STATUSES = len(STATUSES)
 
 #: Batches up to this many rows are solved by :func:`isoplan.planning.room.amt_room` without numba (one
-#: household never imports it); larger ones here, compiled: in one thread, or split across the cores from
-#: :data:`PARALLEL_ROWS` rows, :data:`CHUNK_ROWS` rows a chunk (the engine's thresholds).
+#: household never imports it); larger ones here (:func:`batch_rooms`), compiled: in one thread, or split across
+#: the cores from :data:`PARALLEL_ROWS` rows, :data:`CHUNK_ROWS` rows a chunk (the engine's thresholds).
 INTERPRETED_ROWS = 64
+#: Seconds the interpreter takes for one household's room in :func:`rooms_interpreted` (30-60 us measured, with
+#: the deduction election; the NumPy solver takes 270-880 us a household with the engine interpreted): with
+#: :data:`isoplan.tax.compiled.LOAD_SECONDS`, about 37,000 households. End to end, ``room --batch`` ran faster
+#: interpreted up to 30,000 rows and compiled from 60,000 (load average 4-7).
+ROW_SECONDS = 40e-6
 #: Batches up to this many rows run this module's row functions in the interpreter (:func:`rooms_interpreted`),
 #: the rest up to :data:`INTERPRETED_ROWS` the NumPy solver: for one household the row functions take about
 #: 0.2 ms against the NumPy solver's 1-2 ms of fixed cost per call (same results, bit for bit).
@@ -623,6 +628,14 @@ def rooms(h: Households, law: LawTable, deduction: str) -> dict[str, np.ndarray]
     return {**dict(zip(AMOUNTS, out, strict=True)), **dict(zip(FLAGS, flags, strict=True))}
 
 
+def batch_rooms(h: Households, law: LawTable, deduction: str) -> dict[str, np.ndarray]:
+    """:func:`rooms` of a batch, compiled, or row by row in the interpreter while compiled code is not loaded in
+    this process and loading it would cost more (:func:`isoplan.tax.compiled.interpret`): the same rooms."""
+    if compiled.interpret(len(h) * ROW_SECONDS):
+        return rooms_interpreted(h, law, deduction)
+    return rooms(h, law, deduction)
+
+
 def rooms_interpreted(h: Households, law: LawTable, deduction: str) -> dict[str, np.ndarray]:
     """:func:`rooms` with the same functions run by the interpreter (for a few households; slow for a batch)."""
     n = len(h)
@@ -647,6 +660,7 @@ def warm() -> None:
     from isoplan.tax.law import law_table
 
     law = law_table()
+    compiled.use_compiled()
     for rows in (INTERPRETED_ROWS + 1, PARALLEL_ROWS):
         wages = np.linspace(0.0, 1e6, rows)
         h = households(year=np.full(rows, law.first_year), filing_status=np.zeros(rows, dtype=np.int8), wages=wages,

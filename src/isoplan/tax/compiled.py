@@ -1,22 +1,27 @@
-"""Run the kernel's row functions: interpreted for a few rows, compiled by numba for batches.
+"""Run the kernel's row functions: interpreted, or compiled by numba for batches.
 
 :mod:`isoplan.tax.kernel` holds the law arithmetic once, as plain Python. A
-batch of more than :data:`INTERPRETED_ROWS` rows imports numba (on first use),
-registers those functions as jit-able and runs them compiled: in one thread,
-or for :data:`PARALLEL_ROWS` rows and more in chunks split across the cores
-(``prange``). The machine code is cached on disk
-(``cache=True``: next to the sources, or numba's user cache directory when
-that is not writable), so only the first batch after an install compiles;
-``make demo`` runs :func:`warm` so that no user waits for it. A handful of
-rows (one ``isoplan tax`` household) runs the very same functions in the
-interpreter and never imports numba.
+batch of more than :data:`INTERPRETED_ROWS` rows runs those functions
+compiled once compiled code is loaded in this process, or once interpreting
+would cost more than loading it (:func:`interpret`): numba is imported (on
+first use), the functions are registered as jit-able and run compiled, in
+one thread, or for :data:`PARALLEL_ROWS` rows and more in chunks split across
+the cores (``prange``). The machine code is cached on disk (``cache=True``:
+next to the sources, or numba's user cache directory when that is not
+writable), so only the first batch after an install compiles; ``make demo``
+runs :func:`warm` so that no user waits for it. Loading it still takes a new
+process a second or two, in which the interpreter computes tens of thousands
+of households: until then a batch runs the very same functions interpreted
+and never imports numba (one ``isoplan tax`` household always does).
 """
 
 from __future__ import annotations
 
 import functools
+import sys
 import types
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -24,8 +29,18 @@ import numpy as np
 from isoplan.tax import kernel
 from isoplan.tax.law import LawTable
 
-#: Batches up to this many rows run interpreted (no numba import, no compiled code to load).
+#: Batches up to this many rows run interpreted even with compiled code loaded (a compiled call's fixed cost).
 INTERPRETED_ROWS = 64
+#: Seconds a new process takes to run its first compiled loop: importing numba, setting up its compiler and loading
+#: the loop's machine code from the cache (1.0-2.4 s on the 2-core development machine at load averages 2-7, against
+#: tens of milliseconds for each further loop). A batch costing the interpreter less runs interpreted
+#: (:func:`interpret`).
+LOAD_SECONDS = 1.5
+#: Seconds the interpreter takes for a household of :func:`federal` (22-30 us measured, both elections) and for
+#: a row of :func:`form6251` (3-5 us): with :data:`LOAD_SECONDS`, about 50,000 households. End to end, ``tax
+#: --batch`` to CSV ran faster interpreted up to 30,000 rows and compiled from 60,000 (load average 4-7).
+FEDERAL_ROW_SECONDS = 30e-6
+FORM6251_ROW_SECONDS = 4e-6
 #: Batches of at least this many rows are split across the cores.
 PARALLEL_ROWS = 100_000
 #: Rows per parallel chunk: many chunks per core (even load), each long enough to amortize its scratch lines.
@@ -42,6 +57,51 @@ def readonly(values: Any, dtype: type) -> np.ndarray:
         arr = arr.view()
         arr.flags.writeable = False
     return arr
+
+
+@dataclass
+class CompiledCode:
+    """Compiled code in this process: whether it runs here, and what running batches without it cost so far."""
+
+    #: Compiled code is loaded, or being loaded ahead of a batch that will run it (:func:`use_compiled`).
+    loaded: bool = False
+    #: Seconds compiled code would have saved the batches run without it (estimated, as :func:`interpret` takes them).
+    interpreted_seconds: float = 0.0
+
+
+#: This process's compiled code (a test sets ``loaded`` to run the compiled loops on small batches).
+PROCESS = CompiledCode()
+
+
+def compiled_loaded() -> bool:
+    """Whether compiled code runs in this process: loaded ahead (:func:`use_compiled`), or numba imported (every
+    compiled loop of isoplan imports it only to run at once, so that its compiler is set up)."""
+    return PROCESS.loaded or "numba" in sys.modules
+
+
+def use_compiled() -> None:
+    """From now on batches of more than their module's ``INTERPRETED_ROWS`` run compiled in this process (for a
+    batch file that will, whose loops load ahead, and for the warm-up steps)."""
+    PROCESS.loaded = True
+
+
+def interpret(seconds: float) -> bool:
+    """Whether a batch of more than ``INTERPRETED_ROWS`` rows that takes about ``seconds`` longer without compiled
+    code runs without it (interpreted): only while no compiled code runs in this process and the time so lost, this
+    batch's included, stays below loading it (:data:`LOAD_SECONDS`). A small batch file's process so never loads numba;
+    a long-running one (the web server) interprets until that adds up to a load, then loads once and runs
+    compiled: never more than about twice the time of the better choice made knowing the future.
+
+    The engine, the room solver and the CSV row writer share this account: once one loads compiled code, the
+    others' loops load in tens of milliseconds. The paths give the same numbers, bit for bit.
+    """
+    if compiled_loaded():
+        return False
+    total = PROCESS.interpreted_seconds + seconds
+    if total > LOAD_SECONDS:
+        return False
+    PROCESS.interpreted_seconds = total
+    return True
 
 
 @functools.cache
@@ -113,7 +173,7 @@ def federal(x: tuple[np.ndarray, ...], year: np.ndarray, status: np.ndarray, fir
     n = year.shape[0]
     out = np.empty((keep.shape[0], n))
     width = table.shape[1]
-    if n <= INTERPRETED_ROWS:
+    if n <= INTERPRETED_ROWS or interpret(n * FEDERAL_ROW_SECONDS):
         kernel.federal_rows(0, n, tuple(a.tolist() for a in x), year.tolist(), status.tolist(), first_year,
                             _as_list(table), width, n_tops, mode, keep.tolist(), out,
                             [[0.0] * kernel.N_INPUTS for _ in range(min(n, kernel.BLOCK_ROWS))], [0.0] * kernel.N_LINES,
@@ -131,7 +191,7 @@ def form6251(amti_before_addon: np.ndarray, status: np.ndarray, line13: np.ndarr
     """Form 6251 lines of :data:`kernel.FORM6251_KEYS` for every row, shape ``(9, n)``."""
     n = status.shape[0]
     out = np.empty((len(kernel.FORM6251_KEYS), n))
-    if n <= INTERPRETED_ROWS:
+    if n <= INTERPRETED_ROWS or interpret(n * FORM6251_ROW_SECONDS):
         kernel.form6251_rows(0, n, amti_before_addon.tolist(), status.tolist(), line13.tolist(), line21.tolist(),
                              line29.tolist(), law_row.tolist(), _as_list(table), table.shape[1], out)
         return out
@@ -143,9 +203,10 @@ def form6251(amti_before_addon: np.ndarray, status: np.ndarray, line13: np.ndarr
 
 
 def warm() -> None:
-    """Compile (or load from the cache) every parallel loop, on a small batch of each."""
+    """Compile (or load from the cache) every loop, on a small batch of each."""
     from isoplan.tax.law import law_table
 
+    use_compiled()
     law = law_table()
     table, n_tops = kernel_table(law)
     n = PARALLEL_ROWS
