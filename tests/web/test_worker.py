@@ -4,6 +4,7 @@ the field, a full queue and an overrun budget as 503s, and pages that answer whi
 from __future__ import annotations
 
 import http.client
+import os
 import threading
 import time
 
@@ -11,7 +12,7 @@ import pytest
 
 from isoplan.web import create_app
 from isoplan.web.server import serve_in_thread
-from isoplan.web.worker import Busy, Worker
+from isoplan.web.worker import WORKER_NICENESS, Busy, Worker
 
 from .conftest import Client
 
@@ -99,3 +100,10 @@ def test_pages_answer_while_a_plan_computes(db):
         server.server_close()
         assert app.worker is not None
         app.worker.close()
+
+
+@pytest.mark.skipif(not hasattr(os, "nice"), reason="process priority is POSIX's")
+def test_workers_defer_to_the_server(worker):
+    worker.run("plan_page", {}, None, 60.0)  # the pool exists once a long request ran
+    niceness = worker._executor().submit(os.nice, 0).result(timeout=60)
+    assert niceness == min(os.nice(0) + WORKER_NICENESS, 19)

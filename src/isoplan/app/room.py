@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from isoplan.app.cost import CostResult
     from isoplan.planning.room import LineZone
     from isoplan.planning.room import RoomResult as EngineRoom
+    from isoplan.tax.explain import LineRow as LineExplanation  # one form line behind a figure
     from isoplan.tax.federal import FederalResult
     from isoplan.tax.households import Households
     from isoplan.tax.law import LawTable
@@ -272,7 +273,7 @@ def room_record(h: Households, room: EngineRoom, law: LawTable, *, deduction: De
     """Everything ``isoplan room`` shows for household ``i`` of an engine result."""
     import numpy as np
 
-    from isoplan.planning.room import amt_at_spreads, shares_for_spread, zone_past_line
+    from isoplan.planning.room import amt_at_spreads, shares_for_spread, zone_in_result
     from isoplan.tax.explain import year_notes
     from isoplan.tax.law import STATUSES
 
@@ -282,8 +283,6 @@ def room_record(h: Households, room: EngineRoom, law: LawTable, *, deduction: De
     amount = float(room.amt_room[i])
     already = bool(room.already_in_amt[i])
     after_margin = float(np.floor(amount * (1.0 - margin)))
-    zone = zone_past_line(one, np.array([amount]), law, deduction=deduction)
-    rate = round(float(zone.rate[0]), 6)  # a one-dollar difference of two large amounts: keep 6 digits
 
     shares = shares_after = None
     if spread_per_share is not None and spread_per_share > 0:
@@ -302,10 +301,14 @@ def room_record(h: Households, room: EngineRoom, law: LawTable, *, deduction: De
         extra_spread = [k * spread_per_share for k in extra_shares]
     elif amount > 0 and spread_per_share is None:
         extra_spread = [float(np.ceil(step * amount)) for step in _PAST_LINE_STEPS]
+    # the zone's two rows (room + 1, room + 2) and the spreads past the line in one engine call
+    r = amt_at_spreads(one, np.array([[amount + 1.0, amount + 2.0, *(base + e for e in extra_spread)]]), law,
+                       deduction=deduction)
+    zone = zone_in_result(one, r, 2 + len(extra_spread), law)
+    rate = round(float(zone.rate[0]), 6)  # a one-dollar difference of two large amounts: keep 6 digits
     if extra_spread:
-        r = amt_at_spreads(one, np.array([[base + e for e in extra_spread]]), law, deduction=deduction)
         for j, step in enumerate(_PAST_LINE_STEPS):
-            amt = round(float(r.amt[j]), 2)
+            amt = round(float(r.amt[2 + j]), 2)
             past.append(PastLine(
                 past_by=step, extra_spread=extra_spread[j], amt=amt, average_rate=round(amt / extra_spread[j], 6),
                 extra_shares=extra_shares[j] if extra_shares else None,
@@ -523,15 +526,6 @@ ROOM_BATCH_OUTPUTS = ("amt_room", "already_in_amt", "credit_line", "shares", "sh
 # ---------------------------------------------------------------- the web app's room page
 
 
-@dataclass(frozen=True)
-class LineExplanation:
-    """One form line behind a figure (from :data:`isoplan.tax.explain.LINES`)."""
-
-    key: str
-    form: str
-    line: str
-    caption: str
-    value: float
 
 
 @dataclass(frozen=True)
@@ -569,12 +563,12 @@ class RoomPageData:
 
 
 def form_lines(result: FederalResult, i: int = 0) -> list[LineExplanation]:
-    """Form 1040 / 6251 / 8801 lines of a federal result, or Form 540 / Schedule P (540) of a California one."""
+    """Form 1040 / 6251 / 8801 lines of a federal result, or Form 540 / Schedule P (540) of a California one: the
+    explanation's own rows, not copies (a page explains three households, about 180 lines a request)."""
     from isoplan.tax.explain import explain_row
     from isoplan.tax.states.california import CaliforniaResult, ca_explain_row
 
-    rows: list[Any] = ca_explain_row(result, i) if isinstance(result, CaliforniaResult) else explain_row(result, i)
-    return [LineExplanation(r.key, r.form, r.line, r.caption, r.value) for r in rows]
+    return ca_explain_row(result, i) if isinstance(result, CaliforniaResult) else explain_row(result, i)
 
 
 def room_page_data(req: RoomPageRequest) -> RoomPageData:

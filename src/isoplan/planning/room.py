@@ -670,9 +670,15 @@ def zone_past_line(
     law = law or law_table()
     room = np.asarray(room, dtype=np.float64)
     r = amt_at_spreads(h, np.stack([room + 1.0, room + 2.0], axis=1), law, deduction=deduction)
-    amt = r.amt.reshape(-1, 2)
+    return zone_in_result(h, r, 2, law)
+
+
+def zone_in_result(h: Households, r: FederalResult, k: int, law: LawTable) -> LineZone:
+    """:func:`zone_past_line` read off engine results that hold ``k`` rows per household, of which the first
+    two are the household at room + 1 and room + 2 (the others are the caller's: one engine call for both)."""
+    amt = r.amt.reshape(-1, k)
     rate = amt[:, 1] - amt[:, 0]
-    first = np.arange(0, 2 * len(h), 2)
+    first = np.arange(0, k * len(h), k)
     p = law.gather(h.year, h.filing_status)
     amti, exemption, base = r.amti[first], r.amt_exemption[first], r.amt_base[first]
     gains = r.amt_line13[first]

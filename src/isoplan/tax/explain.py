@@ -1,7 +1,7 @@
 """Line-by-line explanation of a federal result: which form line each number is.
 
 :data:`LINES` is the one list of (key, form, line, caption) used by the CLI's
-``--explain``, the JSON output and (later) the web app and report.
+``--explain``, the JSON output, the web app and the report.
 """
 
 from __future__ import annotations

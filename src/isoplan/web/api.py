@@ -14,11 +14,14 @@ import datetime
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from isoplan.app.room import AmtCurve, LineExplanation
+from isoplan.app.room import AmtCurve
 from isoplan.errors import InputError
 from isoplan.tax.fields import MONEY_FIELDS
+
+if TYPE_CHECKING:
+    from isoplan.tax.explain import LineRow as LineExplanation
 
 #: the household inputs the room and cost calculator accepts: every money input of the engine, by its own name
 ROOM_MONEY_FIELDS: tuple[str, ...] = tuple(name for name, _, _ in MONEY_FIELDS)

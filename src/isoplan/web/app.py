@@ -134,6 +134,27 @@ def to_json(value: Any) -> Any:
     return value
 
 
+def json_bytes(value: Any) -> bytes:
+    """``json.dumps(to_json(value))``, encoded, by the JSON module's own encoder: it walks the lists and dicts and
+    asks :func:`_record_fields` only for the records, so a room page's 180 form lines and 160 curve points cost
+    no call apiece. A NaN (JSON has none: null), a key that is not text or a number, or a value it cannot
+    encode sends the whole value through :func:`to_json` instead, which writes them as it always has."""
+    try:
+        return json.dumps(value, default=_record_fields, allow_nan=False).encode()
+    except (ValueError, TypeError):
+        return json.dumps(to_json(value), allow_nan=False).encode()
+
+
+def _record_fields(value: Any) -> Any:
+    """A record's fields by name, or a date's ISO text, for :func:`json_bytes`."""
+    names = _field_names(type(value))
+    if names is not None:
+        return {name: getattr(value, name) for name in names}
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
 _FIELD_NAMES: dict[type, tuple[str, ...] | None] = {}
 
 
@@ -297,13 +318,13 @@ class App:
     def _api(self, compute: Callable[[], Any], *, budget: bool = True) -> tuple[str, list[tuple[str, str]], bytes]:
         headers = [("Content-Type", "application/json"), ("Cache-Control", "no-store")]
         try:
-            data = to_json(_within_budget(compute, self.time_budget) if budget else compute())
+            data = _within_budget(compute, self.time_budget) if budget else compute()
             status = "200 OK"
         except InputError as err:
             status = "400 Bad Request"
             data = {"error": {"field": err.field, "message": err.message, "value": str(err.value),
                               "allowed": err.allowed}}
-        return status, headers, json.dumps(data, allow_nan=False).encode()
+        return status, headers, json_bytes(data)
 
     def _download(self, make: Callable[[], str], filename: str, kind: str) -> tuple[str, list[tuple[str, str]], bytes]:
         try:

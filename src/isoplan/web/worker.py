@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import multiprocessing
+import os
 import threading
 from collections.abc import Mapping
 from typing import Any
@@ -53,8 +54,17 @@ def compute_long(name: str, body: Mapping[str, Any], db: str | None) -> tuple[st
     return "ok", result
 
 
+#: how much the worker processes defer to the server (the ``nice`` increment, POSIX): a plan is seconds of work a
+#: person waits for once, a page or room request milliseconds that each click waits for, so when both want a
+#: core the requests go first
+WORKER_NICENESS = 10
+
+
 def _start_worker() -> None:
-    """A fresh worker imports the planning stack once (the first plan pays no import)."""
+    """A fresh worker lowers its priority (:data:`WORKER_NICENESS`) and imports the planning stack once (the first
+    plan pays no import)."""
+    if hasattr(os, "nice"):
+        os.nice(WORKER_NICENESS)
     import isoplan.app.plan
     import isoplan.web.plan_api  # noqa: F401
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 from isoplan.tax.credit_chain import ChainYear, CreditLines
+from isoplan.tax.explain import LineRow
 from isoplan.tax.federal import Deduction, FederalResult
 from isoplan.tax.households import Households
 from isoplan.tax.law import LawTable
@@ -29,17 +30,6 @@ class InputField:
     name: str
     help: str
     carried_credit: bool = False
-
-
-@dataclass(frozen=True)
-class LineRow:
-    """One line of a return, for the line-by-line explanation."""
-
-    key: str
-    form: str
-    line: str
-    caption: str
-    value: float
 
 
 @runtime_checkable

@@ -35,12 +35,13 @@ import numpy as np
 
 from isoplan.errors import InputError
 from isoplan.tax.credit_chain import ChainYear, CreditLines, credit_years
+from isoplan.tax.explain import LineRow
 from isoplan.tax.federal import ELECTION_TIE, Deduction, FederalResult, bracket_tax
 from isoplan.tax.fields import CA_MONEY_FIELDS
 from isoplan.tax.form8801 import exclusion_items_only
 from isoplan.tax.households import Households
 from isoplan.tax.law import CALIFORNIA_DIR, STATUS_CODE, STATUSES, LawTable
-from isoplan.tax.states import InputField, LineRow
+from isoplan.tax.states import InputField
 
 _MFS = STATUS_CODE["mfs"]
 
