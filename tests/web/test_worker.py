@@ -107,3 +107,17 @@ def test_workers_defer_to_the_server(worker):
     worker.run("plan_page", {}, None, 60.0)  # the pool exists once a long request ran
     niceness = worker._executor().submit(os.nice, 0).result(timeout=60)
     assert niceness == min(os.nice(0) + WORKER_NICENESS, 19)
+
+
+def test_the_server_and_its_workers_run_compiled_from_the_start(app, worker, monkeypatch):
+    from isoplan.tax import compiled
+
+    monkeypatch.setattr(compiled, "PROCESS", compiled.CompiledCode())  # as in a new process: not switched on
+    server, _ = serve_in_thread(app, 0)
+    try:
+        assert compiled.PROCESS.loaded
+    finally:
+        server.shutdown()
+        server.server_close()
+    worker.run("plan_page", {}, None, 60.0)
+    assert worker._executor().submit(compiled.compiled_loaded).result(timeout=60)  # so its batches run compiled

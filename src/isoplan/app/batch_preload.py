@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from isoplan.app.batch import is_parquet, preloading
 
-__all__ = ["preload_compiled"]
+__all__ = ["preload_compiled", "preload_for_serving"]
 
 #: Bytes of a CSV file looked at to estimate its number of rows.
 SAMPLE_BYTES = 1 << 16
@@ -50,6 +50,21 @@ def preload_compiled(command: Literal["tax", "room"], path: str, *, csv_out: boo
     thread = threading.Thread(target=_preload, args=(command, rows, csv_out), name="isoplan-preload")
     thread.start()
     preloading.append(thread)
+
+
+def preload_for_serving() -> None:
+    """Run every batch compiled from now on in this long-running process (the web server, its worker processes), and
+    load the engine's loop in a background thread meanwhile. A room page's curve is a few dozen households a
+    request: by the rule for a new process (:func:`isoplan.tax.compiled.interpret`) the interpreter would compute
+    them, each request some milliseconds slower, for the first several hundred requests until the time lost added up
+    to one load."""
+    import threading
+
+    from isoplan.tax import compiled
+
+    compiled.use_compiled()
+    threading.Thread(target=_preload, args=("tax", compiled.INTERPRETED_ROWS + 1, False), name="isoplan-preload",
+                     daemon=True).start()
 
 
 def _estimated_rows(path: str) -> tuple[int, int] | None:

@@ -84,7 +84,11 @@ class _Quiet(WSGIRequestHandler):
 
 
 def make_loopback_server(app: App, port: int = 8765) -> WSGIServer:
-    """A server on 127.0.0.1 (``port`` 0: a free port); the app learns the port for its Host check."""
+    """A server on 127.0.0.1 (``port`` 0: a free port); the app learns the port for its Host check. The engine's
+    compiled loop loads in the background meanwhile (:func:`isoplan.app.batch_preload.preload_for_serving`)."""
+    from isoplan.app.batch_preload import preload_for_serving
+
+    preload_for_serving()
     server = make_server(LOOPBACK, port, app, server_class=_Server, handler_class=_Quiet)
     app.set_port(server.server_port)
     return server

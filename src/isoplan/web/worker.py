@@ -61,12 +61,15 @@ WORKER_NICENESS = 10
 
 
 def _start_worker() -> None:
-    """A fresh worker lowers its priority (:data:`WORKER_NICENESS`) and imports the planning stack once (the first
-    plan pays no import)."""
+    """A fresh worker lowers its priority (:data:`WORKER_NICENESS`), imports the planning stack once (the first
+    plan pays no import) and runs its batches compiled (a plan is hundreds of thousands of engine rows)."""
     if hasattr(os, "nice"):
         os.nice(WORKER_NICENESS)
     import isoplan.app.plan
     import isoplan.web.plan_api  # noqa: F401
+    from isoplan.app.batch_preload import preload_for_serving
+
+    preload_for_serving()
 
 
 class Worker:
