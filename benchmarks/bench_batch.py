@@ -9,9 +9,13 @@ user does, in its own process under ``/usr/bin/time``: ``isoplan tax --batch in 
 times; the median and the range (lowest-highest) of the wall time, of the CPU time (user and system, all threads)
 and of the peak memory (RSS) are printed.
 
-The wall time includes starting Python. To tell file work from the engine's own time, the same steps are
-also timed in this process, a run at a time: reading and checking the file, the engine (``compute_federal``
-or ``amt_room`` on the checked households), and writing the result.
+The wall time includes starting Python. Where it goes in a new process (``--runs`` runs of each command, medians):
+starting Python and the imports, reading the file, checking it (and waiting for the compiled code loaded meanwhile),
+the engine, building the output columns, writing the output (rendering and writing the bytes), the final flush to
+disk, and leaving (from the command's return to the process's end), each as wall and CPU seconds of the process.
+To tell file work from the engine's own time, the same steps are also timed in this process, a run at a time:
+reading and checking the file, the engine (``compute_federal`` or ``amt_room`` on the checked households), and
+writing the result.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 
@@ -71,6 +76,84 @@ def run_cli(argv: list[str]) -> tuple[float, float, float]:
         raise SystemExit(f"{' '.join(argv)} failed: {proc.stderr.strip()}")
     rss, user, system = proc.stderr.strip().splitlines()[-1].split()
     return wall, int(rss) / 1024, float(user) + float(system)
+
+
+#: Run in the new process of :func:`run_phases`: the command, with a line on stderr at each step's end (the time since
+#: the epoch and the process's CPU seconds so far), the engine's and the file functions wrapped to mark their ends.
+PHASES_DRIVER = """
+import functools, resource, sys, threading, time
+
+
+def mark(step):
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    sys.stderr.write(f"PHASE {step} {time.time():.6f} {usage.ru_utime + usage.ru_stime:.4f}\\n")
+
+
+def marking(owner, name, before=None, after=None):
+    function = getattr(owner, name)
+
+    @functools.wraps(function)
+    def wrapped(*args, **kwargs):
+        if threading.current_thread() is not threading.main_thread():
+            return function(*args, **kwargs)
+        if before:
+            mark(before)
+        result = function(*args, **kwargs)
+        if after:
+            mark(after)
+        return result
+
+    setattr(owner, name, wrapped)
+
+
+import isoplan.app.batch as batch, isoplan.app.room as room, isoplan.app.tax as tax, isoplan.cli.common as common
+import isoplan.files as files, isoplan.planning.room as planning_room, isoplan.tax.federal as federal
+from isoplan.cli import main
+
+marking(batch, "read_batch", before="imports", after="read")
+marking(batch, "batch_households", after="check")
+marking(federal, "compute_federal", after="engine")
+marking(planning_room, "amt_room", after="engine")
+marking(common, "_write_synced", before="columns")
+marking(batch.BatchResult, "arrow_table", before="columns")
+marking(files, "_sync", before="write", after="flush")
+code = main(sys.argv[1:])
+mark("return")
+sys.exit(code)
+"""
+
+#: The steps :func:`run_phases` reports, each from the end of the one before: (name, the mark that ends it).
+PHASES = (("start_and_imports", "imports"), ("read", "read"), ("check", "check"), ("engine", "engine"),
+          ("columns", "columns"), ("write", "write"), ("flush", "flush"), ("finish", "return"), ("exit", "exit"))
+
+
+def run_phases(argv: list[str]) -> dict[str, tuple[float, float]]:
+    """Wall and CPU seconds of each step of one ``isoplan`` run in its own process (:data:`PHASES`). The CPU seconds
+    of a step are the whole process's (every thread) between the step's two marks; the exit's are what
+    ``/usr/bin/time`` counts after the command returned."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    command = ["/usr/bin/time", "-f", "TIME %U %S", sys.executable, "-c", PHASES_DRIVER, *argv]
+    start = time.time()
+    proc = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    end = time.time()
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(argv)} failed: {proc.stderr.strip()}")
+    marks: dict[str, tuple[float, float]] = {"start": (start, 0.0)}
+    for line in proc.stderr.splitlines():
+        if line.startswith("PHASE "):
+            _, step, when, cpu = line.split()
+            marks[step] = (float(when), float(cpu))  # the last: the room solver runs the engine inside it
+        elif line.startswith("TIME "):
+            _, user, system = line.split()
+            marks["exit"] = (end, float(user) + float(system))
+    steps: dict[str, tuple[float, float]] = {}
+    previous = marks["start"]
+    for name, ends in PHASES:
+        if ends not in marks:  # a step this command does not take (no final flush to stdout)
+            continue
+        steps[name] = (marks[ends][0] - previous[0], marks[ends][1] - previous[1])
+        previous = marks[ends]
+    return steps
 
 
 def in_process(command: str, source: Path, out: Path, runs: int) -> list[dict[str, float]]:
@@ -145,6 +228,10 @@ def main() -> None:
         }
         for name, argv in cases.items():
             report[name] = measure(args.runs, lambda argv=argv: run_cli(argv))  # type: ignore[misc]
+        for name, argv in cases.items():
+            runs = [run_phases(argv) for _ in range(args.runs)]
+            report[f"{name} phases"] = {step: {"wall_s": summary([r[step][0] for r in runs]),
+                                               "cpu_s": summary([r[step][1] for r in runs])} for step in runs[0]}
         for command in ("tax", "room"):
             for kind, source in (("csv", csv_in), ("parquet", parquet_in)):
                 steps = in_process(command, source, Path(folder) / f"steps.{kind}", args.runs)
@@ -159,6 +246,11 @@ def main() -> None:
         print(f"{name:13s} wall {wall['median']:.2f} s ({wall['low']:.2f}-{wall['high']:.2f})   "
               f"CPU {cpu['median']:.2f} s ({cpu['low']:.2f}-{cpu['high']:.2f})   "
               f"peak RSS {rss['median']:.0f} MB ({rss['low']:.0f}-{rss['high']:.0f})")
+    for name in cases:
+        phases = cast(dict[str, dict[str, dict[str, float]]], report[f"{name} phases"])
+        print(f"{name:13s} new process: " + "  ".join(
+            f"{step} {v['wall_s']['median']:.2f}/{v['cpu_s']['median']:.2f}" for step, v in phases.items())
+              + "  (wall/CPU s, medians)")
     for command in ("tax", "room"):
         for kind in ("csv", "parquet"):
             steps = report[f"{command} {kind} steps"]

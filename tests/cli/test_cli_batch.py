@@ -127,6 +127,25 @@ def test_a_small_batch_file_runs_interpreted_and_gives_the_compiled_bytes(capsys
     assert status == 0 and new_process.stdout == loaded.encode("utf-8")
 
 
+def test_a_batch_leaves_the_collector_on_and_what_it_loaded_frozen(capsys, tmp_path, monkeypatch):
+    """Loading the compiled code in the background turns the cyclic garbage collector off only while it loads; what
+    was loaded, and what is alive when the result is written, is frozen (no collection, at exit either, walks it)."""
+    import gc
+
+    import isoplan.tax.compiled as compiled
+
+    source = tmp_path / "many.csv"
+    source.write_text(many_households(3000), encoding="utf-8")
+    monkeypatch.setattr(compiled, "LOAD_SECONDS", 0.0)  # loading pays for any batch: it loads ahead
+    try:
+        code, _, err = run(capsys, "tax", "--batch", str(source), "--keep", "client_id", "--out",
+                           str(tmp_path / "out.csv"))
+        assert code == 0, err
+        assert gc.isenabled() and gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()  # the rest of the tests' objects are collected as usual
+
+
 def test_parquet_results_read_back_as_built(tmp_path):
     """Without dictionary pages for the numbers, the Parquet file still reads back to the very table."""
     import pyarrow.parquet as pq

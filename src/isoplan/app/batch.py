@@ -752,7 +752,8 @@ def _column_arrow(column: OutputColumn) -> Any:
     values = np.asarray(column.values)
     missing = None if column.shown is None else ~column.shown
     if column.kind == "amount":
-        return pa.array(cents_values(values.astype(np.float64)), pa.float64(), mask=missing)
+        amounts = np.asarray(values, dtype=np.float64)  # only read by cents_values: no copy
+        return pa.array(cents_values(amounts), pa.float64(), mask=missing)
     if column.kind == "flag":
         return pa.array(values.astype(bool), pa.bool_(), mask=missing)
     if column.kind == "whole":

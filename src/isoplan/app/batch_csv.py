@@ -125,6 +125,13 @@ def _rows(order: np.ndarray, text: np.ndarray, starts: np.ndarray, floats: np.nd
             kind = kinds[k]
             if kind == AMOUNT:
                 amount = floats[i, slots[k]]
+                if amount == 0.0:  # a third of a tax result's amounts or more (no AMT, no credit): written at once
+                    out[pos] = _ZERO
+                    out[pos + 1] = _POINT
+                    out[pos + 2] = _ZERO
+                    out[pos + 3] = _ZERO
+                    pos += 4
+                    continue
                 value = _round_cents(amount)
                 negative = amount < 0.0
             else:

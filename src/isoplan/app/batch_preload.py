@@ -105,6 +105,19 @@ def _interpreted_seconds(command: str, rows: int, columns: int, csv_out: bool) -
 
 
 def _preload(command: str, rows: int, csv_out: bool) -> None:
+    import gc
+
+    collecting = gc.isenabled()
+    gc.disable()  # loading makes numba's many objects and few cycles: the collector would walk them again and again
+    try:
+        _load(command, rows, csv_out)
+    finally:
+        gc.freeze()  # what loading made lives until the process ends: later collections need not walk it
+        if collecting:
+            gc.enable()
+
+
+def _load(command: str, rows: int, csv_out: bool) -> None:
     import numpy as np
 
     from isoplan.tax.households import households

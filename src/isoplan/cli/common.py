@@ -113,9 +113,12 @@ def household_inputs(args: argparse.Namespace) -> dict[str, Value]:
 def write_batch(path: str | None, table: BatchResult, command: str, *, batch: str | None = None) -> None:
     """A batch result to ``--out`` (written whole, atomically; Parquet when the name ends in .parquet, else
     CSV) or as CSV to stdout; its notes first, on stderr."""
+    import gc
+
     from isoplan.app.batch import is_parquet, parquet_options
     from isoplan.files import check_output, replace_with, write_parquet
 
+    gc.freeze()  # the objects alive now (numba's compiled code and its types) live until exit: no collection walks them
     for note in table.notes:
         print(f"isoplan {command}: note: {note}", file=sys.stderr)
     if path:
