@@ -261,11 +261,13 @@ def _prune_by_leaders(state: np.ndarray, value: np.ndarray, labels: np.ndarray, 
 
 
 def _prefilter(state: np.ndarray, value: np.ndarray, labels: np.ndarray, weights: np.ndarray,
-               per_state: int) -> np.ndarray:
+               per_state: int, optimistic: np.ndarray | None = None) -> np.ndarray:
     """At most ``per_state`` candidates per state before the exact pruning: the best by value so far and
-    the best by value plus the most that credit and bases can still add."""
+    the best by ``optimistic``, the most a schedule through the label could be worth (by default the value
+    plus the most that credit and bases can still add)."""
     half = max(per_state // 2, 1)
-    optimistic = value + labels @ weights
+    if optimistic is None:
+        optimistic = value + labels @ weights
     chosen = np.zeros(state.size, dtype=bool)
     for score in (value, optimistic):
         order = _state_order(state, -score)
