@@ -412,6 +412,7 @@ def optimize(model: StagingModel, steps: int | None = None,
                                                     [min(full, affordable)])]
     labels_max = 0
     best: OptimizerResult | None = None
+    dived = False  # the best schedule so far is the dive's
     while rounds:
         cap, give_up_above = rounds.pop(0)
         result = _search(model, grid, max(cap, 1), moves, progress, rolled_cash, give_up_above, to_go,
@@ -421,8 +422,9 @@ def optimize(model: StagingModel, steps: int | None = None,
             continue
         evaluations += result.evaluations
         labels_max = max(labels_max, result.labels_max)
-        if best is None or result.value > best.value + 1e-6:
-            best = result
+        # a tie goes to the first round after the dive (the search's own order of schedules, as without a dive)
+        if best is None or result.value > best.value + 1e-6 or (dived and result.value >= best.value - 1e-6):
+            best, dived = result, not cap
         # a round's bound covers its dropped labels (the labels its floor dropped are worth less than the best
         # schedule found); the best schedule of any round is a lower bound, the relaxed search's an upper one
         if result.bound is None or min(result.bound, ceiling) <= best.value + 1e-6:
