@@ -39,6 +39,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from isoplan.planning.labels import _state_order
+
 
 def bundle_labels(point: np.ndarray, value: np.ndarray, labels: np.ndarray,
                   groups: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -51,8 +53,7 @@ def bundle_labels(point: np.ndarray, value: np.ndarray, labels: np.ndarray,
     n = point.size
     if n == 0:
         return (np.zeros(0, dtype=np.intp), np.zeros(0), np.zeros((0, labels.shape[1])), np.zeros(0, dtype=np.intp))
-    order = np.argsort(-value, kind="stable")
-    order = order[np.argsort(point[order], kind="stable")]
+    order = _state_order(point, -value)
     s = point[order]
     rank = np.arange(n) - np.searchsorted(s, s, side="left")
     size = np.bincount(s)[s]

@@ -102,8 +102,10 @@ FULL_FIRST = 256
 #: times the labels per grid point, while its rows (moves run, about proportional) stay within ROUND_ROWS
 ESCALATION = 4
 ROUND_ROWS = 2_000_000
-#: labels a year of the first round, a dive whose schedule the later rounds must beat (see :func:`optimize`)
-DIVE_LABELS = 64
+#: labels a year (and per grid point) of the first round, a dive whose schedule the later rounds must beat
+#: (see :func:`optimize`)
+DIVE_LABELS = 256
+DIVE_PER_POINT = 4
 ROUNDS = (16, 128)
 LABEL_WORK = 4_000_000
 
@@ -413,9 +415,13 @@ def optimize(model: StagingModel, steps: int | None = None,
     labels_max = 0
     best: OptimizerResult | None = None
     dived = False  # the best schedule so far is the dive's
+    done: set[tuple[int, float]] = set()
     while rounds:
         cap, give_up_above = rounds.pop(0)
-        result = _search(model, grid, max(cap, 1), moves, progress, rolled_cash, give_up_above, to_go,
+        if (cap, -np.inf if best is None else best.value) in done:
+            continue  # the same labels against the same floor: the same round
+        done.add((cap, -np.inf if best is None else best.value))
+        result = _search(model, grid, cap or DIVE_PER_POINT, moves, progress, rolled_cash, give_up_above, to_go,
                          -np.inf if best is None else best.value, None if cap else DIVE_LABELS)
         if isinstance(result, int):
             evaluations += result
