@@ -19,7 +19,11 @@ future depends on the path only through the credit carried (Form 8801 line
 21), the regular and AMT bases of the lots held and the cash earlier years
 left unspent, and it can only gain from more of each, so each state keeps its
 Pareto set of (value so far, credit, regular basis, AMT basis, unspent cash)
-and drops dominated labels. A brute-force test checks the optimum on small
+and drops dominated labels. A relaxed search over every move bounds what the
+later years can add to a label (:mod:`isoplan.planning.relaxation`): a label
+that cannot beat the best schedule found goes, and the same bound covers the
+labels a work budget drops, so the schedule can be proven optimal on the grid.
+Brute-force tests check the optimum, the label test and the bound on small
 grids.
 
 Model simplifications (stated in every plan's output):
@@ -498,9 +502,13 @@ def _search(model: StagingModel, grid: Grid, labels: int, moves: dict[tuple[int,
         keep = alive[_prefilter(child[alive], value[alive], lab[alive], worth_weights, labels, most[alive])]
         dropped = np.setdiff1d(alive, keep, assume_unique=True)
         keep = keep[_pareto(child[keep], value[keep], lab[keep], weights)]
-        if keep.size == 0 and floor == -np.inf:
+        if keep.size == 0 and floor == -np.inf and (beam is None or t == 0):
             raise RuntimeError("no feasible schedule: check cash and the zero-AMT setting")
         if beam is not None:  # a dive: the most promising labels of the year only, no bound kept
+            if keep.size == 0:  # its labels had no move left (cash): the rounds after it will say
+                return OptimizerResult(schedule=np.zeros((b_count, t_count)), value=-np.inf, states=n_combos,
+                                       labels_max=labels_max, truncated=True, evaluations=evaluations,
+                                       bound=np.inf)
             keep = keep[np.argsort(-most[keep], kind="stable")[:beam]]
             history.append((parent[keep], child[keep]))
             nodes = _Nodes(child[keep], value[keep], lab[keep])
