@@ -149,3 +149,15 @@ def test_run_plan_still_proves_the_tight_plans() -> None:
     """The tight plans are proven optimal (the floor and the bound do not leave them unproven)."""
     proven = sum(not run_plan(tight_plan(seed)[0], LAW).optimizer.truncated for seed in SEEDS)
     assert proven == len(SEEDS)
+
+
+@pytest.mark.parametrize("case", ["one grant", "two grants", "prior California credit",
+                                  "zero AMT, federal and California"])
+def test_the_bound_covers_california_plans(case: str) -> None:
+    """With California's return (Schedule P, FTB 3510): the state's credit is a carried label too, and a plan
+    without a cash limit carries the no-limit placeholder as its cash."""
+    from tests.planning.test_staging_california import SMALL
+
+    plan, steps = SMALL[case]
+    checked, low, ceiling_gap = _to_go_check(build_model(plan, LAW), steps)
+    assert checked > 0 and low == 0 and ceiling_gap >= -0.01
