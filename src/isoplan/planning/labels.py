@@ -275,3 +275,21 @@ def _prefilter(state: np.ndarray, value: np.ndarray, labels: np.ndarray, weights
         rank = np.arange(order.size) - np.searchsorted(s, s, side="left")
         chosen[order[rank < half]] = True
     return np.flatnonzero(chosen)
+
+
+def _not_covered(kept_state: np.ndarray, kept_value: np.ndarray, kept_labels: np.ndarray, state: np.ndarray,
+                 value: np.ndarray, labels: np.ndarray, weights: np.ndarray, leaders: int = 32) -> np.ndarray:
+    """Bool mask of the labels no kept label of their grid point (among its ``leaders`` highest values) beats."""
+    out = np.ones(state.size, dtype=bool)
+    if state.size == 0 or kept_state.size == 0:
+        return out
+    order = _state_order(kept_state, -kept_value)
+    ks = kept_state[order]
+    # per grid point, the run of its kept labels in ``order`` (best first), at most ``leaders`` of them
+    points = int(max(ks.max(), state.max())) + 1
+    first = np.searchsorted(ks, np.arange(points), side="left")
+    count = np.minimum(np.searchsorted(ks, np.arange(points), side="right") - first, leaders)
+    lo = first[state]
+    out[_beaten_in_ranges(lo, lo + count[state], kept_value[order], kept_labels[order], value, labels, weights,
+                          leaders)] = False
+    return out

@@ -48,7 +48,7 @@ from typing import TypedDict, cast
 import numpy as np
 
 from isoplan.equity.records import ISO
-from isoplan.planning.labels import _beaten_in_ranges, _pareto, _prefilter, _prune_by_leaders, _state_order
+from isoplan.planning.labels import _not_covered, _pareto, _prefilter, _prune_by_leaders
 from isoplan.planning.model import (  # re-exported: the model and the evaluation are staging's API too
     Block,
     Evaluation,
@@ -312,25 +312,11 @@ def _strike_floor(model: StagingModel, t: int, held: np.ndarray, exercise: np.nd
     return floor
 
 
-def _envelopes(state: np.ndarray, value: np.ndarray, labels: np.ndarray, groups: int) -> _Nodes:
-    """Relaxed labels covering the given ones: per grid point, ``groups`` bundles (by value rank), each the
-    largest value and the largest of each carried label over its members (:func:`bundle_labels`).
-
-    The value at the exit never falls with more of a carried label (more credit or more basis: less tax,
-    and so more cash left for the year's limit), so from any grid point a bundle's envelope is worth at
-    least as much as any member: carried forward as labels, envelopes bound every schedule through the
-    labels they cover.
-    """
-    point, env_value, env_labels, _ = bundle_labels(state, value, labels, groups)
-    return _Nodes(point, env_value, env_labels)
-
-
 def _value_to_go(model: StagingModel, grid: Grid, moves: dict[tuple[int, int], np.ndarray],
                  rolled_cash: bool) -> tuple[ValueToGo | None, float, int]:
-    """The relaxed search (:mod:`isoplan.planning.relaxation`): every grid point's labels bundled into at most
-    :data:`ENVELOPES` envelopes a year, expanded over every move; the bound on what the later years can add to a
-    label (None when a year has no move left: no schedule is feasible, as the search will say), the most any
-    schedule can be worth, and the rows run."""
+    """The relaxed search (:mod:`isoplan.planning.relaxation`), :data:`ENVELOPES` envelopes a grid point at most:
+    the bound on what the later years can add to a label (None when a year has no move left: no schedule is
+    feasible, as the search will say), the most any schedule can be worth, and the rows run."""
     combo_shares = grid.combo_shares
     start = int(np.flatnonzero(~combo_shares.any(axis=1))[0])
     nodes = _Nodes(np.full(1, start, dtype=np.intp), np.zeros(1),
@@ -364,24 +350,6 @@ def _value_to_go(model: StagingModel, grid: Grid, moves: dict[tuple[int, int], n
     return to_go, to_go.start_bound(steps[0]), evaluations + nodes.combo.size
 
 
-def _not_covered(kept_state: np.ndarray, kept_value: np.ndarray, kept_labels: np.ndarray, state: np.ndarray,
-                 value: np.ndarray, labels: np.ndarray, weights: np.ndarray, leaders: int = 32) -> np.ndarray:
-    """Bool mask of the labels no kept label of their grid point (among its ``leaders`` highest values) beats."""
-    out = np.ones(state.size, dtype=bool)
-    if state.size == 0 or kept_state.size == 0:
-        return out
-    order = _state_order(kept_state, -kept_value)
-    ks = kept_state[order]
-    # per grid point, the run of its kept labels in ``order`` (best first), at most ``leaders`` of them
-    points = int(max(ks.max(), state.max())) + 1
-    first = np.searchsorted(ks, np.arange(points), side="left")
-    count = np.minimum(np.searchsorted(ks, np.arange(points), side="right") - first, leaders)
-    lo = first[state]
-    out[_beaten_in_ranges(lo, lo + count[state], kept_value[order], kept_labels[order], value, labels, weights,
-                          leaders)] = False
-    return out
-
-
 def optimize(model: StagingModel, steps: int | None = None,
              progress: Callable[[int, int], None] | None = None,
              extra: Sequence[np.ndarray] = (), labels: int | None = None,
@@ -392,13 +360,12 @@ def optimize(model: StagingModel, steps: int | None = None,
     else each year's strike and extra tax fit that year's cash on its own.
 
     Each grid point keeps at most a budget of labels. The labels the budget drops, unless a kept label
-    beats them, are bundled into relaxed labels (:func:`_envelopes`) carried through the remaining years
+    beats them, are bundled into relaxed labels (:func:`bundle_labels`) carried through the remaining years
     beside the real ones: the best relaxed value at the exit bounds every schedule through a dropped
     label, so when it is no better than the best schedule found, that schedule is optimal on the grid.
-    Before the rounds, a relaxed search over every move (:func:`_value_to_go`) bounds what the years after each
-    label can add; a first round, a dive of :data:`DIVE_LABELS` labels a year, finds a schedule, and every
-    later round drops the labels that bound says cannot beat the best schedule found so far (it also bounds
-    the labels the budget drops, beside the relaxed labels).
+    First a relaxed search over every move (:func:`_value_to_go`) bounds what the years after each label can
+    add; a dive (:data:`DIVE_LABELS` labels a year) finds a schedule; every later round drops the labels that
+    bound says cannot beat the best schedule so far, and bounds the labels the budget drops with it too.
     The search then runs with the full budget (``labels``, default from :data:`PAIR_BUDGET`) while no grid
     point keeps more than :data:`FULL_FIRST` labels; past that it starts again with :data:`ROUNDS` labels per
     grid point and, while that does not prove the optimum, again with more, up to the full budget as far
@@ -410,23 +377,22 @@ def optimize(model: StagingModel, steps: int | None = None,
     affordable = max(ROUNDS[0], int(np.sqrt(LABEL_WORK / n_combos)))
     moves: dict[tuple[int, int], np.ndarray] = {}
     to_go, ceiling, evaluations = _value_to_go(model, grid, moves, rolled_cash)
-    # a schedule to beat first; then the full budget, while no grid point needs more than FULL_FIRST labels
-    # (most plans: done there); then the rounds
-    rounds: list[tuple[int, int | None]] = [(0, None)]  # the dive
-    rounds.append((full, None if labels else FULL_FIRST))
+    # the dive (0); the full budget, while no grid point needs more than FULL_FIRST labels; then the rounds
+    rounds: list[tuple[int, int | None]] = [(0, None), (full, None if labels else FULL_FIRST)]
     rounds += [(cap, None) for cap in dict.fromkeys([cap for cap in ROUNDS if cap < full] +
                                                     [min(full, affordable)])]
     labels_max = 0
     best: OptimizerResult | None = None
     dived = False  # the best schedule so far is the dive's
-    done: set[tuple[int, float]] = set()
+    done: set[tuple[int, float]] = set()  # (labels, floor) of the rounds run: the same again is the same round
     while rounds:
         cap, give_up_above = rounds.pop(0)
-        if (cap, -np.inf if best is None else best.value) in done:
-            continue  # the same labels against the same floor: the same round
-        done.add((cap, -np.inf if best is None else best.value))
+        floor = -np.inf if best is None else best.value
+        if (cap, floor) in done:
+            continue
+        done.add((cap, floor))
         result = _search(model, grid, cap or DIVE_PER_POINT, moves, progress, rolled_cash, give_up_above, to_go,
-                         -np.inf if best is None else best.value, None if cap else DIVE_LABELS)
+                         floor, None if cap else DIVE_LABELS)
         if isinstance(result, int):
             evaluations += result
             continue
@@ -482,13 +448,8 @@ def _search(model: StagingModel, grid: Grid, labels: int, moves: dict[tuple[int,
     dropped_bound: float | None = None  # the most a schedule through a label the budget dropped can be worth
 
     def optimistic(t: int, point: np.ndarray, value: np.ndarray, lab: np.ndarray, weights: np.ndarray) -> np.ndarray:
-        """The most a schedule through each label can be worth (without ``to_go``: each carried dollar at its
-        worth on top of the value so far, a guide for the budget only)."""
-        if to_go is None:
-            guide: np.ndarray = value + lab @ worth_weights
-            return guide
-        most: np.ndarray = value + to_go.to_go(t, point, lab, weights)
-        return most
+        # the most a schedule through each label can be worth (without to_go: a guide for the budget only)
+        return value + (lab @ worth_weights if to_go is None else to_go.to_go(t, point, lab, weights))  # type: ignore[no-any-return]
 
     for t in range(t_count - 1):
         weights = _dominance_weights(model, rolled_cash, t)
@@ -506,9 +467,8 @@ def _search(model: StagingModel, grid: Grid, labels: int, moves: dict[tuple[int,
             raise RuntimeError("no feasible schedule: check cash and the zero-AMT setting")
         if beam is not None:  # a dive: the most promising labels of the year only, no bound kept
             if keep.size == 0:  # its labels had no move left (cash): the rounds after it will say
-                return OptimizerResult(schedule=np.zeros((b_count, t_count)), value=-np.inf, states=n_combos,
-                                       labels_max=labels_max, truncated=True, evaluations=evaluations,
-                                       bound=np.inf)
+                return OptimizerResult(np.zeros((b_count, t_count)), -np.inf, n_combos, labels_max, True, evaluations,
+                                       np.inf)
             keep = keep[np.argsort(-most[keep], kind="stable")[:beam]]
             history.append((parent[keep], child[keep]))
             nodes = _Nodes(child[keep], value[keep], lab[keep])
@@ -525,7 +485,8 @@ def _search(model: StagingModel, grid: Grid, labels: int, moves: dict[tuple[int,
         open_ = _not_covered(child[keep], value[keep], lab[keep], pool_state, pool_value, pool_lab, weights)
         if to_go is not None and open_.any():
             dropped_bound = max(float(pool_most[open_].max()), -np.inf if dropped_bound is None else dropped_bound)
-        relaxed = _envelopes(pool_state[open_], pool_value[open_], pool_lab[open_], ENVELOPES)
+        # bundled into envelopes, which bound their members' schedules (:func:`bundle_labels`)
+        relaxed = _Nodes(*bundle_labels(pool_state[open_], pool_value[open_], pool_lab[open_], ENVELOPES)[:3])
         if relaxed.combo.size:
             open_ = _not_covered(child[keep], value[keep], lab[keep], relaxed.combo, relaxed.value,
                                  relaxed.labels, weights)
