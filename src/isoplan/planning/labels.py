@@ -261,11 +261,13 @@ def _prune_by_leaders(state: np.ndarray, value: np.ndarray, labels: np.ndarray, 
 
 
 def _prefilter(state: np.ndarray, value: np.ndarray, labels: np.ndarray, weights: np.ndarray,
-               per_state: int) -> np.ndarray:
+               per_state: int, optimistic: np.ndarray | None = None) -> np.ndarray:
     """At most ``per_state`` candidates per state before the exact pruning: the best by value so far and
-    the best by value plus the most that credit and bases can still add."""
+    the best by ``optimistic``, the most a schedule through the label could be worth (by default the value
+    plus the most that credit and bases can still add)."""
     half = max(per_state // 2, 1)
-    optimistic = value + labels @ weights
+    if optimistic is None:
+        optimistic = value + labels @ weights
     chosen = np.zeros(state.size, dtype=bool)
     for score in (value, optimistic):
         order = _state_order(state, -score)
@@ -273,3 +275,21 @@ def _prefilter(state: np.ndarray, value: np.ndarray, labels: np.ndarray, weights
         rank = np.arange(order.size) - np.searchsorted(s, s, side="left")
         chosen[order[rank < half]] = True
     return np.flatnonzero(chosen)
+
+
+def _not_covered(kept_state: np.ndarray, kept_value: np.ndarray, kept_labels: np.ndarray, state: np.ndarray,
+                 value: np.ndarray, labels: np.ndarray, weights: np.ndarray, leaders: int = 32) -> np.ndarray:
+    """Bool mask of the labels no kept label of their grid point (among its ``leaders`` highest values) beats."""
+    out = np.ones(state.size, dtype=bool)
+    if state.size == 0 or kept_state.size == 0:
+        return out
+    order = _state_order(kept_state, -kept_value)
+    ks = kept_state[order]
+    # per grid point, the run of its kept labels in ``order`` (best first), at most ``leaders`` of them
+    points = int(max(ks.max(), state.max())) + 1
+    first = np.searchsorted(ks, np.arange(points), side="left")
+    count = np.minimum(np.searchsorted(ks, np.arange(points), side="right") - first, leaders)
+    lo = first[state]
+    out[_beaten_in_ranges(lo, lo + count[state], kept_value[order], kept_labels[order], value, labels, weights,
+                          leaders)] = False
+    return out

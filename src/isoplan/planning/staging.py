@@ -19,7 +19,11 @@ future depends on the path only through the credit carried (Form 8801 line
 21), the regular and AMT bases of the lots held and the cash earlier years
 left unspent, and it can only gain from more of each, so each state keeps its
 Pareto set of (value so far, credit, regular basis, AMT basis, unspent cash)
-and drops dominated labels. A brute-force test checks the optimum on small
+and drops dominated labels. A relaxed search over every move bounds what the
+later years can add to a label (:mod:`isoplan.planning.relaxation`): a label
+that cannot beat the best schedule found goes, and the same bound covers the
+labels a work budget drops, so the schedule can be proven optimal on the grid.
+Brute-force tests check the optimum, the label test and the bound on small
 grids.
 
 Model simplifications (stated in every plan's output):
@@ -44,7 +48,7 @@ from typing import TypedDict, cast
 import numpy as np
 
 from isoplan.equity.records import ISO
-from isoplan.planning.labels import _beaten_in_ranges, _pareto, _prefilter, _prune_by_leaders, _state_order
+from isoplan.planning.labels import _not_covered, _pareto, _prefilter, _prune_by_leaders
 from isoplan.planning.model import (  # re-exported: the model and the evaluation are staging's API too
     Block,
     Evaluation,
@@ -63,6 +67,7 @@ from isoplan.planning.model import (  # re-exported: the model and the evaluatio
     year_taxes,
 )
 from isoplan.planning.plan import Plan
+from isoplan.planning.relaxation import Level, Move, ValueToGo, bundle_labels, futures
 from isoplan.tax.households import Households, with_added_gains
 from isoplan.tax.law import LawTable
 
@@ -82,6 +87,8 @@ MIN_LABELS = 16
 MAX_LABELS = 1024
 #: relaxed labels per grid point bounding the labels the budget drops (see :func:`optimize`)
 ENVELOPES = 16
+#: rows (envelope, move) a year of the relaxed search may expand: past it, fewer envelopes per grid point
+RELAXED_ROWS = 100_000
 #: dollars of value a dollar of unspent cash stands for in the label test: more than any value gap, so a label
 #: with less cash carried (plus credit lead, see :func:`_dominance_weights`) never beats one with more
 CASH_WEIGHT = 1e9
@@ -95,6 +102,14 @@ LABEL_WIDTH = 8
 #: labels per grid point up to which the full budget runs first; the rounds after it (labels per grid point);
 #: the most label comparisons (labels squared times grid points) the last round, with the full budget, may take
 FULL_FIRST = 256
+#: a round that does not prove the optimum with its labels budget binding is followed by one with this many
+#: times the labels per grid point, while its rows (moves run, about proportional) stay within ROUND_ROWS
+ESCALATION = 4
+ROUND_ROWS = 2_000_000
+#: labels a year (and per grid point) of the first round, a dive whose schedule the later rounds must beat
+#: (see :func:`optimize`)
+DIVE_LABELS = 256
+DIVE_PER_POINT = 4
 ROUNDS = (16, 128)
 LABEL_WORK = 4_000_000
 
@@ -297,45 +312,42 @@ def _strike_floor(model: StagingModel, t: int, held: np.ndarray, exercise: np.nd
     return floor
 
 
-def _envelopes(state: np.ndarray, value: np.ndarray, labels: np.ndarray, groups: int) -> _Nodes:
-    """Relaxed labels covering the given ones: per grid point, ``groups`` bundles (by value rank), each the
-    largest value and the largest of each carried label over its members.
-
-    The value at the exit never falls with more of a carried label (more credit or more basis: less tax,
-    and so more cash left for the year's limit), so from any grid point a bundle's envelope is worth at
-    least as much as any member: carried forward as labels, envelopes bound every schedule through the
-    labels they cover.
-    """
-    if state.size == 0:
-        return _Nodes.none(labels.shape[1])
-    order = _state_order(state, -value)
-    s = state[order]
-    rank = np.arange(order.size) - np.searchsorted(s, s, side="left")
-    size = np.bincount(s)[s]
-    bundle = s * groups + rank * groups // size  # bundles of about equal size, in value order
-    # in this order each bundle is a run of consecutive labels, its best value first
-    first = np.flatnonzero(np.concatenate([[True], bundle[1:] != bundle[:-1]]))
-    env_value = value[order][first]
-    env_labels = np.maximum.reduceat(labels[order], first, axis=0)
-    return _Nodes((bundle[first] // groups).astype(np.intp), env_value, env_labels)
-
-
-def _not_covered(kept_state: np.ndarray, kept_value: np.ndarray, kept_labels: np.ndarray, state: np.ndarray,
-                 value: np.ndarray, labels: np.ndarray, weights: np.ndarray, leaders: int = 32) -> np.ndarray:
-    """Bool mask of the labels no kept label of their grid point (among its ``leaders`` highest values) beats."""
-    out = np.ones(state.size, dtype=bool)
-    if state.size == 0 or kept_state.size == 0:
-        return out
-    order = _state_order(kept_state, -kept_value)
-    ks = kept_state[order]
-    # per grid point, the run of its kept labels in ``order`` (best first), at most ``leaders`` of them
-    points = int(max(ks.max(), state.max())) + 1
-    first = np.searchsorted(ks, np.arange(points), side="left")
-    count = np.minimum(np.searchsorted(ks, np.arange(points), side="right") - first, leaders)
-    lo = first[state]
-    out[_beaten_in_ranges(lo, lo + count[state], kept_value[order], kept_labels[order], value, labels, weights,
-                          leaders)] = False
-    return out
+def _value_to_go(model: StagingModel, grid: Grid, moves: dict[tuple[int, int], np.ndarray],
+                 rolled_cash: bool) -> tuple[ValueToGo | None, float, int]:
+    """The relaxed search (:mod:`isoplan.planning.relaxation`), :data:`ENVELOPES` envelopes a grid point at most:
+    the bound on what the later years can add to a label (None when a year has no move left: no schedule is
+    feasible, as the search will say), the most any schedule can be worth, and the rows run."""
+    combo_shares = grid.combo_shares
+    start = int(np.flatnonzero(~combo_shares.any(axis=1))[0])
+    nodes = _Nodes(np.full(1, start, dtype=np.intp), np.zeros(1),
+                   _carried(np.full(1, model.plan.prior_credit), np.zeros(1), np.zeros(1),
+                            np.full(1, _prior_state_credit(model)), np.zeros(1)))
+    levels: list[Level] = []
+    steps: list[Move] = []
+    evaluations = 0
+    t_count = len(model.years)
+    for t in range(t_count - 1):
+        parent, child, value, lab, rows = _expand(model, t, combo_shares, moves, nodes, rolled_cash)
+        evaluations += rows
+        if child.size == 0:
+            return None, np.inf, evaluations
+        groups = ENVELOPES
+        if t + 1 < t_count - 1:
+            # as many envelopes per grid point as next year's moves from them allow within RELAXED_ROWS
+            points, members = np.unique(child, return_counts=True)
+            source, _ = _moves_from(model, t + 1, combo_shares, moves, points)
+            degree = np.bincount(source, minlength=points.size)
+            while groups > 1 and int(np.minimum(members, groups) @ degree) > RELAXED_ROWS:
+                groups //= 2
+        point, env_value, env_labels, joins = bundle_labels(child, value, lab[:, :5], groups)
+        steps.append(Move(parent, joins, value - nodes.value[parent]))
+        nodes = _Nodes(point, env_value, _carried(*env_labels.T))
+        levels.append(Level(point, nodes.labels, np.zeros(point.size)))
+    to_go = ValueToGo(levels, combo_shares.shape[0])
+    if not steps:  # the exit is the only year: nothing to bound
+        return to_go, np.inf, evaluations
+    futures(levels, steps, _exit_values(model, combo_shares, nodes) - nodes.value)
+    return to_go, to_go.start_bound(steps[0]), evaluations + nodes.combo.size
 
 
 def optimize(model: StagingModel, steps: int | None = None,
@@ -348,11 +360,14 @@ def optimize(model: StagingModel, steps: int | None = None,
     else each year's strike and extra tax fit that year's cash on its own.
 
     Each grid point keeps at most a budget of labels. The labels the budget drops, unless a kept label
-    beats them, are bundled into relaxed labels (:func:`_envelopes`) carried through the remaining years
+    beats them, are bundled into relaxed labels (:func:`bundle_labels`) carried through the remaining years
     beside the real ones: the best relaxed value at the exit bounds every schedule through a dropped
     label, so when it is no better than the best schedule found, that schedule is optimal on the grid.
-    The search runs with the full budget (``labels``, default from :data:`PAIR_BUDGET`) while no grid point
-    keeps more than :data:`FULL_FIRST` labels; past that it starts again with :data:`ROUNDS` labels per
+    First a relaxed search over every move (:func:`_value_to_go`) bounds what the years after each label can
+    add; a dive (:data:`DIVE_LABELS` labels a year) finds a schedule; every later round drops the labels that
+    bound says cannot beat the best schedule so far, and bounds the labels the budget drops with it too.
+    The search then runs with the full budget (``labels``, default from :data:`PAIR_BUDGET`) while no grid
+    point keeps more than :data:`FULL_FIRST` labels; past that it starts again with :data:`ROUNDS` labels per
     grid point and, while that does not prove the optimum, again with more, up to the full budget as far
     as the label work stays within :data:`LABEL_WORK`. The answer is the best schedule of the rounds.
     """
@@ -361,25 +376,42 @@ def optimize(model: StagingModel, steps: int | None = None,
     full = labels or int(np.clip(PAIR_BUDGET // (n_combos * n_combos), MIN_LABELS, MAX_LABELS))
     affordable = max(ROUNDS[0], int(np.sqrt(LABEL_WORK / n_combos)))
     moves: dict[tuple[int, int], np.ndarray] = {}
-    # the full budget first, while no grid point needs more than FULL_FIRST labels (most plans: one round)
-    first = _search(model, grid, full, moves, progress, rolled_cash, None if labels else FULL_FIRST)
-    if isinstance(first, OptimizerResult):
-        return first
-    evaluations, labels_max = first, 0
+    to_go, ceiling, evaluations = _value_to_go(model, grid, moves, rolled_cash)
+    # the dive (0); the full budget, while no grid point needs more than FULL_FIRST labels; then the rounds
+    rounds: list[tuple[int, int | None]] = [(0, None), (full, None if labels else FULL_FIRST)]
+    rounds += [(cap, None) for cap in dict.fromkeys([cap for cap in ROUNDS if cap < full] +
+                                                    [min(full, affordable)])]
+    labels_max = 0
     best: OptimizerResult | None = None
-    for cap in dict.fromkeys([cap for cap in ROUNDS if cap < full] + [min(full, affordable)]):
-        result = _search(model, grid, cap, moves, progress, rolled_cash)
-        assert isinstance(result, OptimizerResult)
+    dived = False  # the best schedule so far is the dive's
+    done: set[tuple[int, float]] = set()  # (labels, floor) of the rounds run: the same again is the same round
+    while rounds:
+        cap, give_up_above = rounds.pop(0)
+        floor = -np.inf if best is None else best.value
+        if (cap, floor) in done:
+            continue
+        done.add((cap, floor))
+        result = _search(model, grid, cap or DIVE_PER_POINT, moves, progress, rolled_cash, give_up_above, to_go,
+                         floor, None if cap else DIVE_LABELS)
+        if isinstance(result, int):
+            evaluations += result
+            continue
         evaluations += result.evaluations
         labels_max = max(labels_max, result.labels_max)
-        if best is None or result.value > best.value + 1e-6:
-            best = result
-        # a round's bound covers its dropped labels; the best schedule of any round is a lower bound
-        if result.bound is None or result.bound <= best.value + 1e-6:
-            best.truncated, best.bound = False, result.bound
+        # a tie goes to the first round after the dive (the search's own order of schedules, as without a dive)
+        if best is None or result.value > best.value + 1e-6 or (dived and result.value >= best.value - 1e-6):
+            best, dived = result, not cap
+        # a round's bound covers its dropped labels (the labels its floor dropped are worth less than the best
+        # schedule found); the best schedule of any round is a lower bound, the relaxed search's an upper one
+        if result.bound is None or min(result.bound, ceiling) <= best.value + 1e-6:
+            best.truncated, best.bound = False, None if result.bound is None else min(result.bound, ceiling)
             break
         best.truncated = True
-        best.bound = result.bound if best.bound is None else min(best.bound, result.bound)
+        best.bound = min(result.bound, ceiling, np.inf if best.bound is None else best.bound)
+        # the budget still binds: more labels where it did, while the round's work stays affordable
+        if (not rounds and not labels and cap and result.labels_max >= cap and cap < MAX_LABELS
+                and result.evaluations * ESCALATION <= ROUND_ROWS):
+            rounds.append((min(cap * ESCALATION, MAX_LABELS), None))
     assert best is not None
     best.evaluations, best.labels_max = evaluations, labels_max
     return best
@@ -387,10 +419,18 @@ def optimize(model: StagingModel, steps: int | None = None,
 
 def _search(model: StagingModel, grid: Grid, labels: int, moves: dict[tuple[int, int], np.ndarray],
             progress: Callable[[int, int], None] | None, rolled_cash: bool,
-            give_up_above: int | None = None) -> OptimizerResult | int:
+            give_up_above: int | None = None, to_go: ValueToGo | None = None,
+            floor: float = -np.inf, beam: int | None = None) -> OptimizerResult | int:
     """One round of :func:`optimize` with at most ``labels`` labels per grid point (``moves``: the valid moves
     from grid points by year, filled as needed). When a grid point keeps more than ``give_up_above``
-    labels the round stops and returns the rows it ran."""
+    labels the round stops and returns the rows it ran.
+
+    ``to_go`` (:func:`_value_to_go`) bounds what the later years can add to a label; a label whose value plus
+    that bound is below ``floor``, the value of a schedule held, cannot lead to a better one and goes. The
+    round's value is minus infinity when every label goes so; its bound covers the schedules through the labels
+    the budget dropped (those through the labels the floor dropped are worth less than the floor).
+    ``beam``: a dive, keeping each year only that many labels, the highest by value plus ``to_go`` (a schedule
+    found fast, to set the floor of the later rounds; its bound is infinite)."""
     combo_shares = grid.combo_shares
     b_count, t_count = len(model.blocks), len(model.years)
     n_combos = combo_shares.shape[0]
@@ -405,42 +445,76 @@ def _search(model: StagingModel, grid: Grid, labels: int, moves: dict[tuple[int,
     history: list[tuple[np.ndarray, np.ndarray]] = []  # per year: (parent index, combo chosen)
     labels_max, evaluations = 1, 0
     worth_weights = np.append(_label_weights(model), np.zeros(LABEL_WIDTH - 4))
+    dropped_bound: float | None = None  # the most a schedule through a label the budget dropped can be worth
+
+    def optimistic(t: int, point: np.ndarray, value: np.ndarray, lab: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        # the most a schedule through each label can be worth (without to_go: a guide for the budget only)
+        return value + (lab @ worth_weights if to_go is None else to_go.to_go(t, point, lab, weights))  # type: ignore[no-any-return]
+
     for t in range(t_count - 1):
         weights = _dominance_weights(model, rolled_cash, t)
         if progress:
             progress(t, t_count)
         parent, child, value, lab, rows = _expand(model, t, combo_shares, moves, nodes, rolled_cash)
         evaluations += rows
-        alive = _prune_by_leaders(child, value, lab, weights) if child.size else child
-        keep = alive[_prefilter(child[alive], value[alive], lab[alive], worth_weights, labels)]
+        most = optimistic(t, child, value, lab, weights)
+        above = np.flatnonzero(most >= floor - 1e-6)  # the others cannot beat the schedule held
+        alive = above[_prune_by_leaders(child[above], value[above], lab[above], weights)] if above.size else above
+        keep = alive[_prefilter(child[alive], value[alive], lab[alive], worth_weights, labels, most[alive])]
         dropped = np.setdiff1d(alive, keep, assume_unique=True)
         keep = keep[_pareto(child[keep], value[keep], lab[keep], weights)]
-        if keep.size == 0:
+        if keep.size == 0 and floor == -np.inf and (beam is None or t == 0):
             raise RuntimeError("no feasible schedule: check cash and the zero-AMT setting")
+        if beam is not None:  # a dive: the most promising labels of the year only, no bound kept
+            if keep.size == 0:  # its labels had no move left (cash): the rounds after it will say
+                return OptimizerResult(np.zeros((b_count, t_count)), -np.inf, n_combos, labels_max, True, evaluations,
+                                       np.inf)
+            keep = keep[np.argsort(-most[keep], kind="stable")[:beam]]
+            history.append((parent[keep], child[keep]))
+            nodes = _Nodes(child[keep], value[keep], lab[keep])
+            continue
         # the relaxed labels: last year's carried forward, and this year's dropped labels no kept label beats
         _, r_child, r_value, r_lab, r_rows = _expand(model, t, combo_shares, moves, relaxed, rolled_cash)
         evaluations += r_rows
-        pool_state = np.concatenate([child[dropped], r_child])
-        pool_value = np.concatenate([value[dropped], r_value])
-        pool_lab = np.concatenate([lab[dropped], r_lab])
+        r_most = optimistic(t, r_child, r_value, r_lab, weights)
+        r_above = r_most >= floor - 1e-6
+        pool_state = np.concatenate([child[dropped], r_child[r_above]])
+        pool_value = np.concatenate([value[dropped], r_value[r_above]])
+        pool_lab = np.concatenate([lab[dropped], r_lab[r_above]])
+        pool_most = np.concatenate([most[dropped], r_most[r_above]])
         open_ = _not_covered(child[keep], value[keep], lab[keep], pool_state, pool_value, pool_lab, weights)
-        relaxed = _envelopes(pool_state[open_], pool_value[open_], pool_lab[open_], ENVELOPES)
+        if to_go is not None and open_.any():
+            dropped_bound = max(float(pool_most[open_].max()), -np.inf if dropped_bound is None else dropped_bound)
+        # bundled into envelopes, which bound their members' schedules (:func:`bundle_labels`)
+        relaxed = _Nodes(*bundle_labels(pool_state[open_], pool_value[open_], pool_lab[open_], ENVELOPES)[:3])
         if relaxed.combo.size:
             open_ = _not_covered(child[keep], value[keep], lab[keep], relaxed.combo, relaxed.value,
                                  relaxed.labels, weights)
             relaxed = _Nodes(relaxed.combo[open_], relaxed.value[open_], relaxed.labels[open_])
-        labels_max = max(labels_max, int(np.bincount(child[keep]).max()))
+        labels_max = max(labels_max, int(np.bincount(child[keep]).max(initial=0)))
         if give_up_above is not None and labels_max > give_up_above:
             return evaluations
         history.append((parent[keep], child[keep]))
         nodes = _Nodes(child[keep], value[keep], lab[keep])
     # the exit year: exercise-and-sell what is left, sell every lot held
-    final = _exit_values(model, combo_shares, nodes)
     evaluations += nodes.combo.size + relaxed.combo.size
-    best = int(np.argmax(final))
-    bound = float(_exit_values(model, combo_shares, relaxed).max()) if relaxed.combo.size else None
-    # walk back
+    bound = dropped_bound
+    if relaxed.combo.size or dropped_bound is not None:
+        # every schedule through a dropped label is worth at most its label's bound, and at most its relaxed
+        # label's value at the exit or, if the floor dropped that relaxed label, the floor
+        carried = float(_exit_values(model, combo_shares, relaxed).max()) if relaxed.combo.size else -np.inf
+        bound = max(carried, floor) if bound is None else min(bound, max(carried, floor))
+    if bound is not None and bound == -np.inf:  # every dropped label is covered by a kept one or the floor
+        bound = None
+    if beam is not None:  # a dive bounds nothing
+        bound = np.inf
     schedule = np.zeros((b_count, t_count))
+    if nodes.combo.size == 0:  # the floor dropped every label: no schedule beats the one held
+        return OptimizerResult(schedule=schedule, value=-np.inf, states=n_combos, labels_max=labels_max,
+                               truncated=bound is not None, evaluations=evaluations, bound=bound)
+    final = _exit_values(model, combo_shares, nodes)
+    best = int(np.argmax(final))
+    # walk back
     node = best
     current = combo_shares[nodes.combo[node]]
     for t in range(len(history) - 1, -1, -1):
