@@ -17,6 +17,8 @@ import pytest
 
 from isoplan.planning import room_kernel
 from isoplan.planning.room import RoomResult, amt_room
+from isoplan.tax import compiled as tax_compiled
+from isoplan.tax import kernel
 from isoplan.tax.compiled import PROCESS
 from isoplan.tax.federal import compute_federal
 from isoplan.tax.households import Households, households
@@ -132,3 +134,41 @@ def test_one_household_never_imports_numba() -> None:
             "assert r.amt_room[0] == 31384\nprint('numba' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("itemize", [False, True])
+def test_each_elections_curve_is_the_engines_own_lines(itemize: bool) -> None:
+    """The room reads each election's Form 6251 inputs from the engine's regular_tax_lines and amti_lines (not its
+    stored lines): they, the Form 6251 they give at no added spread and the taxes there are the engine's lines."""
+    h = room_batch(400, seed=5)
+    table, n_tops = tax_compiled.kernel_table(LAW)
+    flat, width = table.ravel().tolist(), table.shape[1]
+    for i in range(len(h)):
+        xi = [float(getattr(h, name)[i]) for name in kernel.INPUT_FIELDS]
+        status = int(h.filing_status[i])
+        at = ((int(h.year[i]) - LAW.first_year) * len(STATUSES) + status) * width
+        v = [0.0] * kernel.N_LINES
+        kernel.income_and_deductions(xi, status, flat, at, n_tops, v)
+        curve, taxes0 = room_kernel.curve_of(xi, status, flat, at, n_tops, itemize, v)
+        kernel.tax_lines(xi, status, flat, at, n_tops, itemize, v)
+        assert curve[:7] == tuple(v[k] for k in (kernel.L_REGULAR_TAX, kernel.L_AMT_LINE1B, kernel.L_AMT_LINE2A,
+                                                 kernel.L_AMT_LINE2I, kernel.L_AMT_LINE2K, kernel.L_AMT_LINE3,
+                                                 kernel.L_AMT_LINE13))
+        form6251 = kernel.form6251_from_amti(room_kernel.amti_at(curve, 0.0), status, curve[6], curve[7], curve[8],
+                                             flat, at)
+        assert form6251 == tuple(v[k] for k in (kernel.L_MFS_ADDON, kernel.L_AMTI, kernel.L_AMT_EXEMPTION,
+                                                kernel.L_AMT_BASE, kernel.L_AMT_LINE18, kernel.L_AMT_LINE31,
+                                                kernel.L_AMT_LINE34, kernel.L_AMT_LINE39, kernel.L_AMT_LINE7))
+        assert taxes0 == (v[kernel.L_AMT], v[kernel.L_AFTER_CREDIT], v[kernel.L_TMT])
+
+
+def test_compiled_rooms_in_chunks_of_several_input_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chunks longer than one block of gathered inputs, ending inside a block, give the NumPy solver's rooms."""
+    h = room_batch(3000, seed=12)
+    expected = numpy_rooms(h, "auto", monkeypatch)
+    monkeypatch.setattr(PROCESS, "loaded", True)  # compiled even where interpreting costs less than loading
+    monkeypatch.setattr(room_kernel, "PARALLEL_ROWS", 0)
+    monkeypatch.setattr(room_kernel, "CHUNK_ROWS", 2 * kernel.BLOCK_ROWS + 37)
+    got = amt_room(h, LAW, deduction="auto")
+    for f in fields(RoomResult):
+        assert_same_bits(getattr(expected, f.name), getattr(got, f.name), f.name)

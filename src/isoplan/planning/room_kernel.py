@@ -8,8 +8,9 @@ as plain Python functions over scalars, so numba can compile them into one
 fused loop over the rows (split across the cores for large batches), each row
 looking up its own law in the engine's parameter table. Nothing is written
 twice: the law arithmetic is the engine's (:func:`isoplan.tax.kernel.income_and_deductions`,
-:func:`~isoplan.tax.kernel.tax_lines` for each election, :func:`~isoplan.tax.kernel.form6251_from_amti`
-for Form 6251 at any added spread); what is here is the solver: the inversion
+:func:`~isoplan.tax.kernel.regular_tax_lines` and :func:`~isoplan.tax.kernel.amti_lines` for each
+election, only the lines the room needs, :func:`~isoplan.tax.kernel.form6251_from_amti` for Form 6251 at
+any added spread); what is here is the solver: the inversion
 of the piecewise-linear tentative minimum tax (Form 6251 lines 4-9, IRC §55(b),
 (d)), the searches, and the rule of the deduction election (IRC §63(e)) that
 decides which line the room ends on.
@@ -37,24 +38,14 @@ from isoplan.tax.federal import ELECTION_TIE
 from isoplan.tax.households import Households
 from isoplan.tax.kernel import (
     AUTO,
+    BLOCK_ROWS,
     I_CREDIT,
     ITEMIZED,
-    L_AFTER_CREDIT,
-    L_AMT,
-    L_AMT_LINE1B,
-    L_AMT_LINE2A,
-    L_AMT_LINE2I,
-    L_AMT_LINE2K,
-    L_AMT_LINE3,
-    L_AMT_LINE13,
     L_ITEMIZED_ALLOWED,
     L_ITEMIZED_BEFORE_68,
     L_NONITEMIZER_CHARITABLE,
-    L_Q5,
-    L_REGULAR_TAX,
     L_SALT,
     L_STANDARD_TOTAL,
-    L_TMT,
     N_INPUTS,
     N_LINES,
     P_AMT_BREAKPOINT,
@@ -63,14 +54,15 @@ from isoplan.tax.kernel import (
     P_AMT_PHASEOUT_RATE,
     P_AMT_PHASEOUT_START,
     P_AMT_RATES,
-    P_CG_BRACKETS,
     P_CG_RATES,
+    amti_lines,
+    block_inputs,
     form6251_from_amti,
     income_and_deductions,
     maximum,
     minimum,
-    row_inputs,
-    tax_lines,
+    minimum_int,
+    regular_tax_lines,
 )
 from isoplan.tax.law import STATUS_CODE, STATUSES, LawTable
 
@@ -115,16 +107,21 @@ CHUNK_ROWS = 4096
 # ------------------------------------------------------------------ Form 6251 as a function of the spread
 
 
-def curve_of(v: Any, law: Any, at: int) -> tuple[float, float, float, float, float, float, float, float, float]:
-    """One election's Form 6251 inputs from the engine's lines ``v``: (regular tax, lines 1b, 2a, 2i, 2k, 3, 13,
-    21, 29). Regular tax (line 10) does not depend on the added spread; lines 21 and 29 are the room left in the
-    0% and 15% bands, measured on regular-tax ordinary income (QDCG Worksheet line 5), as the engine has them."""
-    q5 = v[L_Q5]
-    line21 = maximum(law[at + P_CG_BRACKETS] - q5, 0.0)
-    line28 = line21 + q5
-    line29 = maximum(law[at + P_CG_BRACKETS + 1] - line28, 0.0)
-    return (v[L_REGULAR_TAX], v[L_AMT_LINE1B], v[L_AMT_LINE2A], v[L_AMT_LINE2I], v[L_AMT_LINE2K], v[L_AMT_LINE3],
-            v[L_AMT_LINE13], line21, line29)
+def curve_of(xi: Any, status: int, law: Any, at: int, n_tops: int, itemize: bool, v: Any) -> tuple[
+        tuple[float, float, float, float, float, float, float, float, float], tuple[float, float, float]]:
+    """One election's Form 6251 inputs and its taxes with no added spread, from the lines of
+    :func:`~isoplan.tax.kernel.income_and_deductions` in ``v``: (regular tax, lines 1b, 2a, 2i, 2k, 3, 13, 21,
+    29) and :func:`taxes_of` at the engine's TMT (line 9). Regular tax (line 10) does not depend on the added
+    spread; lines 21 and 29 are the room left in the 0% and 15% bands, measured on regular-tax ordinary income
+    (QDCG Worksheet line 5). Only the lines the room needs are computed: the engine's own row functions
+    (:func:`~isoplan.tax.kernel.regular_tax_lines`, :func:`~isoplan.tax.kernel.amti_lines`,
+    :func:`~isoplan.tax.kernel.form6251_from_amti`), without its NIIT, carryovers or stored lines."""
+    _, _, total_deductions, _, _, q5, _, _, _, _, _, regular_tax = regular_tax_lines(xi, law, at, n_tops, itemize, v)
+    _, line1b, line2a, line2i, line2k, line3, _, amti_before_addon, line13, line21, line29 = amti_lines(
+        xi, law, at, itemize, total_deductions, q5, v)
+    line9 = form6251_from_amti(amti_before_addon, status, line13, line21, line29, law, at)[8]
+    c = (regular_tax, line1b, line2a, line2i, line2k, line3, line13, line21, line29)
+    return c, taxes_of(c, line9, xi[I_CREDIT])
 
 
 def amti_at(c: Any, s: float) -> float:
@@ -447,7 +444,7 @@ def room_row(xi: Any, status: int, law: Any, at: int, n_tops: int, mode: int, v:
     """The room and the credit line of the household with inputs ``xi`` into ``out[:, i]`` (:data:`AMOUNTS`) and
     ``flags[:, i]`` (:data:`FLAGS`).
 
-    The engine's lines of each election the solve needs (into ``v``, scratch), then the steps of
+    The engine's lines of each election the solve needs (:func:`curve_of`; ``v``: scratch), then the steps of
     :func:`isoplan.planning.room.amt_room` for this household (``points``: scratch for :func:`first_crossing`).
     """
     credit = xi[I_CREDIT]
@@ -461,31 +458,22 @@ def room_row(xi: Any, status: int, law: Any, at: int, n_tops: int, mode: int, v:
         amt_itemized = v[L_ITEMIZED_BEFORE_68] - v[L_SALT]
         amt_standard = v[L_NONITEMIZER_CHARITABLE]
         other_allows_more = amt_standard > amt_itemized if itemize_first else amt_itemized > amt_standard
-        # tax_lines reads only the lines of income_and_deductions, which it leaves as they are, so both
-        # elections run on v in turn. The standard lines of an itemizer are needed only where the election may
-        # switch, or for the credit line's first guess (which takes the later of both elections' inversions).
+        # The standard curve of an itemizer is needed only where the election may switch, or for the credit
+        # line's first guess (which takes the later of both elections' inversions).
         if itemize_first or other_allows_more:
-            tax_lines(xi, status, law, at, n_tops, True, v)
-            itemized = curve_of(v, law, at)
-            itemized0 = (v[L_AMT], v[L_AFTER_CREDIT], v[L_TMT])
+            itemized, itemized0 = curve_of(xi, status, law, at, n_tops, True, v)
             if not itemize_first or other_allows_more or credit > 0:
-                tax_lines(xi, status, law, at, n_tops, False, v)
-                standard = curve_of(v, law, at)
-                standard0 = (v[L_AMT], v[L_AFTER_CREDIT], v[L_TMT])
+                standard, standard0 = curve_of(xi, status, law, at, n_tops, False, v)
             else:
                 standard, standard0 = itemized, itemized0
         else:
-            tax_lines(xi, status, law, at, n_tops, False, v)
-            standard = curve_of(v, law, at)
-            standard0 = (v[L_AMT], v[L_AFTER_CREDIT], v[L_TMT])
+            standard, standard0 = curve_of(xi, status, law, at, n_tops, False, v)
             itemized, itemized0 = standard, standard0
         first, first0 = (itemized, itemized0) if itemize_first else (standard, standard0)
         other, other0 = (standard, standard0) if itemize_first else (itemized, itemized0)
     else:
         itemize_first = mode == ITEMIZED
-        tax_lines(xi, status, law, at, n_tops, itemize_first, v)
-        first = curve_of(v, law, at)
-        first0 = (v[L_AMT], v[L_AFTER_CREDIT], v[L_TMT])
+        first, first0 = curve_of(xi, status, law, at, n_tops, itemize_first, v)
         other, other0 = first, first0
     amt0, after0, line9 = first0
     switch0 = False
@@ -545,16 +533,24 @@ def room_row(xi: Any, status: int, law: Any, at: int, n_tops: int, mode: int, v:
 
 
 def room_rows(start: int, stop: int, x: Any, year: Any, status: Any, first_year: int, law: Any, width: int,
-              n_tops: int, mode: int, out: Any, flags: Any, xi: Any, v: Any, points: Any) -> None:
+              n_tops: int, mode: int, out: Any, flags: Any, xb: Any, v: Any, points: Any) -> None:
     """Rows ``start:stop`` of the inputs ``x`` (one sequence per :data:`isoplan.tax.kernel.INPUT_FIELDS`); row
-    i's law starts at ``((year - first_year) * statuses + status) * width`` of the flat table ``law``. ``xi``,
-    ``v``, ``points``: scratch of :data:`~isoplan.tax.kernel.N_INPUTS`, :data:`~isoplan.tax.kernel.N_LINES`
-    and :data:`N_POINTS`."""
-    for i in range(start, stop):
-        row_inputs(x, i, xi)
-        s = status[i]
-        at = ((year[i] - first_year) * N_STATUSES + s) * width
-        room_row(xi, s, law, at, n_tops, mode, v, points, out, flags, i)
+    i's law starts at ``((year - first_year) * statuses + status) * width`` of the flat table ``law``. ``xb``,
+    ``v``, ``points``: scratch for the inputs of :data:`~isoplan.tax.kernel.BLOCK_ROWS` rows (``xb[r]``: one
+    row's :data:`~isoplan.tax.kernel.N_INPUTS`), :data:`~isoplan.tax.kernel.N_LINES` lines and
+    :data:`N_POINTS` points."""
+    for block in range(start, stop, BLOCK_ROWS):
+        # a block's inputs column by column, as the engine's loop reads them (:func:`~isoplan.tax.kernel.block_inputs`)
+        block_stop = minimum_int(stop, block + BLOCK_ROWS)
+        block_inputs(x, block, block_stop, xb)
+        block_year = year[block:block_stop]
+        block_status = status[block:block_stop]
+        for r in range(len(block_year)):
+            s = block_status[r]
+            at = ((block_year[r] - first_year) * N_STATUSES + s) * width
+            # the household's own row of the law: each parameter is then read at a fixed place (no index computed
+            # per read, which the compiled loop would check for negative values)
+            room_row(xb[r], s, law[at:at + width], 0, n_tops, mode, v, points, out, flags, block + r)
 
 
 #: The loop over chunks of rows: ``range`` when run in one thread; :func:`_compiled` runs a copy of
@@ -569,7 +565,7 @@ def room_chunks(x: Any, year: Any, status: Any, first_year: int, law: Any, width
     for c in prange((n + chunk - 1) // chunk):
         stop = (c + 1) * chunk
         room_rows(c * chunk, n if n < stop else stop, x, year, status, first_year, law, width, n_tops, mode, out, flags,
-                  np.empty(N_INPUTS), np.empty(N_LINES), np.empty(N_POINTS))
+                  np.empty((BLOCK_ROWS, N_INPUTS)), np.empty(N_LINES), np.empty(N_POINTS))
 
 
 #: The solver's functions the compiled loops call (each compiled once, with the engine's).
@@ -595,7 +591,8 @@ def _compiled() -> dict[str, Callable[..., None]]:
 
     compiled.register_row_functions()  # the engine's row functions, as the engine's loops compile them
     for function in ROW_FUNCTIONS:
-        register_jitable(function)
+        # as the engine's row functions (see there): inlined, and without reference counting of borrowed arrays
+        register_jitable(_nrt=False, forceinline=True)(function)
     digest = hashlib.sha256(Path(kernel.__file__).read_bytes()).hexdigest()[:16]
     return {
         "one_thread": numba.njit(cache=True, nogil=True, error_model="numpy")(
@@ -644,7 +641,8 @@ def rooms_interpreted(h: Households, law: LawTable, deduction: str) -> dict[str,
     out, flags = np.empty((len(AMOUNTS), n)), np.empty((len(FLAGS), n), dtype=np.bool_)
     room_rows(0, n, tuple(getattr(h, name).tolist() for name in kernel.INPUT_FIELDS), h.year.tolist(),
               h.filing_status.tolist(), int(law.first_year), table.ravel().tolist(), int(table.shape[1]),
-              int(n_tops), MODES[deduction], out, flags, [0.0] * N_INPUTS, [0.0] * N_LINES, [0.0] * N_POINTS)
+              int(n_tops), MODES[deduction], out, flags, [[0.0] * N_INPUTS for _ in range(min(n, BLOCK_ROWS))],
+              [0.0] * N_LINES, [0.0] * N_POINTS)
     return {**dict(zip(AMOUNTS, out, strict=True)), **dict(zip(FLAGS, flags, strict=True))}
 
 

@@ -455,16 +455,12 @@ def income_and_deductions(xi: Any, status: int, law: Any, at: int, n_tops: int, 
     v[L_ITEMIZED_ALLOWED] = itemized_total - section_68
 
 
-def tax_lines(xi: Any, status: int, law: Any, at: int, n_tops: int, itemize: bool, v: Any) -> None:
-    """Regular tax, NIIT, Additional Medicare Tax, Form 6251 and the credit for one election, into ``v``
-    (which holds :func:`income_and_deductions`)."""
-    election_lines(xi, status, law, at, n_tops, itemize, v, v)
-
-
-def election_lines(xi: Any, status: int, law: Any, at: int, n_tops: int, itemize: bool, v: Any, w: Any) -> None:
-    """:func:`tax_lines` of one election from the lines of :func:`income_and_deductions` in ``v``, into ``w``
-    from :data:`N_ELECTION_FREE` on (``w`` may be ``v``; the other election goes to scratch without a copy of
-    the lines both share)."""
+def regular_tax_lines(xi: Any, law: Any, at: int, n_tops: int, itemize: bool, v: Any) -> tuple[
+        float, float, float, float, float, float, float, float, float, float, float, float]:
+    """Form 1040 lines 12-16 of one election from the lines of :func:`income_and_deductions` in ``v``: the
+    deduction, the non-itemizer charitable deduction used, total deductions (line 14), taxable income (line 15),
+    Qualified Dividends and Capital Gain Tax Worksheet lines 4, 5, 9, 17, 20, 22, 24, and the regular tax
+    (line 16, IRC §1(h), §1(j))."""
     agi = v[L_AGI]
     senior_deduction = v[L_SENIOR]
     deduction = v[L_ITEMIZED_ALLOWED] if itemize else v[L_STANDARD]
@@ -496,16 +492,19 @@ def election_lines(xi: Any, status: int, law: Any, at: int, n_tops: int, itemize
     # or net capital gain on line 4)
     q24 = q22 if q5 == q1 else tax_on_ordinary_income(q1, law, at, n_tops)
     regular_tax = minimum(q23, q24) if q4 > 0 else q24
+    return deduction, nonitemizer_charity, total_deductions, taxable_income, q4, q5, q9, q17, q20, q22, q24, regular_tax
 
-    # Form 8960: NIIT on the lesser of net investment income and MAGI over the threshold
-    capital_in_agi = v[L_CAPITAL_IN_AGI]
-    nii = maximum(xi[I_INTEREST] + xi[I_ORDINARY_DIVIDENDS] + capital_in_agi, 0.0)
-    niit = law[at + P_NIIT_RATE] * minimum(nii, maximum(agi - law[at + P_NIIT_THRESHOLD], 0.0))
-    # Form 8959: 0.9% of Medicare wages (W-2 box 5: wages and the NSO spread, Treas. Reg. §1.83-7) over the
-    # threshold; ISO exercise and disqualifying-disposition income are not FICA wages (§3121(a)(22))
-    medicare_wages = xi[I_WAGES] + xi[I_NSO]
-    additional_medicare = law[at + P_MEDICARE_RATE] * maximum(medicare_wages - law[at + P_MEDICARE_THRESHOLD], 0.0)
 
+def amti_lines(xi: Any, law: Any, at: int, itemize: bool, total_deductions: float, q5: float, v: Any) -> tuple[
+        float, float, float, float, float, float, float, float, float, float, float]:
+    """Form 6251 Part I of one election (lines 1a, 1b, 2a, 2i, 2k, 3, the §68 reduction restored, AMTI before the
+    MFS add-on) and the Part III inputs (line 13, the room left in the 0% and 15% bands, lines 21 and 29), from
+    the lines of :func:`income_and_deductions` in ``v``, Form 1040 line 14 and QDCG Worksheet line 5
+    (:func:`regular_tax_lines`)."""
+    agi = v[L_AGI]
+    senior_deduction = v[L_SENIOR]
+    cg_top0, cg_top15 = law[at + P_CG_BRACKETS], law[at + P_CG_BRACKETS + 1]
+    q2 = xi[I_QUALIFIED_DIVIDENDS]
     # ---- Form 6251 Part I: AMTI ----
     line1a = total_deductions - senior_deduction
     line1b = agi - line1a  # may be negative
@@ -521,6 +520,34 @@ def election_lines(xi: Any, status: int, law: Any, at: int, n_tops: int, itemize
     line13 = q2 + v[L_AMT_NET_CAPITAL_GAIN]
     line21 = maximum(cg_top0 - q5, 0.0)
     line29 = maximum(cg_top15 - (line21 + q5), 0.0)
+    return line1a, line1b, line2a, line2i, line2k, line3, section_68_restored, amti_before_addon, line13, line21, line29
+
+
+def tax_lines(xi: Any, status: int, law: Any, at: int, n_tops: int, itemize: bool, v: Any) -> None:
+    """Regular tax, NIIT, Additional Medicare Tax, Form 6251 and the credit for one election, into ``v``
+    (which holds :func:`income_and_deductions`)."""
+    election_lines(xi, status, law, at, n_tops, itemize, v, v)
+
+
+def election_lines(xi: Any, status: int, law: Any, at: int, n_tops: int, itemize: bool, v: Any, w: Any) -> None:
+    """:func:`tax_lines` of one election from the lines of :func:`income_and_deductions` in ``v``, into ``w``
+    from :data:`N_ELECTION_FREE` on (``w`` may be ``v``; the other election goes to scratch without a copy of
+    the lines both share)."""
+    (deduction, nonitemizer_charity, total_deductions, taxable_income, q4, q5, q9, q17, q20, q22, q24,
+     regular_tax) = regular_tax_lines(xi, law, at, n_tops, itemize, v)
+    agi = v[L_AGI]
+
+    # Form 8960: NIIT on the lesser of net investment income and MAGI over the threshold
+    capital_in_agi = v[L_CAPITAL_IN_AGI]
+    nii = maximum(xi[I_INTEREST] + xi[I_ORDINARY_DIVIDENDS] + capital_in_agi, 0.0)
+    niit = law[at + P_NIIT_RATE] * minimum(nii, maximum(agi - law[at + P_NIIT_THRESHOLD], 0.0))
+    # Form 8959: 0.9% of Medicare wages (W-2 box 5: wages and the NSO spread, Treas. Reg. §1.83-7) over the
+    # threshold; ISO exercise and disqualifying-disposition income are not FICA wages (§3121(a)(22))
+    medicare_wages = xi[I_WAGES] + xi[I_NSO]
+    additional_medicare = law[at + P_MEDICARE_RATE] * maximum(medicare_wages - law[at + P_MEDICARE_THRESHOLD], 0.0)
+
+    (line1a, line1b, line2a, line2i, line2k, line3, section_68_restored, amti_before_addon, line13, line21,
+     line29) = amti_lines(xi, law, at, itemize, total_deductions, q5, v)
     mfs_addon, line4, line5, line6, line18, line31, line34, line39, line7 = form6251_from_amti(
         amti_before_addon, status, line13, line21, line29, law, at)
     line9 = line7  # no AMT foreign tax credit (line 8) modeled
@@ -739,5 +766,5 @@ def minimum_int(a: int, b: int) -> int:
 
 #: The functions the compiled loops call (each compiled once, in :mod:`isoplan.tax.compiled`).
 ROW_FUNCTIONS = (maximum, minimum, minimum_int, schedule_d, loss_carryover, bracket_tax, tax_on_ordinary_income,
-                 amt_rate_tax, form6251_from_amti, income_and_deductions, election_lines, tax_lines, federal_row,
-                 row_inputs, block_inputs, federal_rows, form6251_rows)
+                 amt_rate_tax, form6251_from_amti, income_and_deductions, regular_tax_lines, amti_lines, election_lines,
+                 tax_lines, federal_row, row_inputs, block_inputs, federal_rows, form6251_rows)
