@@ -69,7 +69,7 @@ def _key(kind: str, ident: str) -> Any:
     try:
         return int(ident)
     except ValueError:
-        raise InputError("year", ident, "a tax year such as 2025") from None
+        raise InputError("year", ident, "a tax year, a whole number such as the year on the return") from None
 
 
 def _audit(conn: sqlite3.Connection, action: str, kind: str, ident: str, before: Any, after: Any) -> None:

@@ -19,7 +19,7 @@ Each row computes, for one household:
   Dividends and Capital Gain Tax Worksheet, using the Tax Table under its limit;
 * Schedule D on the regular and the AMT basis (lines 7, 15, 16, 21) and the
   Capital Loss Carryover Worksheet on each;
-* Form 6251 (2025 line numbers; the 2026 draft keeps them): AMTI (line 4,
+* Form 6251 (the line numbers are the same in every year the law data holds): AMTI (line 4,
   with the MFS add-on), the exemption and its phase-out (line 5), the
   tentative minimum tax with Part III capital-gain rates (lines 7-9), and the
   AMT (line 11);
@@ -415,7 +415,7 @@ def income_and_deductions(xi: Any, status: int, law: Any, at: int, n_tops: int, 
     # Standard deduction (Form 1040 line 12e) with the §63(f) additions
     standard = law[at + P_STANDARD] + xi[I_AGE_65_OR_BLIND] * law[at + P_STANDARD_ADDITIONAL]
     charitable = xi[I_CHARITABLE]
-    nonitemizer_charity = minimum(charitable, law[at + P_CHARITABLE_NONITEMIZER])  # §170(p), from 2026
+    nonitemizer_charity = minimum(charitable, law[at + P_CHARITABLE_NONITEMIZER])  # §170(p); 0 in years before it
 
     # Schedule A: SALT cap with the §164(b)(7) phase-down (MAGI = AGI: no foreign exclusions modeled)
     salt_cap = maximum(
