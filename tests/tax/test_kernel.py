@@ -70,8 +70,9 @@ def test_compiled_loop_is_the_interpreted_kernel_bit_for_bit(
 
 def test_each_input_is_read_into_its_own_place() -> None:
     x = tuple([float(k)] for k in range(kernel.N_INPUTS))
-    xi = [None] * kernel.N_INPUTS
-    kernel.row_inputs(x, 0, xi)
+    xb = [[None] * kernel.N_INPUTS]
+    kernel.block_inputs(x, 0, 1, xb)
+    xi = xb[0]
     assert xi == [float(k) for k in range(kernel.N_INPUTS)]
     assert [kernel.INPUT_FIELDS[getattr(kernel, name)] for name in dir(kernel) if name.startswith("I_")]
     assert len({getattr(kernel, name) for name in dir(kernel) if name.startswith("I_")}) == kernel.N_INPUTS

@@ -526,8 +526,6 @@ ROOM_BATCH_OUTPUTS = ("amt_room", "already_in_amt", "credit_line", "shares", "sh
 # ---------------------------------------------------------------- the web app's room page
 
 
-
-
 @dataclass(frozen=True)
 class AmtCurve:
     """AMT owed against shares exercised (or spread added), with the line and the chosen point marked."""

@@ -208,11 +208,12 @@ def _beaten_in_ranges(lo: np.ndarray, hi: np.ndarray, pool_value: np.ndarray, po
         return _beaten_by_leaders(np.where(valid, leader, 0), valid, pool_value, pool_labels, value, labels,
                                   weights)
     beaten = np.zeros(n, dtype=bool)
-    _compiled_ranges()(np.ascontiguousarray(lo, dtype=np.int64), np.ascontiguousarray(hi, dtype=np.int64),
-                       np.ascontiguousarray(pool_value, dtype=np.float64),
-                       np.ascontiguousarray(pool_labels, dtype=np.float64),
-                       np.ascontiguousarray(value, dtype=np.float64), np.ascontiguousarray(labels, dtype=np.float64),
-                       np.ascontiguousarray(weights, dtype=np.float64), beaten)
+    compiled_loop(_ranges_loop)(np.ascontiguousarray(lo, dtype=np.int64), np.ascontiguousarray(hi, dtype=np.int64),
+                                np.ascontiguousarray(pool_value, dtype=np.float64),
+                                np.ascontiguousarray(pool_labels, dtype=np.float64),
+                                np.ascontiguousarray(value, dtype=np.float64),
+                                np.ascontiguousarray(labels, dtype=np.float64),
+                                np.ascontiguousarray(weights, dtype=np.float64), beaten)
     return beaten
 
 
@@ -220,7 +221,7 @@ def _ranges_loop(lo: np.ndarray, hi: np.ndarray, pool_value: np.ndarray, pool_la
                  value: np.ndarray, labels: np.ndarray, weights: np.ndarray, beaten: np.ndarray) -> None:
     """:func:`_beaten_by_leaders` one label at a time, its leaders the pool positions ``lo[r]`` to ``hi[r]``,
     stopping at the first leader that beats it (the same arithmetic in the same order as the array version;
-    compiled by :func:`_compiled_ranges`)."""
+    compiled by :func:`compiled_loop`)."""
     for r in range(lo.shape[0]):
         for p in range(lo[r], hi[r]):
             worth = 0.0
@@ -238,12 +239,13 @@ def _ranges_loop(lo: np.ndarray, hi: np.ndarray, pool_value: np.ndarray, pool_la
 
 
 @functools.cache
-def _compiled_ranges() -> Callable[..., None]:
-    """:func:`_ranges_loop` compiled by numba (a heavy import: the engine's batches load it already); the
-    machine code is cached on disk like the engine's (:mod:`isoplan.tax.compiled`)."""
+def compiled_loop(loop: Callable[..., None]) -> Callable[..., None]:
+    """A planning loop (:func:`_ranges_loop`, the relaxation's bound) compiled by numba, once per process (a heavy
+    import: the engine's batches load it already); the machine code is cached on disk like the engine's
+    (:mod:`isoplan.tax.compiled`)."""
     import numba
 
-    compiled: Callable[..., None] = numba.njit(cache=True, nogil=True, error_model="numpy")(_ranges_loop)
+    compiled: Callable[..., None] = numba.njit(cache=True, nogil=True, error_model="numpy")(loop)
     return compiled
 
 

@@ -32,14 +32,12 @@ envelopes of future plus penalty bounds the label's future
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
-from isoplan.planning.labels import _state_order
+from isoplan.planning.labels import _state_order, compiled_loop
 
 
 def bundle_labels(point: np.ndarray, value: np.ndarray, labels: np.ndarray,
@@ -122,16 +120,17 @@ class ValueToGo:
         out = np.empty(point.size)
         if point.size == 0:
             return out
-        _compiled_least()(first.astype(np.int64), np.ascontiguousarray(level.future, dtype=np.float64),
-                          np.ascontiguousarray(level.labels, dtype=np.float64),
-                          np.ascontiguousarray(point, dtype=np.int64), np.ascontiguousarray(labels, dtype=np.float64),
-                          np.ascontiguousarray(weights, dtype=np.float64), out)
+        compiled_loop(_least_loop)(first.astype(np.int64), np.ascontiguousarray(level.future, dtype=np.float64),
+                                   np.ascontiguousarray(level.labels, dtype=np.float64),
+                                   np.ascontiguousarray(point, dtype=np.int64),
+                                   np.ascontiguousarray(labels, dtype=np.float64),
+                                   np.ascontiguousarray(weights, dtype=np.float64), out)
         return out
 
 
 def _least_loop(first: np.ndarray, future: np.ndarray, env_labels: np.ndarray, point: np.ndarray,
                 labels: np.ndarray, weights: np.ndarray, out: np.ndarray) -> None:
-    """:meth:`ValueToGo.to_go` one label at a time (compiled by :func:`_compiled_least`)."""
+    """:meth:`ValueToGo.to_go` one label at a time (compiled by :func:`isoplan.planning.labels.compiled_loop`)."""
     for r in range(point.shape[0]):
         p = point[r]
         least = np.inf
@@ -149,11 +148,3 @@ def _least_loop(first: np.ndarray, future: np.ndarray, env_labels: np.ndarray, p
                 least = bound
         out[r] = least
 
-
-@functools.cache
-def _compiled_least() -> Callable[..., None]:
-    """:func:`_least_loop` compiled by numba, its machine code cached on disk (as the label test's)."""
-    import numba
-
-    compiled: Callable[..., None] = numba.njit(cache=True, nogil=True, error_model="numpy")(_least_loop)
-    return compiled

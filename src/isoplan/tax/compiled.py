@@ -12,7 +12,7 @@ writable), so only the first batch after an install compiles; ``make demo``
 runs :func:`warm` so that no user waits for it. Loading it still takes a new
 process a second or two, in which the interpreter computes tens of thousands
 of households: until then a batch runs the very same functions interpreted
-and never imports numba (one ``isoplan tax`` household always does).
+and never imports numba (as one ``isoplan tax`` household always runs).
 """
 
 from __future__ import annotations

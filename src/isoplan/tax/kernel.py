@@ -654,34 +654,6 @@ def federal_row(xi: Any, status: int, law: Any, at: int, n_tops: int, mode: int,
             v[k] = other[k]
 
 
-def row_inputs(x: Any, i: int, xi: Any) -> None:
-    """Household ``i``'s inputs into ``xi`` (each input named, so the compiled loop reads each column directly)."""
-    xi[I_WAGES] = x[I_WAGES][i]
-    xi[I_INTEREST] = x[I_INTEREST][i]
-    xi[I_ORDINARY_DIVIDENDS] = x[I_ORDINARY_DIVIDENDS][i]
-    xi[I_QUALIFIED_DIVIDENDS] = x[I_QUALIFIED_DIVIDENDS][i]
-    xi[I_SHORT_TERM] = x[I_SHORT_TERM][i]
-    xi[I_LONG_TERM] = x[I_LONG_TERM][i]
-    xi[I_SHORT_TERM_CARRY] = x[I_SHORT_TERM_CARRY][i]
-    xi[I_LONG_TERM_CARRY] = x[I_LONG_TERM_CARRY][i]
-    xi[I_NSO] = x[I_NSO][i]
-    xi[I_OTHER_ORDINARY] = x[I_OTHER_ORDINARY][i]
-    xi[I_STATE_LOCAL_TAX] = x[I_STATE_LOCAL_TAX][i]
-    xi[I_MORTGAGE] = x[I_MORTGAGE][i]
-    xi[I_CHARITABLE] = x[I_CHARITABLE][i]
-    xi[I_OTHER_ITEMIZED] = x[I_OTHER_ITEMIZED][i]
-    xi[I_ISO] = x[I_ISO][i]
-    xi[I_LINE2K] = x[I_LINE2K][i]
-    xi[I_OTHER_AMT] = x[I_OTHER_AMT][i]
-    xi[I_AMT_SHORT_TERM] = x[I_AMT_SHORT_TERM][i]
-    xi[I_AMT_LONG_TERM] = x[I_AMT_LONG_TERM][i]
-    xi[I_AMT_SHORT_TERM_CARRY] = x[I_AMT_SHORT_TERM_CARRY][i]
-    xi[I_AMT_LONG_TERM_CARRY] = x[I_AMT_LONG_TERM_CARRY][i]
-    xi[I_CREDIT] = x[I_CREDIT][i]
-    xi[I_AGE_65_OR_BLIND] = x[I_AGE_65_OR_BLIND][i]
-    xi[I_SENIORS] = x[I_SENIORS][i]
-
-
 def block_inputs(x: Any, start: int, stop: int, xb: Any) -> None:
     """The inputs of rows ``start:stop`` into ``xb[i - start]``, one input column at a time: a few sequential
     reads of each column instead of one read of every column per row (two dozen interleaved streams, which the
@@ -767,4 +739,4 @@ def minimum_int(a: int, b: int) -> int:
 #: The functions the compiled loops call (each compiled once, in :mod:`isoplan.tax.compiled`).
 ROW_FUNCTIONS = (maximum, minimum, minimum_int, schedule_d, loss_carryover, bracket_tax, tax_on_ordinary_income,
                  amt_rate_tax, form6251_from_amti, income_and_deductions, regular_tax_lines, amti_lines, election_lines,
-                 tax_lines, federal_row, row_inputs, block_inputs, federal_rows, form6251_rows)
+                 tax_lines, federal_row, block_inputs, federal_rows, form6251_rows)
