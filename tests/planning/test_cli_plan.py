@@ -41,8 +41,8 @@ def test_plan_json_keys(capsys):
     code, out, _ = run(capsys, "plan", SEED, *PIN, "--json")
     assert code == 0
     data = json.loads(out)
-    assert set(data) == {"plan", "blocks", "exit", "recommended", "baselines", "optimizer", "catches", "notes",
-                         "answer"}
+    assert set(data) == {"plan", "today", "blocks", "exit", "recommended", "baselines", "optimizer", "catches",
+                         "notes", "answer"}
     assert data["plan"] == SEED
     assert data["exit"]["date"] == "2030-06-30"
     assert data["blocks"] == [{"block": "2021-ISO ISO", "grant": "2021-ISO", "kind": "ISO", "shares": 30000,

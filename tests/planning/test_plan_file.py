@@ -133,6 +133,16 @@ def test_state_gives_a_warning():
     assert plan.state == "NY" and any("only federal tax" in w for w in plan.warnings)
 
 
+def test_start_before_today_is_a_warning():
+    # the base plan exercises on 2027-01-02: planned on that day or before it, nothing is past
+    assert not any("before today" in w for w in parse_plan(base(), "p", today=date(2027, 1, 2)).warnings)
+    late = parse_plan(base(), "p", today=date(2027, 1, 3))
+    assert late.today == date(2027, 1, 3)
+    assert late.warnings[0].startswith("plan.start_year 2027: the first exercise date, 2027-01-02, is before today "
+                                       "(2027-01-03)")
+    assert "plan from 2028" in late.warnings[0]  # the next exercise date after today is in January 2028
+
+
 def _drop(key):
     def edit(d):
         del d[key]

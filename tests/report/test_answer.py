@@ -69,6 +69,22 @@ def test_days_left_come_from_today(passing):  # noqa: F811
     assert before["timing"]["numbers"]["days_to_year_end"] == 363
 
 
+def test_plan_answer_says_an_exercise_date_has_passed():
+    from isoplan.report.answer import plan_answer
+
+    def data(today: str | None) -> dict:
+        years = [{"year": 2026, "exercise_date": "2026-01-02", "shares": {"a": 1000}},
+                 {"year": 2027, "exercise_date": "2027-01-02", "shares": {"a": 0}}]
+        return {"today": today, "exit": {"date": "2028-06-30"}, "baselines": [],
+                "recommended": {"name": "optimized", "after_tax_value": 5000.0, "years": years}}
+
+    assert plan_answer(data("2026-01-02")) == "Exercise January 2026: 1,000 shares ($5,000 after tax at the exit)."
+    assert plan_answer(data(None)) == plan_answer(data("2026-01-02"))
+    assert plan_answer(data("2026-01-03")).endswith(
+        "($5,000 after tax at the exit). January 2026 is before today (2026-01-03): that exercise can no longer be "
+        "made; see the notes.")
+
+
 @pytest.mark.parametrize("command", ["plan", "risk", "checklist"])
 def test_plan_commands_answer_first(capsys, command):
     from pathlib import Path

@@ -121,6 +121,7 @@ class Plan:
     objective: str = "risk"
     objective_paths: int = DEFAULT_OBJECTIVE_PATHS
     departure_probability: float = 0.0  # yearly probability of leaving the company (the risk objective's paths)
+    today: date | None = None  # the day the plan is made: an exercise dated before it can no longer be made
 
     @property
     def years(self) -> range:
@@ -447,6 +448,13 @@ def parse_plan(data: Mapping[str, Any], source: str, *, today: date, grants: Seq
         raise InputError("plan.exit_date", exit_date.isoformat(), f"a date no later than {tax_years.stop - 1} (the "
                          "last tax year isoplan supports)", source=source)
     years = range(start_year, exit_date.year + 1)
+    first_exercise = date(start_year, month, day)
+    if first_exercise < today:
+        warnings.insert(0, f"plan.start_year {start_year}: the first exercise date, {first_exercise.isoformat()}, is "
+                           f"before today ({today.isoformat()}); an exercise cannot be dated in the past, so "
+                           "exercises planned before today are hypothetical. Record the exercises already made in "
+                           f"the ledger and plan from {default_start} (leave start_year out to start at the next "
+                           "exercise date).")
 
     income = _income(_table(data, "income", source, required=True), years, source)
     cash = _table(data, "cash", source)
@@ -533,4 +541,5 @@ def parse_plan(data: Mapping[str, Any], source: str, *, today: date, grants: Seq
         objective=objective,
         objective_paths=int(paths),
         departure_probability=departure_probability,
+        today=today,
     )

@@ -802,6 +802,7 @@ class PlanOutcome:
         rec = self.recommended
         return {
             "plan": self.model.plan.source,
+            "today": None if self.model.plan.today is None else self.model.plan.today.isoformat(),
             "blocks": [{"block": b.label, "grant": b.grant.id, "kind": b.kind, "shares": b.shares,
                         "strike": b.strike} for b in self.model.blocks],
             "exit": {"date": self.model.exit_date.isoformat(), "price": self.model.exit_price,

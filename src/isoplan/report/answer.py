@@ -115,7 +115,21 @@ def plan_answer(data: Mapping[str, Any]) -> str:
                  f"{money(rec['after_tax_value'])} after tax at the exit on the assumed price path")
     if not schedule:
         return f"Exercise nothing before the exit ({date(data['exit']['date'])}): {value}."
-    return f"Exercise {schedule}{_policy_clause(rec)} ({value})."
+    return f"Exercise {schedule}{_policy_clause(rec)} ({value}).{_past_clause(rec, data.get('today'))}"
+
+
+def _past_clause(rec: Mapping[str, Any], today: str | None) -> str:
+    """A warning when the schedule exercises on a date before the day the plan is made: such an exercise can no
+    longer be made, so the sentence must not read as advice to make it."""
+    if today is None:
+        return ""
+    past = sorted(str(y["exercise_date"]) for y in rec["years"]
+                  if y.get("exercise_date") and sum(int(v) for v in y["shares"].values())
+                  and str(y["exercise_date"]) < today)
+    if not past:
+        return ""
+    return (f" {month_year(past[0])} is before today ({date(today)}): that exercise can no longer be made; "
+            "see the notes.")
 
 
 def _risk_lead(data: Mapping[str, Any]) -> str:
