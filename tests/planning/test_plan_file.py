@@ -143,6 +143,17 @@ def test_start_before_today_is_a_warning():
     assert "plan from 2028" in late.warnings[0]  # the next exercise date after today is in January 2028
 
 
+def test_weekend_exercise_day_is_a_warning():
+    # January 2 is a Saturday in 2027 and a Sunday in 2028, a Tuesday in 2029
+    weekend = [w for w in parse(base()).warnings if w.startswith("plan.exercise_day")]
+    assert weekend == ["plan.exercise_day: January 2 falls on a weekend in 2027 and 2028; those exercises are priced "
+                       "on that day, but a broker makes them on the next business day, whose price sets the spread "
+                       "(IRC §83(a), §56(b)(3))."]
+    data = base()
+    data["plan"]["exercise_day"] = 4  # a Monday, a Tuesday and a Wednesday
+    assert not any(w.startswith("plan.exercise_day") for w in parse(data).warnings)
+
+
 def _drop(key):
     def edit(d):
         del d[key]

@@ -8,6 +8,7 @@ the key and what is allowed (:class:`~isoplan.errors.InputError` with
 from __future__ import annotations
 
 import math
+from calendar import SATURDAY
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -448,6 +449,12 @@ def parse_plan(data: Mapping[str, Any], source: str, *, today: date, grants: Seq
         raise InputError("plan.exit_date", exit_date.isoformat(), f"a date no later than {tax_years.stop - 1} (the "
                          "last tax year isoplan supports)", source=source)
     years = range(start_year, exit_date.year + 1)
+    weekend = [y for y in years if date(y, month, day).weekday() >= SATURDAY]
+    if weekend:
+        listed = ", ".join(map(str, weekend[:-1])) + (" and " if len(weekend) > 1 else "") + str(weekend[-1])
+        warnings.append(f"plan.exercise_day: {date(weekend[0], month, day).strftime('%B')} {day} falls on a weekend "
+                        f"in {listed}; those exercises are priced on that day, but a broker "
+                        "makes them on the next business day, whose price sets the spread (IRC §83(a), §56(b)(3)).")
     first_exercise = date(start_year, month, day)
     if first_exercise < today:
         warnings.insert(0, f"plan.start_year {start_year}: the first exercise date, {first_exercise.isoformat()}, is "
