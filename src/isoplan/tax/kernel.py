@@ -444,13 +444,13 @@ def income_and_deductions(xi: Any, status: int, law: Any, at: int, n_tops: int, 
     salt = minimum(xi[I_STATE_LOCAL_TAX], salt_cap)
     v[L_SALT_CAP] = salt_cap
     v[L_SALT] = salt
-    # §170(b)(1)(G) 60% ceiling, then the §170(b)(1)(I) floor (0.5% from 2026)
+    # the §170(b)(1)(G) ceiling, then the §170(b)(1)(I) floor (zero in the law data's years before it)
     charity = maximum(minimum(charitable, law[at + P_CHARITABLE_AGI_LIMIT] * contribution_base)
                   - law[at + P_CHARITABLE_FLOOR] * contribution_base, 0.0)
     v[L_CHARITY] = charity
     itemized_total = salt + xi[I_MORTGAGE] + charity + xi[I_OTHER_ITEMIZED]
-    # §68 as amended (2026 on): 2/37 of the lesser of the itemized deductions and
-    # the taxable income before §68, increased by them, above the 37% bracket start
+    # §68 as amended (zero rate in the law data's years before it): the limitation rate times the lesser of the
+    # itemized deductions and the taxable income before §68, increased by them, above the top bracket's start
     start_37 = law[at + P_ORDINARY_RATES + n_tops + 1 + n_tops - 1]
     section_68 = law[at + P_ITEMIZED_LIMITATION_RATE] * minimum(
         itemized_total, maximum(agi - senior_deduction - start_37, 0.0))
