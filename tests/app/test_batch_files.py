@@ -208,6 +208,41 @@ def test_result_rows_are_written_as_the_csv_module_writes_them(rows, monkeypatch
     assert b"".join(table.csv_chunks()) == expected_csv(table.header, expected)
 
 
+@pytest.mark.parametrize("edge_from", [None, 2500])  # every amount plain; edge amounts in the last slice only
+def test_plain_slices_are_written_by_the_loop_and_others_column_by_column(edge_from, monkeypatch):
+    """The row loop checks each amount as it writes it: a slice of plain amounts (half cents, exact halves,
+    whole dollars, hidden NaN) is written in one pass, and a slice with an amount the loop does not write
+    itself (-0.00, NaN shown, 1e15) is written again column by column, the bytes the same either way."""
+    import isoplan.app.batch as batch
+
+    monkeypatch.setattr("isoplan.app.batch.CSV_SLICE_ROWS", 1024)
+    monkeypatch.setattr("isoplan.tax.compiled.PROCESS.loaded", True)
+    rows = 3000
+    rng = np.random.default_rng(17)
+    whole = rng.integers(-10**9, 10**9, rows)
+    amounts = [whole / 8, whole / 100 + 0.005, np.trunc(rng.uniform(-1e6, 1e6, rows)), rng.uniform(-1e12, 1e12, rows)]
+    shown = rng.random(rows) < 0.6
+    hidden = np.where(shown, whole / 1000, np.nan)  # NaN only where not shown: a plain column
+    if edge_from is not None:
+        amounts[0][edge_from:edge_from + len(EDGE_AMOUNTS)] = EDGE_AMOUNTS
+    columns = (*(OutputColumn(f"a{k}", "amount", v) for k, v in enumerate(amounts)),
+               OutputColumn("hidden", "amount", hidden, shown=shown), OutputColumn("flag", "flag", whole > 0))
+    table = BatchResult(columns=columns, length=rows)
+    classified = []
+    rendered = BatchResult._rendered
+
+    def counting(self, start, stop, plain, *, classify_amounts):
+        classified.append((start, classify_amounts))
+        return rendered(self, start, stop, plain, classify_amounts=classify_amounts)
+
+    monkeypatch.setattr(batch.BatchResult, "_rendered", counting)
+    expected = [[*(f"{v[i]:.2f}" for v in amounts), f"{hidden[i]:.2f}" if shown[i] else "",
+                 str(bool(whole[i] > 0)).lower()] for i in range(rows)]
+    assert b"".join(table.csv_chunks()) == expected_csv(table.header, expected)
+    again = sorted(start for start, classify in classified if classify)
+    assert again == ([] if edge_from is None else [2048])
+
+
 def test_csv_rows_are_quoted_as_the_csv_module_quotes_them():
     cells = ["plain", "a,b", 'say "hi"', "line\nbreak", "cr\rhere", "", " spaced ", "ünï", '"', ","]
     columns = [pa.array(cells), pa.array(list(reversed(cells)))]
