@@ -400,3 +400,20 @@ def test_a_kept_parquet_column_must_be_writable_as_text(tmp_path):
     pq.write_table(pa.table({"tags": [[1, 2]], "year": [2026], "filing_status": ["single"]}), path)
     with pytest.raises(InputError, match="a column of text, numbers, dates or true/false"):
         tax_batch(TaxRequest({}), str(path), keep=["tags"])
+
+
+def test_a_large_result_builds_the_same_parquet_columns_in_threads(monkeypatch):
+    rows = 3000
+    rng = np.random.default_rng(23)
+    shown = rng.random(rows) < 0.5
+    columns = (OutputColumn("id", "input", pa.array([f"C{i}" for i in range(rows)])),
+               OutputColumn("amount", "amount", rng.uniform(-1e6, 1e6, rows)),
+               OutputColumn("hidden", "amount", np.resize(np.array(EDGE_AMOUNTS), rows), shown=shown),
+               OutputColumn("flag", "flag", shown), OutputColumn("whole", "whole", np.trunc(rng.uniform(0, 1e9, rows))),
+               OutputColumn("label", "label", np.resize(np.array(["federal", "california"]), rows)))
+    table = BatchResult(columns=columns, length=rows)
+    one_by_one = table.arrow_table()  # fewer rows than a slice: built column after column
+    monkeypatch.setattr("isoplan.app.batch.CSV_SLICE_ROWS", 1024)
+    in_threads = table.arrow_table()
+    assert in_threads.equals(one_by_one) and in_threads.schema.equals(one_by_one.schema)
+    assert in_threads.column_names == list(table.header)
