@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from isoplan.app.batch import PY_WHITESPACE, BatchResult, OutputColumn, cents_text
+from isoplan.app.batch import PY_WHITESPACE, BatchResult, OutputColumn, batch_households, cents_text, read_batch
 from isoplan.app.common import InputError
 from isoplan.app.room import RoomRequest, room, room_batch
 from isoplan.app.tax import TaxRequest, compute_tax, tax_batch
@@ -253,6 +253,25 @@ def test_csv_rows_are_quoted_as_the_csv_module_quotes_them():
 
 def test_cells_are_stripped_of_what_str_strip_removes():
     assert set(PY_WHITESPACE) == {chr(c) for c in range(0x110000) if chr(c).isspace()}
+
+
+def test_csv_cells_are_stripped_once_as_read_and_parquet_text_when_checked(tmp_path):
+    from isoplan.app.household import PLAIN_NAMES
+
+    path = tmp_path / "spaced.csv"
+    path.write_text('year,filing_status,wages\n 2025 ,\u00a0mfj\t,"  1,200.5 "\n2026,single,\u3000\n', encoding="utf-8")
+    table = read_batch(str(path), PLAIN_NAMES)
+    assert table.stripped and table.columns["filing_status"].to_pylist() == ["mfj", "single"]
+    assert table.columns["wages"].to_pylist() == ["1,200.5", ""]
+    h = batch_households(table)
+    assert h.wages.tolist() == [1200.5, 0.0] and h.filing_status.tolist() == [1, 0]
+    parquet = tmp_path / "spaced.parquet"
+    text = {"filing_status": [" mfj\t", "qss "], "wages": ["\u00a01,200.5 ", " "]}
+    pq.write_table(pa.table({"year": [2025, 2026], **text}), parquet)
+    typed = read_batch(str(parquet), PLAIN_NAMES)
+    assert not typed.stripped  # Parquet text is stripped when checked
+    h = batch_households(typed)
+    assert h.wages.tolist() == [1200.5, 0.0] and h.filing_status.tolist() == [1, 4]
 
 
 def test_blank_lines_bom_crlf_and_quotes_read_as_the_csv_module_reads_them(tmp_path):
