@@ -165,7 +165,9 @@ def _arrow_csv(raw: bytes, path: str) -> BatchFile | None:
         cells = [pa.array([], pa.string()) for _ in keys]
     length = len(cells[0])
     if length:
-        filled = np.sum([_text_lengths(c) for c in cells], axis=0)
+        filled = _text_lengths(cells[0]).astype(np.int64)
+        for c in cells[1:]:  # added up a column at a time: no array of every column's lengths at once
+            filled += _text_lengths(c)
         if not filled.all():  # a line of empty cells is a blank line
             kept = pa.array(filled != 0)
             cells = [c.filter(kept) for c in cells]
