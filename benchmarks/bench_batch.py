@@ -1,6 +1,6 @@
 """Speed and memory of batch files: ``isoplan tax --batch`` and ``isoplan room --batch`` on generated households.
 
-    .venv/bin/python benchmarks/bench_batch.py [--rows N] [--runs K] [--json]
+    .venv/bin/python benchmarks/bench_batch.py [--rows N] [--runs K] [--case NAME ...] [--json]
 
 Writes the shared benchmark households (benchmarks/common.py: both years, every filing status, gains,
 itemizers, ISO spreads) with a ``client_id`` column as CSV and as Parquet, then runs each command as a
@@ -38,6 +38,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import generate_households
 
 ROOT = Path(__file__).resolve().parent.parent
+
+#: The runs measured: each command from CSV to CSV and from Parquet to Parquet.
+CASES = ("tax csv", "tax parquet", "room csv", "room parquet")
 
 STATUS_NAMES = np.array(["single", "mfj", "mfs", "hoh", "qss"])
 
@@ -207,6 +210,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--case", action="append", choices=CASES, metavar="NAME",
+                        help=f"run only this case (repeatable; default all: {', '.join(CASES)})")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     if args.runs < 5:
@@ -217,7 +222,7 @@ def main() -> None:
         report["csv_mb"] = round(csv_in.stat().st_size / 1e6, 1)
         report["parquet_mb"] = round(parquet_in.stat().st_size / 1e6, 1)
         room_flags = ["--spread-per-share", "50"]
-        cases = {
+        every_case = {
             "tax csv": ["tax", "--batch", str(csv_in), "--out", f"{folder}/tax.csv", "--keep", "client_id"],
             "tax parquet": ["tax", "--batch", str(parquet_in), "--out", f"{folder}/tax.parquet", "--keep",
                             "client_id"],
@@ -226,6 +231,7 @@ def main() -> None:
             "room parquet": ["room", "--batch", str(parquet_in), "--out", f"{folder}/room.parquet", "--keep",
                              "client_id", *room_flags],
         }
+        cases = {name: argv for name, argv in every_case.items() if not args.case or name in args.case}
         for name, argv in cases.items():
             report[name] = measure(args.runs, lambda argv=argv: run_cli(argv))  # type: ignore[misc]
         for name, argv in cases.items():
@@ -234,6 +240,8 @@ def main() -> None:
                                                "cpu_s": summary([r[step][1] for r in runs])} for step in runs[0]}
         for command in ("tax", "room"):
             for kind, source in (("csv", csv_in), ("parquet", parquet_in)):
+                if f"{command} {kind}" not in cases:
+                    continue
                 steps = in_process(command, source, Path(folder) / f"steps.{kind}", args.runs)
                 report[f"{command} {kind} steps"] = {k: summary([s[k] for s in steps]) for k in steps[0]}
     if args.json:
@@ -253,6 +261,8 @@ def main() -> None:
               + "  (wall/CPU s, medians)")
     for command in ("tax", "room"):
         for kind in ("csv", "parquet"):
+            if f"{command} {kind}" not in cases:
+                continue
             steps = report[f"{command} {kind} steps"]
             print(f"{command} {kind:8s} in process: " + "   ".join(  # type: ignore[union-attr]
                 f"{k.removesuffix('_s')} {v['median']:.2f} s ({v['low']:.2f}-{v['high']:.2f})"

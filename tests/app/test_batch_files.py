@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from isoplan.app.batch import PY_WHITESPACE, BatchResult, OutputColumn, cents_text
+from isoplan.app.batch import PY_WHITESPACE, BatchResult, OutputColumn, batch_households, cents_text, read_batch
 from isoplan.app.common import InputError
 from isoplan.app.room import RoomRequest, room, room_batch
 from isoplan.app.tax import TaxRequest, compute_tax, tax_batch
@@ -208,6 +208,41 @@ def test_result_rows_are_written_as_the_csv_module_writes_them(rows, monkeypatch
     assert b"".join(table.csv_chunks()) == expected_csv(table.header, expected)
 
 
+@pytest.mark.parametrize("edge_from", [None, 2500])  # every amount plain; edge amounts in the last slice only
+def test_plain_slices_are_written_by_the_loop_and_others_column_by_column(edge_from, monkeypatch):
+    """The row loop checks each amount as it writes it: a slice of plain amounts (half cents, exact halves,
+    whole dollars, hidden NaN) is written in one pass, and a slice with an amount the loop does not write
+    itself (-0.00, NaN shown, 1e15) is written again column by column, the bytes the same either way."""
+    import isoplan.app.batch as batch
+
+    monkeypatch.setattr("isoplan.app.batch.CSV_SLICE_ROWS", 1024)
+    monkeypatch.setattr("isoplan.tax.compiled.PROCESS.loaded", True)
+    rows = 3000
+    rng = np.random.default_rng(17)
+    whole = rng.integers(-10**9, 10**9, rows)
+    amounts = [whole / 8, whole / 100 + 0.005, np.trunc(rng.uniform(-1e6, 1e6, rows)), rng.uniform(-1e12, 1e12, rows)]
+    shown = rng.random(rows) < 0.6
+    hidden = np.where(shown, whole / 1000, np.nan)  # NaN only where not shown: a plain column
+    if edge_from is not None:
+        amounts[0][edge_from:edge_from + len(EDGE_AMOUNTS)] = EDGE_AMOUNTS
+    columns = (*(OutputColumn(f"a{k}", "amount", v) for k, v in enumerate(amounts)),
+               OutputColumn("hidden", "amount", hidden, shown=shown), OutputColumn("flag", "flag", whole > 0))
+    table = BatchResult(columns=columns, length=rows)
+    classified = []
+    rendered = BatchResult._rendered
+
+    def counting(self, start, stop, plain, *, classify_amounts):
+        classified.append((start, classify_amounts))
+        return rendered(self, start, stop, plain, classify_amounts=classify_amounts)
+
+    monkeypatch.setattr(batch.BatchResult, "_rendered", counting)
+    expected = [[*(f"{v[i]:.2f}" for v in amounts), f"{hidden[i]:.2f}" if shown[i] else "",
+                 str(bool(whole[i] > 0)).lower()] for i in range(rows)]
+    assert b"".join(table.csv_chunks()) == expected_csv(table.header, expected)
+    again = sorted(start for start, classify in classified if classify)
+    assert again == ([] if edge_from is None else [2048])
+
+
 def test_csv_rows_are_quoted_as_the_csv_module_quotes_them():
     cells = ["plain", "a,b", 'say "hi"', "line\nbreak", "cr\rhere", "", " spaced ", "ünï", '"', ","]
     columns = [pa.array(cells), pa.array(list(reversed(cells)))]
@@ -218,6 +253,25 @@ def test_csv_rows_are_quoted_as_the_csv_module_quotes_them():
 
 def test_cells_are_stripped_of_what_str_strip_removes():
     assert set(PY_WHITESPACE) == {chr(c) for c in range(0x110000) if chr(c).isspace()}
+
+
+def test_csv_cells_are_stripped_once_as_read_and_parquet_text_when_checked(tmp_path):
+    from isoplan.app.household import PLAIN_NAMES
+
+    path = tmp_path / "spaced.csv"
+    path.write_text('year,filing_status,wages\n 2025 ,\u00a0mfj\t,"  1,200.5 "\n2026,single,\u3000\n', encoding="utf-8")
+    table = read_batch(str(path), PLAIN_NAMES)
+    assert table.stripped and table.columns["filing_status"].to_pylist() == ["mfj", "single"]
+    assert table.columns["wages"].to_pylist() == ["1,200.5", ""]
+    h = batch_households(table)
+    assert h.wages.tolist() == [1200.5, 0.0] and h.filing_status.tolist() == [1, 0]
+    parquet = tmp_path / "spaced.parquet"
+    text = {"filing_status": [" mfj\t", "qss "], "wages": ["\u00a01,200.5 ", " "]}
+    pq.write_table(pa.table({"year": [2025, 2026], **text}), parquet)
+    typed = read_batch(str(parquet), PLAIN_NAMES)
+    assert not typed.stripped  # Parquet text is stripped when checked
+    h = batch_households(typed)
+    assert h.wages.tolist() == [1200.5, 0.0] and h.filing_status.tolist() == [1, 4]
 
 
 def test_blank_lines_bom_crlf_and_quotes_read_as_the_csv_module_reads_them(tmp_path):
@@ -365,3 +419,21 @@ def test_a_kept_parquet_column_must_be_writable_as_text(tmp_path):
     pq.write_table(pa.table({"tags": [[1, 2]], "year": [2026], "filing_status": ["single"]}), path)
     with pytest.raises(InputError, match="a column of text, numbers, dates or true/false"):
         tax_batch(TaxRequest({}), str(path), keep=["tags"])
+
+
+def test_a_large_result_builds_the_same_parquet_columns_in_threads(monkeypatch):
+    rows = 3000
+    rng = np.random.default_rng(23)
+    shown = rng.random(rows) < 0.5
+    columns = (OutputColumn("id", "input", pa.array([f"C{i}" for i in range(rows)])),
+               OutputColumn("amount", "amount", rng.uniform(-1e6, 1e6, rows)),
+               OutputColumn("hidden", "amount", np.resize(np.array(EDGE_AMOUNTS), rows), shown=shown),
+               OutputColumn("flag", "flag", shown), OutputColumn("whole", "whole", np.trunc(rng.uniform(0, 1e9, rows))),
+               OutputColumn("label", "label", np.resize(np.array(["federal", "california"]), rows)))
+    table = BatchResult(columns=columns, length=rows)
+    one_by_one = table.arrow_table()  # fewer rows than a slice: built column after column
+    monkeypatch.setattr("isoplan.app.batch.CSV_SLICE_ROWS", 1024)
+    in_threads = table.arrow_table()
+    assert in_threads.schema.equals(one_by_one.schema) and in_threads.column_names == list(table.header)
+    for threaded, serial in zip(in_threads.columns, one_by_one.columns, strict=True):  # repr: NaN as NaN, -0.0 as -0.0
+        assert [repr(v) for v in threaded.to_pylist()] == [repr(v) for v in serial.to_pylist()]

@@ -62,13 +62,15 @@ def is_parquet(path: str) -> bool:
 class BatchFile:
     """A batch file as read: its columns in order (pyarrow arrays, all ``length`` long).
 
-    From CSV every column is text (each cell stripped, blank lines left out); from Parquet the file's
-    own types, nulls meaning blank cells."""
+    From CSV every column is text (each cell stripped, blank lines left out: ``stripped``); from Parquet the
+    file's own types, nulls meaning blank cells."""
 
     path: str
     header: tuple[str, ...]
     columns: Mapping[str, Any]
     length: int
+    #: Every column is text without nulls, each cell stripped as read (CSV): checks need not look for whitespace.
+    stripped: bool = False
 
     def __len__(self) -> int:
         return self.length
@@ -163,13 +165,15 @@ def _arrow_csv(raw: bytes, path: str) -> BatchFile | None:
         cells = [pa.array([], pa.string()) for _ in keys]
     length = len(cells[0])
     if length:
-        filled = np.sum([_text_lengths(c) for c in cells], axis=0)
+        filled = _text_lengths(cells[0]).astype(np.int64)
+        for c in cells[1:]:  # added up a column at a time: no array of every column's lengths at once
+            filled += _text_lengths(c)
         if not filled.all():  # a line of empty cells is a blank line
             kept = pa.array(filled != 0)
             cells = [c.filter(kept) for c in cells]
             length = len(cells[0])
     _check_rows(length, path)
-    return BatchFile(path, header, dict(zip(header, cells, strict=True)), length)
+    return BatchFile(path, header, dict(zip(header, cells, strict=True)), length, stripped=True)
 
 
 #: Bytes that may start or end a cell that needs stripping: ASCII whitespace other than the line ends
@@ -222,7 +226,7 @@ def _python_csv(raw: bytes, path: str) -> BatchFile:
         rows.append([cell.strip() for cell in cells])
     _check_rows(len(rows), path)
     columns = {name: pa.array([row[j] for row in rows], pa.string()) for j, name in enumerate(header)}
-    return BatchFile(path, header, columns, len(rows))
+    return BatchFile(path, header, columns, len(rows), stripped=True)
 
 
 def _read_parquet(path: str, names: Names) -> BatchFile:
@@ -281,10 +285,12 @@ def kept_columns(table: BatchFile, keep: Sequence[str], names: Names, *, reserve
     return kept
 
 
-def _text(column: Any) -> Any:
-    """A text column's cells, nulls blank and stripped as CSV cells are."""
+def _text(column: Any, stripped: bool = False) -> Any:
+    """A text column's cells, nulls blank and stripped as CSV cells are (``stripped``: they are, as read)."""
     import pyarrow.compute as pc
 
+    if stripped:
+        return column
     data = column.buffers()[2]
     if not column.null_count and (data is None or not _may_need_strip(data.to_pybytes())):
         return column  # nothing to strip (CSV cells are stripped as read)
@@ -304,16 +310,17 @@ def _first(mask: np.ndarray) -> int:
     return int(np.flatnonzero(mask)[0])
 
 
-def _numbers(column: Any, name: str, path: str) -> tuple[np.ndarray, np.ndarray]:
+def _numbers(column: Any, name: str, path: str, stripped: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """A column's numbers (blank cells 0) and where it is blank; a cell that is not a finite number of at
-    most :data:`MAX_MONEY` is refused naming its row, as :func:`isoplan.app.household.number` does."""
+    most :data:`MAX_MONEY` is refused naming its row, as :func:`isoplan.app.household.number` does
+    (``stripped``: a text column's cells are stripped as read)."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
     field_name, allowed = f"column {name}", "a number"
     if _is_text(column):
-        text = _text(column)
+        text = _text(column, stripped)
         blank = _text_lengths(text) == 0
         values = _cast_numbers(text, blank)
         if values is None:  # text pyarrow does not read as a number: each cell as the one-household path reads it
@@ -335,6 +342,8 @@ def _numbers(column: Any, name: str, path: str) -> tuple[np.ndarray, np.ndarray]
         values = np.asarray(pc.cast(column.fill_null(0), pa.float64()).to_numpy(zero_copy_only=False),
                             dtype=np.float64)
         cells = column
+    if values.size and values.min() >= -MAX_MONEY and values.max() <= MAX_MONEY:  # a NaN fails both: 2 passes
+        return values, blank
     bad = ~np.isfinite(values) | (np.abs(values) > MAX_MONEY)
     if bad.any():
         i = _first(bad)
@@ -367,7 +376,7 @@ def _cast_numbers(text: Any, blank: np.ndarray) -> np.ndarray | None:
         return None
 
 
-def _status_codes(column: Any, path: str) -> np.ndarray:
+def _status_codes(column: Any, path: str, stripped: bool = False) -> np.ndarray:
     """Filing statuses as the engine's codes: each distinct text checked once, the first bad one named at
     its first row."""
     import numpy as np
@@ -377,7 +386,7 @@ def _status_codes(column: Any, path: str) -> np.ndarray:
 
     if not _is_text(column):
         return np.asarray(column.to_numpy(zero_copy_only=False))
-    encoded = pc.dictionary_encode(_text(column))
+    encoded = pc.dictionary_encode(_text(column, stripped))
     indices = np.asarray(encoded.indices.to_numpy(zero_copy_only=False))
     distinct = np.asarray(encoded.dictionary.to_pylist(), dtype=object).astype(str)
     try:
@@ -415,9 +424,9 @@ def batch_households(table: BatchFile, *, skip: Sequence[str] = ()) -> Household
     blanks: dict[str, np.ndarray] = {}
     for name in header:
         if name == "filing_status":
-            columns[name] = _status_codes(table.columns[name], path)
+            columns[name] = _status_codes(table.columns[name], path, table.stripped)
             continue
-        columns[name], blanks[name] = _numbers(table.columns[name], name, path)
+        columns[name], blanks[name] = _numbers(table.columns[name], name, path, table.stripped)
     for name in header:
         if name not in AMT_BASIS_DEFAULTS and name != "amt_disposition_adjustment":
             continue
@@ -464,7 +473,7 @@ def state_amounts(table: BatchFile, name: str) -> np.ndarray:
         return np.zeros(len(table))
     if not _is_text(column):
         return np.asarray(pc.cast(column.fill_null(0), pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
-    text = pc.replace_substring(_text(column), ",", "")
+    text = pc.replace_substring(_text(column, table.stripped), ",", "")
     try:
         return np.asarray(pc.cast(pc.if_else(pc.equal(text, ""), "0", text), pa.float64()).to_numpy(),
                           dtype=np.float64)
@@ -492,7 +501,7 @@ def state_codes(table: BatchFile, default: str | None) -> np.ndarray:
     column = table.columns.get("state")
     if column is None:
         column = pa.nulls(len(table), pa.string())
-    encoded = pc.dictionary_encode(_text(column.cast(pa.string())))
+    encoded = pc.dictionary_encode(_text(column.cast(pa.string()), table.stripped and "state" in table.columns))
     indices = np.asarray(encoded.indices.to_numpy(zero_copy_only=False))
     codes = []
     for j, cell in enumerate(encoded.dictionary.to_pylist()):
@@ -583,20 +592,32 @@ class BatchResult:
     def csv_rows(self, start: int, stop: int, plain: Sequence[bool] = ()) -> memoryview:
         """The CSV bytes of rows ``start:stop``, each line ended by CRLF (``plain``: the columns known to need no
         quoting, :meth:`_plain_columns`)."""
-        import numpy as np
-
-        from isoplan.app.batch_csv import AMOUNT, column_wise, render_rows
+        from isoplan.app.batch_csv import column_wise
 
         rows = stop - start
         if column_wise(rows, len(self.columns)):  # no compiled code to load: pyarrow's column-wise text, same bytes
             from isoplan.files import csv_text_rows
 
             return csv_text_rows(self.text(start, stop))
+        written = self._rendered(start, stop, plain, classify_amounts=False)
+        if written is None:  # an amount the row loop does not write itself: each amount column looked at first
+            written = self._rendered(start, stop, plain, classify_amounts=True)
+        assert written is not None  # every amount left to the loop is one it writes
+        return written
+
+    def _rendered(self, start: int, stop: int, plain: Sequence[bool], *, classify_amounts: bool) -> memoryview | None:
+        """Rows ``start:stop`` by the row loop; None when an amount column holds a cell the loop does not write
+        itself, unless ``classify_amounts``: then such a column is written as whole cents, or as text."""
+        import numpy as np
+
+        from isoplan.app.batch_csv import AMOUNT, render_rows
+
+        rows = stop - start
         order = np.empty(len(self.columns), dtype=np.int64)
         texts: list[Any] = []
         numbers: list[tuple[int, np.ndarray, np.ndarray]] = []
         for j, column in enumerate(self.columns):
-            number_ = _column_number(column, start, stop)
+            number_ = _column_number(column, start, stop, classify_amounts=classify_amounts)
             if number_ is None:
                 order[j] = len(texts)
                 cells = _column_text(column, start, stop)
@@ -619,10 +640,16 @@ class BatchResult:
 
     def arrow_table(self) -> Any:
         """The result as a pyarrow table (Parquet): inputs as read, amounts as float64 to the cent, flags
-        as booleans, whole numbers as int64, a row without a value null."""
+        as booleans, whole numbers as int64, a row without a value null. A large result's columns are built
+        :data:`CSV_WORKERS` at a time (NumPy and pyarrow release the GIL on whole columns)."""
         import pyarrow as pa
 
-        return pa.table([_column_arrow(c) for c in self.columns], names=list(self.header))
+        if self.length < CSV_SLICE_ROWS:
+            return pa.table([_column_arrow(c) for c in self.columns], names=list(self.header))
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=CSV_WORKERS) as pool:
+            return pa.table(list(pool.map(_column_arrow, self.columns)), names=list(self.header))
 
 
 def parquet_options(table: Any) -> dict[str, Any]:
@@ -656,10 +683,12 @@ def _column_text(column: OutputColumn, start: int, stop: int) -> Any:
     return text
 
 
-def _column_number(column: OutputColumn, start: int, stop: int) -> tuple[int, np.ndarray, np.ndarray] | None:
+def _column_number(column: OutputColumn, start: int, stop: int, *,
+                   classify_amounts: bool = True) -> tuple[int, np.ndarray, np.ndarray] | None:
     """A number column's rows ``start:stop`` as the row writer takes them (:mod:`isoplan.app.batch_csv`): its
     kind, values and which are shown; None for a column written as text (the file's own, labels, and amounts
-    with a cell Python writes itself, such as -0.00)."""
+    with a cell Python writes itself, such as -0.00). Unless ``classify_amounts``, amounts are handed to the loop
+    as they are, unlooked at (it stops at one it does not write itself)."""
     import numpy as np
 
     from isoplan.app.batch_csv import AMOUNT, CENTS, FLAG, WHOLE, plain_amounts
@@ -670,6 +699,8 @@ def _column_number(column: OutputColumn, start: int, stop: int) -> tuple[int, np
     shown = np.ones(stop - start, dtype=np.bool_) if column.shown is None else np.asarray(column.shown[start:stop])
     if column.kind == "amount":
         amounts = np.asarray(part, dtype=np.float64)
+        if not classify_amounts:
+            return AMOUNT, amounts, shown
         if column.shown is not None:
             amounts = np.where(shown, amounts, 0.0)  # a cell not shown is not written
         if plain_amounts(amounts):

@@ -23,8 +23,8 @@ import numpy as np
 
 from isoplan.tax import compiled as compiled_code
 
-__all__ = ["AMOUNT", "CENTS", "FLAG", "INTERPRETED_ROWS", "WHOLE", "column_wise", "plain_amounts", "render_rows",
-           "row_bytes_bound", "warm"]
+__all__ = ["AMOUNT", "CENTS", "FLAG", "INTERPRETED_ROWS", "NOT_PLAIN", "WHOLE", "column_wise", "plain_amounts",
+           "render_rows", "row_bytes_bound", "warm"]
 
 #: Kinds of a number column: an amount (a float, written to the cent), whole cents (written as dollars and
 #: two decimals), a whole number, a flag (0/1).
@@ -60,24 +60,48 @@ def plain_amounts(values: np.ndarray) -> bool:
     return bool((magnitude < PLAIN_DOLLARS).all() and not (np.signbit(values) & (magnitude < 0.01)).any())
 
 
-def _round_cents(value: float) -> int:
-    """``|value|`` in whole cents as ``f"{value:.2f}"`` rounds it (the exact binary value, half to even).
+def _whole_cents(magnitude: float) -> np.uint64:
+    """``magnitude`` (finite, 0 or more, below :data:`PLAIN_DOLLARS`) in whole cents as ``f"{magnitude:.2f}"`` rounds
+    it (the exact binary value, half to even).
 
-    ``|value| x 100`` rounded to a whole number; where the float product lands exactly on a half cent that the
-    exact product is not on, Dekker's exact product (the product plus its rounding error) decides."""
-    magnitude = abs(value)
+    ``magnitude x 100`` cut to its whole part, plus one above a half; where the float product lands exactly on a half
+    cent that the exact product is not on, Dekker's exact product (the product plus its rounding error) decides, and
+    on an exact half the even neighbour is taken. Unsigned: the digits are cut off with divisions that need no sign."""
     scaled = magnitude * 100.0
-    cents = np.rint(scaled)
-    floor = np.floor(scaled)
-    if scaled - floor == 0.5:
+    whole = np.floor(scaled)
+    rest = scaled - whole  # exact: a float and its whole part share their binade
+    cents = np.uint64(whole)
+    if rest > 0.5:
+        cents += np.uint64(1)
+    elif rest == 0.5:
         split = SPLITTER * magnitude
         high = split - (split - magnitude)
         error = (high * 100.0 - scaled) + (magnitude - high) * 100.0  # exact: magnitude x 100 = scaled + error
-        if error > 0.0:
-            cents = floor + 1.0
-        elif error < 0.0:
-            cents = floor
-    return int(cents)
+        if error > 0.0 or (error == 0.0 and cents & np.uint64(1)):
+            cents += np.uint64(1)
+    return cents
+
+
+def _unsigned_digits(out: np.ndarray, pos: int, value: np.uint64, pairs: np.ndarray, powers: np.ndarray) -> int:
+    """``value`` in decimal at ``out[pos]``, two digits at a time from the last; the next position."""
+    count = 1
+    while count < _MOST_DIGITS and value >= np.uint64(powers[count]):
+        count += 1
+    end = pos + count
+    while value >= np.uint64(100):
+        higher = value // np.uint64(100)
+        pair = np.uint64(2) * (value - higher * np.uint64(100))
+        out[end - 1] = pairs[pair + np.uint64(1)]
+        out[end - 2] = pairs[pair]
+        end -= 2
+        value = higher
+    if value >= np.uint64(10):
+        pair = np.uint64(2) * value
+        out[end - 1] = pairs[pair + np.uint64(1)]
+        out[end - 2] = pairs[pair]
+    else:
+        out[end - 1] = np.uint64(_ZERO) + value
+    return pos + count
 
 
 def _digits(out: np.ndarray, pos: int, value: int, width: int, pairs: np.ndarray, powers: np.ndarray) -> int:
@@ -97,10 +121,15 @@ def _digits(out: np.ndarray, pos: int, value: int, width: int, pairs: np.ndarray
     return pos + count
 
 
+#: What :func:`_rows` returns for a slice with an amount it does not write itself (:func:`plain_amounts`).
+NOT_PLAIN = -1
+
+
 def _rows(order: np.ndarray, text: np.ndarray, starts: np.ndarray, floats: np.ndarray, wholes: np.ndarray,
           kinds: np.ndarray, slots: np.ndarray, shown: np.ndarray, tables: tuple[np.ndarray, ...],
           rows: int, out: np.ndarray) -> int:
-    """The rows into ``out``; the number of bytes written.
+    """The rows into ``out``; the number of bytes written, or :data:`NOT_PLAIN` when a shown amount is not one
+    :func:`plain_amounts` accepts (the caller then writes that column's cells as whole cents or text).
 
     ``order[j]``: column ``j`` is text column ``order[j]`` (``>= 0``: cells ``text[starts[i, t]:starts[i + 1, t]]``)
     or number column ``k = -1 - order[j]`` of kind ``kinds[k]``: ``floats[i, slots[k]]`` for an amount,
@@ -125,6 +154,11 @@ def _rows(order: np.ndarray, text: np.ndarray, starts: np.ndarray, floats: np.nd
             kind = kinds[k]
             if kind == AMOUNT:
                 amount = floats[i, slots[k]]
+                magnitude = abs(amount)
+                if not magnitude < PLAIN_DOLLARS:  # NaN and the infinities too
+                    return NOT_PLAIN
+                if magnitude < 0.01 and np.signbit(amount):  # -0.00 (-0.0 too): Python writes the sign
+                    return NOT_PLAIN
                 if amount == 0.0:  # a third of a tax result's amounts or more (no AMT, no credit): written at once
                     out[pos] = _ZERO
                     out[pos + 1] = _POINT
@@ -132,13 +166,22 @@ def _rows(order: np.ndarray, text: np.ndarray, starts: np.ndarray, floats: np.nd
                     out[pos + 3] = _ZERO
                     pos += 4
                     continue
-                value = _round_cents(amount)
-                negative = amount < 0.0
-            else:
-                value = wholes[i, slots[k]]
-                negative = value < 0
-                if negative:
-                    value = -value
+                if amount < 0.0:
+                    out[pos] = _MINUS
+                    pos += 1
+                cents = _whole_cents(magnitude)
+                dollars = cents // np.uint64(100)
+                pair = np.uint64(2) * (cents - dollars * np.uint64(100))
+                pos = _unsigned_digits(out, pos, dollars, pairs, powers)
+                out[pos] = _POINT
+                out[pos + 1] = pairs[pair]
+                out[pos + 2] = pairs[pair + np.uint64(1)]
+                pos += 3
+                continue
+            value = wholes[i, slots[k]]
+            negative = value < 0
+            if negative:
+                value = -value
             if kind == FLAG:
                 word = true if value else false
                 for a in range(word.shape[0]):
@@ -152,10 +195,10 @@ def _rows(order: np.ndarray, text: np.ndarray, starts: np.ndarray, floats: np.nd
                 pos = _digits(out, pos, value, 1, pairs, powers)
             else:
                 pos = _digits(out, pos, value // 100, 1, pairs, powers)
-                cents = 2 * (value % 100)
+                cents_pair = 2 * (value % 100)
                 out[pos] = _POINT
-                out[pos + 1] = pairs[cents]
-                out[pos + 2] = pairs[cents + 1]
+                out[pos + 1] = pairs[cents_pair]
+                out[pos + 2] = pairs[cents_pair + 1]
                 pos += 3
         out[pos] = _CR
         out[pos + 1] = _LF
@@ -169,8 +212,8 @@ def _compiled() -> Callable[..., int]:
     import numba  # a heavy import: only for slices of more than a handful of rows
     from numba.extending import register_jitable
 
-    register_jitable(_round_cents)
-    register_jitable(_digits)
+    for helper in (_whole_cents, _unsigned_digits, _digits):  # inlined by LLVM: a call per cell costs a fifth more
+        register_jitable(_nrt=False, forceinline=True)(helper)
     compiled: Callable[..., int] = numba.njit(cache=True, nogil=True)(_rows)
     return compiled
 
@@ -188,15 +231,15 @@ def row_bytes_bound(text_bytes: int, rows: int, columns: int, numbers: int) -> i
 
 
 def render_rows(order: np.ndarray, text: np.ndarray, starts: np.ndarray, floats: np.ndarray, wholes: np.ndarray,
-                kinds: np.ndarray, slots: np.ndarray, shown: np.ndarray, rows: int) -> memoryview:
+                kinds: np.ndarray, slots: np.ndarray, shown: np.ndarray, rows: int) -> memoryview | None:
     """The CSV bytes of ``rows`` rows (the columns as :func:`_rows` takes them, a row after another; every array
-    C-contiguous)."""
+    C-contiguous); None when a shown amount is not one the loop writes (:func:`plain_amounts`)."""
     out = np.empty(row_bytes_bound(int(text.shape[0]), rows, int(order.shape[0]), int(kinds.shape[0])),
                    dtype=np.uint8)
     write: Any = _rows if rows <= INTERPRETED_ROWS else _compiled()
     end = int(write(order, text, starts, floats, wholes, kinds, slots, shown, (_PAIRS, _POWERS, _TRUE, _FALSE),
                     rows, out))
-    return memoryview(out.data)[:end]
+    return None if end == NOT_PLAIN else memoryview(out.data)[:end]
 
 
 def warm() -> None:
