@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import TypedDict, cast
 
 import numpy as np
@@ -54,6 +54,7 @@ from isoplan.planning.model import (  # re-exported: the model and the evaluatio
     Evaluation,
     StagingModel,
     StateModel,
+    YearMoves,
     YearStep,
     YearTaxes,
     _prior_state_credit,
@@ -63,7 +64,9 @@ from isoplan.planning.model import (  # re-exported: the model and the evaluatio
     evaluate,
     state_model,
     without_state_inputs,
+    year_moves,
     year_step,
+    year_step_of,
     year_taxes,
 )
 from isoplan.planning.plan import Plan
@@ -150,6 +153,10 @@ class Grid:
     grant_ids: list[str]
     levels: list[np.ndarray]
     combo_shares: np.ndarray  # (n_combos, B): cumulative shares of each block at each grid point
+    #: per grant, (its levels, B): the shares of each block at each of its levels (zero outside the grant)
+    compositions: list[np.ndarray] = field(default_factory=list)
+    #: (n_combos, grants): each grid point's level of each grant (the grid is their product, the last fastest)
+    level_index: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.intp))
 
 
 def share_grid(model: StagingModel, steps: int | None = None,
@@ -174,10 +181,11 @@ def share_grid(model: StagingModel, steps: int | None = None,
         grant_levels = np.unique(np.concatenate([even, cap[usable], [0.0], *cumulative]))
         levels.append(grant_levels)
         compositions.append(np.stack([_compose(seg_block, seg_shares, lv, b_count) for lv in grant_levels]))
-    combos = itertools.product(*[range(len(lv)) for lv in levels])
+    combos = list(itertools.product(*[range(len(lv)) for lv in levels]))
     combo_shares = np.asarray([sum((compositions[g][k] for g, k in enumerate(c)), np.zeros(b_count))
                                for c in combos]).reshape(-1, b_count)
-    return Grid(grant_ids, levels, combo_shares)
+    level_index = np.asarray(combos, dtype=np.intp).reshape(len(combos), len(grant_ids))
+    return Grid(grant_ids, levels, combo_shares, compositions, level_index)
 
 
 def _valid_moves(model: StagingModel, t: int, old: np.ndarray, new: np.ndarray) -> np.ndarray:
@@ -190,6 +198,18 @@ def _valid_moves(model: StagingModel, t: int, old: np.ndarray, new: np.ndarray) 
         else:
             ok &= np.abs(n_b - o_b) <= 1e-9
     return ok
+
+
+def _valid_grid_moves(model: StagingModel, t: int, grid: Grid, points: np.ndarray) -> np.ndarray:
+    """:func:`_valid_moves` from the grid points ``points`` to every grid point: (len(points), n_combos) bool.
+
+    A block belongs to one grant, so a move is valid when each grant's move between its levels is: per grant, the
+    test on its levels' shares (the same comparisons), combined over the grants (the grid is their product)."""
+    out = np.ones((points.size, 1), dtype=bool)
+    for g, shares in enumerate(grid.compositions):
+        ok = _valid_moves(model, t, shares, shares)  # (levels, levels) of grant g; other blocks stay at zero
+        out = (out[:, :, None] & ok[grid.level_index[points, g]][:, None, :]).reshape(points.size, -1)
+    return out
 
 
 def grid_schedules(model: StagingModel, steps: int | None = None, limit: int = 2_000_000) -> np.ndarray:
@@ -237,46 +257,81 @@ class _Nodes:
         return _Nodes(np.zeros(0, dtype=np.intp), np.zeros(0), np.zeros((0, width)))
 
 
-def _moves_from(model: StagingModel, t: int, combo_shares: np.ndarray, moves: dict[tuple[int, int], np.ndarray],
-                combos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The valid year-``t`` moves from each grid point in ``combos``: (index into ``combos``, grid point moved
-    to), in that order; computed once per grid point and year (``moves`` keeps each point's targets)."""
-    unique, inverse = np.unique(combos, return_inverse=True)
-    missing = [int(c) for c in unique if (t, int(c)) not in moves]
-    if missing:
-        rows = _valid_moves(model, t, combo_shares[missing], combo_shares)
-        moves.update({(t, c): np.flatnonzero(rows[k]) for k, c in enumerate(missing)})
-    targets = [moves[(t, int(c))] for c in unique]
-    degree = np.asarray([x.size for x in targets], dtype=np.intp)
-    offset = np.concatenate([[0], np.cumsum(degree)[:-1]]).astype(np.intp)
-    flat = np.concatenate(targets) if targets else np.zeros(0, dtype=np.intp)
-    count = degree[inverse.reshape(-1)]
-    source = np.repeat(np.arange(combos.size), count)
-    # each row's position among its point's targets
-    within = np.arange(source.size) - np.repeat(np.cumsum(count) - count, count)
-    target: np.ndarray = flat[offset[inverse.reshape(-1)][source] + within]
-    return source, target
+class _YearPairs:
+    """Year ``t``'s valid moves from the grid points reached so far: per point, a run of pairs (its targets, ascending)
+    with what each does before any tax (:func:`isoplan.planning.model.year_moves`) and its strike floor
+    (:func:`_strike_floor`), each computed once for every round of the search."""
+
+    def __init__(self, n_combos: int) -> None:
+        self.first = np.full(n_combos, -1, dtype=np.intp)  # each point's first pair (-1: not yet computed)
+        self.degree = np.zeros(n_combos, dtype=np.intp)
+        self.target = np.zeros(0, dtype=np.intp)
+        self.floor = np.zeros(0)
+        self.moves: YearMoves | None = None
+
+    def add(self, model: StagingModel, t: int, grid: Grid, points: np.ndarray) -> None:
+        """The pairs of ``points`` (not computed yet), appended."""
+        combo_shares = grid.combo_shares
+        rows = _valid_grid_moves(model, t, grid, points)
+        source, target = np.nonzero(rows)
+        before = combo_shares[points[source]]
+        held = combo_shares[target]
+        exercise = held - before
+        moves = year_moves(model, t, before, exercise)
+        floor = _strike_floor(model, t, held, exercise)
+        degree = rows.sum(axis=1)
+        self.first[points] = self.target.size + np.concatenate([[0], np.cumsum(degree)[:-1]]).astype(np.intp)
+        self.degree[points] = degree
+        self.target = np.concatenate([self.target, target])
+        self.floor = np.concatenate([self.floor, floor])
+        self.moves = moves if self.moves is None else self.moves.joined(moves)
 
 
-def _expand(model: StagingModel, t: int, combo_shares: np.ndarray, moves: dict[tuple[int, int], np.ndarray],
+class _Moves:
+    """The valid moves of every year from the grid points, filled as the search reaches them (:class:`_YearPairs`)."""
+
+    def __init__(self, model: StagingModel, grid: Grid) -> None:
+        self.model, self.grid = model, grid
+        self.years: dict[int, _YearPairs] = {}
+
+    def year(self, t: int, combos: np.ndarray) -> _YearPairs:
+        """Year ``t``'s pairs, with those of the grid points ``combos`` computed."""
+        pairs = self.years.setdefault(t, _YearPairs(self.grid.combo_shares.shape[0]))
+        unique = np.unique(combos)
+        missing = unique[pairs.first[unique] < 0]
+        if missing.size:
+            pairs.add(self.model, t, self.grid, missing)
+        return pairs
+
+    def from_points(self, t: int, combos: np.ndarray) -> tuple[_YearPairs, np.ndarray, np.ndarray]:
+        """Year ``t``'s pairs and the valid moves from each grid point in ``combos``: (index into ``combos``, pair),
+        by index, each point's targets ascending."""
+        pairs = self.year(t, combos)
+        count = pairs.degree[combos]
+        source = np.repeat(np.arange(combos.size), count)
+        # each row's position among its point's targets
+        ends = np.cumsum(count)
+        within = np.arange(source.size) - np.repeat(ends - count, count)
+        pair: np.ndarray = pairs.first[combos][source] + within
+        return pairs, source, pair
+
+
+def _expand(model: StagingModel, t: int, combo_shares: np.ndarray, moves: _Moves,
             nodes: _Nodes, rolled_cash: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
     """Every feasible year-``t`` move of every node (``moves``: the valid moves from grid points, filled as
     needed): (parent node, child grid point, value, labels, rows run). ``rolled_cash``: the cash a year leaves
     unspent is the next year's too (label 4 carries it)."""
-    n_combos = combo_shares.shape[0]
-    shares_now = combo_shares[nodes.combo]  # (N, B)
-    parent, child = _moves_from(model, t, combo_shares, moves, nodes.combo)
+    pairs, parent, pair = moves.from_points(t, nodes.combo)
     # a move whose strike alone (less what same-day sales bring in) exceeds the cash at hand fails whatever its
     # tax: dropped before the engine runs (a cent of margin keeps the test conservative)
-    held = combo_shares[child]
-    exercise = held - shares_now[parent]
-    affordable = np.flatnonzero(_strike_floor(model, t, held, exercise) - 0.01 <=
-                                model.cash_limit[t] + nodes.labels[parent, 4] + 1e-6)
-    parent, child, exercise = parent[affordable], child[affordable], exercise[affordable]
+    affordable = np.flatnonzero(pairs.floor[pair] - 0.01 <= model.cash_limit[t] + nodes.labels[parent, 4] + 1e-6)
+    parent, pair = parent[affordable], pair[affordable]
+    child = pairs.target[pair]
     if parent.size == 0:
         return parent, child, np.zeros(0), np.zeros((0, nodes.labels.shape[1])), 0
-    step = year_step(model, t, shares_now[parent], exercise, nodes.labels[parent, 0],
-                     same_as=nodes.combo[parent] * n_combos + child, state_credit=nodes.labels[parent, 3])
+    assert pairs.moves is not None
+    step = year_step_of(model, t, pairs.moves.take(pair), nodes.labels[parent, 0], same_as=pair,
+                        state_credit=nodes.labels[parent, 3])
     # the cash at hand: the year's own, plus what earlier years left unspent (label 4; zero when it does not roll)
     available = model.cash_limit[t] + nodes.labels[parent, 4]
     feasible = step.cash_out <= available + 1e-6
@@ -312,11 +367,12 @@ def _strike_floor(model: StagingModel, t: int, held: np.ndarray, exercise: np.nd
     return floor
 
 
-def _value_to_go(model: StagingModel, grid: Grid, moves: dict[tuple[int, int], np.ndarray],
+def _value_to_go(model: StagingModel, grid: Grid, moves: _Moves | None,
                  rolled_cash: bool) -> tuple[ValueToGo | None, float, int]:
     """The relaxed search (:mod:`isoplan.planning.relaxation`), :data:`ENVELOPES` envelopes a grid point at most:
     the bound on what the later years can add to a label (None when a year has no move left: no schedule is
     feasible, as the search will say), the most any schedule can be worth, and the rows run."""
+    moves = moves or _Moves(model, grid)
     combo_shares = grid.combo_shares
     start = int(np.flatnonzero(~combo_shares.any(axis=1))[0])
     nodes = _Nodes(np.full(1, start, dtype=np.intp), np.zeros(1),
@@ -335,8 +391,7 @@ def _value_to_go(model: StagingModel, grid: Grid, moves: dict[tuple[int, int], n
         if t + 1 < t_count - 1:
             # as many envelopes per grid point as next year's moves from them allow within RELAXED_ROWS
             points, members = np.unique(child, return_counts=True)
-            source, _ = _moves_from(model, t + 1, combo_shares, moves, points)
-            degree = np.bincount(source, minlength=points.size)
+            degree = moves.year(t + 1, points).degree[points]
             while groups > 1 and int(np.minimum(members, groups) @ degree) > RELAXED_ROWS:
                 groups //= 2
         point, env_value, env_labels, joins = bundle_labels(child, value, lab[:, :5], groups)
@@ -375,7 +430,7 @@ def optimize(model: StagingModel, steps: int | None = None,
     n_combos = grid.combo_shares.shape[0]
     full = labels or int(np.clip(PAIR_BUDGET // (n_combos * n_combos), MIN_LABELS, MAX_LABELS))
     affordable = max(ROUNDS[0], int(np.sqrt(LABEL_WORK / n_combos)))
-    moves: dict[tuple[int, int], np.ndarray] = {}
+    moves = _Moves(model, grid)
     to_go, ceiling, evaluations = _value_to_go(model, grid, moves, rolled_cash)
     # the dive (0); the full budget, while no grid point needs more than FULL_FIRST labels; then the rounds
     rounds: list[tuple[int, int | None]] = [(0, None), (full, None if labels else FULL_FIRST)]
@@ -417,7 +472,7 @@ def optimize(model: StagingModel, steps: int | None = None,
     return best
 
 
-def _search(model: StagingModel, grid: Grid, labels: int, moves: dict[tuple[int, int], np.ndarray],
+def _search(model: StagingModel, grid: Grid, labels: int, moves: _Moves,
             progress: Callable[[int, int], None] | None, rolled_cash: bool,
             give_up_above: int | None = None, to_go: ValueToGo | None = None,
             floor: float = -np.inf, beam: int | None = None) -> OptimizerResult | int:
