@@ -257,6 +257,11 @@ class _Nodes:
         return _Nodes(np.zeros(0, dtype=np.intp), np.zeros(0), np.zeros((0, width)))
 
 
+#: what the engine reads of a year's moves before the exit (:func:`isoplan.planning.model.year_taxes`): moves equal
+#: in these run one engine row
+_TAX_INPUTS = ("iso_spread", "ordinary", "wages", "disqualifying")
+
+
 class _YearPairs:
     """Year ``t``'s valid moves from the grid points reached so far: per point, a run of pairs (its targets, ascending)
     with what each does before any tax (:func:`isoplan.planning.model.year_moves`) and its strike floor
@@ -268,6 +273,10 @@ class _YearPairs:
         self.target = np.zeros(0, dtype=np.intp)
         self.floor = np.zeros(0)
         self.moves: YearMoves | None = None
+        #: per pair, the index of its tax inputs among the distinct ones (``inputs``): pairs with equal inputs
+        #: share one engine row
+        self.inputs_of = np.zeros(0, dtype=np.intp)
+        self.inputs = np.zeros((0, len(_TAX_INPUTS)))
 
     def add(self, model: StagingModel, t: int, grid: Grid, points: np.ndarray) -> None:
         """The pairs of ``points`` (not computed yet), appended."""
@@ -285,6 +294,18 @@ class _YearPairs:
         self.target = np.concatenate([self.target, target])
         self.floor = np.concatenate([self.floor, floor])
         self.moves = moves if self.moves is None else self.moves.joined(moves)
+        # the distinct tax inputs, old and new (an old pair's index moves with the sorted order)
+        assert moves.long_term_gain is None and moves.amt_long_term_gain is None  # no sale before the exit year
+        rows = np.concatenate([self.inputs, np.stack([getattr(moves, k) for k in _TAX_INPUTS], axis=1)])
+        order = np.lexsort(rows.T[::-1])
+        ordered = rows[order]
+        new_row = np.ones(order.size, dtype=bool)
+        new_row[1:] = np.any(ordered[1:] != ordered[:-1], axis=1)
+        index = np.empty(order.size, dtype=np.intp)
+        index[order] = np.cumsum(new_row) - 1
+        old = self.inputs.shape[0]
+        self.inputs = ordered[new_row]
+        self.inputs_of = np.concatenate([index[:old][self.inputs_of], index[old:]])
 
 
 class _Moves:
@@ -330,7 +351,7 @@ def _expand(model: StagingModel, t: int, combo_shares: np.ndarray, moves: _Moves
     if parent.size == 0:
         return parent, child, np.zeros(0), np.zeros((0, nodes.labels.shape[1])), 0
     assert pairs.moves is not None
-    step = year_step_of(model, t, pairs.moves.take(pair), nodes.labels[parent, 0], same_as=pair,
+    step = year_step_of(model, t, pairs.moves.take(pair), nodes.labels[parent, 0], same_as=pairs.inputs_of[pair],
                         state_credit=nodes.labels[parent, 3])
     # the cash at hand: the year's own, plus what earlier years left unspent (label 4; zero when it does not roll)
     available = model.cash_limit[t] + nodes.labels[parent, 4]
