@@ -377,6 +377,23 @@ class YearTaxes:
     ca_credit_used = property(lambda self: None if self.state is None else self.state.credit_used)
 
 
+def _distinct(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values of the integers ``ids`` in ascending order, as (a position of each, the index of each
+    id's value among them): :func:`numpy.unique`'s ``return_index`` and ``return_inverse``, except that the
+    position may be any of a value's (equal ids stand for equal inputs); without sorting when the ids are small."""
+    n = ids.size
+    if n == 0 or ids.dtype.kind not in "iu" or int(ids.min()) < 0 or int(ids.max()) >= 4 * n + 1024:
+        _, first, inverse = np.unique(ids, return_index=True, return_inverse=True)
+        return first, inverse.reshape(-1)
+    present = np.zeros(int(ids.max()) + 1, dtype=bool)
+    present[ids] = True
+    rank = np.cumsum(present) - 1
+    inverse = rank[ids]
+    position = np.empty(int(rank[-1]) + 1, dtype=np.intp)
+    position[inverse] = np.arange(n)
+    return position, inverse
+
+
 def year_taxes(model: StagingModel, t: int, *, iso_spread: np.ndarray, ordinary: np.ndarray,
                credit: np.ndarray, wages: np.ndarray | None = None, long_term_gain: np.ndarray | None = None,
                amt_long_term_gain: np.ndarray | None = None, same_as: np.ndarray | None = None,
@@ -402,7 +419,7 @@ def year_taxes(model: StagingModel, t: int, *, iso_spread: np.ndarray, ordinary:
     back = np.zeros(n) if taken_back is None else taken_back
     columns = (iso_spread, ordinary, lt, amt_lt, nso_wages, back)
     if same_as is not None:  # an integer per scenario, equal where the inputs are equal (faster to sort)
-        _, first, inverse = np.unique(same_as, return_index=True, return_inverse=True)
+        first, inverse = _distinct(np.asarray(same_as))
         unique = np.stack([column[first] for column in columns], axis=1)
     else:
         unique, inverse = np.unique(np.stack(columns, axis=1), axis=0, return_inverse=True)
