@@ -26,7 +26,7 @@ from isoplan.equity.iso_limit import iso_nso_split
 from isoplan.equity.records import ISO, NSO, Grant
 from isoplan.equity.rules import equity_rules
 from isoplan.planning.plan import Plan
-from isoplan.tax.credit_chain import YearWithCredit, year_with_credit
+from isoplan.tax.credit_chain import TaxReturn, YearWithCredit, year_with_credit
 from isoplan.tax.form8801 import FEDERAL, exclusion_items_only
 from isoplan.tax.households import Households, households, with_added_gains
 from isoplan.tax.law import LawTable, law_table
@@ -394,6 +394,83 @@ def _distinct(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return position, inverse
 
 
+def _year_households(model: StagingModel, t: int, unique: np.ndarray) -> Households:
+    """Year ``t``'s households for rows (iso spread, ordinary income, long-term gain, AMT long-term gain, NSO
+    wages, line 2k's ordinary part) added to the year's base household."""
+    base = model.base[t]
+    # the exit sale's gains on both bases; line 2k re-derived, each basis after its own §1211(b) limit
+    return with_added_gains(base, unique.shape[0], long_term=unique[:, 2], amt_long_term=unique[:, 3],
+                            iso_bargain_element=unique[:, 0],
+                            # of the ordinary income, the NSO spread is also Medicare wages (Form 8959;
+                            # IRC §3121(a)); ISO disqualifying-disposition income is not (IRC §3121(a)(22))
+                            nso_income=base.nso_income[0] + unique[:, 4],
+                            other_ordinary_income=base.other_ordinary_income[0] + unique[:, 1] - unique[:, 4],
+                            other_line2k=unique[:, 5], amt_credit_carryforward=0.0)
+
+
+@dataclass
+class ElectionTaxes:
+    """One return for many scenarios under each deduction election, before any credit (arrays (elections, n)).
+
+    Whatever credit ``c`` a scenario carries, its tax after the credit is, for the election the return takes,
+    ``tax - min(c, limit) + other`` and its credit left ``max(c - min(c, limit) + amt - line 15, 0)``
+    (:func:`isoplan.tax.credit_chain.year_with_credit`: Form 8801 lines 21-26, §53(c); the state's form the same
+    way): so the least over the elections bounds the tax from below and the most bounds the credit left from
+    above (line 15 is never negative), for any credit."""
+
+    tax: np.ndarray  # the tax the credit reduces, before it
+    limit: np.ndarray  # the most the credit may take (regular tax less TMT, §53(c))
+    other: np.ndarray  # taxes beside it that neither the credit nor the election touch (0 when none)
+    amt: np.ndarray
+
+    def least_tax(self, credit: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """(len(rows),) the least tax of scenarios ``rows`` after the credit ``credit``, over the elections."""
+        out: np.ndarray = np.min([tax[rows] - np.minimum(credit, limit[rows]) + other[rows]
+                                  for tax, limit, other in zip(self.tax, self.limit, self.other, strict=True)],
+                                 axis=0)
+        return out
+
+    def most_credit_left(self, credit: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """(len(rows),) the most credit scenarios ``rows`` carry to the next year from ``credit``."""
+        out: np.ndarray = np.max([np.maximum(credit - np.minimum(credit, limit[rows]) + amt[rows], 0.0)
+                                  for limit, amt in zip(self.limit, self.amt, strict=True)], axis=0)
+        return out
+
+
+def year_tax_elections(model: StagingModel, t: int, *, iso_spread: np.ndarray, ordinary: np.ndarray,
+                       wages: np.ndarray, disqualifying: np.ndarray) -> tuple[ElectionTaxes, ElectionTaxes | None]:
+    """Year ``t``'s federal return and the state's (None without one) for scenarios without an exit sale (as
+    :class:`YearMoves`) under each deduction election, computed as :func:`year_taxes` computes them before the
+    credit."""
+    n = iso_spread.shape[0]
+    zero = np.zeros(n)
+    unique = np.stack([iso_spread, ordinary, zero, zero, wages, -disqualifying], axis=1)
+    h = _year_households(model, t, unique)
+    # the lines year_taxes asks of each return (federal: its kept lines; the state's: all)
+    returns: list[tuple[TaxReturn, LawTable, Mapping[str, Any], tuple[str, ...]]] = [
+        (FEDERAL, model.law, {}, _ENGINE_KEYS)]
+    if model.state is not None:
+        returns.append((model.state.jurisdiction, model.state.law, model.state.inputs[t], ()))
+    out: list[ElectionTaxes] = []
+    for ret, law, inputs, keep in returns:
+        keys = ret.credit_lines
+        wanted = tuple(dict.fromkeys((*keep, keys.regular_tax, keys.tentative_minimum_tax, keys.amt, keys.tax,
+                                      *keys.other_tax, keys.credit_limit, keys.itemized_allowed,
+                                      keys.standard_deduction))) if keep else None
+        parts: dict[str, list[np.ndarray]] = {"tax": [], "limit": [], "other": [], "amt": []}
+        for election in ("standard", "itemized"):
+            r = ret.compute(h, law, inputs=inputs, credit=0.0, deduction=election, keep=wanted)
+            other = np.zeros(n)
+            for key in keys.other_tax:
+                other = other + r.lines[key]
+            parts["tax"].append(r.lines[keys.tax])
+            parts["limit"].append(r.lines[keys.credit_limit])
+            parts["other"].append(other)
+            parts["amt"].append(r.lines[keys.amt])
+        out.append(ElectionTaxes(**{k: np.asarray(v) for k, v in parts.items()}))
+    return out[0], out[1] if len(out) > 1 else None
+
+
 def year_taxes(model: StagingModel, t: int, *, iso_spread: np.ndarray, ordinary: np.ndarray,
                credit: np.ndarray, wages: np.ndarray | None = None, long_term_gain: np.ndarray | None = None,
                amt_long_term_gain: np.ndarray | None = None, same_as: np.ndarray | None = None,
@@ -424,16 +501,7 @@ def year_taxes(model: StagingModel, t: int, *, iso_spread: np.ndarray, ordinary:
     else:
         unique, inverse = np.unique(np.stack(columns, axis=1), axis=0, return_inverse=True)
     inverse = inverse.reshape(-1)
-    base = model.base[t]
-    m = unique.shape[0]
-    # the exit sale's gains on both bases; line 2k re-derived, each basis after its own §1211(b) limit
-    h = with_added_gains(base, m, long_term=unique[:, 2], amt_long_term=unique[:, 3],
-                         iso_bargain_element=unique[:, 0],
-                         # of the ordinary income, the NSO spread is also Medicare wages (Form 8959; IRC §3121(a));
-                         # ISO disqualifying-disposition income is not (IRC §3121(a)(22))
-                         nso_income=base.nso_income[0] + unique[:, 4],
-                         other_ordinary_income=base.other_ordinary_income[0] + unique[:, 1] - unique[:, 4],
-                         other_line2k=unique[:, 5], amt_credit_carryforward=0.0)
+    h = _year_households(model, t, unique)
     excl_h = exclusion_items_only(h)
     federal = year_with_credit(FEDERAL, h, model.law, credit=credit, keep=_ENGINE_KEYS, inverse=inverse,
                                exclusion_households=excl_h)

@@ -51,6 +51,7 @@ from isoplan.equity.records import ISO
 from isoplan.planning.labels import _not_covered, _pareto, _prefilter, _prune_by_leaders
 from isoplan.planning.model import (  # re-exported: the model and the evaluation are staging's API too
     Block,
+    ElectionTaxes,
     Evaluation,
     StagingModel,
     StateModel,
@@ -67,6 +68,7 @@ from isoplan.planning.model import (  # re-exported: the model and the evaluatio
     year_moves,
     year_step,
     year_step_of,
+    year_tax_elections,
     year_taxes,
 )
 from isoplan.planning.plan import Plan
@@ -242,6 +244,9 @@ class OptimizerResult:
     truncated: bool  # labels that could still have won were dropped and the bound does not rule them out
     evaluations: int
     bound: float | None = None  # the most a schedule through a dropped label could be worth (None: none dropped)
+    #: the moves the round weighed, those its floor ruled out before the engine included (:func:`_may_reach`): the
+    #: measure of its work that decides whether a round with more labels follows (:data:`ROUND_ROWS`)
+    moves: int = 0
 
 
 @dataclass
@@ -277,6 +282,7 @@ class _YearPairs:
         #: share one engine row
         self.inputs_of = np.zeros(0, dtype=np.intp)
         self.inputs = np.zeros((0, len(_TAX_INPUTS)))
+        self._elections: tuple[ElectionTaxes, ElectionTaxes | None] | None = None
 
     def add(self, model: StagingModel, t: int, grid: Grid, points: np.ndarray) -> None:
         """The pairs of ``points`` (not computed yet), appended."""
@@ -306,6 +312,14 @@ class _YearPairs:
         old = self.inputs.shape[0]
         self.inputs = ordered[new_row]
         self.inputs_of = np.concatenate([index[:old][self.inputs_of], index[old:]])
+        self._elections = None
+
+    def elections(self, model: StagingModel, t: int) -> tuple[ElectionTaxes, ElectionTaxes | None]:
+        """The federal return and the state's of each distinct tax input (``inputs``) under each election."""
+        if self._elections is None:
+            columns = dict(zip(_TAX_INPUTS, self.inputs.T, strict=True))
+            self._elections = year_tax_elections(model, t, **columns)
+        return self._elections
 
 
 class _Moves:
@@ -337,19 +351,88 @@ class _Moves:
         return pairs, source, pair
 
 
-def _expand(model: StagingModel, t: int, combo_shares: np.ndarray, moves: _Moves,
-            nodes: _Nodes, rolled_cash: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
-    """Every feasible year-``t`` move of every node (``moves``: the valid moves from grid points, filled as
-    needed): (parent node, child grid point, value, labels, rows run). ``rolled_cash``: the cash a year leaves
-    unspent is the next year's too (label 4 carries it)."""
+@dataclass
+class _Floor:
+    """What a round's labels must be able to reach (:func:`_search`): the value of a schedule held, and the bound
+    on what the later years can add to a label with the year's label test weights."""
+
+    value: float
+    to_go: ValueToGo
+    weights: np.ndarray
+
+
+def _may_reach(model: StagingModel, t: int, pairs: _YearPairs, pair: np.ndarray, nodes: _Nodes, parent: np.ndarray,
+               rolled_cash: bool, floor: _Floor) -> np.ndarray:
+    """Bool per move (node ``parent``, ``pair``): whether the move's label could still reach the floor, judged
+    before the engine runs the move (:func:`_reach_bound`; NaN: kept, as the round's test decides)."""
+    most = _reach_bound(model, t, pairs, pair, nodes, parent, rolled_cash, floor)
+    reach: np.ndarray = ~(most + 0.01 < floor.value - 1e-6)
+    return reach
+
+
+def _reach_bound(model: StagingModel, t: int, pairs: _YearPairs, pair: np.ndarray, nodes: _Nodes,
+                 parent: np.ndarray, rolled_cash: bool, floor: _Floor) -> np.ndarray:
+    """Per move (node ``parent``, ``pair``), at least the value plus ``to_go`` of the label it would make, which
+    :func:`_search` tests against the floor, computed before the engine runs the move.
+
+    The year's tax after any credit is at least the least over the deduction elections of the tax less the credit
+    it can take, and the credit left at most the most (:class:`isoplan.planning.model.ElectionTaxes`); so the flow
+    (proceeds less strike less extra tax) is at most the one with that least tax, the cash left at most what that
+    tax leaves, and every label at most its bound; ``to_go`` never falls as a label grows (each carried dollar adds
+    its weight or nothing). The same sums in the same order as :func:`_expand`'s, each term no smaller, so the
+    bound is no smaller than the value :func:`_search` tests, in floating point too (a cent of margin besides): a
+    move dropped here is one the round would drop after running it."""
+    federal, state = pairs.elections(model, t)
+    assert pairs.moves is not None
+    inputs = pairs.inputs_of[pair]
+    labels = nodes.labels[parent]
+    credit, state_credit = labels[:, 0], labels[:, 3]
+    tax = federal.least_tax(credit, inputs)
+    credit_next = federal.most_credit_left(credit, inputs)
+    if state is None:
+        state_next = np.maximum(state_credit, 0.0)
+    else:
+        tax = tax + state.least_tax(state_credit, inputs)
+        state_next = state.most_credit_left(state_credit, inputs)
+    extra_tax = tax - model.base_tax[t]
+    strike_paid, proceeds = pairs.moves.strike_paid[pair], pairs.moves.proceeds[pair]
+    available = model.cash_limit[t] + labels[:, 4]
+    cash_out = np.maximum(strike_paid + np.maximum(extra_tax, 0.0) - proceeds, 0.0)
+    value = nodes.value[parent] + model.discount[t] * (proceeds - strike_paid - extra_tax)
+    lab = _carried(credit_next, labels[:, 1] + pairs.moves.regular_basis_added[pair],
+                   labels[:, 2] + pairs.moves.amt_basis_added[pair], state_next,
+                   np.maximum(available - cash_out, 0.0) if rolled_cash else np.zeros(pair.size))
+    most: np.ndarray = value + floor.to_go.to_go(t, pairs.target[pair], lab, floor.weights)
+    return most
+
+
+def _affordable_moves(model: StagingModel, t: int, moves: _Moves,
+                      nodes: _Nodes) -> tuple[_YearPairs, np.ndarray, np.ndarray]:
+    """The year's pairs and the valid year-``t`` moves of the nodes that their strike leaves possible: (pairs,
+    node, pair), by node."""
     pairs, parent, pair = moves.from_points(t, nodes.combo)
     # a move whose strike alone (less what same-day sales bring in) exceeds the cash at hand fails whatever its
     # tax: dropped before the engine runs (a cent of margin keeps the test conservative)
     affordable = np.flatnonzero(pairs.floor[pair] - 0.01 <= model.cash_limit[t] + nodes.labels[parent, 4] + 1e-6)
-    parent, pair = parent[affordable], pair[affordable]
+    return pairs, parent[affordable], pair[affordable]
+
+
+def _expand(model: StagingModel, t: int, combo_shares: np.ndarray, moves: _Moves,
+            nodes: _Nodes, rolled_cash: bool,
+            floor: _Floor | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int, int]:
+    """Every feasible year-``t`` move of every node (``moves``: the valid moves from grid points, filled as
+    needed): (parent node, child grid point, value, labels, rows run, moves weighed). ``rolled_cash``: the cash
+    a year leaves unspent is the next year's too (label 4 carries it). ``floor``: moves whose labels cannot reach
+    it (as :func:`_search` tests them) are left out before the engine runs them (:func:`_may_reach`); they count
+    among the moves weighed, not the rows run."""
+    pairs, parent, pair = _affordable_moves(model, t, moves, nodes)
+    weighed = parent.size
+    if floor is not None and parent.size and np.isfinite(floor.value):
+        reach = np.flatnonzero(_may_reach(model, t, pairs, pair, nodes, parent, rolled_cash, floor))
+        parent, pair = parent[reach], pair[reach]
     child = pairs.target[pair]
     if parent.size == 0:
-        return parent, child, np.zeros(0), np.zeros((0, nodes.labels.shape[1])), 0
+        return parent, child, np.zeros(0), np.zeros((0, nodes.labels.shape[1])), 0, weighed
     assert pairs.moves is not None
     step = year_step_of(model, t, pairs.moves.take(pair), nodes.labels[parent, 0], same_as=pairs.inputs_of[pair],
                         state_credit=nodes.labels[parent, 3])
@@ -365,7 +448,7 @@ def _expand(model: StagingModel, t: int, combo_shares: np.ndarray, moves: _Moves
                    nodes.labels[parent, 2] + step.amt_basis_added[feasible], step.state_credit_next[feasible],
                    np.maximum(available - step.cash_out, 0.0)[feasible] if rolled_cash
                    else np.zeros(int(feasible.sum())))
-    return parent, child, value, lab, rows
+    return parent, child, value, lab, rows, weighed
 
 
 def _carried(credit: np.ndarray, regular_basis: np.ndarray, amt_basis: np.ndarray, state_credit: np.ndarray,
@@ -404,7 +487,7 @@ def _value_to_go(model: StagingModel, grid: Grid, moves: _Moves | None,
     evaluations = 0
     t_count = len(model.years)
     for t in range(t_count - 1):
-        parent, child, value, lab, rows = _expand(model, t, combo_shares, moves, nodes, rolled_cash)
+        parent, child, value, lab, rows, _ = _expand(model, t, combo_shares, moves, nodes, rolled_cash)
         evaluations += rows
         if child.size == 0:
             return None, np.inf, evaluations
@@ -486,7 +569,7 @@ def optimize(model: StagingModel, steps: int | None = None,
         best.bound = min(result.bound, ceiling, np.inf if best.bound is None else best.bound)
         # the budget still binds: more labels where it did, while the round's work stays affordable
         if (not rounds and not labels and cap and result.labels_max >= cap and cap < MAX_LABELS
-                and result.evaluations * ESCALATION <= ROUND_ROWS):
+                and result.moves * ESCALATION <= ROUND_ROWS):
             rounds.append((min(cap * ESCALATION, MAX_LABELS), None))
     assert best is not None
     best.evaluations, best.labels_max = evaluations, labels_max
@@ -519,7 +602,7 @@ def _search(model: StagingModel, grid: Grid, labels: int, moves: _Moves,
                             np.full(1, _prior_state_credit(model)), np.zeros(1)))
     relaxed = _Nodes.none(nodes.labels.shape[1])
     history: list[tuple[np.ndarray, np.ndarray]] = []  # per year: (parent index, combo chosen)
-    labels_max, evaluations = 1, 0
+    labels_max, evaluations, considered = 1, 0, 0
     worth_weights = np.append(_label_weights(model), np.zeros(LABEL_WIDTH - 4))
     dropped_bound: float | None = None  # the most a schedule through a label the budget dropped can be worth
 
@@ -531,8 +614,11 @@ def _search(model: StagingModel, grid: Grid, labels: int, moves: _Moves,
         weights = _dominance_weights(model, rolled_cash, t)
         if progress:
             progress(t, t_count)
-        parent, child, value, lab, rows = _expand(model, t, combo_shares, moves, nodes, rolled_cash)
+        reachable = None if to_go is None or beam is not None else _Floor(floor, to_go, weights)
+        parent, child, value, lab, rows, weighed = _expand(model, t, combo_shares, moves, nodes, rolled_cash,
+                                                           reachable)
         evaluations += rows
+        considered += weighed
         most = optimistic(t, child, value, lab, weights)
         above = np.flatnonzero(most >= floor - 1e-6)  # the others cannot beat the schedule held
         alive = above[_prune_by_leaders(child[above], value[above], lab[above], weights)] if above.size else above
@@ -550,8 +636,10 @@ def _search(model: StagingModel, grid: Grid, labels: int, moves: _Moves,
             nodes = _Nodes(child[keep], value[keep], lab[keep])
             continue
         # the relaxed labels: last year's carried forward, and this year's dropped labels no kept label beats
-        _, r_child, r_value, r_lab, r_rows = _expand(model, t, combo_shares, moves, relaxed, rolled_cash)
+        _, r_child, r_value, r_lab, r_rows, r_weighed = _expand(model, t, combo_shares, moves, relaxed, rolled_cash,
+                                                                reachable)
         evaluations += r_rows
+        considered += r_weighed
         r_most = optimistic(t, r_child, r_value, r_lab, weights)
         r_above = r_most >= floor - 1e-6
         pool_state = np.concatenate([child[dropped], r_child[r_above]])
@@ -574,6 +662,7 @@ def _search(model: StagingModel, grid: Grid, labels: int, moves: _Moves,
         nodes = _Nodes(child[keep], value[keep], lab[keep])
     # the exit year: exercise-and-sell what is left, sell every lot held
     evaluations += nodes.combo.size + relaxed.combo.size
+    considered += nodes.combo.size + relaxed.combo.size
     bound = dropped_bound
     if relaxed.combo.size or dropped_bound is not None:
         # every schedule through a dropped label is worth at most its label's bound, and at most its relaxed
@@ -587,7 +676,7 @@ def _search(model: StagingModel, grid: Grid, labels: int, moves: _Moves,
     schedule = np.zeros((b_count, t_count))
     if nodes.combo.size == 0:  # the floor dropped every label: no schedule beats the one held
         return OptimizerResult(schedule=schedule, value=-np.inf, states=n_combos, labels_max=labels_max,
-                               truncated=bound is not None, evaluations=evaluations, bound=bound)
+                               truncated=bound is not None, evaluations=evaluations, bound=bound, moves=considered)
     final = _exit_values(model, combo_shares, nodes)
     best = int(np.argmax(final))
     # walk back
@@ -601,7 +690,7 @@ def _search(model: StagingModel, grid: Grid, labels: int, moves: _Moves,
         node = back
     return OptimizerResult(schedule=schedule, value=float(final[best]), states=n_combos, labels_max=labels_max,
                            truncated=bound is not None and bound > float(final[best]) + 1e-6,
-                           evaluations=evaluations, bound=bound)
+                           evaluations=evaluations, bound=bound, moves=considered)
 
 
 def _exit_values(model: StagingModel, combo_shares: np.ndarray, nodes: _Nodes) -> np.ndarray:
