@@ -425,15 +425,20 @@ class ElectionTaxes:
 
     def least_tax(self, credit: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """(len(rows),) the least tax of scenarios ``rows`` after the credit ``credit``, over the elections."""
-        out: np.ndarray = np.min([tax[rows] - np.minimum(credit, limit[rows]) + other[rows]
-                                  for tax, limit, other in zip(self.tax, self.limit, self.other, strict=True)],
-                                 axis=0)
+        out: np.ndarray | None = None
+        for tax, limit, other in zip(self.tax, self.limit, self.other, strict=True):
+            after = tax[rows] - np.minimum(credit, limit[rows]) + other[rows]
+            out = after if out is None else np.minimum(out, after)
+        assert out is not None
         return out
 
     def most_credit_left(self, credit: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """(len(rows),) the most credit scenarios ``rows`` carry to the next year from ``credit``."""
-        out: np.ndarray = np.max([np.maximum(credit - np.minimum(credit, limit[rows]) + amt[rows], 0.0)
-                                  for limit, amt in zip(self.limit, self.amt, strict=True)], axis=0)
+        out: np.ndarray | None = None
+        for limit, amt in zip(self.limit, self.amt, strict=True):
+            left = np.maximum(credit - np.minimum(credit, limit[rows]) + amt[rows], 0.0)
+            out = left if out is None else np.maximum(out, left)
+        assert out is not None
         return out
 
 
