@@ -21,6 +21,7 @@ import pytest
 from tests.planning.test_dominance_tight_cash import SEEDS, tight_plan
 
 import isoplan.planning.staging as staging
+from isoplan.planning.grid import _Moves, share_grid
 from isoplan.planning.model import ElectionTaxes, year_step_of
 from isoplan.planning.staging import (
     StagingModel,
@@ -28,13 +29,11 @@ from isoplan.planning.staging import (
     _carried,
     _dominance_weights,
     _Floor,
-    _Moves,
     _Nodes,
     _reach_bound,
     _value_to_go,
     build_model,
     optimize,
-    share_grid,
 )
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

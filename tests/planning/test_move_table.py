@@ -17,18 +17,9 @@ import numpy as np
 import pytest
 from tests.planning.test_dominance_tight_cash import SEEDS, tight_plan
 
-from isoplan.planning.model import _distinct, year_step, year_step_of
+from isoplan.planning.grid import _TAX_INPUTS, _Moves, _strike_floor, _valid_grid_moves, _valid_moves, share_grid
+from isoplan.planning.model import StagingModel, _distinct, build_model, year_step, year_step_of
 from isoplan.planning.plan import parse_plan
-from isoplan.planning.staging import (
-    _TAX_INPUTS,
-    StagingModel,
-    _Moves,
-    _strike_floor,
-    _valid_grid_moves,
-    _valid_moves,
-    build_model,
-    share_grid,
-)
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
