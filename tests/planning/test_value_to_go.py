@@ -35,7 +35,7 @@ def _to_go_check(model: StagingModel, steps: int, weaken: str = "") -> tuple[int
     schedule). ``weaken``: "penalty" (no worth for what a label carries beyond an envelope) or "dollars" (each
     bound $5 lower), to show the check catches a bound too low."""
     grid = share_grid(model, steps)
-    to_go, ceiling, _ = _value_to_go(model, grid, {}, True)
+    to_go, ceiling, _ = _value_to_go(model, grid, None, True)
     assert to_go is not None
     schedules = grid_schedules(model, steps)
     ev = evaluate(model, schedules)
@@ -136,7 +136,7 @@ def test_to_go_is_infinite_off_the_relaxed_search() -> None:
     """A grid point the relaxed search never reached has no bound (infinity: nothing is dropped for it)."""
     plan, steps = tight_plan(0)
     model = build_model(plan, LAW)
-    to_go, _, _ = _value_to_go(model, share_grid(model, steps), {}, True)
+    to_go, _, _ = _value_to_go(model, share_grid(model, steps), None, True)
     assert isinstance(to_go, ValueToGo)
     level = to_go.levels[0]
     missing = np.setdiff1d(np.arange(to_go.points), level.point)

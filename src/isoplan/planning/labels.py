@@ -104,7 +104,7 @@ def _pareto(state: np.ndarray, value: np.ndarray, labels: np.ndarray, weights: n
     """
     order = _state_order(state, -value, -labels[:, 0])
     s = state[order]
-    rank = np.arange(order.size) - np.searchsorted(s, s, side="left")
+    rank = _runs(s)[1]
     groups = np.unique(s, return_inverse=True)[1].reshape(-1)
     n_groups = int(groups.max()) + 1 if groups.size else 0
     sizes = np.bincount(groups, minlength=n_groups)
@@ -274,7 +274,7 @@ def _prefilter(state: np.ndarray, value: np.ndarray, labels: np.ndarray, weights
     for score in (value, optimistic):
         order = _state_order(state, -score)
         s = state[order]
-        rank = np.arange(order.size) - np.searchsorted(s, s, side="left")
+        rank = _runs(s)[1]
         chosen[order[rank < half]] = True
     return np.flatnonzero(chosen)
 

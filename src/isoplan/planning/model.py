@@ -14,8 +14,9 @@ plan's comparison are in :mod:`isoplan.planning.staging`.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
+from typing import Any
 
 import numpy as np
 
@@ -25,7 +26,7 @@ from isoplan.equity.iso_limit import iso_nso_split
 from isoplan.equity.records import ISO, NSO, Grant
 from isoplan.equity.rules import equity_rules
 from isoplan.planning.plan import Plan
-from isoplan.tax.credit_chain import YearWithCredit, year_with_credit
+from isoplan.tax.credit_chain import TaxReturn, YearWithCredit, year_with_credit
 from isoplan.tax.form8801 import FEDERAL, exclusion_items_only
 from isoplan.tax.households import Households, households, with_added_gains
 from isoplan.tax.law import LawTable, law_table
@@ -376,6 +377,105 @@ class YearTaxes:
     ca_credit_used = property(lambda self: None if self.state is None else self.state.credit_used)
 
 
+def _distinct(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values of the integers ``ids`` in ascending order, as (a position of each, the index of each
+    id's value among them): :func:`numpy.unique`'s ``return_index`` and ``return_inverse``, except that the
+    position may be any of a value's (equal ids stand for equal inputs); without sorting when the ids are small."""
+    n = ids.size
+    if n == 0 or ids.dtype.kind not in "iu" or int(ids.min()) < 0 or int(ids.max()) >= 4 * n + 1024:
+        _, first, inverse = np.unique(ids, return_index=True, return_inverse=True)
+        return first, inverse.reshape(-1)
+    present = np.zeros(int(ids.max()) + 1, dtype=bool)
+    present[ids] = True
+    rank = np.cumsum(present) - 1
+    inverse = rank[ids]
+    position = np.empty(int(rank[-1]) + 1, dtype=np.intp)
+    position[inverse] = np.arange(n)
+    return position, inverse
+
+
+def _year_households(model: StagingModel, t: int, unique: np.ndarray) -> Households:
+    """Year ``t``'s households for rows (iso spread, ordinary income, long-term gain, AMT long-term gain, NSO
+    wages, line 2k's ordinary part) added to the year's base household."""
+    base = model.base[t]
+    # the exit sale's gains on both bases; line 2k re-derived, each basis after its own §1211(b) limit
+    return with_added_gains(base, unique.shape[0], long_term=unique[:, 2], amt_long_term=unique[:, 3],
+                            iso_bargain_element=unique[:, 0],
+                            # of the ordinary income, the NSO spread is also Medicare wages (Form 8959;
+                            # IRC §3121(a)); ISO disqualifying-disposition income is not (IRC §3121(a)(22))
+                            nso_income=base.nso_income[0] + unique[:, 4],
+                            other_ordinary_income=base.other_ordinary_income[0] + unique[:, 1] - unique[:, 4],
+                            other_line2k=unique[:, 5], amt_credit_carryforward=0.0)
+
+
+@dataclass
+class ElectionTaxes:
+    """One return for many scenarios under each deduction election, before any credit (arrays (elections, n)).
+
+    Whatever credit ``c`` a scenario carries, its tax after the credit is, for the election the return takes,
+    ``tax - min(c, limit) + other`` and its credit left ``max(c - min(c, limit) + amt - line 15, 0)``
+    (:func:`isoplan.tax.credit_chain.year_with_credit`: Form 8801 lines 21-26, §53(c); the state's form the same
+    way): so the least over the elections bounds the tax from below and the most bounds the credit left from
+    above (line 15 is never negative), for any credit."""
+
+    tax: np.ndarray  # the tax the credit reduces, before it
+    limit: np.ndarray  # the most the credit may take (regular tax less TMT, §53(c))
+    other: np.ndarray  # taxes beside it that neither the credit nor the election touch (0 when none)
+    amt: np.ndarray
+
+    def least_tax(self, credit: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """(len(rows),) the least tax of scenarios ``rows`` after the credit ``credit``, over the elections."""
+        out: np.ndarray | None = None
+        for tax, limit, other in zip(self.tax, self.limit, self.other, strict=True):
+            after = tax[rows] - np.minimum(credit, limit[rows]) + other[rows]
+            out = after if out is None else np.minimum(out, after)
+        assert out is not None
+        return out
+
+    def most_credit_left(self, credit: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """(len(rows),) the most credit scenarios ``rows`` carry to the next year from ``credit``."""
+        out: np.ndarray | None = None
+        for limit, amt in zip(self.limit, self.amt, strict=True):
+            left = np.maximum(credit - np.minimum(credit, limit[rows]) + amt[rows], 0.0)
+            out = left if out is None else np.maximum(out, left)
+        assert out is not None
+        return out
+
+
+def year_tax_elections(model: StagingModel, t: int, *, iso_spread: np.ndarray, ordinary: np.ndarray,
+                       wages: np.ndarray, disqualifying: np.ndarray) -> tuple[ElectionTaxes, ElectionTaxes | None]:
+    """Year ``t``'s federal return and the state's (None without one) for scenarios without an exit sale (as
+    :class:`YearMoves`) under each deduction election, computed as :func:`year_taxes` computes them before the
+    credit."""
+    n = iso_spread.shape[0]
+    zero = np.zeros(n)
+    unique = np.stack([iso_spread, ordinary, zero, zero, wages, -disqualifying], axis=1)
+    h = _year_households(model, t, unique)
+    # the lines year_taxes asks of each return (federal: its kept lines; the state's: all)
+    returns: list[tuple[TaxReturn, LawTable, Mapping[str, Any], tuple[str, ...]]] = [
+        (FEDERAL, model.law, {}, _ENGINE_KEYS)]
+    if model.state is not None:
+        returns.append((model.state.jurisdiction, model.state.law, model.state.inputs[t], ()))
+    out: list[ElectionTaxes] = []
+    for ret, law, inputs, keep in returns:
+        keys = ret.credit_lines
+        wanted = tuple(dict.fromkeys((*keep, keys.regular_tax, keys.tentative_minimum_tax, keys.amt, keys.tax,
+                                      *keys.other_tax, keys.credit_limit, keys.itemized_allowed,
+                                      keys.standard_deduction))) if keep else None
+        parts: dict[str, list[np.ndarray]] = {"tax": [], "limit": [], "other": [], "amt": []}
+        for election in ("standard", "itemized"):
+            r = ret.compute(h, law, inputs=inputs, credit=0.0, deduction=election, keep=wanted)
+            other = np.zeros(n)
+            for key in keys.other_tax:
+                other = other + r.lines[key]
+            parts["tax"].append(r.lines[keys.tax])
+            parts["limit"].append(r.lines[keys.credit_limit])
+            parts["other"].append(other)
+            parts["amt"].append(r.lines[keys.amt])
+        out.append(ElectionTaxes(**{k: np.asarray(v) for k, v in parts.items()}))
+    return out[0], out[1] if len(out) > 1 else None
+
+
 def year_taxes(model: StagingModel, t: int, *, iso_spread: np.ndarray, ordinary: np.ndarray,
                credit: np.ndarray, wages: np.ndarray | None = None, long_term_gain: np.ndarray | None = None,
                amt_long_term_gain: np.ndarray | None = None, same_as: np.ndarray | None = None,
@@ -399,23 +499,14 @@ def year_taxes(model: StagingModel, t: int, *, iso_spread: np.ndarray, ordinary:
     amt_lt = np.zeros(n) if amt_long_term_gain is None else amt_long_term_gain
     nso_wages = np.zeros(n) if wages is None else wages
     back = np.zeros(n) if taken_back is None else taken_back
-    keys = np.stack([iso_spread, ordinary, lt, amt_lt, nso_wages, back], axis=1)
+    columns = (iso_spread, ordinary, lt, amt_lt, nso_wages, back)
     if same_as is not None:  # an integer per scenario, equal where the inputs are equal (faster to sort)
-        _, first, inverse = np.unique(same_as, return_index=True, return_inverse=True)
-        unique = keys[first]
+        first, inverse = _distinct(np.asarray(same_as))
+        unique = np.stack([column[first] for column in columns], axis=1)
     else:
-        unique, inverse = np.unique(keys, axis=0, return_inverse=True)
+        unique, inverse = np.unique(np.stack(columns, axis=1), axis=0, return_inverse=True)
     inverse = inverse.reshape(-1)
-    base = model.base[t]
-    m = unique.shape[0]
-    # the exit sale's gains on both bases; line 2k re-derived, each basis after its own §1211(b) limit
-    h = with_added_gains(base, m, long_term=unique[:, 2], amt_long_term=unique[:, 3],
-                         iso_bargain_element=unique[:, 0],
-                         # of the ordinary income, the NSO spread is also Medicare wages (Form 8959; IRC §3121(a));
-                         # ISO disqualifying-disposition income is not (IRC §3121(a)(22))
-                         nso_income=base.nso_income[0] + unique[:, 4],
-                         other_ordinary_income=base.other_ordinary_income[0] + unique[:, 1] - unique[:, 4],
-                         other_line2k=unique[:, 5], amt_credit_carryforward=0.0)
+    h = _year_households(model, t, unique)
     excl_h = exclusion_items_only(h)
     federal = year_with_credit(FEDERAL, h, model.law, credit=credit, keep=_ENGINE_KEYS, inverse=inverse,
                                exclusion_households=excl_h)
@@ -462,18 +553,40 @@ class YearStep:
     credit_worth: np.ndarray  # exit year: the worth of the credit left, less the reference's (credit_left_worth)
 
 
-def year_step(model: StagingModel, t: int, exercised_before: np.ndarray, exercise: np.ndarray,
-              credit: np.ndarray, regular_basis: np.ndarray | None = None,
-              amt_basis: np.ndarray | None = None, *, reference: bool = False,
-              same_as: np.ndarray | None = None, state_credit: np.ndarray | None = None) -> YearStep:
-    """Year ``t`` for ``n`` scenarios.
+@dataclass
+class YearMoves:
+    """What year ``t``'s exercises do to many scenarios before any tax (arrays of shape (n,)): the part of
+    :func:`year_step` that the credit carried does not change, so the optimizer computes it once per move."""
 
-    ``exercised_before`` (n, B): shares exercised in earlier years;
-    ``exercise`` (n, B): shares exercised at this year's exercise date;
-    ``credit`` (n,): minimum tax credit available (Form 8801 line 21);
-    ``state_credit`` (n,): the state AMT credit available (e.g. FTB 3510), for a plan with a modeled state;
-    ``regular_basis`` / ``amt_basis`` (n,): bases of the lots held (used in the exit year).
-    """
+    iso_spread: np.ndarray
+    nso_income: np.ndarray
+    strike_paid: np.ndarray
+    ordinary: np.ndarray  # ordinary income added to the year's household (NSO and same-day sales)
+    wages: np.ndarray  # the part of ``ordinary`` that is NSO spread: Medicare wages too
+    proceeds: np.ndarray
+    disqualifying: np.ndarray  # ordinary income of the exit's disqualifying sales of earlier lots (§422(c)(2))
+    regular_basis_added: np.ndarray
+    amt_basis_added: np.ndarray
+    long_term_gain: np.ndarray | None = None  # the exit's sale, regular basis (None: no sale)
+    amt_long_term_gain: np.ndarray | None = None  # the same with AMT basis
+
+    def take(self, rows: np.ndarray) -> YearMoves:
+        """The scenarios ``rows`` (an index array), in that order."""
+        parts: dict[str, Any] = {f.name: None if getattr(self, f.name) is None else getattr(self, f.name)[rows]
+                                 for f in fields(self)}
+        return YearMoves(**parts)
+
+    def joined(self, more: YearMoves) -> YearMoves:
+        """These scenarios, then ``more``'s."""
+        parts: dict[str, Any] = {f.name: None if getattr(self, f.name) is None else
+                                 np.concatenate([getattr(self, f.name), getattr(more, f.name)]) for f in fields(self)}
+        return YearMoves(**parts)
+
+
+def year_moves(model: StagingModel, t: int, exercised_before: np.ndarray, exercise: np.ndarray,
+               regular_basis: np.ndarray | None = None, amt_basis: np.ndarray | None = None, *,
+               reference: bool = False) -> YearMoves:
+    """Year ``t``'s exercises and sales for ``n`` scenarios, before any tax (see :func:`year_step`)."""
     n = exercise.shape[0]
     price = model.price_at_exercise[t]
     spread_per_share = np.maximum(price - model.strike, 0.0)
@@ -514,35 +627,67 @@ def year_step(model: StagingModel, t: int, exercised_before: np.ndarray, exercis
         ordinary = ordinary + disqualifying
         lt = sale_value - regular_basis - disqualifying
         amt_lt = sale_value - amt_basis
+    basis_iso = np.where(iso, model.strike, price)  # regular basis per share: strike (ISO) or FMV (NSO income)
+    return YearMoves(iso_spread=iso_spread, nso_income=nso_income, strike_paid=strike_paid, ordinary=ordinary,
+                     wages=wages, proceeds=proceeds, disqualifying=disqualifying,
+                     regular_basis_added=exercise @ basis_iso, amt_basis_added=exercise.sum(axis=1) * price,
+                     long_term_gain=lt, amt_long_term_gain=amt_lt)
+
+
+def year_step(model: StagingModel, t: int, exercised_before: np.ndarray, exercise: np.ndarray,
+              credit: np.ndarray, regular_basis: np.ndarray | None = None,
+              amt_basis: np.ndarray | None = None, *, reference: bool = False,
+              same_as: np.ndarray | None = None, state_credit: np.ndarray | None = None) -> YearStep:
+    """Year ``t`` for ``n`` scenarios.
+
+    ``exercised_before`` (n, B): shares exercised in earlier years;
+    ``exercise`` (n, B): shares exercised at this year's exercise date;
+    ``credit`` (n,): minimum tax credit available (Form 8801 line 21);
+    ``state_credit`` (n,): the state AMT credit available (e.g. FTB 3510), for a plan with a modeled state;
+    ``regular_basis`` / ``amt_basis`` (n,): bases of the lots held (used in the exit year).
+    """
+    moves = year_moves(model, t, exercised_before, exercise, regular_basis, amt_basis, reference=reference)
+    return year_step_of(model, t, moves, credit, reference=reference, same_as=same_as, state_credit=state_credit)
+
+
+def year_step_of(model: StagingModel, t: int, moves: YearMoves, credit: np.ndarray, *, reference: bool = False,
+                 same_as: np.ndarray | None = None, state_credit: np.ndarray | None = None) -> YearStep:
+    """:func:`year_step` from the year's exercises and sales (:func:`year_moves`): the tax, with the credit
+    ``credit`` (and the state's ``state_credit``) available. ``same_as``: an integer per scenario, equal where
+    the moves are equal (the engine runs once per distinct one)."""
+    n = moves.iso_spread.shape[0]
+    is_exit = t == len(model.years) - 1
     state_credit = np.zeros(n) if state_credit is None else state_credit
-    result = year_taxes(model, t, iso_spread=iso_spread, ordinary=ordinary, credit=credit, wages=wages,
-                        long_term_gain=lt, amt_long_term_gain=amt_lt, same_as=same_as, state_credit=state_credit,
-                        taken_back=-disqualifying)
+    result = year_taxes(model, t, iso_spread=moves.iso_spread, ordinary=moves.ordinary, credit=credit,
+                        wages=moves.wages, long_term_gain=moves.long_term_gain,
+                        amt_long_term_gain=moves.amt_long_term_gain, same_as=same_as, state_credit=state_credit,
+                        taken_back=-moves.disqualifying)
     used = result.credit_used
     created = result.amt - result.line15
     credit_next = np.maximum(credit - used + created, 0.0)
     zero = np.zeros(n)
     state = result.state
     extra_tax = result.total_tax - model.base_tax[t]
-    basis_iso = np.where(iso, model.strike, price)  # regular basis per share: strike (ISO) or FMV (NSO income)
     state_next = np.maximum(state_credit, 0.0) if state is None else state.credit_next
     worth = np.zeros(n)
     if is_exit and not reference:  # the credit left, at its assumed recovery after the exit
         worth = credit_left_worth(model, credit_next, state_next) - model.reference_credit_worth
+    strike_paid, proceeds = moves.strike_paid, moves.proceeds
+    lt, amt_lt = moves.long_term_gain, moves.amt_long_term_gain
     return YearStep(
         total_tax=result.total_tax, regular_tax=result.regular_tax, tmt=result.tmt,
         amt=result.amt, credit_used=used, credit_created=created, credit_next=credit_next,
-        iso_spread=iso_spread, nso_income=nso_income, strike_paid=strike_paid, sale_proceeds=proceeds,
-        regular_basis_added=exercise @ basis_iso, amt_basis_added=exercise.sum(axis=1) * price,
+        iso_spread=moves.iso_spread, nso_income=moves.nso_income, strike_paid=strike_paid, sale_proceeds=proceeds,
+        regular_basis_added=moves.regular_basis_added, amt_basis_added=moves.amt_basis_added,
         # a same-day exercise-and-sale pays its own strike and tax
         cash_out=np.maximum(strike_paid + np.maximum(extra_tax, 0.0) - proceeds, 0.0),
         flow=proceeds - strike_paid - extra_tax + worth,
-        ordinary=ordinary, wages=wages, long_term_gain=np.zeros(n) if lt is None else lt,
+        ordinary=moves.ordinary, wages=moves.wages, long_term_gain=np.zeros(n) if lt is None else lt,
         amt_long_term_gain=np.zeros(n) if amt_lt is None else amt_lt,
         state_tax=zero if state is None else state.tax, state_amt=zero if state is None else state.amt,
         state_credit_used=zero if state is None else state.credit_used,
         state_credit_created=zero if state is None else state.credit_created,
-        state_credit_next=state_next, disqualifying=disqualifying, credit_worth=worth,
+        state_credit_next=state_next, disqualifying=moves.disqualifying, credit_worth=worth,
     )
 
 

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from isoplan.planning.labels import _state_order, compiled_loop
+from isoplan.planning.labels import _runs, _state_order, compiled_loop
 
 
 def bundle_labels(point: np.ndarray, value: np.ndarray, labels: np.ndarray,
@@ -53,7 +53,7 @@ def bundle_labels(point: np.ndarray, value: np.ndarray, labels: np.ndarray,
         return (np.zeros(0, dtype=np.intp), np.zeros(0), np.zeros((0, labels.shape[1])), np.zeros(0, dtype=np.intp))
     order = _state_order(point, -value)
     s = point[order]
-    rank = np.arange(n) - np.searchsorted(s, s, side="left")
+    rank = _runs(s)[1]
     size = np.bincount(s)[s]
     bundle = s * groups + rank * groups // size
     # in this order each bundle is a run of consecutive labels, its best value first

@@ -40,14 +40,21 @@ Model simplifications (stated in every plan's output):
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from typing import TypedDict, cast
 
 import numpy as np
 
-from isoplan.equity.records import ISO
+from isoplan.planning.grid import (  # re-exported: the grid is staging's API too
+    AUTO_STATES,
+    MAX_STEPS,
+    Grid,
+    _Moves,
+    _YearPairs,
+    grid_schedules,
+    share_grid,
+)
 from isoplan.planning.labels import _not_covered, _pareto, _prefilter, _prune_by_leaders
 from isoplan.planning.model import (  # re-exported: the model and the evaluation are staging's API too
     Block,
@@ -64,6 +71,7 @@ from isoplan.planning.model import (  # re-exported: the model and the evaluatio
     state_model,
     without_state_inputs,
     year_step,
+    year_step_of,
     year_taxes,
 )
 from isoplan.planning.plan import Plan
@@ -71,14 +79,11 @@ from isoplan.planning.relaxation import Level, Move, ValueToGo, bundle_labels, f
 from isoplan.tax.households import Households, with_added_gains
 from isoplan.tax.law import LawTable
 
-__all__ = ["Block", "Evaluation", "PlanOutcome", "StagingModel", "StateModel", "Strategy", "YearStep", "YearTaxes",
-           "baseline_schedules", "blocks_from_grants", "build_model", "evaluate", "fill_room_schedule",
-           "grid_schedules", "optimize", "run_plan", "state_model", "without_state_inputs", "year_step",
-           "year_taxes"]
+__all__ = ["AUTO_STATES", "MAX_STEPS", "Block", "Evaluation", "PlanOutcome", "StagingModel", "StateModel", "Strategy",
+           "YearStep", "YearTaxes", "baseline_schedules", "blocks_from_grants", "build_model", "evaluate",
+           "fill_room_schedule", "grid_schedules", "optimize", "run_plan", "share_grid", "state_model",
+           "without_state_inputs", "year_step", "year_taxes"]
 
-#: state-space budget for the automatic grid (product of levels over grants), and the most steps per grant
-AUTO_STATES = 200
-MAX_STEPS = 40
 #: labels kept per state: PAIR_BUDGET (state, move) pairs per year spread over the grid, between MIN_LABELS
 #: and MAX_LABELS; half by value so far, half by what they could still be worth. The output says when a
 #: label that could still have won was dropped: then the schedule is the best found, not proven optimal.
@@ -117,102 +122,6 @@ LABEL_WORK = 4_000_000
 # ---------------------------------------------------------------- the grid and the optimizer
 
 
-def _exercise_order(model: StagingModel, grant_id: str) -> tuple[list[int], np.ndarray, np.ndarray]:
-    """A grant's blocks and the order its shares are exercised in: tranche by tranche (oldest first), ISO
-    shares before NSO shares within a tranche (isoplan's convention, as :mod:`isoplan.equity.exercise`).
-
-    Returns the grant's block indices and, for the sequence of segments, the block of each and its size.
-    """
-    blocks = [b for b, blk in enumerate(model.blocks) if blk.grant.id == grant_id]
-    segments = []
-    for b in blocks:
-        rank = 0 if model.blocks[b].kind == ISO else 1
-        for first, vest, shares in model.blocks[b].tranches:
-            segments.append((vest, first, rank, b, shares))
-    segments.sort()
-    return blocks, np.asarray([s[3] for s in segments], dtype=np.intp), np.asarray([s[4] for s in segments], float)
-
-
-def _compose(segment_block: np.ndarray, segment_shares: np.ndarray, level: float, b_count: int) -> np.ndarray:
-    """Shares of each block among the first ``level`` shares of a grant's exercise order."""
-    out = np.zeros(b_count)
-    ends = np.cumsum(segment_shares)
-    starts = ends - segment_shares
-    taken = np.clip(level - starts, 0.0, segment_shares)
-    np.add.at(out, segment_block, taken)
-    return out
-
-
-@dataclass
-class Grid:
-    """The share grid: per grant, cumulative share levels; combined into block-level share vectors."""
-
-    grant_ids: list[str]
-    levels: list[np.ndarray]
-    combo_shares: np.ndarray  # (n_combos, B): cumulative shares of each block at each grid point
-
-
-def share_grid(model: StagingModel, steps: int | None = None,
-               extra: Sequence[np.ndarray] = ()) -> Grid:
-    """Even steps of each grant plus each year's exercisable total, combined over grants.
-
-    ``extra``: schedules (B, T) whose cumulative share counts join the grid (the baselines), so the
-    optimizer can always reach them.
-    """
-    b_count = len(model.blocks)
-    grant_ids = list(dict.fromkeys(blk.grant.id for blk in model.blocks))
-    if not steps:
-        steps = min(MAX_STEPS, max(1, round(AUTO_STATES ** (1.0 / max(len(grant_ids), 1))) - 1))
-    levels, compositions = [], []
-    for gid in grant_ids:
-        blocks, seg_block, seg_shares = _exercise_order(model, gid)
-        cap = model.cap[blocks].sum(axis=0)
-        usable = model.allowed[blocks].any(axis=0)
-        top = float(cap[usable].max(initial=0.0))
-        even = np.floor(np.linspace(0.0, top, min(steps, max(int(top), 1)) + 1))
-        cumulative = [np.cumsum(x[blocks].sum(axis=0))[:-1] for x in extra]
-        grant_levels = np.unique(np.concatenate([even, cap[usable], [0.0], *cumulative]))
-        levels.append(grant_levels)
-        compositions.append(np.stack([_compose(seg_block, seg_shares, lv, b_count) for lv in grant_levels]))
-    combos = itertools.product(*[range(len(lv)) for lv in levels])
-    combo_shares = np.asarray([sum((compositions[g][k] for g, k in enumerate(c)), np.zeros(b_count))
-                               for c in combos]).reshape(-1, b_count)
-    return Grid(grant_ids, levels, combo_shares)
-
-
-def _valid_moves(model: StagingModel, t: int, old: np.ndarray, new: np.ndarray) -> np.ndarray:
-    """(len(old), len(new)) bool: moving from cumulative ``old`` to ``new`` shares is a valid year-t exercise."""
-    ok = np.ones((old.shape[0], new.shape[0]), dtype=bool)
-    for b in range(old.shape[1]):
-        n_b, o_b = new[None, :, b], old[:, b:b + 1]
-        if model.allowed[b, t]:
-            ok &= (n_b >= o_b - 1e-9) & (n_b <= model.cap[b, t] + 1e-9)
-        else:
-            ok &= np.abs(n_b - o_b) <= 1e-9
-    return ok
-
-
-def grid_schedules(model: StagingModel, steps: int | None = None, limit: int = 2_000_000) -> np.ndarray:
-    """Every on-grid schedule (n, B, T) that respects vesting and windows: the brute force the optimizer is
-    tested against (cash and the zero-AMT setting are checked by :func:`evaluate`)."""
-    grid = share_grid(model, steps)
-    t_count = len(model.years)
-    paths = np.zeros((1, 1), dtype=np.intp)  # combo index after each decision year (start: all zero)
-    start = int(np.flatnonzero(~grid.combo_shares.any(axis=1))[0])
-    paths[:] = start
-    for t in range(t_count - 1):
-        ok = _valid_moves(model, t, grid.combo_shares[paths[:, -1]], grid.combo_shares)
-        p, c = np.nonzero(ok)
-        if p.size > limit:
-            raise ValueError(f"{p.size} schedules: too many to enumerate")
-        paths = np.concatenate([paths[p], c[:, None]], axis=1)
-    cumulative = grid.combo_shares[paths]  # (n, T, B) after each decision year (index 0: the start)
-    steps_taken = np.diff(cumulative, axis=1)  # (n, T-1, B)
-    out = np.zeros((paths.shape[0], len(model.blocks), t_count))
-    out[:, :, : t_count - 1] = np.transpose(steps_taken, (0, 2, 1))
-    return out
-
-
 @dataclass
 class OptimizerResult:
     schedule: np.ndarray  # (B, T)
@@ -222,6 +131,9 @@ class OptimizerResult:
     truncated: bool  # labels that could still have won were dropped and the bound does not rule them out
     evaluations: int
     bound: float | None = None  # the most a schedule through a dropped label could be worth (None: none dropped)
+    #: the moves the round weighed, those its floor ruled out before the engine included (:func:`_may_reach`): the
+    #: measure of its work that decides whether a round with more labels follows (:data:`ROUND_ROWS`)
+    moves: int = 0
 
 
 @dataclass
@@ -237,46 +149,91 @@ class _Nodes:
         return _Nodes(np.zeros(0, dtype=np.intp), np.zeros(0), np.zeros((0, width)))
 
 
-def _moves_from(model: StagingModel, t: int, combo_shares: np.ndarray, moves: dict[tuple[int, int], np.ndarray],
-                combos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The valid year-``t`` moves from each grid point in ``combos``: (index into ``combos``, grid point moved
-    to), in that order; computed once per grid point and year (``moves`` keeps each point's targets)."""
-    unique, inverse = np.unique(combos, return_inverse=True)
-    missing = [int(c) for c in unique if (t, int(c)) not in moves]
-    if missing:
-        rows = _valid_moves(model, t, combo_shares[missing], combo_shares)
-        moves.update({(t, c): np.flatnonzero(rows[k]) for k, c in enumerate(missing)})
-    targets = [moves[(t, int(c))] for c in unique]
-    degree = np.asarray([x.size for x in targets], dtype=np.intp)
-    offset = np.concatenate([[0], np.cumsum(degree)[:-1]]).astype(np.intp)
-    flat = np.concatenate(targets) if targets else np.zeros(0, dtype=np.intp)
-    count = degree[inverse.reshape(-1)]
-    source = np.repeat(np.arange(combos.size), count)
-    # each row's position among its point's targets
-    within = np.arange(source.size) - np.repeat(np.cumsum(count) - count, count)
-    target: np.ndarray = flat[offset[inverse.reshape(-1)][source] + within]
-    return source, target
+@dataclass
+class _Floor:
+    """What a round's labels must be able to reach (:func:`_search`): the value of a schedule held, and the bound
+    on what the later years can add to a label with the year's label test weights."""
+
+    value: float
+    to_go: ValueToGo
+    weights: np.ndarray
 
 
-def _expand(model: StagingModel, t: int, combo_shares: np.ndarray, moves: dict[tuple[int, int], np.ndarray],
-            nodes: _Nodes, rolled_cash: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
-    """Every feasible year-``t`` move of every node (``moves``: the valid moves from grid points, filled as
-    needed): (parent node, child grid point, value, labels, rows run). ``rolled_cash``: the cash a year leaves
-    unspent is the next year's too (label 4 carries it)."""
-    n_combos = combo_shares.shape[0]
-    shares_now = combo_shares[nodes.combo]  # (N, B)
-    parent, child = _moves_from(model, t, combo_shares, moves, nodes.combo)
+def _may_reach(model: StagingModel, t: int, pairs: _YearPairs, pair: np.ndarray, nodes: _Nodes, parent: np.ndarray,
+               rolled_cash: bool, floor: _Floor) -> np.ndarray:
+    """Bool per move (node ``parent``, ``pair``): whether the move's label could still reach the floor, judged
+    before the engine runs the move (:func:`_reach_bound`; NaN: kept, as the round's test decides)."""
+    most = _reach_bound(model, t, pairs, pair, nodes, parent, rolled_cash, floor)
+    reach: np.ndarray = ~(most + 0.01 < floor.value - 1e-6)
+    return reach
+
+
+def _reach_bound(model: StagingModel, t: int, pairs: _YearPairs, pair: np.ndarray, nodes: _Nodes,
+                 parent: np.ndarray, rolled_cash: bool, floor: _Floor) -> np.ndarray:
+    """Per move (node ``parent``, ``pair``), at least the value plus ``to_go`` of the label it would make, which
+    :func:`_search` tests against the floor, computed before the engine runs the move.
+
+    The year's tax after any credit is at least the least over the deduction elections of the tax less the credit
+    it can take, and the credit left at most the most (:class:`isoplan.planning.model.ElectionTaxes`); so the flow
+    (proceeds less strike less extra tax) is at most the one with that least tax, the cash left at most what that
+    tax leaves, and every label at most its bound; ``to_go`` never falls as a label grows (each carried dollar adds
+    its weight or nothing). The same sums in the same order as :func:`_expand`'s, each term no smaller, so the
+    bound is no smaller than the value :func:`_search` tests, in floating point too (a cent of margin besides): a
+    move dropped here is one the round would drop after running it."""
+    federal, state = pairs.elections(model, t)
+    assert pairs.moves is not None
+    inputs = pairs.inputs_of[pair]
+    labels = nodes.labels[parent]
+    credit, state_credit = labels[:, 0], labels[:, 3]
+    tax = federal.least_tax(credit, inputs)
+    credit_next = federal.most_credit_left(credit, inputs)
+    if state is None:
+        state_next = np.maximum(state_credit, 0.0)
+    else:
+        tax = tax + state.least_tax(state_credit, inputs)
+        state_next = state.most_credit_left(state_credit, inputs)
+    extra_tax = tax - model.base_tax[t]
+    strike_paid, proceeds = pairs.moves.strike_paid[pair], pairs.moves.proceeds[pair]
+    available = model.cash_limit[t] + labels[:, 4]
+    cash_out = np.maximum(strike_paid + np.maximum(extra_tax, 0.0) - proceeds, 0.0)
+    value = nodes.value[parent] + model.discount[t] * (proceeds - strike_paid - extra_tax)
+    lab = _carried(credit_next, labels[:, 1] + pairs.moves.regular_basis_added[pair],
+                   labels[:, 2] + pairs.moves.amt_basis_added[pair], state_next,
+                   np.maximum(available - cash_out, 0.0) if rolled_cash else np.zeros(pair.size))
+    most: np.ndarray = value + floor.to_go.to_go(t, pairs.target[pair], lab, floor.weights)
+    return most
+
+
+def _affordable_moves(model: StagingModel, t: int, moves: _Moves,
+                      nodes: _Nodes) -> tuple[_YearPairs, np.ndarray, np.ndarray]:
+    """The year's pairs and the valid year-``t`` moves of the nodes that their strike leaves possible: (pairs,
+    node, pair), by node."""
+    pairs, parent, pair = moves.from_points(t, nodes.combo)
     # a move whose strike alone (less what same-day sales bring in) exceeds the cash at hand fails whatever its
     # tax: dropped before the engine runs (a cent of margin keeps the test conservative)
-    held = combo_shares[child]
-    exercise = held - shares_now[parent]
-    affordable = np.flatnonzero(_strike_floor(model, t, held, exercise) - 0.01 <=
-                                model.cash_limit[t] + nodes.labels[parent, 4] + 1e-6)
-    parent, child, exercise = parent[affordable], child[affordable], exercise[affordable]
+    affordable = np.flatnonzero(pairs.floor[pair] - 0.01 <= model.cash_limit[t] + nodes.labels[parent, 4] + 1e-6)
+    return pairs, parent[affordable], pair[affordable]
+
+
+def _expand(model: StagingModel, t: int, combo_shares: np.ndarray, moves: _Moves,
+            nodes: _Nodes, rolled_cash: bool,
+            floor: _Floor | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int, int]:
+    """Every feasible year-``t`` move of every node (``moves``: the valid moves from grid points, filled as
+    needed): (parent node, child grid point, value, labels, rows run, moves weighed). ``rolled_cash``: the cash
+    a year leaves unspent is the next year's too (label 4 carries it). ``floor``: moves whose labels cannot reach
+    it (as :func:`_search` tests them) are left out before the engine runs them (:func:`_may_reach`); they count
+    among the moves weighed, not the rows run."""
+    pairs, parent, pair = _affordable_moves(model, t, moves, nodes)
+    weighed = parent.size
+    if floor is not None and parent.size and np.isfinite(floor.value):
+        reach = np.flatnonzero(_may_reach(model, t, pairs, pair, nodes, parent, rolled_cash, floor))
+        parent, pair = parent[reach], pair[reach]
+    child = pairs.target[pair]
     if parent.size == 0:
-        return parent, child, np.zeros(0), np.zeros((0, nodes.labels.shape[1])), 0
-    step = year_step(model, t, shares_now[parent], exercise, nodes.labels[parent, 0],
-                     same_as=nodes.combo[parent] * n_combos + child, state_credit=nodes.labels[parent, 3])
+        return parent, child, np.zeros(0), np.zeros((0, nodes.labels.shape[1])), 0, weighed
+    assert pairs.moves is not None
+    step = year_step_of(model, t, pairs.moves.take(pair), nodes.labels[parent, 0], same_as=pairs.inputs_of[pair],
+                        state_credit=nodes.labels[parent, 3])
     # the cash at hand: the year's own, plus what earlier years left unspent (label 4; zero when it does not roll)
     available = model.cash_limit[t] + nodes.labels[parent, 4]
     feasible = step.cash_out <= available + 1e-6
@@ -289,7 +246,7 @@ def _expand(model: StagingModel, t: int, combo_shares: np.ndarray, moves: dict[t
                    nodes.labels[parent, 2] + step.amt_basis_added[feasible], step.state_credit_next[feasible],
                    np.maximum(available - step.cash_out, 0.0)[feasible] if rolled_cash
                    else np.zeros(int(feasible.sum())))
-    return parent, child, value, lab, rows
+    return parent, child, value, lab, rows, weighed
 
 
 def _carried(credit: np.ndarray, regular_basis: np.ndarray, amt_basis: np.ndarray, state_credit: np.ndarray,
@@ -300,23 +257,12 @@ def _carried(credit: np.ndarray, regular_basis: np.ndarray, amt_basis: np.ndarra
                      cash + credit + state_credit], axis=1)
 
 
-def _strike_floor(model: StagingModel, t: int, held: np.ndarray, exercise: np.ndarray) -> np.ndarray:
-    """A lower bound of each move's year-``t`` cash out (:func:`year_step`'s ``cash_out``, ``held``: the shares
-    exercised by the end of the year): the strike of the shares exercised plus that of a same-day sale on a
-    block's last chance that year, less the sale's proceeds; the year's extra tax only adds to it."""
-    floor: np.ndarray = exercise @ model.strike
-    for b, (year_index, day, sale_price, _iso, can_sell) in enumerate(model.last_chance):
-        if year_index == t and can_sell and sale_price > model.strike[b]:
-            cap = model.exit_cap[b] if day >= model.exit_date else model.blocks[b].exercisable(day)
-            floor = floor - np.maximum(cap - held[:, b], 0.0) * (sale_price - model.strike[b])
-    return floor
-
-
-def _value_to_go(model: StagingModel, grid: Grid, moves: dict[tuple[int, int], np.ndarray],
+def _value_to_go(model: StagingModel, grid: Grid, moves: _Moves | None,
                  rolled_cash: bool) -> tuple[ValueToGo | None, float, int]:
     """The relaxed search (:mod:`isoplan.planning.relaxation`), :data:`ENVELOPES` envelopes a grid point at most:
     the bound on what the later years can add to a label (None when a year has no move left: no schedule is
     feasible, as the search will say), the most any schedule can be worth, and the rows run."""
+    moves = moves or _Moves(model, grid)
     combo_shares = grid.combo_shares
     start = int(np.flatnonzero(~combo_shares.any(axis=1))[0])
     nodes = _Nodes(np.full(1, start, dtype=np.intp), np.zeros(1),
@@ -327,7 +273,7 @@ def _value_to_go(model: StagingModel, grid: Grid, moves: dict[tuple[int, int], n
     evaluations = 0
     t_count = len(model.years)
     for t in range(t_count - 1):
-        parent, child, value, lab, rows = _expand(model, t, combo_shares, moves, nodes, rolled_cash)
+        parent, child, value, lab, rows, _ = _expand(model, t, combo_shares, moves, nodes, rolled_cash)
         evaluations += rows
         if child.size == 0:
             return None, np.inf, evaluations
@@ -335,8 +281,7 @@ def _value_to_go(model: StagingModel, grid: Grid, moves: dict[tuple[int, int], n
         if t + 1 < t_count - 1:
             # as many envelopes per grid point as next year's moves from them allow within RELAXED_ROWS
             points, members = np.unique(child, return_counts=True)
-            source, _ = _moves_from(model, t + 1, combo_shares, moves, points)
-            degree = np.bincount(source, minlength=points.size)
+            degree = moves.year(t + 1, points).degree[points]
             while groups > 1 and int(np.minimum(members, groups) @ degree) > RELAXED_ROWS:
                 groups //= 2
         point, env_value, env_labels, joins = bundle_labels(child, value, lab[:, :5], groups)
@@ -375,7 +320,7 @@ def optimize(model: StagingModel, steps: int | None = None,
     n_combos = grid.combo_shares.shape[0]
     full = labels or int(np.clip(PAIR_BUDGET // (n_combos * n_combos), MIN_LABELS, MAX_LABELS))
     affordable = max(ROUNDS[0], int(np.sqrt(LABEL_WORK / n_combos)))
-    moves: dict[tuple[int, int], np.ndarray] = {}
+    moves = _Moves(model, grid)
     to_go, ceiling, evaluations = _value_to_go(model, grid, moves, rolled_cash)
     # the dive (0); the full budget, while no grid point needs more than FULL_FIRST labels; then the rounds
     rounds: list[tuple[int, int | None]] = [(0, None), (full, None if labels else FULL_FIRST)]
@@ -410,14 +355,14 @@ def optimize(model: StagingModel, steps: int | None = None,
         best.bound = min(result.bound, ceiling, np.inf if best.bound is None else best.bound)
         # the budget still binds: more labels where it did, while the round's work stays affordable
         if (not rounds and not labels and cap and result.labels_max >= cap and cap < MAX_LABELS
-                and result.evaluations * ESCALATION <= ROUND_ROWS):
+                and result.moves * ESCALATION <= ROUND_ROWS):
             rounds.append((min(cap * ESCALATION, MAX_LABELS), None))
     assert best is not None
     best.evaluations, best.labels_max = evaluations, labels_max
     return best
 
 
-def _search(model: StagingModel, grid: Grid, labels: int, moves: dict[tuple[int, int], np.ndarray],
+def _search(model: StagingModel, grid: Grid, labels: int, moves: _Moves,
             progress: Callable[[int, int], None] | None, rolled_cash: bool,
             give_up_above: int | None = None, to_go: ValueToGo | None = None,
             floor: float = -np.inf, beam: int | None = None) -> OptimizerResult | int:
@@ -443,7 +388,7 @@ def _search(model: StagingModel, grid: Grid, labels: int, moves: dict[tuple[int,
                             np.full(1, _prior_state_credit(model)), np.zeros(1)))
     relaxed = _Nodes.none(nodes.labels.shape[1])
     history: list[tuple[np.ndarray, np.ndarray]] = []  # per year: (parent index, combo chosen)
-    labels_max, evaluations = 1, 0
+    labels_max, evaluations, considered = 1, 0, 0
     worth_weights = np.append(_label_weights(model), np.zeros(LABEL_WIDTH - 4))
     dropped_bound: float | None = None  # the most a schedule through a label the budget dropped can be worth
 
@@ -455,8 +400,11 @@ def _search(model: StagingModel, grid: Grid, labels: int, moves: dict[tuple[int,
         weights = _dominance_weights(model, rolled_cash, t)
         if progress:
             progress(t, t_count)
-        parent, child, value, lab, rows = _expand(model, t, combo_shares, moves, nodes, rolled_cash)
+        reachable = None if to_go is None or beam is not None else _Floor(floor, to_go, weights)
+        parent, child, value, lab, rows, weighed = _expand(model, t, combo_shares, moves, nodes, rolled_cash,
+                                                           reachable)
         evaluations += rows
+        considered += weighed
         most = optimistic(t, child, value, lab, weights)
         above = np.flatnonzero(most >= floor - 1e-6)  # the others cannot beat the schedule held
         alive = above[_prune_by_leaders(child[above], value[above], lab[above], weights)] if above.size else above
@@ -474,8 +422,10 @@ def _search(model: StagingModel, grid: Grid, labels: int, moves: dict[tuple[int,
             nodes = _Nodes(child[keep], value[keep], lab[keep])
             continue
         # the relaxed labels: last year's carried forward, and this year's dropped labels no kept label beats
-        _, r_child, r_value, r_lab, r_rows = _expand(model, t, combo_shares, moves, relaxed, rolled_cash)
+        _, r_child, r_value, r_lab, r_rows, r_weighed = _expand(model, t, combo_shares, moves, relaxed, rolled_cash,
+                                                                reachable)
         evaluations += r_rows
+        considered += r_weighed
         r_most = optimistic(t, r_child, r_value, r_lab, weights)
         r_above = r_most >= floor - 1e-6
         pool_state = np.concatenate([child[dropped], r_child[r_above]])
@@ -498,6 +448,7 @@ def _search(model: StagingModel, grid: Grid, labels: int, moves: dict[tuple[int,
         nodes = _Nodes(child[keep], value[keep], lab[keep])
     # the exit year: exercise-and-sell what is left, sell every lot held
     evaluations += nodes.combo.size + relaxed.combo.size
+    considered += nodes.combo.size + relaxed.combo.size
     bound = dropped_bound
     if relaxed.combo.size or dropped_bound is not None:
         # every schedule through a dropped label is worth at most its label's bound, and at most its relaxed
@@ -511,7 +462,7 @@ def _search(model: StagingModel, grid: Grid, labels: int, moves: dict[tuple[int,
     schedule = np.zeros((b_count, t_count))
     if nodes.combo.size == 0:  # the floor dropped every label: no schedule beats the one held
         return OptimizerResult(schedule=schedule, value=-np.inf, states=n_combos, labels_max=labels_max,
-                               truncated=bound is not None, evaluations=evaluations, bound=bound)
+                               truncated=bound is not None, evaluations=evaluations, bound=bound, moves=considered)
     final = _exit_values(model, combo_shares, nodes)
     best = int(np.argmax(final))
     # walk back
@@ -525,7 +476,7 @@ def _search(model: StagingModel, grid: Grid, labels: int, moves: dict[tuple[int,
         node = back
     return OptimizerResult(schedule=schedule, value=float(final[best]), states=n_combos, labels_max=labels_max,
                            truncated=bound is not None and bound > float(final[best]) + 1e-6,
-                           evaluations=evaluations, bound=bound)
+                           evaluations=evaluations, bound=bound, moves=considered)
 
 
 def _exit_values(model: StagingModel, combo_shares: np.ndarray, nodes: _Nodes) -> np.ndarray:
