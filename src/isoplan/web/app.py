@@ -21,7 +21,9 @@ import hmac
 import json
 import secrets
 import sys
+import threading
 import traceback
+from collections import deque
 from collections.abc import Callable, Iterable
 from importlib import resources
 from string import Template
@@ -170,6 +172,34 @@ def _read(name: str) -> str:
     return resources.files("isoplan.web").joinpath(name).read_text(encoding="utf-8")
 
 
+class Turns:
+    """A lock handed on in arrival order: the short requests compute one at a time, each after those that came
+    before it. Computing at once, they would share the interpreter lock, which goes to no waiter in particular: each
+    hand-over costs a thread switch, and a request can lose the lock again and again while later ones finish."""
+
+    def __init__(self) -> None:
+        self._mutex = threading.Lock()
+        self._waiting: deque[threading.Lock] = deque()
+        self._held = False
+
+    def __enter__(self) -> None:
+        with self._mutex:
+            if not self._held:
+                self._held = True
+                return
+            turn = threading.Lock()
+            turn.acquire()
+            self._waiting.append(turn)
+        turn.acquire()  # released by the holder before us, which hands the lock straight over
+
+    def __exit__(self, *exc: object) -> None:
+        with self._mutex:
+            if self._waiting:
+                self._waiting.popleft().release()
+            else:
+                self._held = False
+
+
 class App:
     """The web app (a WSGI callable). Build it with :func:`create_app`."""
 
@@ -188,6 +218,8 @@ class App:
         #: computes the long requests (LONG_ROUTES) in worker processes when set (``isoplan serve`` sets it);
         #: None: on the request's thread
         self.worker: Worker | None = None
+        #: the short requests compute one at a time, in arrival order (:class:`Turns`)
+        self.turns = Turns()
         self._register()
 
     def set_port(self, port: int) -> None:
@@ -226,7 +258,11 @@ class App:
 
     def __call__(self, environ: dict[str, Any], start_response: Start) -> Iterable[bytes]:
         try:
-            status, headers, body = self.handle(environ)
+            if (environ.get("REQUEST_METHOD"), environ.get("PATH_INFO")) in LONG_ROUTES:
+                status, headers, body = self.handle(environ)  # seconds of work, or of waiting on a worker
+            else:
+                with self.turns:
+                    status, headers, body = self.handle(environ)
         except HttpError as err:
             status, headers, body = err.status, [("Content-Type", "application/json")], \
                 json.dumps({"error": {"field": None, "message": err.message}}).encode()
