@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import hmac
 import json
+import operator
 import secrets
 import sys
 import threading
@@ -137,6 +138,15 @@ def to_json(value: Any) -> Any:
 
 
 def json_bytes(value: Any) -> bytes:
+    """``json.dumps(to_json(value))``, encoded. A record type with a ``json_bytes`` method of its own (the room
+    page) writes itself, to the same bytes; any other value goes to :func:`encoder_json_bytes`."""
+    own = getattr(type(value), "json_bytes", None)
+    if own is not None:
+        return bytes(own(value))
+    return encoder_json_bytes(value)
+
+
+def encoder_json_bytes(value: Any) -> bytes:
     """``json.dumps(to_json(value))``, encoded, by the JSON module's own encoder: it walks the lists and dicts and
     asks :func:`_record_fields` only for the records, so a room page's 180 form lines and 160 curve points cost
     no call apiece. A NaN (JSON has none: null), a key that is not text or a number, or a value it cannot
@@ -145,6 +155,55 @@ def json_bytes(value: Any) -> bytes:
         return json.dumps(value, default=_record_fields, allow_nan=False).encode()
     except (ValueError, TypeError):
         return json.dumps(to_json(value), allow_nan=False).encode()
+
+
+def rows_json(rows: list[Any]) -> str | None:
+    """A list of flat records whose last field is a number, such as a page's form lines, as
+    :func:`encoder_json_bytes` writes it (text), or None when a row is not a record or its last field is not a
+    finite float (the caller encodes the list by the encoder then).
+
+    A room page explains about 180 lines a request, and only their values change between requests: each row
+    takes its text up to the value from a template made once per line (the record's other fields), and the
+    value's text from ``float.__repr__``, as the JSON encoder writes a float."""
+    parts = []
+    kind: type | None = None
+    fields: Callable[[Any], tuple[Any, ...]] = tuple
+    heads: dict[tuple[Any, ...], str] = {}
+    for row in rows:
+        if type(row) is not kind:
+            kind = type(row)
+            names = _field_names(kind)
+            if names is None or len(names) < 2:
+                return None
+            fields = operator.attrgetter(*names)
+            heads = _ROW_HEADS.setdefault(kind, {})
+        values = fields(row)
+        value = values[-1]
+        if type(value) is not float or value - value != 0.0:  # not a float, or NaN or infinite
+            return None
+        head = heads.get(values[:-1])
+        if head is None:
+            head = _row_head(heads, kind, values)
+        parts.append(head + float.__repr__(value) + "}")
+    return "[" + ", ".join(parts) + "]"
+
+
+#: record type -> (its fields but the last -> the row's JSON text up to the last field's value)
+_ROW_HEADS: dict[type, dict[tuple[Any, ...], str]] = {}
+#: lines kept per record type (a page has a few hundred): past it the templates are made afresh
+_ROW_HEADS_KEPT = 4096
+
+
+def _row_head(heads: dict[tuple[Any, ...], str], kind: type, values: tuple[Any, ...]) -> str:
+    names = _field_names(kind)
+    assert names is not None
+    text = json.dumps(dict(zip(names, values, strict=True)) | {names[-1]: 0.0}, default=_record_fields,
+                      allow_nan=False)
+    assert text.endswith(": 0.0}")  # the JSON encoder writes a dict's items in order, the value last
+    if len(heads) >= _ROW_HEADS_KEPT:
+        heads.clear()
+    head = heads[values[:-1]] = text[:-len("0.0}")]
+    return head
 
 
 def _record_fields(value: Any) -> Any:
@@ -214,6 +273,8 @@ class App:
                         if p.is_file()}
         self._layout = Template(_read("templates/layout.html"))
         self._bodies = {path: _read("templates/" + t) for path, (t, _, _) in PAGES.items()}
+        #: path -> (the CSRF token it holds, the page's bytes): a page depends on nothing else
+        self._pages: dict[str, tuple[str, bytes]] = {}
         self.routes: dict[tuple[str, str], Callable[[dict[str, Any], dict[str, Any]], Any]] = {}
         #: computes the long requests (LONG_ROUTES) in worker processes when set (``isoplan serve`` sets it);
         #: None: on the request's thread
@@ -305,7 +366,7 @@ class App:
             method = "GET"
         if method == "GET" and path in PAGES:
             return "200 OK", [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store")], \
-                self.page(path).encode()
+                self.page_bytes(path)
         if method == "GET" and path.startswith("/static/"):
             return self.static(path.removeprefix("/static/"))
         if method == "GET" and path == "/ledger/calendar.ics":
@@ -377,6 +438,15 @@ class App:
         suffix = "." + name.rsplit(".", 1)[-1]
         return "200 OK", [("Content-Type", _STATIC_TYPES.get(suffix, "application/octet-stream")),
                           ("Cache-Control", "no-cache")], item.read_bytes()
+
+    def page_bytes(self, path: str) -> bytes:
+        """The page's HTML, encoded: rendered once per CSRF token (a page holds the token and nothing else that
+        changes; the ledger page reads the ledger through ``/api/ledger``)."""
+        token = self.csrf_token
+        cached = self._pages.get(path)
+        if cached is None or cached[0] != token:
+            cached = self._pages[path] = (token, self.page(path).encode())
+        return cached[1]
 
     def page(self, path: str) -> str:
         from html import escape
