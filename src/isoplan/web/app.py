@@ -138,12 +138,40 @@ def to_json(value: Any) -> Any:
 
 
 def json_bytes(value: Any) -> bytes:
-    """``json.dumps(to_json(value))``, encoded. A record type with a ``json_bytes`` method of its own (the room
-    page) writes itself, to the same bytes; any other value goes to :func:`encoder_json_bytes`."""
-    own = getattr(type(value), "json_bytes", None)
-    if own is not None:
-        return bytes(own(value))
+    """``json.dumps(to_json(value))``, encoded. A record type naming fields of form lines in ``JSON_ROW_FIELDS``
+    (the room page: a dict of lists of lines) has those written by :func:`rows_json`, to the same bytes; any other
+    value, or a record whose lines the templates do not write, goes to :func:`encoder_json_bytes`."""
+    row_fields = getattr(type(value), "JSON_ROW_FIELDS", None)
+    if row_fields:
+        text = _record_with_rows(value, row_fields)
+        if text is not None:
+            return text
     return encoder_json_bytes(value)
+
+
+def _record_with_rows(record: Any, row_fields: tuple[str, ...]) -> bytes | None:
+    """A record as :func:`encoder_json_bytes` writes it, its ``row_fields`` (dicts of lists of form lines) by
+    :func:`rows_json` and its other fields by the encoder; None when a line is one the templates do not write."""
+    names = _field_names(type(record))
+    if names is None:
+        return None
+    parts = []
+    for name in names:
+        value = getattr(record, name)
+        if name in row_fields:
+            if type(value) is not dict:
+                return None
+            items = []
+            for key, rows in value.items():
+                text = rows_json(rows) if type(key) is str and type(rows) is list else None
+                if text is None:
+                    return None
+                items.append(f"{json.dumps(key)}: {text}")
+            part = ("{" + ", ".join(items) + "}").encode()
+        else:
+            part = encoder_json_bytes(value)
+        parts.append(json.dumps(name).encode() + b": " + part)
+    return b"{" + b", ".join(parts) + b"}"
 
 
 def encoder_json_bytes(value: Any) -> bytes:
