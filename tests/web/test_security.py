@@ -149,3 +149,15 @@ def test_serve_prints_its_loopback_address(tmp_path):
         if proc.poll() is None:
             proc.kill()
         proc.communicate()
+
+
+def test_a_page_rendered_once_still_holds_the_current_token(app, client):
+    first = client.get("/ledger")
+    assert first.body == client.get("/ledger").body == app.page("/ledger").encode()
+    app.csrf_token = "another-token"
+    again = client.get("/ledger").text
+    assert '<meta name="csrf-token" content="another-token">' in again
+    assert client.get("/").body == app.page("/").encode()
+    head = client.request("HEAD", "/plan")
+    assert head.status == 200 and head.body == b""
+    assert head.headers["Content-Length"] == str(len(app.page_bytes("/plan")))

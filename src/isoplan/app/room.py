@@ -7,7 +7,7 @@ line and the form lines at three points (:func:`room_page_data`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +35,8 @@ from isoplan.app.household import (
 from isoplan.report.text import money as _usd
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from isoplan.app.batch import BatchResult
     from isoplan.app.cost import CostResult
     from isoplan.planning.room import LineZone
@@ -232,14 +234,18 @@ def room(req: RoomRequest) -> RoomResult:
     return _room(req)[0]
 
 
-def _room(req: RoomRequest) -> tuple[RoomResult, Households, _Options, EngineRoom]:
+def _room(req: RoomRequest, opts: _Options | None = None, also: Callable[[float], np.ndarray] | None = None
+          ) -> tuple[RoomResult, Households, _Options, EngineRoom, FederalResult, int]:
+    """The room record, the household, the options, the engine's room, and the results of the record's engine call
+    (:func:`_room_record`: ``also``'s spreads start at the returned index)."""
     from isoplan.planning.room import amt_room
 
-    opts = _options(req)
+    opts = opts or _options(req)
     h = one_household(req.household, req.names)
     engine = amt_room(h, opts.law, deduction=opts.deduction)
-    record = room_record(h, engine, opts.law, deduction=opts.deduction, margin=opts.margin,
-                         spread_per_share=opts.spread_per_share, underwater=opts.underwater)
+    record, along, start = _room_record(h, engine, opts.law, deduction=opts.deduction, margin=opts.margin,
+                                        spread_per_share=opts.spread_per_share, underwater=opts.underwater,
+                                        also=also)
     state = opts.state.state
     no_amt = _no_amt_note(opts, int(h.year[0]))
     if no_amt:
@@ -248,7 +254,7 @@ def _room(req: RoomRequest) -> tuple[RoomResult, Households, _Options, EngineRoo
         record = _with(record, state=state, california=_california_room(h, record, opts))
     elif state:
         record = _with(record, state=state, state_note=other_state_note(state))
-    return record, h, opts, engine
+    return record, h, opts, engine, along, start
 
 
 def _no_amt_note(opts: _Options, *years: int) -> str | None:
@@ -271,6 +277,16 @@ def _with(record: RoomResult, **changes: Any) -> RoomResult:
 def room_record(h: Households, room: EngineRoom, law: LawTable, *, deduction: Deduction, margin: float,
                 spread_per_share: float | None, underwater: bool, i: int = 0) -> RoomResult:
     """Everything ``isoplan room`` shows for household ``i`` of an engine result."""
+    return _room_record(h, room, law, deduction=deduction, margin=margin, spread_per_share=spread_per_share,
+                        underwater=underwater, i=i)[0]
+
+
+def _room_record(h: Households, room: EngineRoom, law: LawTable, *, deduction: Deduction, margin: float,
+                 spread_per_share: float | None, underwater: bool, i: int = 0,
+                 also: Callable[[float], np.ndarray] | None = None) -> tuple[RoomResult, FederalResult, int]:
+    """:func:`room_record`, and its engine call's results for household ``i``: the line's two rows and the spreads
+    past it, then the spreads ``also(room)`` adds (a caller's, in the same call: a call of a few rows costs about as
+    much as one of a hundred), from the returned index on."""
     import numpy as np
 
     from isoplan.planning.room import amt_at_spreads, shares_for_spread, zone_in_result
@@ -302,9 +318,10 @@ def room_record(h: Households, room: EngineRoom, law: LawTable, *, deduction: De
     elif amount > 0 and spread_per_share is None:
         extra_spread = [float(np.ceil(step * amount)) for step in _PAST_LINE_STEPS]
     # the zone's two rows (room + 1, room + 2) and the spreads past the line in one engine call
-    r = amt_at_spreads(one, np.array([[amount + 1.0, amount + 2.0, *(base + e for e in extra_spread)]]), law,
-                       deduction=deduction)
-    zone = zone_in_result(one, r, 2 + len(extra_spread), law)
+    rows = [amount + 1.0, amount + 2.0, *(base + e for e in extra_spread)]
+    spreads = np.array([rows]) if also is None else np.concatenate([rows, also(amount)])[None, :]
+    r = amt_at_spreads(one, spreads, law, deduction=deduction)
+    zone = zone_in_result(one, r, spreads.shape[1], law)
     rate = round(float(zone.rate[0]), 6)  # a one-dollar difference of two large amounts: keep 6 digits
     if extra_spread:
         for j, step in enumerate(_PAST_LINE_STEPS):
@@ -366,7 +383,7 @@ def room_record(h: Households, room: EngineRoom, law: LawTable, *, deduction: De
         past_the_line=past,
         credit=credit,
         notes=notes,
-    )
+    ), r, len(rows)
 
 
 def _california_room(h: Households, federal: RoomResult, opts: _Options, i: int = 0) -> CaliforniaRoom:
@@ -569,12 +586,43 @@ def form_lines(result: FederalResult, i: int = 0) -> list[LineExplanation]:
     return ca_explain_row(result, i) if isinstance(result, CaliforniaResult) else explain_row(result, i)
 
 
+@dataclass(frozen=True)
+class _CurveAxis:
+    """The x axis of the room page's AMT curve and the spreads its points add."""
+
+    x: np.ndarray
+    spreads: np.ndarray
+    x_label: str
+    line_x: float
+    current_x: float | None
+    ca_line_x: float
+
+
+def _curve_axis(amount: float, spread_per_share: float | None, shares: int, ca_room: float) -> _CurveAxis:
+    """The curve's points around the line ``amount`` (and California's ``ca_room``, 0 without it): by shares when a
+    spread per share is known, else by spread."""
+    import numpy as np
+
+    from isoplan.planning.room import shares_for_spread
+
+    # California's line (state CA): the chart shows both curves, so its range reaches past the larger line
+    if spread_per_share:
+        room_shares = float(shares_for_spread(np.array([amount]), np.array([spread_per_share]))[0])
+        ca_line_x = float(shares_for_spread(np.array([ca_room]), np.array([spread_per_share]))[0])
+        top = max(2.0 * room_shares, 1.25 * shares, 10.0, 1.25 * ca_line_x)
+        x = np.unique(np.round(np.linspace(0.0, top, CURVE_POINTS)))
+        return _CurveAxis(x, x * spread_per_share, "shares exercised", room_shares, float(shares), ca_line_x)
+    top = max(2.0 * amount, 50_000.0, 1.25 * ca_room)
+    x = np.round(np.linspace(0.0, top, CURVE_POINTS))
+    return _CurveAxis(x, x, "ISO spread added ($)", amount, None, ca_room)
+
+
 def room_page_data(req: RoomPageRequest) -> RoomPageData:
     """The room, the exercise cost and the AMT curve for one household (the inputs of ``room`` and ``cost``)."""
     import numpy as np
 
     from isoplan.app.cost import CostRequest, cash_amount, cost, drop_fraction
-    from isoplan.planning.room import amt_at_spreads, shares_for_spread, with_added_spread
+    from isoplan.planning.room import amt_at_spreads, with_added_spread
     from isoplan.tax.states.california import compute_california
 
     names = req.room.names
@@ -582,11 +630,36 @@ def room_page_data(req: RoomPageRequest) -> RoomPageData:
     cash = cash_amount(req.cash, names)
     shares = 0 if req.shares is None or (isinstance(req.shares, str) and not req.shares.strip()) else \
         _whole_shares(req.shares, names)
-    room_data, h, opts, engine_room = _room(req.room)
+    opts = _options(req.room)
     law, deduction, st, spread_per_share = opts.law, opts.deduction, opts.state, opts.spread_per_share
+    costed = shares > 0 and spread_per_share is not None
+    bargain = shares * spread_per_share if costed and spread_per_share is not None else 0.0
+    ca = st.state == "CA"
+
+    def explained(amount: float) -> dict[str, float]:
+        """The spreads of the three households the page explains: now, at the line, with the exercise."""
+        return {"now": 0.0, "at_line": amount} | ({"with_exercise": bargain} if costed else {})
+
+    # the curve and the three households the page explains in one engine call: each call has a fixed cost that
+    # dwarfs a few rows. Without California the room record's own rows join it too; California's curve reaches
+    # past its line, known only after the federal record.
+    axes: list[_CurveAxis] = []
+
+    def also(amount: float) -> np.ndarray:
+        axes.append(_curve_axis(amount, spread_per_share, shares, 0.0))
+        return np.concatenate([axes[0].spreads, list(explained(amount).values())])
+
+    room_data, h, opts, engine_room, along_curve, start = _room(req.room, opts, None if ca else also)
+    amount = room_data.amt_room
+    ca_room = room_data.california.amt_room if room_data.california is not None else 0.0
+    if ca:
+        axes.append(_curve_axis(amount, spread_per_share, shares, ca_room))
+        along_curve = amt_at_spreads(h, np.concatenate([axes[0].spreads, list(explained(amount).values())])[None, :],
+                                     law, deduction=deduction)
+        start = 0
+    axis = axes[0]
     cost_data = None
-    bargain = 0.0
-    if shares > 0 and spread_per_share is not None:
+    if costed:
         r = req.room
         cost_data = cost(CostRequest(household=r.household, shares=shares, strike=r.strike, fmv=r.fmv, drop=drop,
                                      cash=cash, private=req.private, state=r.state, property_tax=r.property_tax,
@@ -594,32 +667,9 @@ def room_page_data(req: RoomPageRequest) -> RoomPageData:
                                      state_amounts=r.state_amounts, deduction=deduction,
                                      inflation=opts.inflation, names=names), room=engine_room,
                          household=h)
-        bargain = shares * spread_per_share
 
-    amount = room_data.amt_room
-    ca = st.state == "CA"
-    # California's line (state CA): the chart shows both curves, so its range reaches past the larger line
-    ca_room = room_data.california.amt_room if room_data.california is not None else 0.0
-    if spread_per_share:
-        room_shares = float(shares_for_spread(np.array([amount]), np.array([spread_per_share]))[0])
-        ca_line_x = float(shares_for_spread(np.array([ca_room]), np.array([spread_per_share]))[0])
-        top = max(2.0 * room_shares, 1.25 * shares, 10.0, 1.25 * ca_line_x)
-        x = np.unique(np.round(np.linspace(0.0, top, CURVE_POINTS)))
-        spreads = x * spread_per_share
-        x_label, line_x, current_x = "shares exercised", room_shares, float(shares)
-    else:
-        ca_line_x = ca_room
-        top = max(2.0 * amount, 50_000.0, 1.25 * ca_room)
-        x = np.round(np.linspace(0.0, top, CURVE_POINTS))
-        spreads = x
-        x_label, line_x, current_x = "ISO spread added ($)", amount, None
-    # the curve and the three households the page explains (now, at the line, with the exercise) in one engine
-    # call: each call has a fixed cost that dwarfs a few rows
-    explained = {"now": 0.0, "at_line": amount} | ({"with_exercise": bargain} if cost_data is not None else {})
-    points = len(spreads)
-    along_curve = amt_at_spreads(h, np.concatenate([spreads, list(explained.values())])[None, :], law,
-                                 deduction=deduction)
-    curve_amt = along_curve.amt[:points]
+    points = len(axis.spreads)
+    curve_amt = along_curve.amt[start:start + points]
     ca_curve = None
     ca_inputs = {"property_tax": st.property_tax, "ca_amt_credit_carryforward": st.ca_amt_credit_carryforward}
     ca_law = ca_law_table(opts.inflation) if ca else None
@@ -627,16 +677,16 @@ def room_page_data(req: RoomPageRequest) -> RoomPageData:
         {"ca_with_exercise": bargain} if cost_data is not None else {})
     ca_along = None
     if ca_law is not None:
-        ca_spreads = np.concatenate([spreads, list(ca_explained.values())])
+        ca_spreads = np.concatenate([axis.spreads, list(ca_explained.values())])
         along = with_added_spread(h.take(np.zeros(len(ca_spreads), dtype=np.intp)), ca_spreads)
         ca_along = compute_california(along, ca_law, deduction=deduction, **ca_inputs)
         ca_curve = ca_along.ca_amt[:points]
-    curve = AmtCurve(x=[float(v) for v in x], amt=[round(float(v), 2) for v in curve_amt], x_label=x_label,
-                     line_x=line_x, current_x=current_x,
+    curve = AmtCurve(x=[float(v) for v in axis.x], amt=[round(float(v), 2) for v in curve_amt],
+                     x_label=axis.x_label, line_x=axis.line_x, current_x=axis.current_x,
                      ca_amt=None if ca_curve is None else [round(float(v), 2) for v in ca_curve],
-                     ca_line_x=ca_line_x if ca else None)
+                     ca_line_x=axis.ca_line_x if ca else None)
 
-    explain = {key: form_lines(along_curve, points + j) for j, key in enumerate(explained)}
+    explain = {key: form_lines(along_curve, start + points + j) for j, key in enumerate(explained(amount))}
     if ca_along is not None:
         explain.update({key: form_lines(ca_along, points + j) for j, key in enumerate(ca_explained)})
     return RoomPageData(room=room_data, cost=cost_data, curve=curve, explain=explain)

@@ -19,9 +19,12 @@ from __future__ import annotations
 import dataclasses
 import hmac
 import json
+import operator
 import secrets
 import sys
+import threading
 import traceback
+from collections import deque
 from collections.abc import Callable, Iterable
 from importlib import resources
 from string import Template
@@ -135,6 +138,43 @@ def to_json(value: Any) -> Any:
 
 
 def json_bytes(value: Any) -> bytes:
+    """``json.dumps(to_json(value))``, encoded. A record type naming fields of form lines in ``JSON_ROW_FIELDS``
+    (the room page: a dict of lists of lines) has those written by :func:`rows_json`, to the same bytes; any other
+    value, or a record whose lines the templates do not write, goes to :func:`encoder_json_bytes`."""
+    row_fields = getattr(type(value), "JSON_ROW_FIELDS", None)
+    if row_fields:
+        text = _record_with_rows(value, row_fields)
+        if text is not None:
+            return text
+    return encoder_json_bytes(value)
+
+
+def _record_with_rows(record: Any, row_fields: tuple[str, ...]) -> bytes | None:
+    """A record as :func:`encoder_json_bytes` writes it, its ``row_fields`` (dicts of lists of form lines) by
+    :func:`rows_json` and its other fields by the encoder; None when a line is one the templates do not write."""
+    names = _field_names(type(record))
+    if names is None:
+        return None
+    parts = []
+    for name in names:
+        value = getattr(record, name)
+        if name in row_fields:
+            if type(value) is not dict:
+                return None
+            items = []
+            for key, rows in value.items():
+                text = rows_json(rows) if type(key) is str and type(rows) is list else None
+                if text is None:
+                    return None
+                items.append(f"{json.dumps(key)}: {text}")
+            part = ("{" + ", ".join(items) + "}").encode()
+        else:
+            part = encoder_json_bytes(value)
+        parts.append(json.dumps(name).encode() + b": " + part)
+    return b"{" + b", ".join(parts) + b"}"
+
+
+def encoder_json_bytes(value: Any) -> bytes:
     """``json.dumps(to_json(value))``, encoded, by the JSON module's own encoder: it walks the lists and dicts and
     asks :func:`_record_fields` only for the records, so a room page's 180 form lines and 160 curve points cost
     no call apiece. A NaN (JSON has none: null), a key that is not text or a number, or a value it cannot
@@ -143,6 +183,55 @@ def json_bytes(value: Any) -> bytes:
         return json.dumps(value, default=_record_fields, allow_nan=False).encode()
     except (ValueError, TypeError):
         return json.dumps(to_json(value), allow_nan=False).encode()
+
+
+def rows_json(rows: list[Any]) -> str | None:
+    """A list of flat records whose last field is a number, such as a page's form lines, as
+    :func:`encoder_json_bytes` writes it (text), or None when a row is not a record or its last field is not a
+    finite float (the caller encodes the list by the encoder then).
+
+    A room page explains about 180 lines a request, and only their values change between requests: each row
+    takes its text up to the value from a template made once per line (the record's other fields), and the
+    value's text from ``float.__repr__``, as the JSON encoder writes a float."""
+    parts = []
+    kind: type | None = None
+    fields: Callable[[Any], tuple[Any, ...]] = tuple
+    heads: dict[tuple[Any, ...], str] = {}
+    for row in rows:
+        if type(row) is not kind:
+            kind = type(row)
+            names = _field_names(kind)
+            if names is None or len(names) < 2:
+                return None
+            fields = operator.attrgetter(*names)
+            heads = _ROW_HEADS.setdefault(kind, {})
+        values = fields(row)
+        value = values[-1]
+        if type(value) is not float or value - value != 0.0:  # not a float, or NaN or infinite
+            return None
+        head = heads.get(values[:-1])
+        if head is None:
+            head = _row_head(heads, kind, values)
+        parts.append(head + float.__repr__(value) + "}")
+    return "[" + ", ".join(parts) + "]"
+
+
+#: record type -> (its fields but the last -> the row's JSON text up to the last field's value)
+_ROW_HEADS: dict[type, dict[tuple[Any, ...], str]] = {}
+#: lines kept per record type (a page has a few hundred): past it the templates are made afresh
+_ROW_HEADS_KEPT = 4096
+
+
+def _row_head(heads: dict[tuple[Any, ...], str], kind: type, values: tuple[Any, ...]) -> str:
+    names = _field_names(kind)
+    assert names is not None
+    text = json.dumps(dict(zip(names, values, strict=True)) | {names[-1]: 0.0}, default=_record_fields,
+                      allow_nan=False)
+    assert text.endswith(": 0.0}")  # the JSON encoder writes a dict's items in order, the value last
+    if len(heads) >= _ROW_HEADS_KEPT:
+        heads.clear()
+    head = heads[values[:-1]] = text[:-len("0.0}")]
+    return head
 
 
 def _record_fields(value: Any) -> Any:
@@ -170,6 +259,34 @@ def _read(name: str) -> str:
     return resources.files("isoplan.web").joinpath(name).read_text(encoding="utf-8")
 
 
+class Turns:
+    """A lock handed on in arrival order: the short requests compute one at a time, each after those that came
+    before it. Computing at once, they would share the interpreter lock, which goes to no waiter in particular: each
+    hand-over costs a thread switch, and a request can lose the lock again and again while later ones finish."""
+
+    def __init__(self) -> None:
+        self._mutex = threading.Lock()
+        self._waiting: deque[threading.Lock] = deque()
+        self._held = False
+
+    def __enter__(self) -> None:
+        with self._mutex:
+            if not self._held:
+                self._held = True
+                return
+            turn = threading.Lock()
+            turn.acquire()
+            self._waiting.append(turn)
+        turn.acquire()  # released by the holder before us, which hands the lock straight over
+
+    def __exit__(self, *exc: object) -> None:
+        with self._mutex:
+            if self._waiting:
+                self._waiting.popleft().release()
+            else:
+                self._held = False
+
+
 class App:
     """The web app (a WSGI callable). Build it with :func:`create_app`."""
 
@@ -184,10 +301,14 @@ class App:
                         if p.is_file()}
         self._layout = Template(_read("templates/layout.html"))
         self._bodies = {path: _read("templates/" + t) for path, (t, _, _) in PAGES.items()}
+        #: path -> (the CSRF token it holds, the page's bytes): a page depends on nothing else
+        self._pages: dict[str, tuple[str, bytes]] = {}
         self.routes: dict[tuple[str, str], Callable[[dict[str, Any], dict[str, Any]], Any]] = {}
         #: computes the long requests (LONG_ROUTES) in worker processes when set (``isoplan serve`` sets it);
         #: None: on the request's thread
         self.worker: Worker | None = None
+        #: the short requests compute one at a time, in arrival order (:class:`Turns`)
+        self.turns = Turns()
         self._register()
 
     def set_port(self, port: int) -> None:
@@ -226,7 +347,11 @@ class App:
 
     def __call__(self, environ: dict[str, Any], start_response: Start) -> Iterable[bytes]:
         try:
-            status, headers, body = self.handle(environ)
+            if (environ.get("REQUEST_METHOD"), environ.get("PATH_INFO")) in LONG_ROUTES:
+                status, headers, body = self.handle(environ)  # seconds of work, or of waiting on a worker
+            else:
+                with self.turns:
+                    status, headers, body = self.handle(environ)
         except HttpError as err:
             status, headers, body = err.status, [("Content-Type", "application/json")], \
                 json.dumps({"error": {"field": None, "message": err.message}}).encode()
@@ -269,7 +394,7 @@ class App:
             method = "GET"
         if method == "GET" and path in PAGES:
             return "200 OK", [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store")], \
-                self.page(path).encode()
+                self.page_bytes(path)
         if method == "GET" and path.startswith("/static/"):
             return self.static(path.removeprefix("/static/"))
         if method == "GET" and path == "/ledger/calendar.ics":
@@ -341,6 +466,15 @@ class App:
         suffix = "." + name.rsplit(".", 1)[-1]
         return "200 OK", [("Content-Type", _STATIC_TYPES.get(suffix, "application/octet-stream")),
                           ("Cache-Control", "no-cache")], item.read_bytes()
+
+    def page_bytes(self, path: str) -> bytes:
+        """The page's HTML, encoded: rendered once per CSRF token (a page holds the token and nothing else that
+        changes; the ledger page reads the ledger through ``/api/ledger``)."""
+        token = self.csrf_token
+        cached = self._pages.get(path)
+        if cached is None or cached[0] != token:
+            cached = self._pages[path] = (token, self.page(path).encode())
+        return cached[1]
 
     def page(self, path: str) -> str:
         from html import escape

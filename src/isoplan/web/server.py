@@ -1,4 +1,5 @@
-"""Serve the app on the loopback interface (standard library ``wsgiref``, a thread per connection, reused).
+"""Serve the app on the loopback interface (standard library ``wsgiref``, a thread per connection, reused; an
+HTTP/1.1 client's connection stays open for its next GET).
 
 Page and room requests answer on the server's threads; plans, risk runs,
 checklists and reports compute in worker processes (:mod:`isoplan.web.worker`),
@@ -8,17 +9,21 @@ need.
 
 from __future__ import annotations
 
+import io
 import os
 import queue
 import sys
 import threading
-from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+from typing import IO, Any, cast
+from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer, make_server
 
 from isoplan.web.app import App
 from isoplan.web.worker import Worker
 
 LOOPBACK = "127.0.0.1"
+#: Seconds a kept-open connection may wait for its next request before the server closes it (its thread is free
+#: for another connection then; a browser opens a new connection when it needs one).
+KEEP_ALIVE_SECONDS = 15.0
 
 
 class _Server(WSGIServer):
@@ -73,11 +78,67 @@ class _Server(WSGIServer):
             self._connections.put(None)
 
 
+class _Response(ServerHandler):
+    """One response. HTTP/1.0, the connection closed after it, as wsgiref answers, unless the connection stays open
+    for the client's next request (:meth:`_Quiet.handle`): then HTTP/1.1."""
+
+    failed = False
+    request_handler: WSGIRequestHandler  # wsgiref's back-pointer (logging)
+
+    def handle_error(self) -> None:
+        self.failed = True  # the response may be cut short: the connection closes
+        super().handle_error()
+
+
 class _Quiet(WSGIRequestHandler):
     #: the response is buffered and leaves in one send: wsgiref writes the status line, each header block and
     #: the body separately, and unbuffered each write is a system call that wakes the client (most of a page
     #: request's time; with Nagle's algorithm a small later write can also wait for the client's ACK)
     wbufsize = 1 << 16
+    #: seconds an open connection waits for its next request
+    keep_alive = KEEP_ALIVE_SECONDS
+
+    def handle(self) -> None:
+        """Answer the connection's requests, one after another, while it stays open.
+
+        An HTTP/1.1 client's GET or HEAD without a body keeps the connection open for its next request (a persistent
+        connection, RFC 9112 section 9.3): a new connection per request costs the server an accept, a hand-over to
+        a thread and a close, each waiting for the interpreter lock behind the requests computing, which under
+        load was most of a short request's time. Any other request is answered as wsgiref answers it, in
+        HTTP/1.0, and the connection closes after it (a body the app did not read never meets the next request).
+        """
+        while True:
+            self.raw_requestline = self.rfile.readline(65537)
+            if len(self.raw_requestline) > 65536:
+                self.requestline = self.request_version = self.command = ""
+                self.send_error(414)
+                return
+            if not self.parse_request():  # an error was sent, or the client closed the connection
+                return
+            keep = self._stays_open()
+            response = _Response(cast(IO[bytes], self.rfile), cast(IO[bytes], self.wfile), self.get_stderr(),
+                                 self.get_environ(), multithread=False)
+            response.http_version = "1.1" if keep else "1.0"
+            response.request_handler = self
+            app = cast(WSGIServer, self.server).get_app()
+            assert app is not None  # make_server set it
+            response.run(app)
+            if not keep or response.failed:
+                return
+            self.connection.settimeout(self.keep_alive)
+            try:
+                cast(io.BufferedReader, self.rfile).peek(1)  # the next request, the client's close, or the time-out
+            except OSError:
+                return
+            self.connection.settimeout(None)
+
+    def _stays_open(self) -> bool:
+        """Whether the connection stays open after this request: an HTTP/1.1 GET or HEAD with no body that does
+        not ask to close."""
+        headers = self.headers
+        return (self.request_version == "HTTP/1.1" and self.command in ("GET", "HEAD")
+                and "close" not in headers.get("Connection", "").lower()
+                and headers.get("Content-Length", "0").strip() == "0" and "Transfer-Encoding" not in headers)
 
     def log_message(self, format: str, *args: object) -> None:
         pass
