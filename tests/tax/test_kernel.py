@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from typing import Any
 
 import numpy as np
 import pytest
@@ -57,6 +58,7 @@ def test_compiled_loop_is_the_interpreted_kernel_bit_for_bit(
 ) -> None:
     h = households(**mixed_households(400))
     monkeypatch.setattr(compiled, "INTERPRETED_ROWS", 10**6)
+    monkeypatch.setattr(compiled, "COMPILED_RAN", set())  # no compiled loop has run: the interpreter computes
     interpreted = compute_federal(h, law_table(), deduction=deduction)
     monkeypatch.setattr(compiled, "INTERPRETED_ROWS", 0)
     monkeypatch.setattr(compiled.PROCESS, "loaded", True)  # compiled even where interpreting costs less than loading
@@ -66,6 +68,30 @@ def test_compiled_loop_is_the_interpreted_kernel_bit_for_bit(
     for key in kernel.LINE_KEYS:
         # same bits, so 0.0 and -0.0 too
         assert np.array_equal(interpreted.lines[key].view(np.uint64), batch.lines[key].view(np.uint64)), key
+
+
+def test_a_small_batch_runs_compiled_once_its_compiled_loop_has_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(compiled.PROCESS, "loaded", True)
+    batch = households(**mixed_households(compiled.INTERPRETED_ROWS + 1))
+    compute_federal(batch, law_table())  # the compiled loop loaded (or compiled) before the interpreter is watched
+    interpreted_calls: list[int] = []
+    interpreted_rows = kernel.federal_rows
+
+    def counted(start: int, stop: int, *args: Any) -> None:
+        interpreted_calls.append(stop - start)
+        interpreted_rows(start, stop, *args)
+
+    monkeypatch.setattr(kernel, "federal_rows", counted)  # the interpreter's entry; the compiled loop has its own
+    monkeypatch.setattr(compiled, "COMPILED_RAN", set())
+    one = households(**mixed_households(1))
+    first = compute_federal(one, law_table())
+    assert interpreted_calls == [1]  # no compiled loop has run yet: one household does not wait for one to load
+    compute_federal(batch, law_table())
+    assert sorted(compiled.COMPILED_RAN) == ["federal"] and interpreted_calls == [1]
+    again = compute_federal(one, law_table())
+    assert interpreted_calls == [1]  # now compiled, with the same bits
+    for key in kernel.LINE_KEYS:
+        assert np.array_equal(first.lines[key].view(np.uint64), again.lines[key].view(np.uint64)), key
 
 
 def test_each_input_is_read_into_its_own_place() -> None:
