@@ -16,17 +16,12 @@ and reuses them when they are there (for checking one tree again and again).
 
 from __future__ import annotations
 
-import argparse
-import os
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
-DEDUCTIONS = ("auto", "standard", "itemized")
 
 
 def broad_households(n: int, seed: int = 11) -> dict[str, np.ndarray]:
@@ -69,7 +64,7 @@ def save_lines(out: Path, rows: int) -> None:
     """Every line of both household sets, per election, into ``out``."""
     sys.path.insert(0, str(HERE))
     import isoplan
-    from common import generate_households
+    from common import DEDUCTIONS, generate_households
     from isoplan.tax.federal import compute_federal
     from isoplan.tax.households import households
     from isoplan.tax.law import law_table
@@ -86,50 +81,11 @@ def save_lines(out: Path, rows: int) -> None:
             del result
 
 
-def differing(a: Path, b: Path) -> list[str]:
-    """The saved lines whose arrays differ in dtype, shape or any byte, with their count of differing rows."""
-    names = sorted(p.name for p in a.glob("*.npy"))
-    if not names or names != sorted(p.name for p in b.glob("*.npy")):
-        return ["(the two runs saved different lines)"]
-    bad = []
-    for name in names:
-        x, y = np.load(a / name), np.load(b / name)
-        if x.dtype != y.dtype or x.shape != y.shape:
-            bad.append(f"{name} (dtype or shape)")
-        elif x.tobytes() != y.tobytes():
-            rows = np.flatnonzero(x.view(f"u{x.itemsize}") != y.view(f"u{y.itemsize}"))
-            bad.append(f"{name} ({rows.size} rows, first {rows[0]})")
-    return bad
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--against", help="the other tree's src directory (imported in a separate process)")
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--cache", help="keep (and reuse) the other tree's lines in this directory")
-    parser.add_argument("--save", help=argparse.SUPPRESS)  # the separate process: save into this directory
-    args = parser.parse_args()
-    if args.save:
-        save_lines(Path(args.save), args.rows)
-        return
-    if not args.against:
-        parser.error("--against is required")
-    with tempfile.TemporaryDirectory() as tmp:
-        mine = Path(tmp, "this")
-        mine.mkdir()
-        theirs = Path(args.cache) / str(args.rows) if args.cache else Path(tmp, "other")
-        if not (theirs / "done").exists():
-            theirs.mkdir(parents=True, exist_ok=True)
-            env = dict(os.environ, PYTHONPATH=args.against)
-            subprocess.run([sys.executable, __file__, "--save", str(theirs), "--rows", str(args.rows)], env=env,
-                           check=True)
-            (theirs / "done").write_text(args.against)
-        save_lines(mine, args.rows)
-        bad = differing(mine, theirs)
-        n = len(list(mine.glob("*.npy")))
-    print(f"{args.rows:,} households in each of two sets, elections {', '.join(DEDUCTIONS)}: {n} line arrays "
-          f"compared with {args.against}, {len(bad)} differ{': ' + ', '.join(bad) if bad else ''}")
-    sys.exit(1 if bad else 0)
+    sys.path.insert(0, str(HERE))
+    from common import bits_against_tree
+
+    bits_against_tree(__doc__ or "", __file__, save_lines, "households in each of two sets")
 
 
 if __name__ == "__main__":
