@@ -209,12 +209,11 @@ def _rows(order: np.ndarray, text: np.ndarray, starts: np.ndarray, floats: np.nd
 @functools.cache
 def _compiled() -> Callable[..., int]:
     """The row loop compiled (imports numba; loads the cached machine code, or compiles it once)."""
-    import numba  # a heavy import: only for slices of more than a handful of rows
-    from numba.extending import register_jitable
+    from numba.extending import register_jitable  # a heavy import: only for slices of more than a handful of rows
 
     for helper in (_whole_cents, _unsigned_digits, _digits):  # inlined by LLVM: a call per cell costs a fifth more
         register_jitable(_nrt=False, forceinline=True)(helper)
-    compiled: Callable[..., int] = numba.njit(cache=True, nogil=True)(_rows)
+    compiled: Callable[..., int] = compiled_code.cached_jit(_rows)
     return compiled
 
 
