@@ -366,6 +366,38 @@ def test_a_kept_column_must_be_a_column_that_is_not_read(tmp_path, keep, message
         room_batch(RoomRequest({}), str(path), keep=keep)
 
 
+
+def test_a_large_files_columns_are_checked_several_at_a_time_naming_the_first_bad_cell_in_column_order(
+        tmp_path, monkeypatch):
+    import threading
+
+    import isoplan.app.batch as batch
+    from isoplan.app.household import PLAIN_NAMES
+
+    rows = mixed_rows(300, seed=17)
+    table = read_batch(write_csv(tmp_path / "ok.csv", rows), PLAIN_NAMES)
+    one_at_a_time = batch_households(table)
+    checked_in: set[str] = set()
+    numbers = batch._numbers
+
+    def noted(*args, **kwargs):
+        checked_in.add(threading.current_thread().name)
+        return numbers(*args, **kwargs)
+
+    monkeypatch.setattr(batch, "_numbers", noted)
+    monkeypatch.setattr(batch, "THREADED_CHECK_ROWS", len(rows))
+    several = batch_households(table)
+    assert threading.current_thread().name not in checked_in and checked_in
+    for name in ("year", "filing_status", "wages", "amt_long_term_gain", "amt_disposition_adjustment"):
+        assert np.array_equal(getattr(several, name), getattr(one_at_a_time, name)), name
+    # a bad status far down and a bad amount near the top of a later column: the status is named, as one at a time
+    rows[250]["filing_status"], rows[2]["wages"] = "married", "12k"
+    with pytest.raises(InputError, match=r"row 251, column filing_status: 'married'"):
+        batch_households(read_batch(write_csv(tmp_path / "bad.csv", rows), PLAIN_NAMES))
+    rows[250]["filing_status"] = "mfj"
+    with pytest.raises(InputError, match=r"row 3, column wages: '12k'"):
+        batch_households(read_batch(write_csv(tmp_path / "bad.csv", rows), PLAIN_NAMES))
+
 def test_unknown_columns_are_still_refused(tmp_path):
     path = tmp_path / "k.csv"
     path.write_text("client_id,year,filing_status,wages,salary\nX-1,2026,single,1,2\n", encoding="utf-8")

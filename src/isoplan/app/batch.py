@@ -43,6 +43,8 @@ MAX_BATCH_BYTES = 200_000_000
 MAX_BATCH_ROWS = 1_000_000
 #: Rows turned into output text at a time: bounds the memory of the text, not the result.
 TEXT_SLICE_ROWS = 131_072
+#: Rows from which a batch file's columns are checked several at a time (:func:`_checked_columns`).
+THREADED_CHECK_ROWS = 65_536
 #: Rows of CSV written at a time: bounds the memory of the bytes in flight (:data:`CSV_WORKERS` slices and more).
 CSV_SLICE_ROWS = 65_536
 #: Slices of a CSV result rendered at once (in threads: the row writer, pyarrow and NumPy release the GIL).
@@ -422,11 +424,11 @@ def batch_households(table: BatchFile, *, skip: Sequence[str] = ()) -> Household
         raise InputError("rows", 0, "at least one household after the header", source=path)
     columns: dict[str, Any] = {}
     blanks: dict[str, np.ndarray] = {}
-    for name in header:
+    for name, checked in zip(header, _checked_columns(table, header), strict=True):
         if name == "filing_status":
-            columns[name] = _status_codes(table.columns[name], path, table.stripped)
-            continue
-        columns[name], blanks[name] = _numbers(table.columns[name], name, path, table.stripped)
+            columns[name] = checked
+        else:
+            columns[name], blanks[name] = checked
     for name in header:
         if name not in AMT_BASIS_DEFAULTS and name != "amt_disposition_adjustment":
             continue
@@ -446,6 +448,30 @@ def batch_households(table: BatchFile, *, skip: Sequence[str] = ()) -> Household
         pa.default_memory_pool().release_unused()  # the parsed columns, now copied into the households
     _await_preload()  # the engine runs next, on the code loaded meanwhile
     return households_
+
+
+def _checked_columns(table: BatchFile, header: Sequence[str]) -> Iterator[Any]:
+    """Each column of ``header`` checked, in order: filing statuses as the engine's codes, the others as numbers and
+    where they are blank. A file of :data:`THREADED_CHECK_ROWS` rows or more is checked :data:`CSV_WORKERS` columns
+    at a time (pyarrow's casts and NumPy's passes over whole columns release the GIL); the columns are still handed
+    on in order, so the bad cell named is the one a check a column at a time names first."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def check(name: str) -> Any:
+        if name == "filing_status":
+            return _status_codes(table.columns[name], table.path, table.stripped)
+        return _numbers(table.columns[name], name, table.path, table.stripped)
+
+    if len(table) < THREADED_CHECK_ROWS:
+        yield from map(check, header)
+        return
+    pool = ThreadPoolExecutor(max_workers=CSV_WORKERS)
+    try:
+        futures = [pool.submit(check, name) for name in header]
+        for future in futures:
+            yield future.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)  # after a bad cell, the columns not begun are not checked
 
 
 def _households(columns: dict[str, Any], blanks: dict[str, np.ndarray]) -> Households:
