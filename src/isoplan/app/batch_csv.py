@@ -44,6 +44,8 @@ PLAIN_DOLLARS = 4.5e13
 SPLITTER = 134217729.0
 
 _COMMA, _MINUS, _POINT, _ZERO, _CR, _LF = 44, 45, 46, 48, 13, 10
+#: Text cells of up to this many bytes are copied this many bytes at a time (most cells of a batch file are shorter).
+_COPY_BYTES = 8
 #: 10**0 .. 10**18: a whole number below ``_POWERS[d]`` has at most ``d`` digits.
 _POWERS = np.array([10**d for d in range(19)], dtype=np.int64)
 _MOST_DIGITS = 19
@@ -70,10 +72,8 @@ def _whole_cents(magnitude: float) -> np.uint64:
     scaled = magnitude * 100.0
     whole = np.floor(scaled)
     rest = scaled - whole  # exact: a float and its whole part share their binade
-    cents = np.uint64(whole)
-    if rest > 0.5:
-        cents += np.uint64(1)
-    elif rest == 0.5:
+    cents = np.uint64(whole) + np.uint64(rest > 0.5)  # no branch: rest falls either side of a half at random
+    if rest == 0.5:
         split = SPLITTER * magnitude
         high = split - (split - magnitude)
         error = (high * 100.0 - scaled) + (magnitude - high) * 100.0  # exact: magnitude x 100 = scaled + error
@@ -134,7 +134,8 @@ def _rows(order: np.ndarray, text: np.ndarray, starts: np.ndarray, floats: np.nd
     ``order[j]``: column ``j`` is text column ``order[j]`` (``>= 0``: cells ``text[starts[i, t]:starts[i + 1, t]]``)
     or number column ``k = -1 - order[j]`` of kind ``kinds[k]``: ``floats[i, slots[k]]`` for an amount,
     ``wholes[i, slots[k]]`` for the others, blank where ``shown[i, k]`` is 0. Every array is laid out a row
-    after another, so that a row's cells are read from one place, not from one stream per column."""
+    after another, so that a row's cells are read from one place, not from one stream per column. ``out`` has
+    :data:`_COPY_BYTES` bytes more than the rows can take."""
     pairs, powers, true, false = tables
     pos = 0
     for i in range(rows):
@@ -144,9 +145,14 @@ def _rows(order: np.ndarray, text: np.ndarray, starts: np.ndarray, floats: np.nd
                 pos += 1
             c = order[j]
             if c >= 0:
-                for a in range(starts[i, c], starts[i + 1, c]):
-                    out[pos] = text[a]
-                    pos += 1
+                a, length = starts[i, c], starts[i + 1, c] - starts[i, c]
+                if length <= _COPY_BYTES and a + _COPY_BYTES <= text.shape[0]:
+                    for b in range(_COPY_BYTES):  # a fixed count, no branch per byte: the bytes past the cell are
+                        out[pos + b] = text[a + b]  # overwritten by what follows it
+                else:
+                    for b in range(length):
+                        out[pos + b] = text[a + b]
+                pos += length
                 continue
             k = -1 - c
             if not shown[i, k]:
@@ -233,8 +239,8 @@ def render_rows(order: np.ndarray, text: np.ndarray, starts: np.ndarray, floats:
                 kinds: np.ndarray, slots: np.ndarray, shown: np.ndarray, rows: int) -> memoryview | None:
     """The CSV bytes of ``rows`` rows (the columns as :func:`_rows` takes them, a row after another; every array
     C-contiguous); None when a shown amount is not one the loop writes (:func:`plain_amounts`)."""
-    out = np.empty(row_bytes_bound(int(text.shape[0]), rows, int(order.shape[0]), int(kinds.shape[0])),
-                   dtype=np.uint8)
+    out = np.empty(row_bytes_bound(int(text.shape[0]), rows, int(order.shape[0]), int(kinds.shape[0])) + _COPY_BYTES,
+                   dtype=np.uint8)  # room for the bytes copied past the last text cell
     write: Any = _rows if rows <= INTERPRETED_ROWS else _compiled()
     end = int(write(order, text, starts, floats, wholes, kinds, slots, shown, (_PAIRS, _POWERS, _TRUE, _FALSE),
                     rows, out))
