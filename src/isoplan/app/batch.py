@@ -451,10 +451,9 @@ def batch_households(table: BatchFile, *, skip: Sequence[str] = ()) -> Household
 
 
 def _checked_columns(table: BatchFile, header: Sequence[str]) -> Iterator[Any]:
-    """Each column of ``header`` checked, in order: filing statuses as the engine's codes, the others as numbers and
-    where they are blank. A file of :data:`THREADED_CHECK_ROWS` rows or more is checked :data:`CSV_WORKERS` columns
-    at a time (pyarrow's casts and NumPy's passes over whole columns release the GIL); the columns are still handed
-    on in order, so the bad cell named is the one a check a column at a time names first."""
+    """Each column of ``header`` checked, in order: statuses as the engine's codes, others as numbers and where blank.
+    From :data:`THREADED_CHECK_ROWS` rows, :data:`CSV_WORKERS` columns at a time (pyarrow's casts and NumPy release
+    the GIL), handed on in order: the bad cell named is the one a check a column at a time names first."""
     from concurrent.futures import ThreadPoolExecutor
 
     def check(name: str) -> Any:
