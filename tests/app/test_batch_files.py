@@ -223,6 +223,28 @@ def test_text_cells_of_every_length_are_copied_whole_by_the_loop(monkeypatch):
     table = BatchResult(columns=columns, length=rows)
     assert b"".join(table.csv_chunks()) == expected_csv(table.header, expected)
 
+def test_recycled_chunks_are_the_same_bytes_from_a_few_buffers(monkeypatch):
+    """A writer done with each chunk before it asks for the next gets the same bytes, later slices rendered into the
+    memory of chunks already written: a buffer for each slice in flight, not one per slice."""
+    monkeypatch.setattr("isoplan.app.batch.CSV_SLICE_ROWS", 256)
+    monkeypatch.setattr("isoplan.tax.compiled.PROCESS.loaded", True)
+    rows = 3000
+    rng = np.random.default_rng(29)
+    whole = rng.integers(-10**9, 10**9, rows)
+    edgy = whole / 4
+    edgy[-len(EDGE_AMOUNTS):] = EDGE_AMOUNTS  # the last slice written column by column, not by the loop
+    columns = (OutputColumn("id", "input", pa.array([f"C{i}" for i in range(rows)])),
+               OutputColumn("a", "amount", whole / 8), OutputColumn("flag", "flag", whole > 0),
+               OutputColumn("edge", "amount", edgy))
+    table = BatchResult(columns=columns, length=rows)
+    copied, buffers = [], []
+    for chunk in table.csv_chunks(recycle=True):
+        copied.append(bytes(chunk))
+        if isinstance(chunk, memoryview) and not any(chunk.obj is b for b in buffers):
+            buffers.append(chunk.obj)
+    assert b"".join(copied) == b"".join(table.csv_chunks()) == csv_bytes(table)
+    assert len(copied) == 1 + 12 and len(buffers) <= 4 + 1  # a buffer for each of 4 slices in flight; the last's
+
 @pytest.mark.parametrize("edge_from", [None, 2500])  # every amount plain; edge amounts in the last slice only
 def test_plain_slices_are_written_by_the_loop_and_others_column_by_column(edge_from, monkeypatch):
     """The row loop checks each amount as it writes it: a slice of plain amounts (half cents, exact halves,
@@ -246,9 +268,9 @@ def test_plain_slices_are_written_by_the_loop_and_others_column_by_column(edge_f
     classified = []
     rendered = BatchResult._rendered
 
-    def counting(self, start, stop, plain, *, classify_amounts):
+    def counting(self, start, stop, plain, *args, classify_amounts):
         classified.append((start, classify_amounts))
-        return rendered(self, start, stop, plain, classify_amounts=classify_amounts)
+        return rendered(self, start, stop, plain, *args, classify_amounts=classify_amounts)
 
     monkeypatch.setattr(batch.BatchResult, "_rendered", counting)
     expected = [[*(f"{v[i]:.2f}" for v in amounts), f"{hidden[i]:.2f}" if shown[i] else "",

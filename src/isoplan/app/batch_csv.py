@@ -24,7 +24,7 @@ import numpy as np
 from isoplan.tax import compiled as compiled_code
 
 __all__ = ["AMOUNT", "CENTS", "FLAG", "INTERPRETED_ROWS", "NOT_PLAIN", "WHOLE", "column_wise", "plain_amounts",
-           "render_rows", "row_bytes_bound", "warm"]
+           "render_rows", "row_buffers", "row_bytes_bound", "warm"]
 
 #: Kinds of a number column: an amount (a float, written to the cent), whole cents (written as dollars and
 #: two decimals), a whole number, a flag (0/1).
@@ -236,15 +236,25 @@ def row_bytes_bound(text_bytes: int, rows: int, columns: int, numbers: int) -> i
 
 
 def render_rows(order: np.ndarray, text: np.ndarray, starts: np.ndarray, floats: np.ndarray, wholes: np.ndarray,
-                kinds: np.ndarray, slots: np.ndarray, shown: np.ndarray, rows: int) -> memoryview | None:
+                kinds: np.ndarray, slots: np.ndarray, shown: np.ndarray, rows: int,
+                out: np.ndarray | None = None) -> memoryview | None:
     """The CSV bytes of ``rows`` rows (the columns as :func:`_rows` takes them, a row after another; every array
-    C-contiguous); None when a shown amount is not one the loop writes (:func:`plain_amounts`)."""
-    out = np.empty(row_bytes_bound(int(text.shape[0]), rows, int(order.shape[0]), int(kinds.shape[0])) + _COPY_BYTES,
-                   dtype=np.uint8)  # room for the bytes copied past the last text cell
+    C-contiguous), in ``out`` when it is large enough (bytes, as :func:`row_buffers` gives it back), else in a new
+    buffer; None when a shown amount is not one the loop writes (:func:`plain_amounts`)."""
+    size = row_bytes_bound(int(text.shape[0]), rows, int(order.shape[0]), int(kinds.shape[0])) + _COPY_BYTES
+    if out is None or out.dtype != np.uint8 or out.shape[0] < size:  # room for bytes copied past the last text cell
+        out = np.empty(size + size // 16, dtype=np.uint8)  # and for a later slice of longer text, rendered into it
     write: Any = _rows if rows <= INTERPRETED_ROWS else _compiled()
     end = int(write(order, text, starts, floats, wholes, kinds, slots, shown, (_PAIRS, _POWERS, _TRUE, _FALSE),
                     rows, out))
     return None if end == NOT_PLAIN else memoryview(out.data)[:end]
+
+
+def row_buffers(rendered: memoryview) -> list[np.ndarray]:
+    """The buffer under rows :func:`render_rows` wrote, to render others into once they are used (none for bytes
+    written otherwise)."""
+    buffer = rendered.obj
+    return [buffer] if isinstance(buffer, np.ndarray) and buffer.dtype == np.uint8 and buffer.ndim == 1 else []
 
 
 def warm() -> None:
