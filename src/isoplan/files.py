@@ -23,8 +23,8 @@ from typing import IO, Any
 
 from isoplan.errors import InputError
 
-__all__ = ["check_output", "check_output_dir", "csv_text_rows", "replace_with", "same_file", "write_csv_columns",
-           "write_parquet", "write_text"]
+__all__ = ["check_output", "check_output_dir", "csv_header", "csv_text_rows", "replace_with", "same_file",
+           "write_csv_columns", "write_parquet", "write_text"]
 
 
 def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
@@ -161,7 +161,8 @@ def _has_special(column: Any) -> bool:
     return bool(np.isin(text, np.frombuffer(_SPECIAL, dtype=np.uint8)).any())
 
 
-def _csv_header(header: Sequence[str]) -> bytes:
+def csv_header(header: Sequence[str]) -> bytes:
+    """The header line as :func:`csv.writer` writes it."""
     buffer = io.StringIO(newline="")
     csv.writer(buffer).writerow(header)
     return buffer.getvalue().encode("utf-8")
@@ -191,7 +192,7 @@ def _render(part: Callable[[], Sequence[Any]]) -> memoryview | None:
 def _write_csv(handle: IO[bytes], header: Sequence[str], parts: Sequence[Callable[[], Sequence[Any]]]) -> None:
     from concurrent.futures import Future, ThreadPoolExecutor
 
-    handle.write(_csv_header(header))
+    handle.write(csv_header(header))
     with ThreadPoolExecutor(max_workers=CSV_WORKERS) as pool:
         pending: list[Future[memoryview | None]] = []
         for part in parts:

@@ -208,6 +208,43 @@ def test_result_rows_are_written_as_the_csv_module_writes_them(rows, monkeypatch
     assert b"".join(table.csv_chunks()) == expected_csv(table.header, expected)
 
 
+def test_text_cells_of_every_length_are_copied_whole_by_the_loop(monkeypatch):
+    """The loop copies short text cells a fixed number of bytes at a time, the next cell writing over what it copied
+    past the end: cells of every length from empty to twenty bytes, in random order, the last of the file included."""
+    monkeypatch.setattr("isoplan.tax.compiled.PROCESS.loaded", True)
+    rows = 2000
+    rng = np.random.default_rng(23)
+    lengths = rng.integers(0, 21, (3, rows))
+    texts = [["".join(chr(97 + (i + k) % 26) for k in range(n)) for i, n in enumerate(row)] for row in lengths]
+    amounts = rng.uniform(-1e6, 1e6, rows)
+    columns = (OutputColumn("t0", "input", pa.array(texts[0])), OutputColumn("amount", "amount", amounts),
+               OutputColumn("t1", "input", pa.array(texts[1])), OutputColumn("t2", "input", pa.array(texts[2])))
+    expected = [[texts[0][i], f"{amounts[i]:.2f}", texts[1][i], texts[2][i]] for i in range(rows)]
+    table = BatchResult(columns=columns, length=rows)
+    assert b"".join(table.csv_chunks()) == expected_csv(table.header, expected)
+
+def test_recycled_chunks_are_the_same_bytes_from_a_few_buffers(monkeypatch):
+    """A writer done with each chunk before it asks for the next gets the same bytes, later slices rendered into the
+    memory of chunks already written: a buffer for each slice in flight, not one per slice."""
+    monkeypatch.setattr("isoplan.app.batch.CSV_SLICE_ROWS", 256)
+    monkeypatch.setattr("isoplan.tax.compiled.PROCESS.loaded", True)
+    rows = 3000
+    rng = np.random.default_rng(29)
+    whole = rng.integers(-10**9, 10**9, rows)
+    edgy = whole / 4
+    edgy[-len(EDGE_AMOUNTS):] = EDGE_AMOUNTS  # the last slice written column by column, not by the loop
+    columns = (OutputColumn("id", "input", pa.array([f"C{i}" for i in range(rows)])),
+               OutputColumn("a", "amount", whole / 8), OutputColumn("flag", "flag", whole > 0),
+               OutputColumn("edge", "amount", edgy))
+    table = BatchResult(columns=columns, length=rows)
+    copied, buffers = [], []
+    for chunk in table.csv_chunks(recycle=True):
+        copied.append(bytes(chunk))
+        if isinstance(chunk, memoryview) and not any(chunk.obj is b for b in buffers):
+            buffers.append(chunk.obj)
+    assert b"".join(copied) == b"".join(table.csv_chunks()) == csv_bytes(table)
+    assert len(copied) == 1 + 12 and len(buffers) <= 4 + 1  # a buffer for each of 4 slices in flight; the last's
+
 @pytest.mark.parametrize("edge_from", [None, 2500])  # every amount plain; edge amounts in the last slice only
 def test_plain_slices_are_written_by_the_loop_and_others_column_by_column(edge_from, monkeypatch):
     """The row loop checks each amount as it writes it: a slice of plain amounts (half cents, exact halves,
@@ -231,9 +268,9 @@ def test_plain_slices_are_written_by_the_loop_and_others_column_by_column(edge_f
     classified = []
     rendered = BatchResult._rendered
 
-    def counting(self, start, stop, plain, *, classify_amounts):
+    def counting(self, start, stop, plain, *args, classify_amounts):
         classified.append((start, classify_amounts))
-        return rendered(self, start, stop, plain, classify_amounts=classify_amounts)
+        return rendered(self, start, stop, plain, *args, classify_amounts=classify_amounts)
 
     monkeypatch.setattr(batch.BatchResult, "_rendered", counting)
     expected = [[*(f"{v[i]:.2f}" for v in amounts), f"{hidden[i]:.2f}" if shown[i] else "",
@@ -365,6 +402,38 @@ def test_a_kept_column_must_be_a_column_that_is_not_read(tmp_path, keep, message
     with pytest.raises(InputError, match=message):
         room_batch(RoomRequest({}), str(path), keep=keep)
 
+
+
+def test_a_large_files_columns_are_checked_several_at_a_time_naming_the_first_bad_cell_in_column_order(
+        tmp_path, monkeypatch):
+    import threading
+
+    import isoplan.app.batch as batch
+    from isoplan.app.household import PLAIN_NAMES
+
+    rows = mixed_rows(300, seed=17)
+    table = read_batch(write_csv(tmp_path / "ok.csv", rows), PLAIN_NAMES)
+    one_at_a_time = batch_households(table)
+    checked_in: set[str] = set()
+    numbers = batch._numbers
+
+    def noted(*args, **kwargs):
+        checked_in.add(threading.current_thread().name)
+        return numbers(*args, **kwargs)
+
+    monkeypatch.setattr(batch, "_numbers", noted)
+    monkeypatch.setattr(batch, "THREADED_CHECK_ROWS", len(rows))
+    several = batch_households(table)
+    assert threading.current_thread().name not in checked_in and checked_in
+    for name in ("year", "filing_status", "wages", "amt_long_term_gain", "amt_disposition_adjustment"):
+        assert np.array_equal(getattr(several, name), getattr(one_at_a_time, name)), name
+    # a bad status far down and a bad amount near the top of a later column: the status is named, as one at a time
+    rows[250]["filing_status"], rows[2]["wages"] = "married", "12k"
+    with pytest.raises(InputError, match=r"row 251, column filing_status: 'married'"):
+        batch_households(read_batch(write_csv(tmp_path / "bad.csv", rows), PLAIN_NAMES))
+    rows[250]["filing_status"] = "mfj"
+    with pytest.raises(InputError, match=r"row 3, column wages: '12k'"):
+        batch_households(read_batch(write_csv(tmp_path / "bad.csv", rows), PLAIN_NAMES))
 
 def test_unknown_columns_are_still_refused(tmp_path):
     path = tmp_path / "k.csv"

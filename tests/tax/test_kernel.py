@@ -152,3 +152,44 @@ def test_a_batch_of_a_few_thousand_households_runs_interpreted_in_a_new_process(
             " wages=np.linspace(0.0, 1e6, 3000)))\nprint('numba' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+
+#: Run in a new process: the engine's one-thread loop on a batch of 65 households, counting numba's set-ups of its
+#: typing and lowering rules (``BaseContext.refresh``). Prints that count, how many of the engine's compiled drivers
+#: were made, how many times the loop was loaded from numba's cache, and whether its lines are the interpreter's, bit
+#: for bit (signs of zeros too).
+RUN_COMPILED = """
+import numpy as np
+from numba.core import base
+
+set_ups = []
+refresh = base.BaseContext.refresh
+def counted(self):
+    set_ups.append(type(self).__name__)
+    refresh(self)
+base.BaseContext.refresh = counted
+
+from isoplan.tax import compiled, kernel
+from isoplan.tax.federal import compute_federal
+from isoplan.tax.households import households
+
+n = compiled.INTERPRETED_ROWS + 1
+h = households(year=np.full(n, 2026), filing_status=np.arange(n) % 5, wages=np.linspace(0.0, 2e6, n),
+               iso_bargain_element=np.linspace(3e5, 0.0, n), long_term_gain=np.linspace(-5e4, 4e5, n))
+interpreted = compute_federal(h).lines
+compiled.use_compiled()
+ran = compute_federal(h).lines
+same = all(np.array_equal(ran[k], interpreted[k]) and np.array_equal(np.signbit(ran[k]), np.signbit(interpreted[k]))
+           for k in kernel.LINE_KEYS)
+hits = sum(compiled._compiled("federal").stats.cache_hits.values())
+print(len(set_ups), compiled._compiled.cache_info().currsize, hits, same)
+"""
+
+
+def test_a_new_process_loads_the_cached_loop_without_setting_up_numbas_compiler() -> None:
+    """The first process may compile the loop (and so set up numba's rules); the next loads the machine code from the
+    cache without setting them up, makes only the driver it runs, and computes the interpreter's bits."""
+    subprocess.run([sys.executable, "-c", RUN_COMPILED], capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-c", RUN_COMPILED], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["0", "1", "1", "True"]

@@ -43,6 +43,8 @@ MAX_BATCH_BYTES = 200_000_000
 MAX_BATCH_ROWS = 1_000_000
 #: Rows turned into output text at a time: bounds the memory of the text, not the result.
 TEXT_SLICE_ROWS = 131_072
+#: Rows from which a batch file's columns are checked several at a time (:func:`_checked_columns`).
+THREADED_CHECK_ROWS = 65_536
 #: Rows of CSV written at a time: bounds the memory of the bytes in flight (:data:`CSV_WORKERS` slices and more).
 CSV_SLICE_ROWS = 65_536
 #: Slices of a CSV result rendered at once (in threads: the row writer, pyarrow and NumPy release the GIL).
@@ -422,11 +424,11 @@ def batch_households(table: BatchFile, *, skip: Sequence[str] = ()) -> Household
         raise InputError("rows", 0, "at least one household after the header", source=path)
     columns: dict[str, Any] = {}
     blanks: dict[str, np.ndarray] = {}
-    for name in header:
+    for name, checked in zip(header, _checked_columns(table, header), strict=True):
         if name == "filing_status":
-            columns[name] = _status_codes(table.columns[name], path, table.stripped)
-            continue
-        columns[name], blanks[name] = _numbers(table.columns[name], name, path, table.stripped)
+            columns[name] = checked
+        else:
+            columns[name], blanks[name] = checked
     for name in header:
         if name not in AMT_BASIS_DEFAULTS and name != "amt_disposition_adjustment":
             continue
@@ -446,6 +448,28 @@ def batch_households(table: BatchFile, *, skip: Sequence[str] = ()) -> Household
         pa.default_memory_pool().release_unused()  # the parsed columns, now copied into the households
     _await_preload()  # the engine runs next, on the code loaded meanwhile
     return households_
+
+
+def _checked_columns(table: BatchFile, header: Sequence[str]) -> Iterator[Any]:
+    """Each column of ``header`` checked, in order: statuses as the engine's codes, others as numbers and where blank.
+    From :data:`THREADED_CHECK_ROWS` rows, :data:`CSV_WORKERS` columns at a time (pyarrow's casts and NumPy release
+    the GIL), handed on in order: the bad cell named is the one a check a column at a time names first."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def check(name: str) -> Any:
+        if name == "filing_status":
+            return _status_codes(table.columns[name], table.path, table.stripped)
+        return _numbers(table.columns[name], name, table.path, table.stripped)
+
+    if len(table) < THREADED_CHECK_ROWS:
+        yield from map(check, header)
+        return
+    pool = ThreadPoolExecutor(max_workers=CSV_WORKERS)
+    try:
+        for future in [pool.submit(check, name) for name in header]:
+            yield future.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)  # after a bad cell, the columns not begun are not checked
 
 
 def _households(columns: dict[str, Any], blanks: dict[str, np.ndarray]) -> Households:
@@ -562,11 +586,15 @@ class BatchResult:
         """The CSV cells of rows ``start:stop``: one pyarrow text array per column."""
         return [_column_text(c, start, stop) for c in self.columns]
 
-    def csv_chunks(self) -> Iterator[bytes | memoryview]:
-        """The CSV file's bytes in order: the header as :func:`csv.writer` writes it, then the rows a slice at a
-        time (the same bytes as :meth:`text_parts` through :func:`isoplan.files.csv_text_rows`), rendered
-        :data:`CSV_WORKERS` slices at once while earlier ones are handed on."""
+    def csv_chunks(self, *, recycle: bool = False) -> Iterator[bytes | memoryview]:
+        """The CSV file's bytes in order: the header as :func:`csv.writer` writes it, then the rows a slice at a time
+        (the bytes of :meth:`text_parts`), :data:`CSV_WORKERS` slices rendered at once while earlier ones are handed
+        on. ``recycle``: the caller is done with a chunk when it asks for the next, whose memory then holds a later
+        slice (touched once, not taken afresh from the system, which zeroes each new page first)."""
         from concurrent.futures import Future, ThreadPoolExecutor
+
+        from isoplan.app.batch_csv import row_buffers
+        from isoplan.files import csv_header
 
         yield csv_header(self.header)
         starts = range(0, self.length, CSV_SLICE_ROWS)
@@ -574,12 +602,15 @@ class BatchResult:
         if len(starts) == 1:
             yield self.csv_rows(0, self.length, plain)
             return
+        spare: list[Any] = []  # the row loop's buffers of chunks handed on (recycle)
         with ThreadPoolExecutor(max_workers=CSV_WORKERS) as pool:
             pending: list[Future[memoryview]] = []
             for start in starts:
-                pending.append(pool.submit(self.csv_rows, start, min(start + CSV_SLICE_ROWS, self.length), plain))
+                pending.append(pool.submit(self.csv_rows, start, min(start + CSV_SLICE_ROWS, self.length), plain,
+                                           spare.pop() if spare else None))
                 if len(pending) > CSV_WORKERS:
-                    yield pending.pop(0).result()
+                    yield (chunk := pending.pop(0).result())
+                    spare.extend(row_buffers(chunk) if recycle else ())
             for future in pending:
                 yield future.result()
 
@@ -589,9 +620,9 @@ class BatchResult:
         return tuple(c.kind == "input" and _is_text(c.values) and not c.values.null_count
                      and not _has_special(c.values) for c in self.columns)
 
-    def csv_rows(self, start: int, stop: int, plain: Sequence[bool] = ()) -> memoryview:
+    def csv_rows(self, start: int, stop: int, plain: Sequence[bool] = (), out: Any = None) -> memoryview:
         """The CSV bytes of rows ``start:stop``, each line ended by CRLF (``plain``: the columns known to need no
-        quoting, :meth:`_plain_columns`)."""
+        quoting, :meth:`_plain_columns`; ``out``: a buffer for the row loop to write them into, if large enough)."""
         from isoplan.app.batch_csv import column_wise
 
         rows = stop - start
@@ -599,13 +630,14 @@ class BatchResult:
             from isoplan.files import csv_text_rows
 
             return csv_text_rows(self.text(start, stop))
-        written = self._rendered(start, stop, plain, classify_amounts=False)
+        written = self._rendered(start, stop, plain, out, classify_amounts=False)
         if written is None:  # an amount the row loop does not write itself: each amount column looked at first
-            written = self._rendered(start, stop, plain, classify_amounts=True)
+            written = self._rendered(start, stop, plain, out, classify_amounts=True)
         assert written is not None  # every amount left to the loop is one it writes
         return written
 
-    def _rendered(self, start: int, stop: int, plain: Sequence[bool], *, classify_amounts: bool) -> memoryview | None:
+    def _rendered(self, start: int, stop: int, plain: Sequence[bool], out: Any, *,
+                  classify_amounts: bool) -> memoryview | None:
         """Rows ``start:stop`` by the row loop; None when an amount column holds a cell the loop does not write
         itself, unless ``classify_amounts``: then such a column is written as whole cents, or as text."""
         import numpy as np
@@ -636,7 +668,7 @@ class BatchResult:
             (floats if kind == AMOUNT else wholes)[:, slots[k]] = values
             shown[:, k] = show
         text, cell_starts = _text_cells(texts, rows)
-        return render_rows(order, text, cell_starts, floats, wholes, kinds, slots, shown, rows)
+        return render_rows(order, text, cell_starts, floats, wholes, kinds, slots, shown, rows, out)
 
     def arrow_table(self) -> Any:
         """The result as a pyarrow table (Parquet): inputs as read, amounts as float64 to the cent, flags
@@ -765,13 +797,6 @@ def _text_cells(columns: Sequence[Any], rows: int) -> tuple[np.ndarray, np.ndarr
         parts.append(data)
         base += len(data)
     return (np.concatenate(parts) if parts else np.empty(0, dtype=np.uint8)), starts
-
-
-def csv_header(header: Sequence[str]) -> bytes:
-    """The header line as :func:`csv.writer` writes it."""
-    buffer = io.StringIO(newline="")
-    csv.writer(buffer).writerow(header)
-    return buffer.getvalue().encode("utf-8")
 
 
 def _column_arrow(column: OutputColumn) -> Any:

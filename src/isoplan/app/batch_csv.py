@@ -24,7 +24,7 @@ import numpy as np
 from isoplan.tax import compiled as compiled_code
 
 __all__ = ["AMOUNT", "CENTS", "FLAG", "INTERPRETED_ROWS", "NOT_PLAIN", "WHOLE", "column_wise", "plain_amounts",
-           "render_rows", "row_bytes_bound", "warm"]
+           "render_rows", "row_buffers", "row_bytes_bound", "warm"]
 
 #: Kinds of a number column: an amount (a float, written to the cent), whole cents (written as dollars and
 #: two decimals), a whole number, a flag (0/1).
@@ -44,6 +44,8 @@ PLAIN_DOLLARS = 4.5e13
 SPLITTER = 134217729.0
 
 _COMMA, _MINUS, _POINT, _ZERO, _CR, _LF = 44, 45, 46, 48, 13, 10
+#: Text cells of up to this many bytes are copied this many bytes at a time (most cells of a batch file are shorter).
+_COPY_BYTES = 8
 #: 10**0 .. 10**18: a whole number below ``_POWERS[d]`` has at most ``d`` digits.
 _POWERS = np.array([10**d for d in range(19)], dtype=np.int64)
 _MOST_DIGITS = 19
@@ -70,10 +72,8 @@ def _whole_cents(magnitude: float) -> np.uint64:
     scaled = magnitude * 100.0
     whole = np.floor(scaled)
     rest = scaled - whole  # exact: a float and its whole part share their binade
-    cents = np.uint64(whole)
-    if rest > 0.5:
-        cents += np.uint64(1)
-    elif rest == 0.5:
+    cents = np.uint64(whole) + np.uint64(rest > 0.5)  # no branch: rest falls either side of a half at random
+    if rest == 0.5:
         split = SPLITTER * magnitude
         high = split - (split - magnitude)
         error = (high * 100.0 - scaled) + (magnitude - high) * 100.0  # exact: magnitude x 100 = scaled + error
@@ -134,7 +134,8 @@ def _rows(order: np.ndarray, text: np.ndarray, starts: np.ndarray, floats: np.nd
     ``order[j]``: column ``j`` is text column ``order[j]`` (``>= 0``: cells ``text[starts[i, t]:starts[i + 1, t]]``)
     or number column ``k = -1 - order[j]`` of kind ``kinds[k]``: ``floats[i, slots[k]]`` for an amount,
     ``wholes[i, slots[k]]`` for the others, blank where ``shown[i, k]`` is 0. Every array is laid out a row
-    after another, so that a row's cells are read from one place, not from one stream per column."""
+    after another, so that a row's cells are read from one place, not from one stream per column. ``out`` has
+    :data:`_COPY_BYTES` bytes more than the rows can take."""
     pairs, powers, true, false = tables
     pos = 0
     for i in range(rows):
@@ -144,9 +145,14 @@ def _rows(order: np.ndarray, text: np.ndarray, starts: np.ndarray, floats: np.nd
                 pos += 1
             c = order[j]
             if c >= 0:
-                for a in range(starts[i, c], starts[i + 1, c]):
-                    out[pos] = text[a]
-                    pos += 1
+                a, length = starts[i, c], starts[i + 1, c] - starts[i, c]
+                if length <= _COPY_BYTES and a + _COPY_BYTES <= text.shape[0]:
+                    for b in range(_COPY_BYTES):  # a fixed count, no branch per byte: the bytes past the cell are
+                        out[pos + b] = text[a + b]  # overwritten by what follows it
+                else:
+                    for b in range(length):
+                        out[pos + b] = text[a + b]
+                pos += length
                 continue
             k = -1 - c
             if not shown[i, k]:
@@ -209,12 +215,11 @@ def _rows(order: np.ndarray, text: np.ndarray, starts: np.ndarray, floats: np.nd
 @functools.cache
 def _compiled() -> Callable[..., int]:
     """The row loop compiled (imports numba; loads the cached machine code, or compiles it once)."""
-    import numba  # a heavy import: only for slices of more than a handful of rows
-    from numba.extending import register_jitable
+    from numba.extending import register_jitable  # a heavy import: only for slices of more than a handful of rows
 
     for helper in (_whole_cents, _unsigned_digits, _digits):  # inlined by LLVM: a call per cell costs a fifth more
         register_jitable(_nrt=False, forceinline=True)(helper)
-    compiled: Callable[..., int] = numba.njit(cache=True, nogil=True)(_rows)
+    compiled: Callable[..., int] = compiled_code.cached_jit(_rows)
     return compiled
 
 
@@ -231,15 +236,25 @@ def row_bytes_bound(text_bytes: int, rows: int, columns: int, numbers: int) -> i
 
 
 def render_rows(order: np.ndarray, text: np.ndarray, starts: np.ndarray, floats: np.ndarray, wholes: np.ndarray,
-                kinds: np.ndarray, slots: np.ndarray, shown: np.ndarray, rows: int) -> memoryview | None:
+                kinds: np.ndarray, slots: np.ndarray, shown: np.ndarray, rows: int,
+                out: np.ndarray | None = None) -> memoryview | None:
     """The CSV bytes of ``rows`` rows (the columns as :func:`_rows` takes them, a row after another; every array
-    C-contiguous); None when a shown amount is not one the loop writes (:func:`plain_amounts`)."""
-    out = np.empty(row_bytes_bound(int(text.shape[0]), rows, int(order.shape[0]), int(kinds.shape[0])),
-                   dtype=np.uint8)
+    C-contiguous), in ``out`` when it is large enough (bytes, as :func:`row_buffers` gives it back), else in a new
+    buffer; None when a shown amount is not one the loop writes (:func:`plain_amounts`)."""
+    size = row_bytes_bound(int(text.shape[0]), rows, int(order.shape[0]), int(kinds.shape[0])) + _COPY_BYTES
+    if out is None or out.dtype != np.uint8 or out.shape[0] < size:  # room for bytes copied past the last text cell
+        out = np.empty(size + size // 16, dtype=np.uint8)  # and for a later slice of longer text, rendered into it
     write: Any = _rows if rows <= INTERPRETED_ROWS else _compiled()
     end = int(write(order, text, starts, floats, wholes, kinds, slots, shown, (_PAIRS, _POWERS, _TRUE, _FALSE),
                     rows, out))
     return None if end == NOT_PLAIN else memoryview(out.data)[:end]
+
+
+def row_buffers(rendered: memoryview) -> list[np.ndarray]:
+    """The buffer under rows :func:`render_rows` wrote, to render others into once they are used (none for bytes
+    written otherwise)."""
+    buffer = rendered.obj
+    return [buffer] if isinstance(buffer, np.ndarray) and buffer.dtype == np.uint8 and buffer.ndim == 1 else []
 
 
 def warm() -> None:

@@ -128,12 +128,12 @@ def write_batch(path: str | None, table: BatchResult, command: str, *, batch: st
             write_parquet(path, arrow, "--out", **parquet_options(arrow))
             return
         with replace_with(path, "--out") as temp, open(temp, "wb", buffering=0) as handle:
-            _write_synced(handle, table.csv_chunks())
+            _write_synced(handle, table.csv_chunks(recycle=True))  # each chunk written before the next
         return
     sys.stdout.flush()
     stream = getattr(sys.stdout, "buffer", None)
     if stream is not None:
-        for chunk in table.csv_chunks():
+        for chunk in table.csv_chunks(recycle=True):  # each written before the next
             stream.write(chunk)
         stream.flush()
     else:  # a text-only stdout (an embedding host): the same bytes as text

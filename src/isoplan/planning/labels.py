@@ -243,9 +243,9 @@ def compiled_loop(loop: Callable[..., None]) -> Callable[..., None]:
     """A planning loop (:func:`_ranges_loop`, the relaxation's bound) compiled by numba, once per process (a heavy
     import: the engine's batches load it already); the machine code is cached on disk like the engine's
     (:mod:`isoplan.tax.compiled`)."""
-    import numba
+    from isoplan.tax.compiled import cached_jit
 
-    compiled: Callable[..., None] = numba.njit(cache=True, nogil=True, error_model="numpy")(loop)
+    compiled: Callable[..., None] = cached_jit(loop, error_model="numpy")
     return compiled
 
 

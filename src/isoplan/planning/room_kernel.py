@@ -578,9 +578,9 @@ ROW_FUNCTIONS = (curve_of, amti_at, tmt_at, taxes_at, taxes_of, spread_taxes, el
 
 
 @functools.cache
-def _compiled() -> dict[str, Callable[..., None]]:
-    """The compiled loop, in one thread and split across the cores (imports numba; loads the cached machine
-    code, or compiles it once).
+def _compiled(variant: str) -> Callable[..., None]:
+    """The compiled loop, in one thread (``one_thread``) or split across the cores (``parallel``), each made only
+    when first run (imports numba; loads the cached machine code, or compiles it once).
 
     numba's cache is keyed to the file of the compiled function (this one), not to the engine's kernel it
     calls; the loop's cache name therefore carries a digest of kernel.py, so a change to the law arithmetic
@@ -594,12 +594,13 @@ def _compiled() -> dict[str, Callable[..., None]]:
         # as the engine's row functions (see there): inlined, and without reference counting of borrowed arrays
         register_jitable(_nrt=False, forceinline=True)(function)
     digest = hashlib.sha256(Path(kernel.__file__).read_bytes()).hexdigest()[:16]
-    return {
-        "one_thread": numba.njit(cache=True, nogil=True, error_model="numpy")(
-            _copy(room_chunks, range, f"room_chunks_{digest}")),
-        "parallel": numba.njit(cache=True, parallel=True, nogil=True, error_model="numpy")(
-            _copy(room_chunks, numba.prange, f"room_chunks_parallel_{digest}")),
-    }
+    loop: Callable[..., None]
+    if variant == "parallel":
+        loop = compiled.cached_jit(_copy(room_chunks, numba.prange, f"room_chunks_parallel_{digest}"), parallel=True,
+                                   error_model="numpy")
+    else:
+        loop = compiled.cached_jit(_copy(room_chunks, range, f"room_chunks_{digest}"), error_model="numpy")
+    return loop
 
 
 def _copy(driver: Callable[..., None], loop: Any, qualname: str) -> Callable[..., None]:
@@ -617,7 +618,7 @@ def rooms(h: Households, law: LawTable, deduction: str) -> dict[str, np.ndarray]
     _check_years(h, law)
     table, n_tops = compiled.kernel_table(law)
     out, flags = np.empty((len(AMOUNTS), n)), np.empty((len(FLAGS), n), dtype=np.bool_)
-    loop = _compiled()["parallel" if n >= PARALLEL_ROWS else "one_thread"]
+    loop = _compiled("parallel" if n >= PARALLEL_ROWS else "one_thread")
     loop(tuple(compiled.readonly(getattr(h, name), np.float64) for name in kernel.INPUT_FIELDS),
          compiled.readonly(h.year, np.int64), compiled.readonly(h.filing_status, np.int8), int(law.first_year),
          compiled.readonly(table.ravel(), np.float64), int(table.shape[1]), int(n_tops), MODES[deduction], out, flags,

@@ -122,18 +122,60 @@ def register_row_functions() -> None:
         register_jitable(_nrt=False, forceinline=True)(function)
 
 
+def cached_jit(function: Callable[..., Any], **options: Any) -> Any:
+    """``function`` compiled by numba without the GIL (``options``: numba's), its machine code cached on disk (imports
+    numba). A new process loads that code without first setting up numba's compiler: numba's own cache sets up
+    every typing and lowering rule it has before each load (a fifth of a second and more, holding the GIL while a
+    batch file is read), though running machine code needs only its runtime; a compile (no cached code yet) still
+    sets them all up itself."""
+    import numba
+
+    cache = _loading_cache()
+    if cache is None:  # a numba whose cache this does not know: its own, as it is
+        return numba.njit(cache=True, nogil=True, **options)(function)
+    dispatcher = numba.njit(nogil=True, **options)(function)
+    dispatcher._cache = cache(dispatcher.py_func)  # as numba's Dispatcher.enable_caching sets its cache
+    return dispatcher
+
+
 @functools.cache
-def _compiled() -> dict[str, Callable[..., None]]:
-    """The compiled drivers, each in one thread and split across the cores (imports numba; loads the cached
-    machine code, or compiles it once)."""
+def _loading_cache() -> type | None:
+    """numba's cache of a function's machine code, loading without setting up the compiler (:func:`cached_jit`);
+    None when numba's cache lacks the parts it overrides."""
+    from numba.core.caching import FunctionCache
+    from numba.core.runtime.nrt import rtsys
+
+    if not all(hasattr(FunctionCache, name) for name in ("_load_overload", "_guard_against_spurious_io_errors")):
+        return None
+
+    class LoadingCache(FunctionCache):
+        def load_overload(self, sig: Any, target_context: Any) -> Any:
+            # numba's load_overload refreshes target_context (every rule) and, within that, sets up its runtime,
+            # which the machine code calls (allocation, reference counts): only the runtime here
+            rtsys.initialize(target_context)
+            with self._guard_against_spurious_io_errors():
+                return self._load_overload(sig, target_context)  # type: ignore[no-untyped-call]
+
+    return LoadingCache
+
+
+#: The engine's drivers by name: one thread, or split across the cores (``_parallel``).
+DRIVERS: dict[str, Callable[..., None]] = {"federal": kernel.federal_chunks, "form6251": kernel.form6251_chunks}
+
+
+@functools.cache
+def _compiled(name: str) -> Callable[..., None]:
+    """The compiled driver ``name`` (:data:`DRIVERS`, ``_parallel`` for the one split across the cores), each made
+    only when first run: a batch loads the machine code of the one variant it runs (imports numba; loads the
+    cached machine code, or compiles it once)."""
     import numba  # a heavy import: only for batches
 
     register_row_functions()
-    drivers: dict[str, Callable[..., None]] = {"federal": kernel.federal_chunks, "form6251": kernel.form6251_chunks}
-    compiled: dict[str, Callable[..., None]] = {name: numba.njit(cache=True, nogil=True, error_model="numpy")(driver)
-                for name, driver in drivers.items()}
-    compiled.update({f"{name}_parallel": numba.njit(cache=True, parallel=True, nogil=True, error_model="numpy")(
-        _in_parallel(driver, numba.prange)) for name, driver in drivers.items()})
+    if name.endswith("_parallel"):
+        driver = _in_parallel(DRIVERS[name.removesuffix("_parallel")], numba.prange)
+        compiled: Callable[..., None] = cached_jit(driver, parallel=True, error_model="numpy")
+    else:
+        compiled = cached_jit(DRIVERS[name], error_model="numpy")
     return compiled
 
 
@@ -161,7 +203,7 @@ def _as_list(table: np.ndarray) -> list[float]:
 def _driver(name: str, n: int) -> Callable[..., None]:
     """The compiled driver for ``n`` rows: split across the cores only when the batch is large enough to repay
     waking the other threads (on a busy machine a wake-up can cost more than a small batch)."""
-    return _compiled()[f"{name}_parallel" if n >= PARALLEL_ROWS else name]
+    return _compiled(f"{name}_parallel" if n >= PARALLEL_ROWS else name)
 
 
 def _in_parallel(driver: Callable[..., None], prange: Any) -> Callable[..., None]:
