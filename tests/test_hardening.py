@@ -184,8 +184,8 @@ def _plan_variant(tmp_path: Path, old: str, new: str) -> Path:
 
 
 def test_plan_file_datetimes_deep_nesting_and_inf_are_refused(capsys, tmp_path):
-    path = _plan_variant(tmp_path, "exit_date = 2035-11-15", "exit_date = 2035-11-15T00:00:00")
-    _refused(capsys, ["plan", str(path)], "plan.exit_date", "2035-11-15T00:00:00")
+    path = _plan_variant(tmp_path, "exit_date = 2036-11-15", "exit_date = 2036-11-15T00:00:00")
+    _refused(capsys, ["plan", str(path)], "plan.exit_date", "2036-11-15T00:00:00")
     deep = tmp_path / "deep.toml"
     deep.write_text("a = " + "[" * 100_000 + "]" * 100_000 + "\n", encoding="utf-8")
     _refused(capsys, ["plan", str(deep)], "nested")
@@ -225,7 +225,7 @@ def test_web_bad_values_are_400_naming_the_field(web, tmp_path):
     assert status.startswith("400") and json.loads(body)["error"]["field"] in ("shares", "fmv")
     status, _, body = _call(web, "POST", "/api/plan", body=b"{}", length="-5")
     assert status.startswith("400") and b"Content-Length" in body
-    text = PLAN.read_text(encoding="utf-8").replace("exit_date = 2035-11-15", "exit_date = 2035-11-15T00:00:00")
+    text = PLAN.read_text(encoding="utf-8").replace("exit_date = 2036-11-15", "exit_date = 2036-11-15T00:00:00")
     payload = json.dumps({"toml": text}).encode()
     status, _, body = _call(web, "POST", "/api/plan", body=payload, length=str(len(payload)))
     assert status.startswith("400") and json.loads(body)["error"]["field"] == "plan.exit_date"

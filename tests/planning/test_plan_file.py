@@ -65,6 +65,16 @@ def test_examples_exist_and_parse():
         assert plan.grants and plan.exit_date.year >= plan.start_year
 
 
+def test_no_example_plans_an_exercise_already_past_when_the_law_data_last_changed():
+    # run on the day the law data was extended to its current last year, every bundled example's first
+    # exercise is still ahead: none opens with the warning that its first exercise can no longer be made
+    as_of = date(2026, 12, 2)
+    for path in EXAMPLES:
+        plan = parse_plan(tomllib.loads(path.read_text()), str(path), today=as_of)
+        assert plan.exercise_date(plan.start_year) >= as_of, path.name
+        assert not any("before today" in w for w in plan.warnings), path.name
+
+
 def test_seed_example_values():
     plan = parse(tomllib.loads((ROOT / "examples" / "staging-three-years.toml").read_text()), "seed")
     assert plan.filing_status == "single"

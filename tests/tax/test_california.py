@@ -296,7 +296,7 @@ def test_projection_by_california_cpi_nearest_dollar():
 
 
 def test_federal_law_is_unchanged_by_the_directory_argument():
-    assert law_module.supported_years() == range(2023, 2036)
+    assert law_module.supported_years() == range(2023, 2037)
     assert law_module.year_law(2026).value("amt_phaseout_rate", "single") == 0.5
 
 

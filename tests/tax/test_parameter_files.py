@@ -127,7 +127,7 @@ def test_projected_amounts_never_shrink_with_positive_inflation():
 
 
 def test_unsupported_year_is_a_clear_error():
-    with pytest.raises(InputError, match="2022 is not allowed; expected a tax year from 2023 to 2035"):
+    with pytest.raises(InputError, match="2022 is not allowed; expected a tax year from 2023 to 2036"):
         year_law(2022)
     with pytest.raises(InputError, match="inflation"):
         LawTable(5.0)
