@@ -194,8 +194,8 @@ def federal(x: tuple[np.ndarray, ...], year: np.ndarray, status: np.ndarray, fir
     if (n <= INTERPRETED_ROWS and "federal" not in COMPILED_RAN) or interpret(n * FEDERAL_ROW_SECONDS):
         kernel.federal_rows(0, n, tuple(a.tolist() for a in x), year.tolist(), status.tolist(), first_year,
                             _as_list(table), width, n_tops, mode, keep.tolist(), out,
-                            [[0.0] * kernel.N_INPUTS for _ in range(min(n, kernel.BLOCK_ROWS))], [0.0] * kernel.N_LINES,
-                            [0.0] * kernel.N_LINES)
+                            [[0.0] * kernel.N_INPUTS for _ in range(min(n, kernel.BLOCK_ROWS))],
+                            [[0.0] * kernel.N_LINES for _ in range(min(n, kernel.BLOCK_ROWS))], [0.0] * kernel.N_LINES)
         return out
     _driver("federal", n)(
         tuple(readonly(a, np.float64) for a in x), readonly(year, np.int64), readonly(status, np.int8),
@@ -258,6 +258,9 @@ def kernel_table(law: LawTable) -> tuple[np.ndarray, int]:
             blocks.append(packed.table[:, start:start + have])
         if packed.columns["ordinary_rates"][1] != n_tops + 1:
             raise ValueError("law: ordinary_rates needs one rate more than ordinary_brackets has tops")
+        start, have = packed.columns["ordinary_rates"]
+        rates = packed.table[:, start:start + have]
+        blocks.append(rates[:, 1:] - rates[:, :-1])  # the rate steps (float64, as the kernel would subtract them)
         table = np.ascontiguousarray(np.concatenate(blocks, axis=1))
         table.flags.writeable = False
         cached = (table, n_tops)
