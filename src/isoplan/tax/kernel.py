@@ -681,15 +681,19 @@ def block_outputs(vb: Any, keep: Any, start: int, stop: int, out: Any) -> None:
         # the block's part of the output line, indexed from 0 (no check of the index for negative values)
         part = out[j, start:stop]
         n = len(part)
-        whole = n - n % 4
-        # four rows a step: the compiled loop does not unroll this one by itself, and its counter and checks
+        # eight rows a step: the compiled loop does not unroll this one by itself, and its counter and checks
         # would cost twice the copying
-        for r in range(0, whole, 4):
+        for step in range(n // 8):
+            r = 8 * step
             part[r] = vb[r][line]
             part[r + 1] = vb[r + 1][line]
             part[r + 2] = vb[r + 2][line]
             part[r + 3] = vb[r + 3][line]
-        for r in range(whole, n):
+            part[r + 4] = vb[r + 4][line]
+            part[r + 5] = vb[r + 5][line]
+            part[r + 6] = vb[r + 6][line]
+            part[r + 7] = vb[r + 7][line]
+        for r in range(n - n % 8, n):
             part[r] = vb[r][line]
 
 
