@@ -6,6 +6,7 @@ households of every year and filing status mixed in one batch; one household mus
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
 from typing import Any
@@ -117,6 +118,11 @@ def test_the_kernel_table_holds_the_law_of_each_year_and_status() -> None:
             tops = row[kernel.P_ORDINARY_RATES + n_tops + 1:kernel.P_ORDINARY_RATES + 2 * n_tops + 1]
             assert rates.tolist() == list(p.ordinary_rates)
             assert tops.tolist() == list(p.ordinary_brackets)
+            # after the tops, each rate step: the very difference the schedule's arithmetic would take
+            steps = row[kernel.P_ORDINARY_RATES + 2 * n_tops + 1:kernel.P_ORDINARY_RATES + 3 * n_tops + 1]
+            rate_list = list(p.ordinary_rates)
+            assert steps.tolist() == [high - low for low, high in itertools.pairwise(rate_list)]
+            assert row.shape == (kernel.P_ORDINARY_RATES + 3 * n_tops + 1,)
 
 
 def test_one_household_never_imports_numba() -> None:

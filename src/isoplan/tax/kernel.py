@@ -95,6 +95,8 @@ N_INPUTS = len(INPUT_FIELDS)
 
 #: (parameter, number of columns) in the order of the kernel's table. The ordinary rates and bracket tops come
 #: last: their number is the law's (``n_tops`` tops, one rate more); every other width is fixed by the forms.
+#: After the tops the table holds the ``n_tops`` rate steps, each rate less the one below it (derived from the
+#: rates, so that :func:`bracket_tax` reads each step instead of subtracting it for every household).
 KERNEL_PARAMETERS: tuple[tuple[str, int], ...] = (
     ("standard_deduction", 1), ("standard_deduction_additional", 1), ("senior_deduction", 1),
     ("senior_deduction_phaseout_start", 1), ("senior_deduction_phaseout_rate", 1), ("capital_loss_limit", 1),
@@ -301,17 +303,13 @@ def bracket_tax(income: float, law: Any, at: int, n_tops: int) -> float:
 
     The first rate on all income plus each rate step on the income above each bracket top.
     """
-    rates = law[at + P_ORDINARY_RATES:at + P_ORDINARY_RATES + n_tops + 1]
     tops = law[at + P_ORDINARY_RATES + n_tops + 1:at + P_ORDINARY_RATES + 2 * n_tops + 1]
-    rate = rates[0]
-    tax: float = rate * income
+    steps = law[at + P_ORDINARY_RATES + 2 * n_tops + 1:at + P_ORDINARY_RATES + 3 * n_tops + 1]
+    tax: float = law[at + P_ORDINARY_RATES] * income
     # indexed from 0 by the loop counter (known non-negative, so the compiled loop reads each value without a
-    # check for negative indices) and each rate read once: an unrolled loop of a dozen instructions a step fewer
-    # than walking three slices in step with zip
+    # check for negative indices); each step is rate k + 1 less rate k, subtracted once in the table
     for k in range(n_tops):
-        next_rate = rates[k + 1]
-        tax = tax + (next_rate - rate) * maximum(income - tops[k], 0.0)
-        rate = next_rate
+        tax = tax + steps[k] * maximum(income - tops[k], 0.0)
     return tax
 
 
@@ -674,21 +672,47 @@ def block_inputs(x: Any, start: int, stop: int, xb: Any) -> None:
             xb[r][k] = part[r]
 
 
-#: Rows whose inputs :func:`federal_rows` gathers at once (their block of inputs stays in the L1 cache).
+def block_outputs(vb: Any, keep: Any, start: int, stop: int, out: Any) -> None:
+    """The lines ``keep`` of rows ``start:stop`` from ``vb[i - start]`` into ``out[j, i]``, one kept line at a
+    time: a run of stores into each output line instead of a row's kept lines scattered across them, with the
+    line's index read once per block instead of once per row."""
+    for j in range(len(keep)):
+        line = keep[j]
+        # the block's part of the output line, indexed from 0 (no check of the index for negative values)
+        part = out[j, start:stop]
+        n = len(part)
+        # eight rows a step: the compiled loop does not unroll this one by itself, and its counter and checks
+        # would cost twice the copying
+        for step in range(n // 8):
+            r = 8 * step
+            part[r] = vb[r][line]
+            part[r + 1] = vb[r + 1][line]
+            part[r + 2] = vb[r + 2][line]
+            part[r + 3] = vb[r + 3][line]
+            part[r + 4] = vb[r + 4][line]
+            part[r + 5] = vb[r + 5][line]
+            part[r + 6] = vb[r + 6][line]
+            part[r + 7] = vb[r + 7][line]
+        for r in range(n - n % 8, n):
+            part[r] = vb[r][line]
+
+
+#: Rows whose inputs :func:`federal_rows` gathers at once, and whose lines it then stores at once (their block of
+#: inputs stays in the L1 cache, their lines in the L2 cache).
 BLOCK_ROWS = 128
 
 
 def federal_rows(start: int, stop: int, x: Any, year: Any, status: Any, first_year: int, law: Any, width: int,
-                 n_tops: int, mode: int, keep: Any, out: Any, xb: Any, v: Any, other: Any) -> None:
+                 n_tops: int, mode: int, keep: Any, out: Any, xb: Any, vb: Any, other: Any) -> None:
     """Rows ``start:stop`` of the inputs ``x`` (one sequence per :data:`INPUT_FIELDS`).
 
     ``law`` is the kernel's parameter table, flat: household i's law starts at
     ``((year - first_year) * statuses + status) * width``. The lines listed in
-    ``keep`` (indices into :data:`LINE_KEYS`) go to ``out[j, i]``. ``xb``, ``v``
-    and ``other`` are scratch for the inputs of :data:`BLOCK_ROWS` rows
-    (``xb[r]`` is a row's :data:`N_INPUTS` inputs) and for one row's lines
-    (:data:`N_LINES` long): arrays when compiled, lists of Python floats when
-    interpreted.
+    ``keep`` (indices into :data:`LINE_KEYS`) go to ``out[j, i]``. ``xb``, ``vb``
+    and ``other`` are scratch for the inputs and the lines of :data:`BLOCK_ROWS`
+    rows (``xb[r]`` is a row's :data:`N_INPUTS` inputs, ``vb[r]`` its
+    :data:`N_LINES` lines) and for one row's lines of the other election: arrays
+    when compiled, lists of Python floats when interpreted.
     """
     for block in range(start, stop, BLOCK_ROWS):
         block_stop = minimum_int(stop, block + BLOCK_ROWS)
@@ -700,10 +724,8 @@ def federal_rows(start: int, stop: int, x: Any, year: Any, status: Any, first_ye
             at = ((block_year[r] - first_year) * N_STATUSES + s) * width
             # the household's own row of the law: each parameter is then read at a fixed place, which the
             # compiled loop reads directly (an index computed per row would be checked for negative values)
-            federal_row(xb[r], s, law[at:at + width], 0, n_tops, mode, v, other)
-            i = block + r
-            for j in range(len(keep)):
-                out[j, i] = v[keep[j]]
+            federal_row(xb[r], s, law[at:at + width], 0, n_tops, mode, vb[r], other)
+        block_outputs(vb, keep, block, block_stop, out)
 
 
 def form6251_rows(start: int, stop: int, amti_before_addon: Any, status: Any, line13: Any, line21: Any,
@@ -728,7 +750,8 @@ def federal_chunks(x: Any, year: Any, status: Any, first_year: int, law: Any, wi
     n = len(year)
     for c in prange((n + chunk - 1) // chunk):
         federal_rows(c * chunk, minimum_int(n, (c + 1) * chunk), x, year, status, first_year, law, width, n_tops,
-                     mode, keep, out, np.empty((BLOCK_ROWS, N_INPUTS)), np.empty(N_LINES), np.empty(N_LINES))
+                     mode, keep, out, np.empty((BLOCK_ROWS, N_INPUTS)), np.empty((BLOCK_ROWS, N_LINES)),
+                     np.empty(N_LINES))
 
 
 def form6251_chunks(amti_before_addon: Any, status: Any, line13: Any, line21: Any, line29: Any, law_row: Any,
@@ -747,4 +770,4 @@ def minimum_int(a: int, b: int) -> int:
 #: The functions the compiled loops call (each compiled once, in :mod:`isoplan.tax.compiled`).
 ROW_FUNCTIONS = (maximum, minimum, minimum_int, schedule_d, loss_carryover, bracket_tax, tax_on_ordinary_income,
                  amt_rate_tax, form6251_from_amti, income_and_deductions, regular_tax_lines, amti_lines, election_lines,
-                 tax_lines, federal_row, block_inputs, federal_rows, form6251_rows)
+                 tax_lines, federal_row, block_inputs, block_outputs, federal_rows, form6251_rows)
