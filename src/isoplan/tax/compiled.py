@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import functools
 import sys
-import threading
 import types
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -228,47 +227,11 @@ def _in_parallel(driver: Callable[..., None], prange: Any) -> Callable[..., None
     return copy
 
 
-#: Output arrays of at least this many bytes are carved from reused memory (:func:`new_lines`); below it, writing
-#: fresh memory costs little next to the computation.
-REUSE_BYTES = 32 << 20
-#: The most blocks of memory :func:`new_lines` keeps: two, so that a caller holding one result while it computes
-#: the next (a loop assigning each result to the same name) still finds a free one.
-REUSE_BLOCKS = 2
-_blocks: list[np.ndarray] = []
-_blocks_lock = threading.Lock()
-
-
-def new_lines(rows: int, n: int) -> np.ndarray:
-    """A new ``(rows, n)`` float64 array for a batch's lines, uninitialized.
-
-    A large one is carved from a block of memory an earlier result of the same size used, once no array on that
-    block is alive (every view of a block holds a reference to it, so a block referenced only here is free):
-    fresh memory would be zeroed by the operating system as the kernel first writes each page, about one part in
-    eight of a large batch's time. At most :data:`REUSE_BLOCKS` blocks are kept, of the latest size asked for.
-    """
-    nbytes = rows * n * 8
-    if nbytes < REUSE_BYTES:
-        return np.empty((rows, n))
-    with _blocks_lock:
-        block = None
-        for i in range(len(_blocks)):
-            # references: the list, the getrefcount argument; a block also viewed by a live array has more
-            if _blocks[i].nbytes == nbytes and sys.getrefcount(_blocks[i]) == 2:
-                block = _blocks[i]
-                break
-        if block is None:
-            block = np.empty(nbytes, dtype=np.uint8)
-            same_size = [b for b in _blocks if b.nbytes == nbytes]
-            _blocks[:] = [*same_size[max(0, len(same_size) - (REUSE_BLOCKS - 1)):], block]
-        lines: np.ndarray = block.view(np.float64).reshape(rows, n)
-    return lines
-
-
 def federal(x: tuple[np.ndarray, ...], year: np.ndarray, status: np.ndarray, first_year: int, table: np.ndarray,
             n_tops: int, mode: int, keep: np.ndarray) -> np.ndarray:
     """The kept lines of every household, shape ``(len(keep), n)`` (see :func:`kernel.federal_rows`)."""
     n = year.shape[0]
-    out = new_lines(keep.shape[0], n)
+    out = np.empty((keep.shape[0], n))
     width = table.shape[1]
     if (n <= INTERPRETED_ROWS and "federal" not in COMPILED_RAN) or interpret(n * FEDERAL_ROW_SECONDS):
         kernel.federal_rows(0, n, tuple(a.tolist() for a in x), year.tolist(), status.tolist(), first_year,
