@@ -185,8 +185,7 @@ def in_parallel(driver: Callable[..., None]) -> Callable[..., None]:
     across the cores (imports numba; loads the cached machine code, or compiles it once)."""
     import numba
 
-    compiled: Callable[..., None] = numba.njit(cache=True, parallel=True, nogil=True, error_model="numpy")(
-        _in_parallel(driver, numba.prange))
+    compiled: Callable[..., None] = cached_jit(_in_parallel(driver, numba.prange), parallel=True, error_model="numpy")
     return compiled
 
 
