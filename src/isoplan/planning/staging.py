@@ -116,6 +116,15 @@ ROUND_ROWS = 2_000_000
 DIVE_LABELS = 256
 DIVE_PER_POINT = 4
 ROUNDS = (16, 128)
+#: pruned relaxed searches at most, each after a new best schedule (see :func:`_tightened`)
+TIGHTENINGS = 8
+#: a pruned relaxed search that runs more than this share of the rows of the one before it is the last
+SHRINK = 0.75
+#: rows below which a pruned relaxed search is the last: little is left to prune
+FEW_ROWS = 1_000
+#: grid points from which the dive's schedule prunes the relaxed search before the first round: there the rounds keep
+#: the fewest labels a grid point and weigh the most moves, and the pruned search makes them cheap
+TIGHTEN_FIRST_POINTS = 1_000
 LABEL_WORK = 4_000_000
 
 
@@ -200,7 +209,7 @@ def _reach_bound(model: StagingModel, t: int, pairs: _YearPairs, pair: np.ndarra
     lab = _carried(credit_next, labels[:, 1] + pairs.moves.regular_basis_added[pair],
                    labels[:, 2] + pairs.moves.amt_basis_added[pair], state_next,
                    np.maximum(available - cash_out, 0.0) if rolled_cash else np.zeros(pair.size))
-    most: np.ndarray = value + floor.to_go.to_go(t, pairs.target[pair], lab, floor.weights)
+    most: np.ndarray = value + floor.to_go.to_go(t, pairs.target[pair], lab, floor.weights, value)
     return most
 
 
@@ -257,11 +266,16 @@ def _carried(credit: np.ndarray, regular_basis: np.ndarray, amt_basis: np.ndarra
                      cash + credit + state_credit], axis=1)
 
 
-def _value_to_go(model: StagingModel, grid: Grid, moves: _Moves | None,
-                 rolled_cash: bool) -> tuple[ValueToGo | None, float, int]:
+def _value_to_go(model: StagingModel, grid: Grid, moves: _Moves | None, rolled_cash: bool,
+                 prior: ValueToGo | None = None, floor: float = -np.inf) -> tuple[ValueToGo | None, float, int]:
     """The relaxed search (:mod:`isoplan.planning.relaxation`), :data:`ENVELOPES` envelopes a grid point at most:
     the bound on what the later years can add to a label (None when a year has no move left: no schedule is
-    feasible, as the search will say), the most any schedule can be worth, and the rows run."""
+    feasible, as the search will say), the most any schedule can be worth, and the rows run.
+
+    ``prior``: the search is pruned by ``floor``, the value of a schedule held: a child whose value plus the
+    ``prior``'s bound is below it goes (and a move the floor test before the engine rules out, :func:`_may_reach`).
+    Its bound and its most hold only for what can beat the floor (see :meth:`ValueToGo.to_go`): the most any
+    schedule can be worth is at most the larger of the two; minus infinity when every child goes."""
     moves = moves or _Moves(model, grid)
     combo_shares = grid.combo_shares
     start = int(np.flatnonzero(~combo_shares.any(axis=1))[0])
@@ -273,10 +287,18 @@ def _value_to_go(model: StagingModel, grid: Grid, moves: _Moves | None,
     evaluations = 0
     t_count = len(model.years)
     for t in range(t_count - 1):
-        parent, child, value, lab, rows, _ = _expand(model, t, combo_shares, moves, nodes, rolled_cash)
+        reachable = None if prior is None else _Floor(floor, prior, _dominance_weights(model, rolled_cash, t))
+        parent, child, value, lab, rows, _ = _expand(model, t, combo_shares, moves, nodes, rolled_cash, reachable)
         evaluations += rows
+        if reachable is not None:
+            above = np.flatnonzero(value + reachable.to_go.to_go(t, child, lab, reachable.weights, value) >=
+                                   floor - 1e-6)
+            parent, child, value, lab = parent[above], child[above], value[above], lab[above]
         if child.size == 0:
-            return None, np.inf, evaluations
+            if prior is None:
+                return None, np.inf, evaluations
+            empty = Level(np.zeros(0, dtype=np.intp), np.zeros((0, LABEL_WIDTH)), np.zeros(0), np.zeros(0))
+            return ValueToGo([empty] * (t_count - 1), combo_shares.shape[0], floor, prior), -np.inf, evaluations
         groups = ENVELOPES
         if t + 1 < t_count - 1:
             # as many envelopes per grid point as next year's moves from them allow within RELAXED_ROWS
@@ -287,12 +309,33 @@ def _value_to_go(model: StagingModel, grid: Grid, moves: _Moves | None,
         point, env_value, env_labels, joins = bundle_labels(child, value, lab[:, :5], groups)
         steps.append(Move(parent, joins, value - nodes.value[parent]))
         nodes = _Nodes(point, env_value, _carried(*env_labels.T))
-        levels.append(Level(point, nodes.labels, np.zeros(point.size)))
-    to_go = ValueToGo(levels, combo_shares.shape[0])
+        levels.append(Level(point, nodes.labels, np.zeros(point.size), env_value))
+    to_go = ValueToGo(levels, combo_shares.shape[0], floor, prior)
     if not steps:  # the exit is the only year: nothing to bound
         return to_go, np.inf, evaluations
     futures(levels, steps, _exit_values(model, combo_shares, nodes) - nodes.value)
     return to_go, to_go.start_bound(steps[0]), evaluations + nodes.combo.size
+
+
+def _tightened(model: StagingModel, grid: Grid, moves: _Moves, rolled_cash: bool, to_go: ValueToGo,
+               ceiling: float, floor: float) -> tuple[ValueToGo, float, int]:
+    """Relaxed searches pruned by ``floor`` (:func:`_value_to_go`), each by the bound of the one before (a tighter
+    bound prunes more, so fewer labels share an envelope and the next bound is tighter still), at most
+    :data:`TIGHTENINGS`, while the ceiling is above the floor and each runs at most :data:`SHRINK` times the rows of
+    the one before and :data:`FEW_ROWS` or more: the bound, the ceiling (the most any schedule can be worth, no
+    lower than the floor) and the rows run."""
+    evaluations, last = 0, np.inf
+    for _ in range(TIGHTENINGS):
+        if ceiling <= floor + 1e-6:
+            break
+        tighter, top, rows = _value_to_go(model, grid, moves, rolled_cash, to_go, floor)
+        assert tighter is not None
+        evaluations += rows
+        to_go, ceiling = tighter, min(ceiling, max(top, floor))
+        if rows > SHRINK * last or rows < FEW_ROWS:
+            break
+        last = rows
+    return to_go, ceiling, evaluations
 
 
 def optimize(model: StagingModel, steps: int | None = None,
@@ -310,7 +353,10 @@ def optimize(model: StagingModel, steps: int | None = None,
     label, so when it is no better than the best schedule found, that schedule is optimal on the grid.
     First a relaxed search over every move (:func:`_value_to_go`) bounds what the years after each label can
     add; a dive (:data:`DIVE_LABELS` labels a year) finds a schedule; every later round drops the labels that
-    bound says cannot beat the best schedule so far, and bounds the labels the budget drops with it too.
+    bound says cannot beat the best schedule so far, and bounds the labels the budget drops with it too. After a
+    round that does not prove its schedule (and after the dive on a grid of :data:`TIGHTEN_FIRST_POINTS` points
+    or more), relaxed searches pruned by the best schedule so far tighten the bound (:func:`_tightened`); when
+    their ceiling is no more than that schedule, it is optimal on the grid.
     The search then runs with the full budget (``labels``, default from :data:`PAIR_BUDGET`) while no grid
     point keeps more than :data:`FULL_FIRST` labels; past that it starts again with :data:`ROUNDS` labels per
     grid point and, while that does not prove the optimum, again with more, up to the full budget as far
@@ -330,6 +376,7 @@ def optimize(model: StagingModel, steps: int | None = None,
     best: OptimizerResult | None = None
     dived = False  # the best schedule so far is the dive's
     done: set[tuple[int, float]] = set()  # (labels, floor) of the rounds run: the same again is the same round
+    tightened = -np.inf  # the floor of the last pruned relaxed search (:func:`_tightened`)
     while rounds:
         cap, give_up_above = rounds.pop(0)
         floor = -np.inf if best is None else best.value
@@ -353,8 +400,19 @@ def optimize(model: StagingModel, steps: int | None = None,
             break
         best.truncated = True
         best.bound = min(result.bound, ceiling, np.inf if best.bound is None else best.bound)
-        # the budget still binds: more labels where it did, while the round's work stays affordable
-        if (not rounds and not labels and cap and result.labels_max >= cap and cap < MAX_LABELS
+        if np.isfinite(best.value) and best.value > tightened + 1e-6 and (cap or n_combos >= TIGHTEN_FIRST_POINTS):
+            assert to_go is not None
+            to_go, ceiling, rows = _tightened(model, grid, moves, rolled_cash, to_go, ceiling, best.value)
+            evaluations += rows
+            tightened = best.value
+            if cap and ceiling <= best.value + 1e-6:
+                best.truncated, best.bound = False, ceiling
+                break
+            best.bound = min(best.bound, ceiling)
+        rounds = [(c, g) for c, g in rounds if (c, best.value) not in done]  # those left to run
+        # the budget still binds (it dropped labels the bound does not rule out, though a grid point may keep fewer
+        # than its budget: half by value, half by bound): more labels, while the round's work stays affordable
+        if (not rounds and not labels and cap and cap < MAX_LABELS
                 and result.moves * ESCALATION <= ROUND_ROWS):
             rounds.append((min(cap * ESCALATION, MAX_LABELS), None))
     assert best is not None
@@ -394,7 +452,7 @@ def _search(model: StagingModel, grid: Grid, labels: int, moves: _Moves,
 
     def optimistic(t: int, point: np.ndarray, value: np.ndarray, lab: np.ndarray, weights: np.ndarray) -> np.ndarray:
         # the most a schedule through each label can be worth (without to_go: a guide for the budget only)
-        return value + (lab @ worth_weights if to_go is None else to_go.to_go(t, point, lab, weights))  # type: ignore[no-any-return]
+        return value + (lab @ worth_weights if to_go is None else to_go.to_go(t, point, lab, weights, value))  # type: ignore[no-any-return]
 
     for t in range(t_count - 1):
         weights = _dominance_weights(model, rolled_cash, t)
