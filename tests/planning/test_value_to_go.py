@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from tests.planning.test_dominance_tight_cash import LAW, SEEDS, TODAY, tight_plan
 
+import isoplan.planning.staging as staging
 from isoplan.planning.plan import parse_plan
 from isoplan.planning.relaxation import ValueToGo
 from isoplan.planning.staging import (
@@ -225,10 +226,15 @@ def test_the_check_catches_a_pruned_bound_too_low(weaken: str) -> None:
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_every_bound_the_optimizer_states_covers_the_brute_force_best(seed: int) -> None:
+@pytest.mark.parametrize("dive_first", [False, True])
+def test_every_bound_the_optimizer_states_covers_the_brute_force_best(seed: int, dive_first: bool,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     """Pruned relaxed searches from the worst to the best schedule's value: each ceiling, taken no lower than its
     floor, is at least the brute-force best. With one label per grid point (the budget drops labels, the pruned
-    searches prove what they can) a proven schedule is the best and a stated bound covers the best."""
+    searches prove what they can) a proven schedule is the best and a stated bound covers the best; also with the
+    dive's schedule pruning first, as on large grids."""
+    if dive_first:
+        monkeypatch.setattr(staging, "TIGHTEN_FIRST_POINTS", 0)
     plan, steps = tight_plan(seed)
     model = build_model(plan, LAW)
     ev = evaluate(model, grid_schedules(model, steps))

@@ -52,12 +52,20 @@ pruned search's best start and F.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
 from isoplan.planning.labels import _runs, _state_order, compiled_loop
+
+#: pruned relaxed searches at most after a new best schedule (:func:`tightened`)
+TIGHTENINGS = 8
+#: a pruned relaxed search that runs more than this share of the rows of the one before it is the last
+SHRINK = 0.75
+#: rows below which a pruned relaxed search is the last: little is left to prune
+FEW_ROWS = 1_000
 
 
 def bundle_labels(point: np.ndarray, value: np.ndarray, labels: np.ndarray,
@@ -216,3 +224,24 @@ def _pruned_loop(first: np.ndarray, future: np.ndarray, env_value: np.ndarray, e
                 if bound < least:
                     least = bound
         out[r] = least
+
+
+def tightened(search: Callable[[ValueToGo, float], tuple[ValueToGo | None, float, int]], to_go: ValueToGo,
+              ceiling: float, floor: float) -> tuple[ValueToGo, float, int]:
+    """Relaxed searches pruned by ``floor`` (``search(prior, floor)``: bound, ceiling, rows run), each by the bound of
+    the one before (a tighter bound prunes more, so fewer labels share an envelope and the next bound is tighter
+    still), at most :data:`TIGHTENINGS`, while the ceiling is above the floor and each runs at most :data:`SHRINK`
+    times the rows of the one before and :data:`FEW_ROWS` or more: the bound, the ceiling (the most any schedule
+    can be worth, no lower than the floor) and the rows run."""
+    evaluations, last = 0, np.inf
+    for _ in range(TIGHTENINGS):
+        if ceiling <= floor + 1e-6:
+            break
+        tighter, top, rows = search(to_go, floor)
+        assert tighter is not None
+        evaluations += rows
+        to_go, ceiling = tighter, min(ceiling, max(top, floor))
+        if rows > SHRINK * last or rows < FEW_ROWS:
+            break
+        last = rows
+    return to_go, ceiling, evaluations

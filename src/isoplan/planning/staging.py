@@ -75,7 +75,7 @@ from isoplan.planning.model import (  # re-exported: the model and the evaluatio
     year_taxes,
 )
 from isoplan.planning.plan import Plan
-from isoplan.planning.relaxation import Level, Move, ValueToGo, bundle_labels, futures
+from isoplan.planning.relaxation import Level, Move, ValueToGo, bundle_labels, futures, tightened
 from isoplan.tax.households import Households, with_added_gains
 from isoplan.tax.law import LawTable
 
@@ -116,14 +116,8 @@ ROUND_ROWS = 2_000_000
 DIVE_LABELS = 256
 DIVE_PER_POINT = 4
 ROUNDS = (16, 128)
-#: pruned relaxed searches at most, each after a new best schedule (see :func:`_tightened`)
-TIGHTENINGS = 8
-#: a pruned relaxed search that runs more than this share of the rows of the one before it is the last
-SHRINK = 0.75
-#: rows below which a pruned relaxed search is the last: little is left to prune
-FEW_ROWS = 1_000
-#: grid points from which the dive's schedule prunes the relaxed search before the first round: there the rounds keep
-#: the fewest labels a grid point and weigh the most moves, and the pruned search makes them cheap
+#: grid points from which the dive's schedule prunes the relaxed search before the first round (:func:`_tightened`):
+#: there the rounds keep the fewest labels a grid point and weigh the most moves, and the pruned search makes them cheap
 TIGHTEN_FIRST_POINTS = 1_000
 LABEL_WORK = 4_000_000
 
@@ -319,23 +313,8 @@ def _value_to_go(model: StagingModel, grid: Grid, moves: _Moves | None, rolled_c
 
 def _tightened(model: StagingModel, grid: Grid, moves: _Moves, rolled_cash: bool, to_go: ValueToGo,
                ceiling: float, floor: float) -> tuple[ValueToGo, float, int]:
-    """Relaxed searches pruned by ``floor`` (:func:`_value_to_go`), each by the bound of the one before (a tighter
-    bound prunes more, so fewer labels share an envelope and the next bound is tighter still), at most
-    :data:`TIGHTENINGS`, while the ceiling is above the floor and each runs at most :data:`SHRINK` times the rows of
-    the one before and :data:`FEW_ROWS` or more: the bound, the ceiling (the most any schedule can be worth, no
-    lower than the floor) and the rows run."""
-    evaluations, last = 0, np.inf
-    for _ in range(TIGHTENINGS):
-        if ceiling <= floor + 1e-6:
-            break
-        tighter, top, rows = _value_to_go(model, grid, moves, rolled_cash, to_go, floor)
-        assert tighter is not None
-        evaluations += rows
-        to_go, ceiling = tighter, min(ceiling, max(top, floor))
-        if rows > SHRINK * last or rows < FEW_ROWS:
-            break
-        last = rows
-    return to_go, ceiling, evaluations
+    """:func:`isoplan.planning.relaxation.tightened`, the relaxed searches by :func:`_value_to_go`."""
+    return tightened(lambda prior, at: _value_to_go(model, grid, moves, rolled_cash, prior, at), to_go, ceiling, floor)
 
 
 def optimize(model: StagingModel, steps: int | None = None,
