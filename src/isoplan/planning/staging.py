@@ -332,14 +332,15 @@ def optimize(model: StagingModel, steps: int | None = None,
     label, so when it is no better than the best schedule found, that schedule is optimal on the grid.
     First a relaxed search over every move (:func:`_value_to_go`) bounds what the years after each label can
     add; a dive (:data:`DIVE_LABELS` labels a year) finds a schedule; every later round drops the labels that
-    bound says cannot beat the best schedule so far, and bounds the labels the budget drops with it too. After a
-    round that does not prove its schedule (and after the dive on a grid of :data:`TIGHTEN_FIRST_POINTS` points
-    or more), relaxed searches pruned by the best schedule so far tighten the bound (:func:`_tightened`); when
-    their ceiling is no more than that schedule, it is optimal on the grid.
+    bound says cannot beat the best schedule so far, and bounds the labels the budget drops with it too.
     The search then runs with the full budget (``labels``, default from :data:`PAIR_BUDGET`) while no grid
     point keeps more than :data:`FULL_FIRST` labels; past that it starts again with :data:`ROUNDS` labels per
     grid point and, while that does not prove the optimum, again with more, up to the full budget as far
-    as the label work stays within :data:`LABEL_WORK`. The answer is the best schedule of the rounds.
+    as the label work stays within :data:`LABEL_WORK`. Before an unproven round is followed by one with as many
+    labels or more, when the rounds run out, and after the dive on a grid of :data:`TIGHTEN_FIRST_POINTS` points or
+    more, relaxed searches pruned by the best schedule so far tighten the bound (:func:`_tightened`): when their
+    ceiling is no more than that schedule, it is optimal on the grid; else the rounds go on with the tighter bound
+    (the last again when none is left). The answer is the best schedule of the rounds.
     """
     grid = share_grid(model, steps, extra)
     n_combos = grid.combo_shares.shape[0]
@@ -354,14 +355,15 @@ def optimize(model: StagingModel, steps: int | None = None,
     labels_max = 0
     best: OptimizerResult | None = None
     dived = False  # the best schedule so far is the dive's
-    done: set[tuple[int, float]] = set()  # (labels, floor) of the rounds run: the same again is the same round
     tightened = -np.inf  # the floor of the last pruned relaxed search (:func:`_tightened`)
+    # (labels, floor, the bound's floor) of the rounds run: the same again is the same round
+    done: set[tuple[int, float, float]] = set()
     while rounds:
         cap, give_up_above = rounds.pop(0)
         floor = -np.inf if best is None else best.value
-        if (cap, floor) in done:
+        if (cap, floor, tightened) in done:
             continue
-        done.add((cap, floor))
+        done.add((cap, floor, tightened))
         result = _search(model, grid, cap or DIVE_PER_POINT, moves, progress, rolled_cash, give_up_above, to_go,
                          floor, None if cap else DIVE_LABELS)
         if isinstance(result, int):
@@ -379,7 +381,11 @@ def optimize(model: StagingModel, steps: int | None = None,
             break
         best.truncated = True
         best.bound = min(result.bound, ceiling, np.inf if best.bound is None else best.bound)
-        if np.isfinite(best.value) and best.value > tightened + 1e-6 and (cap or n_combos >= TIGHTEN_FIRST_POINTS):
+        rounds = [(c, g) for c, g in rounds if (c, best.value, tightened) not in done]  # those left to run
+        # before a round with as many labels or more (a round with fewer is cheaper), when the rounds run out, and
+        # after the dive on a large grid: the bound pruned by the best schedule so far
+        if ((cap and (not rounds or rounds[0][0] >= cap)) or (not cap and n_combos >= TIGHTEN_FIRST_POINTS)) \
+                and np.isfinite(best.value) and best.value > tightened + 1e-6:
             assert to_go is not None
             to_go, ceiling, rows = _tightened(model, grid, moves, rolled_cash, to_go, ceiling, best.value)
             evaluations += rows
@@ -388,7 +394,8 @@ def optimize(model: StagingModel, steps: int | None = None,
                 best.truncated, best.bound = False, ceiling
                 break
             best.bound = min(best.bound, ceiling)
-        rounds = [(c, g) for c, g in rounds if (c, best.value) not in done]  # those left to run
+            if cap and not rounds:
+                rounds.append((cap, None))  # the same budget again, with the tighter bound
         # the budget still binds (it dropped labels the bound does not rule out, though a grid point may keep fewer
         # than its budget: half by value, half by bound): more labels, while the round's work stays affordable
         if (not rounds and not labels and cap and cap < MAX_LABELS
