@@ -130,3 +130,41 @@ def test_compiled_leaders_test_matches_the_array_test(monkeypatch: pytest.Monkey
     array = label_module._beaten_in_ranges(lo, hi, pool_value, pool_labels, value, labels, weights, width)
     assert 0 < compiled.sum() < n
     assert np.array_equal(compiled, array)
+
+
+@pytest.mark.parametrize(("grants", "years"), [(2, 7), (5, 10)])
+def test_the_largest_plan_shapes_are_proven(grants: int, years: int) -> None:
+    """Plans like examples/three-grants-ten-years.toml with two grants over seven tax years and five over ten (the
+    benchmark's shapes): the budget drops labels on their grids, and the relaxed searches pruned by the best
+    schedule found rule every dropped label out, so the schedule is proven optimal; it is a real one."""
+    import datetime
+
+    from isoplan.planning.staging import run_plan
+
+    # the benchmark's grants (benchmarks/bench_plan.py), oldest first
+    grant_list: list[dict[str, object]] = [
+        {"id": "2019-ISO", "grant_date": date(2019, 6, 1), "shares": 40000, "strike": 2.0,
+         "vesting": {"months": 48, "cliff_months": 12}},
+        {"id": "2022-ISO", "grant_date": date(2022, 3, 1), "shares": 30000, "strike": 9.0,
+         "vesting": {"months": 48, "cliff_months": 12, "every_months": 3}},
+        {"id": "2025-refresh", "grant_date": date(2025, 2, 15), "shares": 12000, "strike": 16.0,
+         "vesting": {"months": 48, "cliff_months": 12}},
+        {"id": "2023-ISO", "grant_date": date(2023, 8, 1), "shares": 20000, "strike": 12.0,
+         "vesting": {"months": 48, "cliff_months": 12}},
+        {"id": "2024-promo", "grant_date": date(2024, 5, 1), "shares": 8000, "strike": 14.0,
+         "vesting": {"months": 36, "cliff_months": 12}},
+    ][:grants]
+    start = 2026
+    plan = parse_plan({
+        "person": {"filing_status": "mfj", "net_worth_outside": 900000},
+        "income": {"wages": 420000, "growth": 0.03, "state_local_tax": 30000, "mortgage_interest": 24000,
+                   "charitable": 6000},
+        "cash": {"per_year": 150000, "reserve": 40000},
+        "stock": {"kind": "public", "price": 18.0, "price_date": date(start, 1, 2), "growth": 0.07},
+        "grants": [dict(g, fmv_at_grant=g["strike"]) for g in grant_list],
+        "plan": {"start_year": start, "exit_date": date(start + years - 1, 11, 15), "discount_rate": 0.03},
+    }, f"shape {grants}x{years}", today=datetime.date(start, 1, 1))
+    outcome = run_plan(plan)
+    assert not outcome.optimizer.truncated
+    again = evaluate(outcome.model, outcome.optimizer.schedule[None])
+    assert again.feasible[0] and again.value[0] == pytest.approx(outcome.optimizer.value, abs=1e-6)

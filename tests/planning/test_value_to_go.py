@@ -14,12 +14,15 @@ import numpy as np
 import pytest
 from tests.planning.test_dominance_tight_cash import LAW, SEEDS, TODAY, tight_plan
 
+import isoplan.planning.staging as staging
 from isoplan.planning.plan import parse_plan
 from isoplan.planning.relaxation import ValueToGo
 from isoplan.planning.staging import (
     StagingModel,
     _carried,
     _dominance_weights,
+    _Moves,
+    _tightened,
     _value_to_go,
     build_model,
     evaluate,
@@ -30,15 +33,30 @@ from isoplan.planning.staging import (
 )
 
 
-def _to_go_check(model: StagingModel, steps: int, weaken: str = "") -> tuple[int, int, float]:
+def _to_go_check(model: StagingModel, steps: int, weaken: str = "", floor_rank: float | None = None,
+                 passes: int = 1) -> tuple[int, int, float]:
     """(paths checked, paths whose bound is below their best schedule, the relaxed search's ceiling less the best
     schedule). ``weaken``: "penalty" (no worth for what a label carries beyond an envelope) or "dollars" (each
-    bound $5 lower), to show the check catches a bound too low."""
+    bound $5 lower), to show the check catches a bound too low.
+
+    ``floor_rank``: the bound of relaxed searches pruned by a floor (``passes`` of them, each pruned by the one
+    before): the value of the feasible schedule at that quantile of the values (1: the best). Such a bound need
+    only cover the paths whose best schedule beats the floor, and its ceiling need only cover the best above the
+    floor: a path's best must be at most the larger of its bound and the floor. Weakened as above, or "envelopes"
+    (every envelope of a grid point bounds every label, whatever its value) or "floor" (the floor left out: the
+    bound must cover every path)."""
     grid = share_grid(model, steps)
     to_go, ceiling, _ = _value_to_go(model, grid, None, True)
     assert to_go is not None
     schedules = grid_schedules(model, steps)
     ev = evaluate(model, schedules)
+    floor = -np.inf
+    if floor_rank is not None:
+        floor = float(np.quantile(ev.value[ev.feasible], floor_rank, method="lower"))
+        for _ in range(passes):
+            pruned, top, _ = _value_to_go(model, grid, None, True, to_go, floor)
+            assert pruned is not None
+            to_go, ceiling = pruned, min(ceiling, max(top, floor))
     flow = ev.sale_proceeds - ev.strike_paid - ev.extra_tax  # (T, n), undiscounted
     price, iso = model.price_at_exercise, model.iso_treated
     point_of = {np.round(row, 6).tobytes(): k for k, row in enumerate(grid.combo_shares)}
@@ -66,7 +84,11 @@ def _to_go_check(model: StagingModel, steps: int, weaken: str = "") -> tuple[int
         weights = _dominance_weights(model, True, t)
         if weaken == "penalty":
             weights = np.zeros_like(weights)
-        bound = value + to_go.to_go(t, point, labels, weights) - (5.0 if weaken == "dollars" else 0.0)
+        # a label worth no more than minus infinity: every envelope's value is at least it
+        as_valued = np.full(rows.size, -np.inf) if weaken == "envelopes" else value
+        bound = value + to_go.to_go(t, point, labels, weights, as_valued) - (5.0 if weaken == "dollars" else 0.0)
+        if weaken != "floor":
+            bound = np.maximum(bound, floor)
         checked += rows.size
         low += int(np.sum(bound < best[path_of[rows]] - 0.01))
     return checked, low, ceiling - float(ev.value[ev.feasible].max())
@@ -161,3 +183,73 @@ def test_the_bound_covers_california_plans(case: str) -> None:
     plan, steps = SMALL[case]
     checked, low, ceiling_gap = _to_go_check(build_model(plan, LAW), steps)
     assert checked > 0 and low == 0 and ceiling_gap >= -0.01
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize(("floor_rank", "passes"), [(0.5, 1), (0.9, 2), (1.0, 3)])
+def test_the_pruned_bound_covers_every_path_above_the_floor(seed: int, floor_rank: float, passes: int) -> None:
+    """Relaxed searches pruned by a schedule's value (the median, the 90th percentile, the best): every path whose
+    best schedule beats that floor keeps a bound at least that best, and the ceiling covers the best schedule."""
+    plan, steps = tight_plan(seed)
+    checked, low, ceiling_gap = _to_go_check(build_model(plan, LAW), steps, floor_rank=floor_rank, passes=passes)
+    assert checked > 0 and low == 0, f"{low} of {checked} paths have a better schedule than the bound allows"
+    assert ceiling_gap >= -0.01
+
+
+@pytest.mark.parametrize(("years", "cash"), [(4, None), (5, 40000), (5, 90000)])
+def test_the_pruned_bound_covers_longer_plans(years: int, cash: int | None) -> None:
+    model, steps = _grant_plan(years, cash, 5)
+    for floor_rank, passes in [(0.5, 2), (0.95, 3)]:
+        checked, low, ceiling_gap = _to_go_check(model, steps, floor_rank=floor_rank, passes=passes)
+        assert checked > 0 and low == 0 and ceiling_gap >= -0.01
+
+
+@pytest.mark.parametrize("case", ["one grant", "two grants", "prior California credit",
+                                  "zero AMT, federal and California"])
+def test_the_pruned_bound_covers_california_plans(case: str) -> None:
+    from tests.planning.test_staging_california import SMALL
+
+    plan, steps = SMALL[case]
+    checked, low, ceiling_gap = _to_go_check(build_model(plan, LAW), steps, floor_rank=0.9, passes=2)
+    assert checked > 0 and low == 0 and ceiling_gap >= -0.01
+
+
+@pytest.mark.parametrize("weaken", ["envelopes", "floor", "dollars"])
+def test_the_check_catches_a_pruned_bound_too_low(weaken: str) -> None:
+    """A pruned search's envelope bounds only the labels it is worth at least as much as, with the penalty; the
+    bound holds only above the floor; $5 lower it misses schedules: each weakening fails the same check."""
+    low = 0
+    for seed in SEEDS:
+        plan, steps = tight_plan(seed)
+        low += _to_go_check(build_model(plan, LAW), steps, weaken, floor_rank=0.9, passes=2)[1]
+    assert low > 0
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("dive_first", [False, True])
+def test_every_bound_the_optimizer_states_covers_the_brute_force_best(seed: int, dive_first: bool,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pruned relaxed searches from the worst to the best schedule's value: each ceiling, taken no lower than its
+    floor, is at least the brute-force best. With one label per grid point (the budget drops labels, the pruned
+    searches prove what they can) a proven schedule is the best and a stated bound covers the best; also with the
+    dive's schedule pruning first, as on large grids."""
+    if dive_first:
+        monkeypatch.setattr(staging, "TIGHTEN_FIRST_POINTS", 0)
+    plan, steps = tight_plan(seed)
+    model = build_model(plan, LAW)
+    ev = evaluate(model, grid_schedules(model, steps))
+    best = float(ev.value[ev.feasible].max())
+    grid = share_grid(model, steps)
+    moves = _Moves(model, grid)
+    to_go, ceiling, _ = _value_to_go(model, grid, moves, True)
+    assert to_go is not None and ceiling >= best - 0.01
+    for floor in np.quantile(ev.value[ev.feasible], [0.0, 0.5, 0.9, 1.0], method="lower"):
+        _, top, _ = _tightened(model, grid, moves, True, to_go, ceiling, float(floor))
+        assert top >= best - 0.01
+    for labels in (1, 2, None):
+        result = optimize(model, steps, labels=labels, rolled_cash=True)
+        assert result.value <= best + 0.01
+        if result.bound is not None:
+            assert result.bound >= best - 0.01
+        if not result.truncated:
+            assert result.value == pytest.approx(best, abs=0.01)

@@ -28,16 +28,44 @@ carried dollar at most its worth, and unspent cash short of the label's plus its
 credit lead at a weight no value gap covers); so the least over the grid point's
 envelopes of future plus penalty bounds the label's future
 (:meth:`ValueToGo.to_go`).
+
+Pruned by a schedule held. Given a schedule worth F and a bound B that holds for
+every label worth more than F (a label's schedules are worth at most the larger of
+its value plus B and F), the relaxed search runs again, dropping each envelope's
+child whose value plus B is below F, and the envelopes of the bundles left get
+their futures as before; the new bound of a label is the least, over the
+envelopes of its grid point worth at least its value plus its penalty, of future
+plus penalty, and never more than B. It holds above F too. Take a label L and an
+envelope E so worth, and L's best completion: E can follow it and gain at least
+L's gain less the penalty (the label test's argument), so E's schedule along it
+is worth at least L's best. Along it, every child E's bundles make joins a bundle
+whose envelope is at least the child in every label, value included, so the
+chain's gains are no smaller, and each child along it is worth at least L's best
+in value plus B: if one was dropped, L's best is below F; if none was, E's future
+is at least its gain along it, so L's best is at most its value plus E's future
+plus the penalty. A label worth more than F is covered by an envelope so worth
+(the start is; the child of a covering envelope under the label's move covers the
+label's child and was not dropped, by the same argument), so a grid point without
+an envelope has no such label. The optimizer's ceiling is then the larger of the
+pruned search's best start and F.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
 from isoplan.planning.labels import _runs, _state_order, compiled_loop
+
+#: pruned relaxed searches at most after a new best schedule (:func:`tightened`)
+TIGHTENINGS = 8
+#: a pruned relaxed search that runs more than this share of the rows of the one before it is the last
+SHRINK = 0.75
+#: rows below which a pruned relaxed search is the last: little is left to prune
+FEW_ROWS = 1_000
 
 
 def bundle_labels(point: np.ndarray, value: np.ndarray, labels: np.ndarray,
@@ -75,6 +103,8 @@ class Level:
     point: np.ndarray
     labels: np.ndarray
     future: np.ndarray
+    #: each envelope's value (the most of its members'): which labels a pruned search's envelope bounds
+    value: np.ndarray | None = None
 
 
 @dataclass
@@ -105,21 +135,42 @@ class ValueToGo:
 
     levels: list[Level]
     points: int
+    #: a pruned search's (see :meth:`to_go`): the value of a schedule held, and the bound its pruning used
+    floor: float = -np.inf
+    prior: ValueToGo | None = None
 
     def start_bound(self, first_move: Move) -> float:
         """The most any schedule can be worth: the best first move plus its envelope's future."""
         return float(np.max(first_move.flow + self.levels[0].future[first_move.joins], initial=-np.inf))
 
-    def to_go(self, t: int, point: np.ndarray, labels: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    def to_go(self, t: int, point: np.ndarray, labels: np.ndarray, weights: np.ndarray,
+              value: np.ndarray | None = None) -> np.ndarray:
         """(n,) the most the years after year ``t`` can add to each label (grid point, carried labels) after year
         ``t``'s exercise: the least, over its grid point's envelopes, of the envelope's future plus the worth of
         what the label carries beyond it at the label test's ``weights`` (:func:`isoplan.planning.staging.
-        _dominance_weights` for year ``t``). Infinity where the relaxation never reached the grid point."""
+        _dominance_weights` for year ``t``). Infinity where the relaxation never reached the grid point.
+
+        A pruned search's (``prior`` set; ``value``: each label's value so far): over the envelopes worth at least
+        the label's value plus that worth only, and no more than the ``prior``'s bound; minus infinity on a grid
+        point without an envelope. It holds for the labels that can beat ``floor`` only (see module doc): the most
+        a schedule through a label can be worth is at most the larger of its value plus this and ``floor``. It
+        never falls as the value or a carried label grows."""
         level = self.levels[t]
         first = np.searchsorted(level.point, np.arange(self.points + 1))
         out = np.empty(point.size)
         if point.size == 0:
             return out
+        if self.prior is not None:
+            assert value is not None and level.value is not None
+            compiled_loop(_pruned_loop)(first.astype(np.int64), np.ascontiguousarray(level.future, dtype=np.float64),
+                                        np.ascontiguousarray(level.value, dtype=np.float64),
+                                        np.ascontiguousarray(level.labels, dtype=np.float64),
+                                        np.ascontiguousarray(point, dtype=np.int64),
+                                        np.ascontiguousarray(value, dtype=np.float64),
+                                        np.ascontiguousarray(labels, dtype=np.float64),
+                                        np.ascontiguousarray(weights, dtype=np.float64), out)
+            least: np.ndarray = np.minimum(out, self.prior.to_go(t, point, labels, weights, value))
+            return least
         compiled_loop(_least_loop)(first.astype(np.int64), np.ascontiguousarray(level.future, dtype=np.float64),
                                    np.ascontiguousarray(level.labels, dtype=np.float64),
                                    np.ascontiguousarray(point, dtype=np.int64),
@@ -148,3 +199,49 @@ def _least_loop(first: np.ndarray, future: np.ndarray, env_labels: np.ndarray, p
                 least = bound
         out[r] = least
 
+
+
+def _pruned_loop(first: np.ndarray, future: np.ndarray, env_value: np.ndarray, env_labels: np.ndarray,
+                 point: np.ndarray, value: np.ndarray, labels: np.ndarray, weights: np.ndarray,
+                 out: np.ndarray) -> None:
+    """A pruned search's :meth:`ValueToGo.to_go` one label at a time: over the envelopes of its grid point worth at
+    least its value plus the penalty, the least future plus penalty (infinity: none; minus infinity: the grid point
+    has no envelope)."""
+    for r in range(point.shape[0]):
+        p = point[r]
+        least = np.inf if first[p] < first[p + 1] else -np.inf
+        for q in range(first[p], first[p + 1]):
+            worth = 0.0
+            for k in range(weights.shape[0]):
+                w = weights[k]
+                if w == 0.0:
+                    continue
+                gap = labels[r, k] - env_labels[q, k]
+                if gap > 0.0:
+                    worth += gap * w
+            if env_value[q] >= value[r] + worth:
+                bound = future[q] + worth
+                if bound < least:
+                    least = bound
+        out[r] = least
+
+
+def tightened(search: Callable[[ValueToGo, float], tuple[ValueToGo | None, float, int]], to_go: ValueToGo,
+              ceiling: float, floor: float) -> tuple[ValueToGo, float, int]:
+    """Relaxed searches pruned by ``floor`` (``search(prior, floor)``: bound, ceiling, rows run), each by the bound of
+    the one before (a tighter bound prunes more, so fewer labels share an envelope and the next bound is tighter
+    still), at most :data:`TIGHTENINGS`, while the ceiling is above the floor and each runs at most :data:`SHRINK`
+    times the rows of the one before and :data:`FEW_ROWS` or more: the bound, the ceiling (the most any schedule
+    can be worth, no lower than the floor) and the rows run."""
+    evaluations, last = 0, np.inf
+    for _ in range(TIGHTENINGS):
+        if ceiling <= floor + 1e-6:
+            break
+        tighter, top, rows = search(to_go, floor)
+        assert tighter is not None
+        evaluations += rows
+        to_go, ceiling = tighter, min(ceiling, max(top, floor))
+        if rows > SHRINK * last or rows < FEW_ROWS:
+            break
+        last = rows
+    return to_go, ceiling, evaluations

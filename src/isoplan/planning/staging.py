@@ -75,7 +75,7 @@ from isoplan.planning.model import (  # re-exported: the model and the evaluatio
     year_taxes,
 )
 from isoplan.planning.plan import Plan
-from isoplan.planning.relaxation import Level, Move, ValueToGo, bundle_labels, futures
+from isoplan.planning.relaxation import Level, Move, ValueToGo, bundle_labels, futures, tightened
 from isoplan.tax.households import Households, with_added_gains
 from isoplan.tax.law import LawTable
 
@@ -116,6 +116,9 @@ ROUND_ROWS = 2_000_000
 DIVE_LABELS = 256
 DIVE_PER_POINT = 4
 ROUNDS = (16, 128)
+#: grid points from which the dive's schedule prunes the relaxed search before the first round (:func:`_tightened`):
+#: there the rounds keep the fewest labels a grid point and weigh the most moves, and the pruned search makes them cheap
+TIGHTEN_FIRST_POINTS = 1_000
 LABEL_WORK = 4_000_000
 
 
@@ -200,7 +203,7 @@ def _reach_bound(model: StagingModel, t: int, pairs: _YearPairs, pair: np.ndarra
     lab = _carried(credit_next, labels[:, 1] + pairs.moves.regular_basis_added[pair],
                    labels[:, 2] + pairs.moves.amt_basis_added[pair], state_next,
                    np.maximum(available - cash_out, 0.0) if rolled_cash else np.zeros(pair.size))
-    most: np.ndarray = value + floor.to_go.to_go(t, pairs.target[pair], lab, floor.weights)
+    most: np.ndarray = value + floor.to_go.to_go(t, pairs.target[pair], lab, floor.weights, value)
     return most
 
 
@@ -257,11 +260,16 @@ def _carried(credit: np.ndarray, regular_basis: np.ndarray, amt_basis: np.ndarra
                      cash + credit + state_credit], axis=1)
 
 
-def _value_to_go(model: StagingModel, grid: Grid, moves: _Moves | None,
-                 rolled_cash: bool) -> tuple[ValueToGo | None, float, int]:
+def _value_to_go(model: StagingModel, grid: Grid, moves: _Moves | None, rolled_cash: bool,
+                 prior: ValueToGo | None = None, floor: float = -np.inf) -> tuple[ValueToGo | None, float, int]:
     """The relaxed search (:mod:`isoplan.planning.relaxation`), :data:`ENVELOPES` envelopes a grid point at most:
     the bound on what the later years can add to a label (None when a year has no move left: no schedule is
-    feasible, as the search will say), the most any schedule can be worth, and the rows run."""
+    feasible, as the search will say), the most any schedule can be worth, and the rows run.
+
+    ``prior``: the search is pruned by ``floor``, the value of a schedule held: a child whose value plus the
+    ``prior``'s bound is below it goes (and a move the floor test before the engine rules out, :func:`_may_reach`).
+    Its bound and its most hold only for what can beat the floor (see :meth:`ValueToGo.to_go`): the most any
+    schedule can be worth is at most the larger of the two; minus infinity when every child goes."""
     moves = moves or _Moves(model, grid)
     combo_shares = grid.combo_shares
     start = int(np.flatnonzero(~combo_shares.any(axis=1))[0])
@@ -273,10 +281,18 @@ def _value_to_go(model: StagingModel, grid: Grid, moves: _Moves | None,
     evaluations = 0
     t_count = len(model.years)
     for t in range(t_count - 1):
-        parent, child, value, lab, rows, _ = _expand(model, t, combo_shares, moves, nodes, rolled_cash)
+        reachable = None if prior is None else _Floor(floor, prior, _dominance_weights(model, rolled_cash, t))
+        parent, child, value, lab, rows, _ = _expand(model, t, combo_shares, moves, nodes, rolled_cash, reachable)
         evaluations += rows
+        if reachable is not None:
+            above = np.flatnonzero(value + reachable.to_go.to_go(t, child, lab, reachable.weights, value) >=
+                                   floor - 1e-6)
+            parent, child, value, lab = parent[above], child[above], value[above], lab[above]
         if child.size == 0:
-            return None, np.inf, evaluations
+            if prior is None:
+                return None, np.inf, evaluations
+            empty = Level(np.zeros(0, dtype=np.intp), np.zeros((0, LABEL_WIDTH)), np.zeros(0), np.zeros(0))
+            return ValueToGo([empty] * (t_count - 1), combo_shares.shape[0], floor, prior), -np.inf, evaluations
         groups = ENVELOPES
         if t + 1 < t_count - 1:
             # as many envelopes per grid point as next year's moves from them allow within RELAXED_ROWS
@@ -287,12 +303,18 @@ def _value_to_go(model: StagingModel, grid: Grid, moves: _Moves | None,
         point, env_value, env_labels, joins = bundle_labels(child, value, lab[:, :5], groups)
         steps.append(Move(parent, joins, value - nodes.value[parent]))
         nodes = _Nodes(point, env_value, _carried(*env_labels.T))
-        levels.append(Level(point, nodes.labels, np.zeros(point.size)))
-    to_go = ValueToGo(levels, combo_shares.shape[0])
+        levels.append(Level(point, nodes.labels, np.zeros(point.size), env_value))
+    to_go = ValueToGo(levels, combo_shares.shape[0], floor, prior)
     if not steps:  # the exit is the only year: nothing to bound
         return to_go, np.inf, evaluations
     futures(levels, steps, _exit_values(model, combo_shares, nodes) - nodes.value)
     return to_go, to_go.start_bound(steps[0]), evaluations + nodes.combo.size
+
+
+def _tightened(model: StagingModel, grid: Grid, moves: _Moves, rolled_cash: bool, to_go: ValueToGo,
+               ceiling: float, floor: float) -> tuple[ValueToGo, float, int]:
+    """:func:`isoplan.planning.relaxation.tightened`, the relaxed searches by :func:`_value_to_go`."""
+    return tightened(lambda prior, at: _value_to_go(model, grid, moves, rolled_cash, prior, at), to_go, ceiling, floor)
 
 
 def optimize(model: StagingModel, steps: int | None = None,
@@ -314,7 +336,11 @@ def optimize(model: StagingModel, steps: int | None = None,
     The search then runs with the full budget (``labels``, default from :data:`PAIR_BUDGET`) while no grid
     point keeps more than :data:`FULL_FIRST` labels; past that it starts again with :data:`ROUNDS` labels per
     grid point and, while that does not prove the optimum, again with more, up to the full budget as far
-    as the label work stays within :data:`LABEL_WORK`. The answer is the best schedule of the rounds.
+    as the label work stays within :data:`LABEL_WORK`. Before an unproven round is followed by one with as many
+    labels or more, when the rounds run out, and after the dive on a grid of :data:`TIGHTEN_FIRST_POINTS` points or
+    more, relaxed searches pruned by the best schedule so far tighten the bound (:func:`_tightened`): when their
+    ceiling is no more than that schedule, it is optimal on the grid; else the rounds go on with the tighter bound
+    (the last again when none is left). The answer is the best schedule of the rounds.
     """
     grid = share_grid(model, steps, extra)
     n_combos = grid.combo_shares.shape[0]
@@ -329,13 +355,15 @@ def optimize(model: StagingModel, steps: int | None = None,
     labels_max = 0
     best: OptimizerResult | None = None
     dived = False  # the best schedule so far is the dive's
-    done: set[tuple[int, float]] = set()  # (labels, floor) of the rounds run: the same again is the same round
+    tightened = -np.inf  # the floor of the last pruned relaxed search (:func:`_tightened`)
+    # (labels, floor, the bound's floor) of the rounds run: the same again is the same round
+    done: set[tuple[int, float, float]] = set()
     while rounds:
         cap, give_up_above = rounds.pop(0)
         floor = -np.inf if best is None else best.value
-        if (cap, floor) in done:
+        if (cap, floor, tightened) in done:
             continue
-        done.add((cap, floor))
+        done.add((cap, floor, tightened))
         result = _search(model, grid, cap or DIVE_PER_POINT, moves, progress, rolled_cash, give_up_above, to_go,
                          floor, None if cap else DIVE_LABELS)
         if isinstance(result, int):
@@ -353,8 +381,24 @@ def optimize(model: StagingModel, steps: int | None = None,
             break
         best.truncated = True
         best.bound = min(result.bound, ceiling, np.inf if best.bound is None else best.bound)
-        # the budget still binds: more labels where it did, while the round's work stays affordable
-        if (not rounds and not labels and cap and result.labels_max >= cap and cap < MAX_LABELS
+        rounds = [(c, g) for c, g in rounds if (c, best.value, tightened) not in done]  # those left to run
+        # before a round with as many labels or more (a round with fewer is cheaper), when the rounds run out, and
+        # after the dive on a large grid: the bound pruned by the best schedule so far
+        if ((cap and (not rounds or rounds[0][0] >= cap)) or (not cap and n_combos >= TIGHTEN_FIRST_POINTS)) \
+                and np.isfinite(best.value) and best.value > tightened + 1e-6:
+            assert to_go is not None
+            to_go, ceiling, rows = _tightened(model, grid, moves, rolled_cash, to_go, ceiling, best.value)
+            evaluations += rows
+            tightened = best.value
+            if cap and ceiling <= best.value + 1e-6:
+                best.truncated, best.bound = False, ceiling
+                break
+            best.bound = min(best.bound, ceiling)
+            if cap and not rounds:
+                rounds.append((cap, None))  # the same budget again, with the tighter bound
+        # the budget still binds (it dropped labels the bound does not rule out, though a grid point may keep fewer
+        # than its budget: half by value, half by bound): more labels, while the round's work stays affordable
+        if (not rounds and not labels and cap and cap < MAX_LABELS
                 and result.moves * ESCALATION <= ROUND_ROWS):
             rounds.append((min(cap * ESCALATION, MAX_LABELS), None))
     assert best is not None
@@ -394,7 +438,7 @@ def _search(model: StagingModel, grid: Grid, labels: int, moves: _Moves,
 
     def optimistic(t: int, point: np.ndarray, value: np.ndarray, lab: np.ndarray, weights: np.ndarray) -> np.ndarray:
         # the most a schedule through each label can be worth (without to_go: a guide for the budget only)
-        return value + (lab @ worth_weights if to_go is None else to_go.to_go(t, point, lab, weights))  # type: ignore[no-any-return]
+        return value + (lab @ worth_weights if to_go is None else to_go.to_go(t, point, lab, weights, value))  # type: ignore[no-any-return]
 
     for t in range(t_count - 1):
         weights = _dominance_weights(model, rolled_cash, t)
