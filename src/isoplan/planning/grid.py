@@ -198,13 +198,15 @@ class _YearPairs:
         rows = np.concatenate([self.inputs, np.stack([getattr(moves, k) for k in _TAX_INPUTS], axis=1)])
         keys = _deciding_columns(rows)
         order = np.lexsort(rows[:, keys].T[::-1]) if keys else np.arange(rows.shape[0])
-        ordered = rows[order]
-        new_row = np.ones(order.size, dtype=bool)
-        new_row[1:] = np.any(ordered[1:, keys] != ordered[:-1, keys], axis=1)
+        new_row = np.zeros(order.size, dtype=bool)
+        new_row[:1] = True
+        for k in keys:  # a row unlike the one before it in a deciding column (the others follow them)
+            column = rows[order, k]
+            new_row[1:] |= column[1:] != column[:-1]
         index = np.empty(order.size, dtype=np.intp)
         index[order] = np.cumsum(new_row) - 1
         old = self.inputs.shape[0]
-        self.inputs = ordered[new_row]
+        self.inputs = rows[order[new_row]]
         self.inputs_of = np.concatenate([index[:old][self.inputs_of], index[old:]])
         self._elections = None
 
