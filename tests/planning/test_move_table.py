@@ -17,7 +17,16 @@ import numpy as np
 import pytest
 from tests.planning.test_dominance_tight_cash import SEEDS, tight_plan
 
-from isoplan.planning.grid import _TAX_INPUTS, _Moves, _strike_floor, _valid_grid_moves, _valid_moves, share_grid
+from isoplan.planning.grid import (
+    _TAX_INPUTS,
+    _deciding_columns,
+    _Moves,
+    _strike_floor,
+    _valid_grid_moves,
+    _valid_grid_pairs,
+    _valid_moves,
+    share_grid,
+)
 from isoplan.planning.model import StagingModel, _distinct, build_model, year_step, year_step_of
 from isoplan.planning.plan import parse_plan
 
@@ -47,6 +56,56 @@ def test_valid_moves_by_grant_are_the_all_blocks_test(case: int) -> None:
     for t in range(len(model.years) - 1):
         expected = _valid_moves(model, t, grid.combo_shares, grid.combo_shares)
         assert np.array_equal(_valid_grid_moves(model, t, grid, points), expected)
+
+
+@pytest.mark.parametrize("case", range(len(MODELS)))
+def test_the_pairs_built_grant_by_grant_list_the_valid_moves_in_table_order(case: int) -> None:
+    model, steps = MODELS[case]
+    grid = share_grid(model, steps)
+    rng = np.random.default_rng(case)
+    n_combos = grid.combo_shares.shape[0]
+    for t in range(len(model.years) - 1):
+        points = rng.choice(n_combos, size=max(1, n_combos // 2), replace=False)
+        source, target = _valid_grid_pairs(model, t, grid, points)
+        expected_source, expected_target = np.nonzero(_valid_moves(model, t, grid.combo_shares[points],
+                                                                   grid.combo_shares))
+        assert np.array_equal(source, expected_source)
+        assert np.array_equal(target, expected_target)
+
+
+def test_sorting_by_the_deciding_columns_orders_rows_as_sorting_by_all() -> None:
+    rng = np.random.default_rng(7)
+    base = rng.integers(0, 4, size=(500, 2)).astype(float)  # few values: many ties
+    # columns: varied, constant, equal to the first, varied, zero
+    rows = np.stack([base[:, 0], np.full(500, 3.5), base[:, 0], base[:, 1], np.zeros(500)], axis=1)
+    keys = _deciding_columns(rows)
+    assert keys == [0, 3]
+    assert np.array_equal(np.lexsort(rows[:, keys].T[::-1]), np.lexsort(rows.T[::-1]))
+    assert _deciding_columns(np.zeros((0, 3))) == [0]
+    assert _deciding_columns(np.ones((4, 2))) == []
+    with_nan = np.stack([np.full(3, np.nan), np.full(3, np.nan)], axis=1)
+    assert _deciding_columns(with_nan) == [0, 1]  # NaN equals nothing: kept
+
+
+@pytest.mark.parametrize("case", range(len(MODELS)))
+def test_the_distinct_tax_inputs_are_sorted_and_each_pair_points_at_its_own(case: int) -> None:
+    model, steps = MODELS[case]
+    grid = share_grid(model, steps)
+    moves = _Moves(model, grid)
+    n_combos = grid.combo_shares.shape[0]
+    for t in range(len(model.years) - 1):
+        moves.year(t, np.arange(0, n_combos, 2))
+        pairs = moves.year(t, np.arange(n_combos))
+        assert pairs.moves is not None
+        columns = np.stack([getattr(pairs.moves, k) for k in _TAX_INPUTS], axis=1)
+        assert np.array_equal(pairs.inputs[pairs.inputs_of], columns)
+        later = pairs.inputs[1:]
+        earlier = pairs.inputs[:-1]
+        differ = later != earlier
+        first = np.argmax(differ, axis=1)  # the first column where neighbours differ: larger in the later one
+        rows = np.arange(later.shape[0])
+        assert differ.any(axis=1).all()
+        assert (later[rows, first] > earlier[rows, first]).all()
 
 
 @pytest.mark.parametrize("case", range(len(MODELS)))

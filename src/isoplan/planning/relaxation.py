@@ -186,6 +186,8 @@ def _least_loop(first: np.ndarray, future: np.ndarray, env_labels: np.ndarray, p
         p = point[r]
         least = np.inf
         for q in range(first[p], first[p + 1]):
+            if future[q] >= least:  # the bound adds a worth of zero or more: no lower
+                continue
             worth = 0.0
             for k in range(weights.shape[0]):
                 w = weights[k]
@@ -211,6 +213,8 @@ def _pruned_loop(first: np.ndarray, future: np.ndarray, env_value: np.ndarray, e
         p = point[r]
         least = np.inf if first[p] < first[p + 1] else -np.inf
         for q in range(first[p], first[p + 1]):
+            if future[q] >= least:  # the bound adds a worth of zero or more: no lower
+                continue
             worth = 0.0
             for k in range(weights.shape[0]):
                 w = weights[k]
