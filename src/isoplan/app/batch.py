@@ -159,10 +159,9 @@ def _arrow_csv(raw: bytes, path: str) -> BatchFile | None:
             return None
         cells = []
         for k in keys:  # one column at a time, each block freed once copied
-            cells.append(table.column(k).combine_chunks())
+            column = table.column(k).combine_chunks()
+            cells.append(pc.utf8_trim(column, characters=PY_WHITESPACE) if _cells_may_need_strip(column) else column)
             table = table.drop_columns([k])
-        if not ascii_rows or _may_need_strip(raw, start):  # the rows' cells: the header is stripped already
-            cells = [pc.utf8_trim(c, characters=PY_WHITESPACE) for c in cells]
     else:
         cells = [pa.array([], pa.string()) for _ in keys]
     length = len(cells[0])
@@ -188,6 +187,18 @@ def _may_need_strip(text: bytes, start: int = 0) -> bool:
     """Whether any cell of ``text[start:]`` might have whitespace to strip: a few scans of the text, none per cell
     (any non-ASCII byte of the whole text counts)."""
     return not text.isascii() or any(text.find(byte, start) >= 0 for byte in _STRIP_BYTES)
+
+
+def _cells_may_need_strip(column: Any) -> bool:
+    """Whether any cell of a text column might have whitespace to strip: it holds a byte of ASCII whitespace (each at
+    most a space) or one outside ASCII (Unicode spaces such as U+00A0). Two passes over the cells' bytes at memory
+    speed (a quote or line end the parser kept inside a cell counts only when it is whitespace)."""
+    data = _cell_bytes(column)[0]
+    return bool(data.size) and bool(data.min() <= _LAST_ASCII_SPACE or data.max() > _LAST_ASCII)
+
+
+#: The largest byte of ASCII whitespace :func:`str.strip` removes (a space), and the largest ASCII byte.
+_LAST_ASCII_SPACE, _LAST_ASCII = 0x20, 0x7F
 
 
 def _text_lengths(column: Any) -> np.ndarray:
