@@ -311,6 +311,19 @@ def test_csv_cells_are_stripped_once_as_read_and_parquet_text_when_checked(tmp_p
     assert h.wages.tolist() == [1200.5, 0.0] and h.filing_status.tolist() == [1, 4]
 
 
+@pytest.mark.parametrize("space", PY_WHITESPACE)
+def test_each_whitespace_around_one_columns_cells_is_stripped_and_the_other_columns_kept(tmp_path, space):
+    from isoplan.app.household import PLAIN_NAMES
+
+    path = tmp_path / "one_spaced.csv"
+    path.write_text(f'year,filing_status,wages,client\n2025,mfj,"{space}1200{space}",a b\n2026,single,7,"c,d"\n',
+                    encoding="utf-8", newline="")
+    table = read_batch(str(path), PLAIN_NAMES)
+    assert table.columns["wages"].to_pylist() == ["1200", "7"]
+    assert table.columns["client"].to_pylist() == ["a b", "c,d"]  # inner space and comma kept
+    assert table.columns["filing_status"].to_pylist() == ["mfj", "single"]
+
+
 def test_blank_lines_bom_crlf_and_quotes_read_as_the_csv_module_reads_them(tmp_path):
     rows = mixed_rows(10, seed=11)
     plain = tax_batch(TaxRequest({}), write_csv(tmp_path / "plain.csv", rows))
