@@ -324,6 +324,14 @@ def test_each_whitespace_around_one_columns_cells_is_stripped_and_the_other_colu
     assert table.columns["filing_status"].to_pylist() == ["mfj", "single"]
 
 
+def test_parquet_text_with_line_ends_at_its_edges_is_stripped_as_str_strip_strips_it(tmp_path):
+    from isoplan.app.household import PLAIN_NAMES
+
+    parquet = tmp_path / "line_ends.parquet"
+    pq.write_table(pa.table({"year": [2025, 2026], "filing_status": ["\r\nmfj\n", "single"]}), parquet)
+    assert batch_households(read_batch(str(parquet), PLAIN_NAMES)).filing_status.tolist() == [1, 0]
+
+
 def test_blank_lines_bom_crlf_and_quotes_read_as_the_csv_module_reads_them(tmp_path):
     rows = mixed_rows(10, seed=11)
     plain = tax_batch(TaxRequest({}), write_csv(tmp_path / "plain.csv", rows))

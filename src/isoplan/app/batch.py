@@ -177,18 +177,6 @@ def _arrow_csv(raw: bytes, path: str) -> BatchFile | None:
     return BatchFile(path, header, dict(zip(header, cells, strict=True)), length, stripped=True)
 
 
-#: Bytes that may start or end a cell that needs stripping: ASCII whitespace other than the line ends
-#: (pyarrow ends a row at CR or LF), and a quote (a quoted cell may hold a line end). Any non-ASCII
-#: byte counts too (Unicode spaces such as U+00A0).
-_STRIP_BYTES = (b"\t", b"\x0b", b"\x0c", b"\x1c", b"\x1d", b"\x1e", b"\x1f", b" ", b'"')
-
-
-def _may_need_strip(text: bytes, start: int = 0) -> bool:
-    """Whether any cell of ``text[start:]`` might have whitespace to strip: a few scans of the text, none per cell
-    (any non-ASCII byte of the whole text counts)."""
-    return not text.isascii() or any(text.find(byte, start) >= 0 for byte in _STRIP_BYTES)
-
-
 def _cells_may_need_strip(column: Any) -> bool:
     """Whether any cell of a text column might have whitespace to strip: it holds a byte of ASCII whitespace (each at
     most a space) or one outside ASCII (Unicode spaces such as U+00A0). Two passes over the cells' bytes at memory
@@ -304,8 +292,7 @@ def _text(column: Any, stripped: bool = False) -> Any:
 
     if stripped:
         return column
-    data = column.buffers()[2]
-    if not column.null_count and (data is None or not _may_need_strip(data.to_pybytes())):
+    if not column.null_count and not _cells_may_need_strip(column):
         return column  # nothing to strip (CSV cells are stripped as read)
     return pc.utf8_trim(column.fill_null(""), characters=PY_WHITESPACE)
 
