@@ -179,16 +179,6 @@ def _compiled(name: str) -> Callable[..., None]:
     return compiled
 
 
-@functools.cache
-def in_parallel(driver: Callable[..., None]) -> Callable[..., None]:
-    """``driver`` (a plain Python loop over chunks with ``prange``, from any module) compiled to split its chunks
-    across the cores (imports numba; loads the cached machine code, or compiles it once)."""
-    import numba
-
-    compiled: Callable[..., None] = cached_jit(_in_parallel(driver, numba.prange), parallel=True, error_model="numpy")
-    return compiled
-
-
 #: The one-thread compiled drivers that have run in this process. Once one has, a batch of any size runs it: its
 #: machine code is loaded, and a compiled call then costs less than interpreting even one household (45 us against
 #: 64 us, 0.05 ms against 1.4 ms for 64). Until then a small batch runs interpreted rather than wait for the load.

@@ -7,14 +7,12 @@ field is a float64 array (dollars) except ``year`` (int) and ``filing_status``
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
 import numpy as np
 
 from isoplan.errors import InputError
-from isoplan.tax import compiled
 from isoplan.tax.fields import AMT_BASIS_DEFAULTS, COUNT_FIELDS, INPUT_NAMES, MONEY_FIELDS
 from isoplan.tax.law import STATUS_CODE, STATUSES, law_table, supported_years
 from isoplan.tax.schedule_d import capital_line2k, schedule_d
@@ -154,19 +152,14 @@ def households(**columns: Any) -> Households:
         return arr
 
     years = supported_years()
+    year_raw = column("year")
+    if year_raw.dtype.kind in "iu" and year_raw.size and years.start <= year_raw.min() and year_raw.max() < years.stop:
+        year = year_raw.astype(np.int64, copy=False)  # whole years in range: nothing to find
+    else:
+        year = _checked_years(year_raw, years)
+    status = status_codes(column("filing_status"))
     zeros = np.zeros(n)  # every input not given (a valid amount: nothing to check)
     zeros.flags.writeable = False
-    proven = _proven_valid(columns, column, n, zeros, years)
-    year_raw = column("year")
-    if proven is not None and proven.status is not None:
-        year, status = year_raw, proven.status
-    else:
-        whole_from_first = year_raw.dtype.kind in "iu" and year_raw.size and years.start <= year_raw.min()
-        if whole_from_first and year_raw.max() < years.stop:
-            year = year_raw.astype(np.int64, copy=False)  # whole years in range: nothing to find
-        else:
-            year = _checked_years(year_raw, years)
-        status = status_codes(column("filing_status"))
 
     values: dict[str, np.ndarray] = {}
     for name, may_be_negative, _ in MONEY_FIELDS:
@@ -176,9 +169,6 @@ def households(**columns: Any) -> Households:
             continue
         if columns.get(name) is None:
             values[name] = zeros
-            continue
-        if proven is not None:
-            values[name] = proven.money[name]
             continue
         raw = column(name)
         try:
@@ -207,8 +197,8 @@ def households(**columns: Any) -> Households:
     else:
         values["amt_disposition_adjustment"] = resolve_line2k(year, status, values, line2k_given, amt_basis_given)
 
-    if columns.get("qualified_dividends") is not None and proven is None:
-        too_big = values["qualified_dividends"] > values["ordinary_dividends"] + DIVIDENDS_TOLERANCE
+    if columns.get("qualified_dividends") is not None:
+        too_big = values["qualified_dividends"] > values["ordinary_dividends"] + 1e-9
         if np.any(too_big):
             i = int(np.flatnonzero(too_big)[0])
             raise InputError(
@@ -234,110 +224,6 @@ def households(**columns: Any) -> Households:
             raise InputError(name, raw.flat[i], f"a whole number from 0 to {int(limit[i])}", row=_row(arr, i))
         values[name] = arr
     return Households(year=year, filing_status=status, **values)
-
-
-#: Dollars by which qualified dividends may exceed the ordinary dividends that include them (rounding of the inputs).
-DIVIDENDS_TOLERANCE = 1e-9
-#: How :func:`chunks_valid` checks a money input: not given, any finite amount, a finite amount of 0 or more.
-ABSENT, FINITE, NOT_NEGATIVE = 0, 1, 2
-N_STATUSES = len(STATUSES)
-_MONEY_NAMES = tuple(name for name, _, _ in MONEY_FIELDS)
-QUALIFIED, ORDINARY = _MONEY_NAMES.index("qualified_dividends"), _MONEY_NAMES.index("ordinary_dividends")
-#: Rows per chunk of :func:`chunks_valid`: a chunk's part of a column stays in the core's cache for the
-#: dividends check, and a batch of :data:`compiled.PARALLEL_ROWS` rows still has chunks for every core.
-CHECK_CHUNK_ROWS = 16384
-
-
-@dataclass(frozen=True)
-class _Proven:
-    """What one compiled pass found valid (:func:`_proven_valid`)."""
-
-    #: the given money columns as float64, as the checks of :func:`households` store them
-    money: dict[str, np.ndarray]
-    #: the filing status codes, when the pass also checked year and status (both int64 columns)
-    status: np.ndarray | None
-
-
-def _proven_valid(columns: dict[str, Any], column: Any, n: int, zeros: np.ndarray, years: range) -> _Proven | None:
-    """For a batch of at least :data:`compiled.PARALLEL_ROWS` rows with compiled code loaded: the checks of
-    :func:`households` on the money columns (qualified dividends included) and, when both are int64 columns,
-    on year and filing status, in one compiled pass over all of them split across the cores
-    (:func:`chunks_valid`), with what they found when every value is valid. Else None, and the checks of
-    :func:`households` run (the only ones that name a bad value)."""
-    if n < compiled.PARALLEL_ROWS or not compiled.compiled_loaded():
-        return None
-    given: dict[str, np.ndarray] = {}
-    money = []
-    kinds = np.empty(len(MONEY_FIELDS), dtype=np.int8)
-    for k, (name, may_be_negative, _) in enumerate(MONEY_FIELDS):
-        if columns.get(name) is None:
-            money.append(zeros)
-            kinds[k] = ABSENT
-            continue
-        try:
-            arr = np.asarray(column(name), dtype=np.float64)
-        except Exception:  # the checks of households() name the value (or raise as they do)
-            return None
-        if arr.shape != (n,):
-            return None
-        given[name] = arr
-        money.append(compiled.readonly(arr, np.float64))
-        kinds[k] = FINITE if may_be_negative else NOT_NEGATIVE
-    year, status = column("year"), column("filing_status")
-    check_codes = year.dtype == np.int64 and status.dtype == np.int64 and year.shape == status.shape == (n,)
-    codes = np.empty(n if check_codes else 0, dtype=np.int8)
-    if not check_codes:
-        year = status = np.empty(0, dtype=np.int64)
-    ok = np.empty((n + CHECK_CHUNK_ROWS - 1) // CHECK_CHUNK_ROWS, dtype=np.bool_)
-    compiled.in_parallel(chunks_valid)(
-        compiled.readonly(year, np.int64), compiled.readonly(status, np.int64), codes, check_codes, years.start,
-        years.stop, tuple(money), kinds, columns.get("qualified_dividends") is not None, n, CHECK_CHUNK_ROWS, ok)
-    return _Proven(given, codes if check_codes else None) if ok.all() else None
-
-
-#: The loop over chunks of rows: ``range`` when interpreted; :func:`compiled.in_parallel` runs a copy of
-#: :func:`chunks_valid` with numba's ``prange`` here.
-prange = range
-
-
-def chunks_valid(year: Any, status: Any, codes: Any, check_codes: bool, first_year: int, stop_year: int, money: Any,
-                 kinds: Any, check_dividends: bool, n: int, chunk: int, ok: Any) -> None:
-    """Whether every value of ``n`` rows passes the checks of :func:`households`, ``chunk`` rows at a time into
-    ``ok[c]``: when ``check_codes``, each ``year`` from ``first_year`` to before ``stop_year`` and each filing
-    status a code of :data:`STATUSES` (copied into the int8 ``codes``); each of the money columns ``money``
-    (:data:`MONEY_FIELDS` order) by ``kinds[k]`` (:data:`ABSENT`, :data:`FINITE`, :data:`NOT_NEGATIVE`); and
-    qualified dividends against ordinary dividends when ``check_dividends``. Every row is read (no early exit),
-    so the loops stay branch-free."""
-    for c in prange(len(ok)):
-        start = c * chunk
-        stop = n if n < start + chunk else start + chunk
-        valid = True
-        if check_codes:
-            part_year = year[start:stop]
-            part_status = status[start:stop]
-            part_codes = codes[start:stop]
-            for r in range(len(part_year)):
-                y = part_year[r]
-                s = part_status[r]
-                valid &= (y >= first_year) & (y < stop_year) & (s >= 0) & (s < N_STATUSES)
-                part_codes[r] = s
-        for k in range(len(money)):
-            kind = kinds[k]
-            part = money[k][start:stop]
-            if kind == NOT_NEGATIVE:
-                for r in range(len(part)):
-                    x = part[r]
-                    valid &= (x >= 0.0) & (x < math.inf)  # false for a NaN
-            elif kind == FINITE:
-                for r in range(len(part)):
-                    x = part[r]
-                    valid &= (x > -math.inf) & (x < math.inf)
-        if check_dividends:
-            qualified = money[QUALIFIED][start:stop]
-            ordinary = money[ORDINARY][start:stop]
-            for r in range(len(qualified)):
-                valid &= not qualified[r] > ordinary[r] + DIVIDENDS_TOLERANCE
-        ok[c] = valid
 
 
 #: The bit pattern of +infinity: as unsigned integers, the non-negative finite float64 values are exactly the
