@@ -199,3 +199,47 @@ def test_a_new_process_loads_the_cached_loop_without_setting_up_numbas_compiler(
     subprocess.run([sys.executable, "-c", RUN_COMPILED], capture_output=True, text=True, check=True)
     out = subprocess.run([sys.executable, "-c", RUN_COMPILED], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["0", "1", "1", "True"]
+
+
+def with_one_more_bracket(table: np.ndarray, n_tops: int) -> np.ndarray:
+    """The kernel table with an ordinary bracket added above the top one, in every row: its top a quarter above the
+    top one's, its rate the top rate plus a fifth of the first rate (the rate steps after the tops follow)."""
+    start = kernel.P_ORDINARY_RATES
+    rates = table[:, start:start + n_tops + 1]
+    tops = table[:, start + n_tops + 1:start + 2 * n_tops + 1]
+    new_rates = np.concatenate([rates, rates[:, -1:] + rates[:, :1] / 5], axis=1)
+    new_tops = np.concatenate([tops, 1.25 * tops[:, -1:]], axis=1)
+    steps = new_rates[:, 1:] - new_rates[:, :-1]
+    return np.ascontiguousarray(np.concatenate([table[:, :start], new_rates, new_tops, steps], axis=1))
+
+
+def test_the_compiled_loop_runs_as_many_brackets_as_the_table_has(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The compiled loop is made for the table's number of bracket tops (a constant in its machine code): a table with
+    one more gives the interpreter's lines, and the tax of the new bracket above its top."""
+    law = law_table()
+    table, n_tops = compiled.kernel_table(law)
+    wider = with_one_more_bracket(table, n_tops)
+    h = households(**mixed_households(1000, seed=9))
+    x = tuple(getattr(h, name) for name in kernel.INPUT_FIELDS)
+    keep = np.arange(kernel.N_LINES, dtype=np.intp)
+    mode = kernel.DEDUCTION_MODES["standard"]  # no Schedule A: the table's top bracket enters only the tax
+    monkeypatch.setattr(compiled, "COMPILED_RAN", set())
+    monkeypatch.setattr(compiled, "INTERPRETED_ROWS", 10**6)
+    interpreted = compiled.federal(x, h.year, h.filing_status, law.first_year, wider, n_tops + 1, mode, keep)
+    monkeypatch.setattr(compiled, "INTERPRETED_ROWS", 0)
+    monkeypatch.setattr(compiled.PROCESS, "loaded", True)
+    ran = compiled.federal(x, h.year, h.filing_status, law.first_year, wider, n_tops + 1, mode, keep)
+    assert np.array_equal(interpreted.view(np.uint64), ran.view(np.uint64))
+    as_law = compiled.federal(x, h.year, h.filing_status, law.first_year, table, n_tops, mode, keep)
+    row = (h.year - law.first_year) * len(STATUSES) + h.filing_status
+    new_top = wider[row, kernel.P_ORDINARY_RATES + 2 * (n_tops + 1) + 1 - 1]
+    new_step = wider[row, kernel.P_ORDINARY_RATES + 3 * (n_tops + 1)]
+    taxable = ran[kernel.L_TAXABLE_INCOME]
+    ordinary_only = ran[kernel.L_Q4] == 0  # regular tax is the schedule's tax on taxable income
+    above = ordinary_only & (taxable > new_top)
+    below = taxable <= new_top
+    assert above.sum() >= 3 and below.sum() >= 3
+    extra = ran[kernel.L_REGULAR_TAX] - as_law[kernel.L_REGULAR_TAX]
+    # the new rate step on the income above the new top, and nothing below it
+    assert np.allclose(extra[above], new_step[above] * (taxable[above] - new_top[above]), rtol=1e-9, atol=1e-6)
+    assert np.array_equal(extra[below], np.zeros(below.sum()))

@@ -185,19 +185,19 @@ def _compiled(name: str) -> Callable[..., None]:
 COMPILED_RAN: set[str] = set()
 
 
-#: The last parameter table the interpreter read, with its values as one flat list of Python floats: a small
-#: batch (one web request makes a dozen) then reads the law without converting the whole table each time.
-_table_list: tuple[np.ndarray, list[float]] = (np.empty(0), [])
+#: The last parameter table the interpreter read, with its rows as lists of Python floats: a small batch (one web
+#: request makes a dozen) then reads the law without converting the whole table each time.
+_table_list: tuple[np.ndarray, list[list[float]]] = (np.empty(0), [])
 
 
-def _as_list(table: np.ndarray) -> list[float]:
-    """``table``'s values, flat, as Python floats (reused while the same table object is passed)."""
+def _as_list(table: np.ndarray) -> list[list[float]]:
+    """``table``'s rows as lists of Python floats (reused while the same table object is passed)."""
     global _table_list
-    last_table, values = _table_list
+    last_table, rows = _table_list
     if last_table is not table:
-        values = table.ravel().tolist()
-        _table_list = (table, values)
-    return values
+        rows = table.tolist()
+        _table_list = (table, rows)
+    return rows
 
 
 def _driver(name: str, n: int) -> Callable[..., None]:
@@ -221,16 +221,15 @@ def federal(x: tuple[np.ndarray, ...], year: np.ndarray, status: np.ndarray, fir
     """The kept lines of every household, shape ``(len(keep), n)`` (see :func:`kernel.federal_rows`)."""
     n = year.shape[0]
     out = np.empty((keep.shape[0], n))
-    width = table.shape[1]
     if (n <= INTERPRETED_ROWS and "federal" not in COMPILED_RAN) or interpret(n * FEDERAL_ROW_SECONDS):
         kernel.federal_rows(0, n, tuple(a.tolist() for a in x), year.tolist(), status.tolist(), first_year,
-                            _as_list(table), width, n_tops, mode, keep.tolist(), out,
+                            _as_list(table), n_tops, mode, keep.tolist(), out,
                             [[0.0] * kernel.N_INPUTS for _ in range(min(n, kernel.BLOCK_ROWS))],
                             [[0.0] * kernel.N_LINES for _ in range(min(n, kernel.BLOCK_ROWS))], [0.0] * kernel.N_LINES)
         return out
     _driver("federal", n)(
         tuple(readonly(a, np.float64) for a in x), readonly(year, np.int64), readonly(status, np.int8),
-        int(first_year), readonly(table.ravel(), np.float64), int(width), int(n_tops), int(mode),
+        int(first_year), readonly(table, np.float64), (0,) * n_tops, int(mode),
         readonly(keep, np.uint64), out, CHUNK_ROWS)  # unsigned: the compiled loop reads v[keep[j]] unchecked
     if n < PARALLEL_ROWS:
         COMPILED_RAN.add("federal")
@@ -244,12 +243,12 @@ def form6251(amti_before_addon: np.ndarray, status: np.ndarray, line13: np.ndarr
     out = np.empty((len(kernel.FORM6251_KEYS), n))
     if (n <= INTERPRETED_ROWS and "form6251" not in COMPILED_RAN) or interpret(n * FORM6251_ROW_SECONDS):
         kernel.form6251_rows(0, n, amti_before_addon.tolist(), status.tolist(), line13.tolist(), line21.tolist(),
-                             line29.tolist(), law_row.tolist(), _as_list(table), table.shape[1], out)
+                             line29.tolist(), law_row.tolist(), _as_list(table), out)
         return out
     _driver("form6251", n)(
         readonly(amti_before_addon, np.float64), readonly(status, np.int8), readonly(line13, np.float64),
         readonly(line21, np.float64), readonly(line29, np.float64), readonly(law_row, np.intp),
-        readonly(table.ravel(), np.float64), int(table.shape[1]), out, CHUNK_ROWS)
+        readonly(table, np.float64), out, CHUNK_ROWS)
     if n < PARALLEL_ROWS:
         COMPILED_RAN.add("form6251")
     return out

@@ -198,13 +198,17 @@ def households(**columns: Any) -> Households:
         values["amt_disposition_adjustment"] = resolve_line2k(year, status, values, line2k_given, amt_basis_given)
 
     if columns.get("qualified_dividends") is not None:
-        too_big = values["qualified_dividends"] > values["ordinary_dividends"] + 1e-9
-        if np.any(too_big):
-            i = int(np.flatnonzero(too_big)[0])
-            raise InputError(
-                "qualified_dividends", float(values["qualified_dividends"][i]),
-                f"at most ordinary_dividends ({float(values['ordinary_dividends'][i]):g})", row=_row(too_big, i),
-            )
+        qualified, ordinary = values["qualified_dividends"], values["ordinary_dividends"]
+        # a part of the rows at a time: its sums and flags stay in the cache, where a whole batch's would be new
+        # memory the size of a column, faulted in page by page
+        for start in range(0, n, CHECK_ROWS):
+            too_big = qualified[start:start + CHECK_ROWS] > ordinary[start:start + CHECK_ROWS] + 1e-9
+            if np.any(too_big):
+                i = start + int(np.flatnonzero(too_big)[0])
+                raise InputError(
+                    "qualified_dividends", float(qualified[i]),
+                    f"at most ordinary_dividends ({float(ordinary[i]):g})", row=_row(qualified, i),
+                )
 
     joint = status == STATUS_CODE["mfj"]
     for name, _ in COUNT_FIELDS:
@@ -224,6 +228,10 @@ def households(**columns: Any) -> Households:
             raise InputError(name, raw.flat[i], f"a whole number from 0 to {int(limit[i])}", row=_row(arr, i))
         values[name] = arr
     return Households(year=year, filing_status=status, **values)
+
+
+#: Rows whose qualified dividends :func:`households` compares with their ordinary dividends at once.
+CHECK_ROWS = 1 << 15
 
 
 #: The bit pattern of +infinity: as unsigned integers, the non-negative finite float64 values are exactly the

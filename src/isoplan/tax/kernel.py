@@ -702,12 +702,12 @@ def block_outputs(vb: Any, keep: Any, start: int, stop: int, out: Any) -> None:
 BLOCK_ROWS = 128
 
 
-def federal_rows(start: int, stop: int, x: Any, year: Any, status: Any, first_year: int, law: Any, width: int,
-                 n_tops: int, mode: int, keep: Any, out: Any, xb: Any, vb: Any, other: Any) -> None:
+def federal_rows(start: int, stop: int, x: Any, year: Any, status: Any, first_year: int, law: Any, n_tops: int,
+                 mode: int, keep: Any, out: Any, xb: Any, vb: Any, other: Any) -> None:
     """Rows ``start:stop`` of the inputs ``x`` (one sequence per :data:`INPUT_FIELDS`).
 
-    ``law`` is the kernel's parameter table, flat: household i's law starts at
-    ``((year - first_year) * statuses + status) * width``. The lines listed in
+    ``law`` is the kernel's parameter table, one row per year and status:
+    household i's is row ``(year - first_year) * statuses + status``. The lines listed in
     ``keep`` (indices into :data:`LINE_KEYS`) go to ``out[j, i]``. ``xb``, ``vb``
     and ``other`` are scratch for the inputs and the lines of :data:`BLOCK_ROWS`
     rows (``xb[r]`` is a row's :data:`N_INPUTS` inputs, ``vb[r]`` its
@@ -721,21 +721,20 @@ def federal_rows(start: int, stop: int, x: Any, year: Any, status: Any, first_ye
         block_status = status[block:block_stop]
         for r in range(len(block_year)):
             s = block_status[r]
-            at = ((block_year[r] - first_year) * N_STATUSES + s) * width
             # the household's own row of the law: each parameter is then read at a fixed place, which the
-            # compiled loop reads directly (an index computed per row would be checked for negative values)
-            federal_row(xb[r], s, law[at:at + width], 0, n_tops, mode, vb[r], other)
+            # compiled loop reads directly (an index computed per row would be checked for negative values); a row
+            # of the table, not a slice of it flat, whose two ends the compiled loop would check and clamp
+            federal_row(xb[r], s, law[(block_year[r] - first_year) * N_STATUSES + s], 0, n_tops, mode, vb[r], other)
         block_outputs(vb, keep, block, block_stop, out)
 
 
 def form6251_rows(start: int, stop: int, amti_before_addon: Any, status: Any, line13: Any, line21: Any,
-                  line29: Any, law_row: Any, law: Any, width: int, out: Any) -> None:
-    """:func:`form6251_from_amti` for rows ``start:stop``; row i's law starts at ``law_row[i] * width`` of the
-    flat table ``law``; the lines of :data:`FORM6251_KEYS` go to ``out[j, i]``."""
+                  line29: Any, law_row: Any, law: Any, out: Any) -> None:
+    """:func:`form6251_from_amti` for rows ``start:stop``; row i's law is row ``law_row[i]`` of the table ``law``;
+    the lines of :data:`FORM6251_KEYS` go to ``out[j, i]``."""
     for i in range(start, stop):
-        at = law_row[i] * width
         lines = form6251_from_amti(amti_before_addon[i], status[i], line13[i], line21[i], line29[i],
-                                   law[at:at + width], 0)
+                                   law[law_row[i]], 0)
         out[0, i], out[1, i], out[2, i], out[3, i], out[4, i], out[5, i], out[6, i], out[7, i], out[8, i] = lines
 
 
@@ -744,23 +743,29 @@ def form6251_rows(start: int, stop: int, amti_before_addon: Any, status: Any, li
 prange = range
 
 
-def federal_chunks(x: Any, year: Any, status: Any, first_year: int, law: Any, width: int, n_tops: int, mode: int,
+def federal_chunks(x: Any, year: Any, status: Any, first_year: int, law: Any, tops: tuple[int, ...], mode: int,
                    keep: Any, out: Any, chunk: int) -> None:
-    """:func:`federal_rows` over every row, ``chunk`` rows at a time."""
+    """:func:`federal_rows` over every row, ``chunk`` rows at a time.
+
+    ``tops`` has one entry per ordinary bracket top: only its length is read. A tuple's length is part of its type,
+    so the compiled loop knows the number of brackets as a constant (one machine code per number) and runs
+    :func:`bracket_tax` unrolled, without a loop counter.
+    """
     n = len(year)
     for c in prange((n + chunk - 1) // chunk):
-        federal_rows(c * chunk, minimum_int(n, (c + 1) * chunk), x, year, status, first_year, law, width, n_tops,
-                     mode, keep, out, np.empty((BLOCK_ROWS, N_INPUTS)), np.empty((BLOCK_ROWS, N_LINES)),
+        # the length is taken inside the loop: the body split across the cores gets the tuple, and with it the constant
+        federal_rows(c * chunk, minimum_int(n, (c + 1) * chunk), x, year, status, first_year, law, len(tops), mode,
+                     keep, out, np.empty((BLOCK_ROWS, N_INPUTS)), np.empty((BLOCK_ROWS, N_LINES)),
                      np.empty(N_LINES))
 
 
 def form6251_chunks(amti_before_addon: Any, status: Any, line13: Any, line21: Any, line29: Any, law_row: Any,
-                    law: Any, width: int, out: Any, chunk: int) -> None:
+                    law: Any, out: Any, chunk: int) -> None:
     """:func:`form6251_rows` over every row, ``chunk`` rows at a time."""
     n = len(status)
     for c in prange((n + chunk - 1) // chunk):
         form6251_rows(c * chunk, minimum_int(n, (c + 1) * chunk), amti_before_addon, status, line13, line21, line29,
-                      law_row, law, width, out)
+                      law_row, law, out)
 
 
 def minimum_int(a: int, b: int) -> int:
