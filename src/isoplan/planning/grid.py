@@ -17,6 +17,7 @@ import numpy as np
 
 from isoplan.equity.records import ISO
 from isoplan.planning.model import ElectionTaxes, StagingModel, YearMoves, year_moves, year_tax_elections
+from isoplan.planning.sorting import distinct_rows
 
 #: state-space budget for the automatic grid (product of levels over grants), and the most steps per grant
 AUTO_STATES = 200
@@ -196,17 +197,9 @@ class _YearPairs:
         # the distinct tax inputs, old and new (an old pair's index moves with the sorted order)
         assert moves.long_term_gain is None and moves.amt_long_term_gain is None  # no sale before the exit year
         rows = np.concatenate([self.inputs, np.stack([getattr(moves, k) for k in _TAX_INPUTS], axis=1)])
-        keys = _deciding_columns(rows)
-        order = np.lexsort(rows[:, keys].T[::-1]) if keys else np.arange(rows.shape[0])
-        new_row = np.zeros(order.size, dtype=bool)
-        new_row[:1] = True
-        for k in keys:  # a row unlike the one before it in a deciding column (the others follow them)
-            column = rows[order, k]
-            new_row[1:] |= column[1:] != column[:-1]
-        index = np.empty(order.size, dtype=np.intp)
-        index[order] = np.cumsum(new_row) - 1
+        inputs, index = distinct_rows(rows, _deciding_columns(rows))
         old = self.inputs.shape[0]
-        self.inputs = rows[order[new_row]]
+        self.inputs = inputs
         self.inputs_of = np.concatenate([index[:old][self.inputs_of], index[old:]])
         self._elections = None
 

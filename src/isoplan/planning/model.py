@@ -26,6 +26,7 @@ from isoplan.equity.iso_limit import iso_nso_split
 from isoplan.equity.records import ISO, NSO, Grant
 from isoplan.equity.rules import equity_rules
 from isoplan.planning.plan import Plan
+from isoplan.planning.sorting import distinct_rows
 from isoplan.tax.credit_chain import TaxReturn, YearWithCredit, year_with_credit
 from isoplan.tax.form8801 import FEDERAL, exclusion_items_only
 from isoplan.tax.households import Households, households, with_added_gains
@@ -504,7 +505,7 @@ def year_taxes(model: StagingModel, t: int, *, iso_spread: np.ndarray, ordinary:
         first, inverse = _distinct(np.asarray(same_as))
         unique = np.stack([column[first] for column in columns], axis=1)
     else:
-        unique, inverse = np.unique(np.stack(columns, axis=1), axis=0, return_inverse=True)
+        unique, inverse = distinct_rows(np.stack(columns, axis=1))
     inverse = inverse.reshape(-1)
     h = _year_households(model, t, unique)
     excl_h = exclusion_items_only(h)

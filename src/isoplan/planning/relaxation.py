@@ -53,7 +53,7 @@ pruned search's best start and F.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
@@ -105,6 +105,23 @@ class Level:
     future: np.ndarray
     #: each envelope's value (the most of its members'): which labels a pruned search's envelope bounds
     value: np.ndarray | None = None
+    #: :meth:`table`'s arrays and the future they were made from
+    _table: tuple[np.ndarray, tuple[np.ndarray, ...]] | None = field(default=None, repr=False, compare=False)
+
+    def table(self, points: int) -> tuple[np.ndarray, ...]:
+        """The envelopes for the bound loops: where each grid point's run starts (``points`` + 1 entries), and the
+        futures, values and labels, each grid point's envelopes lowest future first (a loop skips an envelope
+        whose future is no lower than the least bound so far, so the least found first skips the most; the least
+        is the same in any order)."""
+        if self._table is None or self._table[0] is not self.future:
+            order = np.lexsort((self.future, self.point))
+            first = np.searchsorted(self.point[order], np.arange(points + 1)).astype(np.int64)
+            value = np.zeros(self.point.size) if self.value is None else self.value[order]
+            arrays = (first, np.ascontiguousarray(self.future[order], dtype=np.float64),
+                      np.ascontiguousarray(value, dtype=np.float64),
+                      np.ascontiguousarray(self.labels[order], dtype=np.float64))
+            self._table = (self.future, arrays)
+        return self._table[1]
 
 
 @dataclass
@@ -155,28 +172,26 @@ class ValueToGo:
         point without an envelope. It holds for the labels that can beat ``floor`` only (see module doc): the most
         a schedule through a label can be worth is at most the larger of its value plus this and ``floor``. It
         never falls as the value or a carried label grows."""
-        level = self.levels[t]
-        first = np.searchsorted(level.point, np.arange(self.points + 1))
         out = np.empty(point.size)
         if point.size == 0:
             return out
-        if self.prior is not None:
-            assert value is not None and level.value is not None
-            compiled_loop(_pruned_loop)(first.astype(np.int64), np.ascontiguousarray(level.future, dtype=np.float64),
-                                        np.ascontiguousarray(level.value, dtype=np.float64),
-                                        np.ascontiguousarray(level.labels, dtype=np.float64),
-                                        np.ascontiguousarray(point, dtype=np.int64),
-                                        np.ascontiguousarray(value, dtype=np.float64),
-                                        np.ascontiguousarray(labels, dtype=np.float64),
-                                        np.ascontiguousarray(weights, dtype=np.float64), out)
-            least: np.ndarray = np.minimum(out, self.prior.to_go(t, point, labels, weights, value))
-            return least
-        compiled_loop(_least_loop)(first.astype(np.int64), np.ascontiguousarray(level.future, dtype=np.float64),
-                                   np.ascontiguousarray(level.labels, dtype=np.float64),
-                                   np.ascontiguousarray(point, dtype=np.int64),
-                                   np.ascontiguousarray(labels, dtype=np.float64),
-                                   np.ascontiguousarray(weights, dtype=np.float64), out)
+        self._bound(t, np.ascontiguousarray(point, dtype=np.int64), np.ascontiguousarray(labels, dtype=np.float64),
+                    np.ascontiguousarray(weights, dtype=np.float64),
+                    None if value is None else np.ascontiguousarray(value, dtype=np.float64), out)
         return out
+
+    def _bound(self, t: int, point: np.ndarray, labels: np.ndarray, weights: np.ndarray, value: np.ndarray | None,
+               out: np.ndarray) -> None:
+        """:meth:`to_go` into ``out``, the arrays already as the compiled loops take them."""
+        first, future, env_value, env_labels = self.levels[t].table(self.points)
+        if self.prior is None:
+            compiled_loop(_least_loop)(first, future, env_labels, point, labels, weights, out)
+            return
+        assert value is not None and self.levels[t].value is not None
+        compiled_loop(_pruned_loop)(first, future, env_value, env_labels, point, value, labels, weights, out)
+        prior = np.empty(point.size)
+        self.prior._bound(t, point, labels, weights, value, prior)
+        np.minimum(out, prior, out=out)
 
 
 def _least_loop(first: np.ndarray, future: np.ndarray, env_labels: np.ndarray, point: np.ndarray,

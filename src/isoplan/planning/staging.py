@@ -76,6 +76,7 @@ from isoplan.planning.model import (  # re-exported: the model and the evaluatio
 )
 from isoplan.planning.plan import Plan
 from isoplan.planning.relaxation import Level, Move, ValueToGo, bundle_labels, futures, tightened
+from isoplan.planning.sorting import stable_argsort
 from isoplan.tax.households import Households, with_added_gains
 from isoplan.tax.law import LawTable
 
@@ -461,7 +462,7 @@ def _search(model: StagingModel, grid: Grid, labels: int, moves: _Moves,
             if keep.size == 0:  # its labels had no move left (cash): the rounds after it will say
                 return OptimizerResult(np.zeros((b_count, t_count)), -np.inf, n_combos, labels_max, True, evaluations,
                                        np.inf)
-            keep = keep[np.argsort(-most[keep], kind="stable")[:beam]]
+            keep = keep[stable_argsort(-most[keep])[:beam]]
             history.append((parent[keep], child[keep]))
             nodes = _Nodes(child[keep], value[keep], lab[keep])
             continue
