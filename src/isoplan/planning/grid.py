@@ -16,7 +16,15 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from isoplan.equity.records import ISO
-from isoplan.planning.model import ElectionTaxes, StagingModel, YearMoves, year_moves, year_tax_elections
+from isoplan.planning.model import (
+    ElectionTaxes,
+    StagingModel,
+    YearMoves,
+    YearReturns,
+    election_taxes,
+    year_moves,
+    year_returns,
+)
 from isoplan.planning.sorting import distinct_rows
 
 #: state-space budget for the automatic grid (product of levels over grants), and the most steps per grant
@@ -178,6 +186,7 @@ class _YearPairs:
         self.inputs_of = np.zeros(0, dtype=np.intp)
         self.inputs = np.zeros((0, len(_TAX_INPUTS)))
         self._elections: tuple[ElectionTaxes, ElectionTaxes | None] | None = None
+        self._returns: YearReturns | None = None
 
     def add(self, model: StagingModel, t: int, grid: Grid, points: np.ndarray) -> None:
         """The pairs of ``points`` (not computed yet), appended."""
@@ -201,14 +210,24 @@ class _YearPairs:
         old = self.inputs.shape[0]
         self.inputs = inputs
         self.inputs_of = np.concatenate([index[:old][self.inputs_of], index[old:]])
-        self._elections = None
+        self._elections = self._returns = None
 
     def elections(self, model: StagingModel, t: int) -> tuple[ElectionTaxes, ElectionTaxes | None]:
         """The federal return and the state's of each distinct tax input (``inputs``) under each election."""
         if self._elections is None:
-            columns = dict(zip(_TAX_INPUTS, self.inputs.T, strict=True))
-            self._elections = year_tax_elections(model, t, **columns)
+            returns = self.returns(model, t)
+            self._elections = (election_taxes(returns.federal),
+                               None if returns.state is None else election_taxes(returns.state))
         return self._elections
+
+    def returns(self, model: StagingModel, t: int) -> YearReturns:
+        """The federal return and the state's of each distinct tax input (``inputs``) before any credit, each
+        election's: the engine's part of every move's tax (:func:`isoplan.planning.model.year_returns`), run once
+        for every round of the search."""
+        if self._returns is None:
+            columns = dict(zip(_TAX_INPUTS, self.inputs.T, strict=True))
+            self._returns = year_returns(model, t, **columns)
+        return self._returns
 
 
 def _deciding_columns(rows: np.ndarray) -> list[int]:

@@ -237,7 +237,7 @@ def _expand(model: StagingModel, t: int, combo_shares: np.ndarray, moves: _Moves
         return parent, child, np.zeros(0), np.zeros((0, nodes.labels.shape[1])), 0, weighed
     assert pairs.moves is not None
     step = year_step_of(model, t, pairs.moves.take(pair), nodes.labels[parent, 0], same_as=pairs.inputs_of[pair],
-                        state_credit=nodes.labels[parent, 3])
+                        state_credit=nodes.labels[parent, 3], returns=pairs.returns(model, t))
     # the cash at hand: the year's own, plus what earlier years left unspent (label 4; zero when it does not roll)
     available = model.cash_limit[t] + nodes.labels[parent, 4]
     feasible = step.cash_out <= available + 1e-6

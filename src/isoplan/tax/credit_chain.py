@@ -170,9 +170,26 @@ def year_with_credit(ret: TaxReturn, h: Households, law: LawTable, *, credit: An
 def _on_distinct_rows(ret: TaxReturn, h: Households, law: LawTable, inverse: np.ndarray, credit: Any,
                       inputs: Mapping[str, Any], keep: Sequence[str] | None,
                       exclusion_households: Households | None) -> YearWithCredit:
+    return with_credit_on_distinct(ret, distinct_returns(ret, h, law, inputs=inputs, keep=keep,
+                                                         exclusion_households=exclusion_households), inverse, credit)
+
+
+@dataclass(frozen=True)
+class DistinctReturns:
+    """:func:`year_with_credit`'s return on distinct rows, before any credit: per election (standard, itemized) the
+    regular tax, TMT, AMT, the credit limit (§53(c)), the tax the credit reduces, line 15 (net minimum tax on
+    exclusion items), whether the itemized deduction is the larger, and the other taxes (empty: none), one entry
+    per distinct row; :func:`with_credit_on_distinct` applies a credit per scenario."""
+
+    standard: tuple[np.ndarray, ...]
+    itemized: tuple[np.ndarray, ...]
+
+
+def distinct_returns(ret: TaxReturn, h: Households, law: LawTable, *, inputs: Mapping[str, Any],
+                     keep: Sequence[str] | None, exclusion_households: Households | None) -> DistinctReturns:
+    """Each election's return (and its exclusion-items refigure) of the distinct households ``h``, without the
+    credit (see :func:`year_with_credit` with ``inverse``)."""
     keys = ret.credit_lines
-    n = inverse.shape[0]
-    available = np.broadcast_to(np.asarray(credit, dtype=np.float64), (n,))
     excl_h = exclusion_households if exclusion_households is not None else ret.exclusion_items_only(h)
     wanted = None if keep is None else tuple(dict.fromkeys((
         *keep, keys.regular_tax, keys.tentative_minimum_tax, keys.amt, keys.tax, *keys.other_tax,
@@ -182,15 +199,30 @@ def _on_distinct_rows(ret: TaxReturn, h: Households, law: LawTable, inverse: np.
         r = ret.compute(h, law, inputs=inputs, credit=0.0, deduction=election, keep=wanted)
         excl = ret.compute(excl_h, law, inputs=inputs, credit=0.0, deduction=election,
                            keep=(keys.tentative_minimum_tax,))
-        regular = r.lines[keys.regular_tax][inverse]
-        tmt = r.lines[keys.tentative_minimum_tax][inverse]
-        used = np.minimum(available, r.lines[keys.credit_limit][inverse])
-        after = r.lines[keys.tax][inverse] - used
-        per[election] = (regular, tmt, r.lines[keys.amt][inverse], used, after,
+        per[election] = (r.lines[keys.regular_tax], r.lines[keys.tentative_minimum_tax], r.lines[keys.amt],
+                         r.lines[keys.credit_limit], r.lines[keys.tax],
                          net_minimum_tax_on_exclusions(excl.lines[keys.tentative_minimum_tax],
-                                                       r.lines[keys.regular_tax])[inverse],
-                         (r.lines[keys.itemized_allowed] > r.lines[keys.standard_deduction])[inverse],
-                         _other(keys, r)[inverse] if keys.other_tax else np.zeros(0))
+                                                       r.lines[keys.regular_tax]),
+                         r.lines[keys.itemized_allowed] > r.lines[keys.standard_deduction],
+                         _other(keys, r) if keys.other_tax else np.zeros(0))
+    return DistinctReturns(per["standard"], per["itemized"])
+
+
+def with_credit_on_distinct(ret: TaxReturn, returns: DistinctReturns, inverse: np.ndarray,
+                            credit: Any) -> YearWithCredit:
+    """Scenario ``k`` is distinct row ``inverse[k]`` of ``returns`` with its own credit ``credit[k]``: the credit
+    used is the lesser of the credit and the limit (Form 8801 line 25), and the election the one with the lower tax
+    after it (ties to the larger deduction), as the engines choose."""
+    keys = ret.credit_lines
+    n = inverse.shape[0]
+    available = np.broadcast_to(np.asarray(credit, dtype=np.float64), (n,))
+    per: dict[str, tuple[np.ndarray, ...]] = {}
+    for election, lines in (("standard", returns.standard), ("itemized", returns.itemized)):
+        regular, tmt, amt, limit, tax, line15, itemized, other = lines
+        used = np.minimum(available, limit[inverse])
+        after = tax[inverse] - used
+        per[election] = (regular[inverse], tmt[inverse], amt[inverse], used, after, line15[inverse],
+                         itemized[inverse], other[inverse] if keys.other_tax else np.zeros(0))
     std, itm = per["standard"], per["itemized"]
     # itemize where it gives the lower tax after the credit; a tie goes to the larger deduction
     itemize = np.where(itm[6], ~(std[4] < itm[4] - ELECTION_TIE), itm[4] < std[4] - ELECTION_TIE)
