@@ -58,7 +58,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from isoplan.planning.labels import _runs, _state_order, compiled_loop
+from isoplan.planning.labels import _state_order, compiled_loop
 
 #: pruned relaxed searches at most after a new best schedule (:func:`tightened`)
 TIGHTENINGS = 8
@@ -80,19 +80,53 @@ def bundle_labels(point: np.ndarray, value: np.ndarray, labels: np.ndarray,
     if n == 0:
         return (np.zeros(0, dtype=np.intp), np.zeros(0), np.zeros((0, labels.shape[1])), np.zeros(0, dtype=np.intp))
     order = _state_order(point, -value)
-    s = point[order]
-    rank = _runs(s)[1]
-    size = np.bincount(s)[s]
-    bundle = s * groups + rank * groups // size
-    # in this order each bundle is a run of consecutive labels, its best value first
-    new = np.concatenate([[True], bundle[1:] != bundle[:-1]])
-    first = np.flatnonzero(new)
-    env_point: NDArray[np.intp] = (bundle[first] // groups).astype(np.intp)
-    env_value = value[order][first]
-    env_labels = np.maximum.reduceat(labels[order], first, axis=0)
+    env_point: NDArray[np.intp] = np.empty(n, dtype=np.intp)
+    env_value, env_labels = np.empty(n), np.empty((n, labels.shape[1]))
     member_of: NDArray[np.intp] = np.empty(n, dtype=np.intp)
-    member_of[order] = np.cumsum(new) - 1
-    return env_point, env_value, env_labels, member_of
+    count = np.zeros(1, dtype=np.int64)
+    loop = compiled_loop(_bundle_loop)
+    loop(np.ascontiguousarray(order, dtype=np.int64), np.ascontiguousarray(point, dtype=np.int64),
+         np.ascontiguousarray(value, dtype=np.float64), np.ascontiguousarray(labels, dtype=np.float64), groups,
+         env_point, env_value, env_labels, member_of, count)
+    k = int(count[0])
+    return env_point[:k], env_value[:k], env_labels[:k], member_of
+
+
+def _bundle_loop(order: np.ndarray, point: np.ndarray, value: np.ndarray, labels: np.ndarray, groups: int,
+                 env_point: np.ndarray, env_value: np.ndarray, env_labels: np.ndarray, member_of: np.ndarray,
+                 count: np.ndarray) -> None:
+    """:func:`bundle_labels` after the sort, one label at a time (``order``: by grid point, best value first): a
+    grid point's ``size`` labels, ranked ``r``, go to bundle ``r * groups // size``; an envelope takes its first
+    member's value and the largest of each label (as ``np.maximum.reduceat``, NaN kept), in order; ``count``: the
+    envelopes."""
+    n = order.shape[0]
+    e = -1
+    i = 0
+    while i < n:
+        p = point[order[i]]
+        j = i
+        while j < n and point[order[j]] == p:
+            j += 1
+        size = j - i
+        last = -1
+        for r in range(size):
+            bundle = r * groups // size
+            row = order[i + r]
+            if bundle != last:
+                e += 1
+                last = bundle
+                env_point[e] = p
+                env_value[e] = value[row]
+                for k in range(labels.shape[1]):
+                    env_labels[e, k] = labels[row, k]
+            else:
+                for k in range(labels.shape[1]):
+                    most = env_labels[e, k]
+                    if not (most > labels[row, k] or np.isnan(most)):  # np.maximum's: ties take the later
+                        env_labels[e, k] = labels[row, k]
+            member_of[row] = e
+        i = j
+    count[0] = e + 1
 
 
 @dataclass

@@ -256,9 +256,10 @@ def _expand(model: StagingModel, t: int, combo_shares: np.ndarray, moves: _Moves
 def _carried(credit: np.ndarray, regular_basis: np.ndarray, amt_basis: np.ndarray, state_credit: np.ndarray,
              cash: np.ndarray) -> np.ndarray:
     """(n, :data:`LABEL_WIDTH`) labels: the carried ones and the unspent cash plus each credit and both (the
-    sums :func:`_dominance_weights` compares, so that a beater must carry cash to cover a credit lead)."""
-    return np.stack([credit, regular_basis, amt_basis, state_credit, cash, cash + credit, cash + state_credit,
-                     cash + credit + state_credit], axis=1)
+    sums :func:`_dominance_weights` compares, so that a beater must carry cash to cover a credit lead); made as
+    rows and copied transposed, about twice as fast as stacking columns."""
+    return np.ascontiguousarray(np.vstack([credit, regular_basis, amt_basis, state_credit, cash, cash + credit,
+                                           cash + state_credit, cash + credit + state_credit]).T)
 
 
 def _value_to_go(model: StagingModel, grid: Grid, moves: _Moves | None, rolled_cash: bool,
