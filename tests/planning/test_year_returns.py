@@ -32,8 +32,8 @@ def test_a_year_through_the_stored_returns_is_the_year_with_a_row_per_scenario(c
         pairs, source, pair = moves.from_points(t, combos)
         assert pairs.moves is not None
         returns = pairs.returns(model, t)
-        assert returns.federal.standard[0].shape[0] == pairs.inputs.shape[0]
-        assert returns is not stored or pairs.inputs.shape[0] == stored.federal.standard[0].shape[0]
+        assert returns.federal.tax.shape[1] == pairs.inputs.shape[0]
+        assert returns is not stored or pairs.inputs.shape[0] == stored.federal.tax.shape[1]
         before = grid.combo_shares[combos[source]]
         held = grid.combo_shares[pairs.target[pair]]
         credit = rng.uniform(0.0, 30_000.0, source.size)

@@ -254,7 +254,9 @@ class _Moves:
     def year(self, t: int, combos: np.ndarray) -> _YearPairs:
         """Year ``t``'s pairs, with those of the grid points ``combos`` computed."""
         pairs = self.years.setdefault(t, _YearPairs(self.grid.combo_shares.shape[0]))
-        unique = np.unique(combos)
+        reached = np.zeros(pairs.first.size, dtype=bool)  # np.unique's points, without sorting
+        reached[combos] = True
+        unique = np.flatnonzero(reached)
         missing = unique[pairs.first[unique] < 0]
         if missing.size:
             pairs.add(self.model, t, self.grid, missing)

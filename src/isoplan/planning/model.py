@@ -452,12 +452,10 @@ class ElectionTaxes:
 def election_taxes(returns: DistinctReturns) -> ElectionTaxes:
     """:class:`ElectionTaxes` of the distinct rows of ``returns`` (:func:`year_returns`): the returns the engine
     already ran for the moves' taxes, before the credit."""
-    standard, itemized = returns.standard, returns.itemized
-    n = standard[0].shape[0]
+    n = returns.tax.shape[1]
     # the other taxes summed from zero (none: zero)
-    other = [np.zeros(n) + lines[7] if lines[7].shape[0] else np.zeros(n) for lines in (standard, itemized)]
-    return ElectionTaxes(tax=np.asarray([standard[4], itemized[4]]), limit=np.asarray([standard[3], itemized[3]]),
-                         other=np.asarray(other), amt=np.asarray([standard[2], itemized[2]]))
+    other = np.zeros(n) + returns.other if returns.other.shape[1] else np.zeros((2, n))
+    return ElectionTaxes(tax=returns.tax, limit=returns.credit_limit, other=other, amt=returns.amt)
 
 
 def year_taxes(model: StagingModel, t: int, *, iso_spread: np.ndarray, ordinary: np.ndarray,

@@ -298,7 +298,8 @@ def _value_to_go(model: StagingModel, grid: Grid, moves: _Moves | None, rolled_c
         groups = ENVELOPES
         if t + 1 < t_count - 1:
             # as many envelopes per grid point as next year's moves from them allow within RELAXED_ROWS
-            points, members = np.unique(child, return_counts=True)
+            points = np.flatnonzero(count := np.bincount(child))  # np.unique's, without sorting
+            members = count[points]
             degree = moves.year(t + 1, points).degree[points]
             while groups > 1 and int(np.minimum(members, groups) @ degree) > RELAXED_ROWS:
                 groups //= 2
