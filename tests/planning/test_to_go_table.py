@@ -7,18 +7,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from tests.planning.test_to_go_loops import _worth
 
 from isoplan.planning.relaxation import Level, ValueToGo
 
 POINTS = 9
-
-
-def _worth(label: np.ndarray, envelope: np.ndarray, weights: np.ndarray) -> float:
-    worth = 0.0
-    for k, w in enumerate(weights):
-        if w != 0.0 and label[k] - envelope[k] > 0.0:
-            worth += (label[k] - envelope[k]) * w
-    return worth
 
 
 def _level(rng: np.random.Generator) -> Level:
