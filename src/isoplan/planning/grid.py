@@ -16,7 +16,16 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from isoplan.equity.records import ISO
-from isoplan.planning.model import ElectionTaxes, StagingModel, YearMoves, year_moves, year_tax_elections
+from isoplan.planning.model import (
+    ElectionTaxes,
+    StagingModel,
+    YearMoves,
+    YearReturns,
+    election_taxes,
+    year_moves,
+    year_returns,
+)
+from isoplan.planning.sorting import distinct_rows
 
 #: state-space budget for the automatic grid (product of levels over grants), and the most steps per grant
 AUTO_STATES = 200
@@ -177,6 +186,7 @@ class _YearPairs:
         self.inputs_of = np.zeros(0, dtype=np.intp)
         self.inputs = np.zeros((0, len(_TAX_INPUTS)))
         self._elections: tuple[ElectionTaxes, ElectionTaxes | None] | None = None
+        self._returns: YearReturns | None = None
 
     def add(self, model: StagingModel, t: int, grid: Grid, points: np.ndarray) -> None:
         """The pairs of ``points`` (not computed yet), appended."""
@@ -196,26 +206,28 @@ class _YearPairs:
         # the distinct tax inputs, old and new (an old pair's index moves with the sorted order)
         assert moves.long_term_gain is None and moves.amt_long_term_gain is None  # no sale before the exit year
         rows = np.concatenate([self.inputs, np.stack([getattr(moves, k) for k in _TAX_INPUTS], axis=1)])
-        keys = _deciding_columns(rows)
-        order = np.lexsort(rows[:, keys].T[::-1]) if keys else np.arange(rows.shape[0])
-        new_row = np.zeros(order.size, dtype=bool)
-        new_row[:1] = True
-        for k in keys:  # a row unlike the one before it in a deciding column (the others follow them)
-            column = rows[order, k]
-            new_row[1:] |= column[1:] != column[:-1]
-        index = np.empty(order.size, dtype=np.intp)
-        index[order] = np.cumsum(new_row) - 1
+        inputs, index = distinct_rows(rows, _deciding_columns(rows))
         old = self.inputs.shape[0]
-        self.inputs = rows[order[new_row]]
+        self.inputs = inputs
         self.inputs_of = np.concatenate([index[:old][self.inputs_of], index[old:]])
-        self._elections = None
+        self._elections = self._returns = None
 
     def elections(self, model: StagingModel, t: int) -> tuple[ElectionTaxes, ElectionTaxes | None]:
         """The federal return and the state's of each distinct tax input (``inputs``) under each election."""
         if self._elections is None:
-            columns = dict(zip(_TAX_INPUTS, self.inputs.T, strict=True))
-            self._elections = year_tax_elections(model, t, **columns)
+            returns = self.returns(model, t)
+            self._elections = (election_taxes(returns.federal),
+                               None if returns.state is None else election_taxes(returns.state))
         return self._elections
+
+    def returns(self, model: StagingModel, t: int) -> YearReturns:
+        """The federal return and the state's of each distinct tax input (``inputs``) before any credit, each
+        election's: the engine's part of every move's tax (:func:`isoplan.planning.model.year_returns`), run once
+        for every round of the search."""
+        if self._returns is None:
+            columns = dict(zip(_TAX_INPUTS, self.inputs.T, strict=True))
+            self._returns = year_returns(model, t, **columns)
+        return self._returns
 
 
 def _deciding_columns(rows: np.ndarray) -> list[int]:
@@ -242,7 +254,9 @@ class _Moves:
     def year(self, t: int, combos: np.ndarray) -> _YearPairs:
         """Year ``t``'s pairs, with those of the grid points ``combos`` computed."""
         pairs = self.years.setdefault(t, _YearPairs(self.grid.combo_shares.shape[0]))
-        unique = np.unique(combos)
+        reached = np.zeros(pairs.first.size, dtype=bool)  # np.unique's points, without sorting
+        reached[combos] = True
+        unique = np.flatnonzero(reached)
         missing = unique[pairs.first[unique] < 0]
         if missing.size:
             pairs.add(self.model, t, self.grid, missing)

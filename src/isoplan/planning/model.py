@@ -26,7 +26,14 @@ from isoplan.equity.iso_limit import iso_nso_split
 from isoplan.equity.records import ISO, NSO, Grant
 from isoplan.equity.rules import equity_rules
 from isoplan.planning.plan import Plan
-from isoplan.tax.credit_chain import TaxReturn, YearWithCredit, year_with_credit
+from isoplan.planning.sorting import distinct_rows
+from isoplan.tax.credit_chain import (
+    DistinctReturns,
+    YearWithCredit,
+    distinct_returns,
+    with_credit_on_distinct,
+    year_with_credit,
+)
 from isoplan.tax.form8801 import FEDERAL, exclusion_items_only
 from isoplan.tax.households import Households, households, with_added_gains
 from isoplan.tax.law import LawTable, law_table
@@ -442,45 +449,20 @@ class ElectionTaxes:
         return out
 
 
-def year_tax_elections(model: StagingModel, t: int, *, iso_spread: np.ndarray, ordinary: np.ndarray,
-                       wages: np.ndarray, disqualifying: np.ndarray) -> tuple[ElectionTaxes, ElectionTaxes | None]:
-    """Year ``t``'s federal return and the state's (None without one) for scenarios without an exit sale (as
-    :class:`YearMoves`) under each deduction election, computed as :func:`year_taxes` computes them before the
-    credit."""
-    n = iso_spread.shape[0]
-    zero = np.zeros(n)
-    unique = np.stack([iso_spread, ordinary, zero, zero, wages, -disqualifying], axis=1)
-    h = _year_households(model, t, unique)
-    # the lines year_taxes asks of each return (federal: its kept lines; the state's: all)
-    returns: list[tuple[TaxReturn, LawTable, Mapping[str, Any], tuple[str, ...]]] = [
-        (FEDERAL, model.law, {}, _ENGINE_KEYS)]
-    if model.state is not None:
-        returns.append((model.state.jurisdiction, model.state.law, model.state.inputs[t], ()))
-    out: list[ElectionTaxes] = []
-    for ret, law, inputs, keep in returns:
-        keys = ret.credit_lines
-        wanted = tuple(dict.fromkeys((*keep, keys.regular_tax, keys.tentative_minimum_tax, keys.amt, keys.tax,
-                                      *keys.other_tax, keys.credit_limit, keys.itemized_allowed,
-                                      keys.standard_deduction))) if keep else None
-        parts: dict[str, list[np.ndarray]] = {"tax": [], "limit": [], "other": [], "amt": []}
-        for election in ("standard", "itemized"):
-            r = ret.compute(h, law, inputs=inputs, credit=0.0, deduction=election, keep=wanted)
-            other = np.zeros(n)
-            for key in keys.other_tax:
-                other = other + r.lines[key]
-            parts["tax"].append(r.lines[keys.tax])
-            parts["limit"].append(r.lines[keys.credit_limit])
-            parts["other"].append(other)
-            parts["amt"].append(r.lines[keys.amt])
-        out.append(ElectionTaxes(**{k: np.asarray(v) for k, v in parts.items()}))
-    return out[0], out[1] if len(out) > 1 else None
+def election_taxes(returns: DistinctReturns) -> ElectionTaxes:
+    """:class:`ElectionTaxes` of the distinct rows of ``returns`` (:func:`year_returns`): the returns the engine
+    already ran for the moves' taxes, before the credit."""
+    n = returns.tax.shape[1]
+    # the other taxes summed from zero (none: zero)
+    other = np.zeros(n) + returns.other if returns.other.shape[1] else np.zeros((2, n))
+    return ElectionTaxes(tax=returns.tax, limit=returns.credit_limit, other=other, amt=returns.amt)
 
 
 def year_taxes(model: StagingModel, t: int, *, iso_spread: np.ndarray, ordinary: np.ndarray,
                credit: np.ndarray, wages: np.ndarray | None = None, long_term_gain: np.ndarray | None = None,
                amt_long_term_gain: np.ndarray | None = None, same_as: np.ndarray | None = None,
                state_credit: np.ndarray | None = None, ca_credit: np.ndarray | None = None,
-               taken_back: np.ndarray | None = None) -> YearTaxes:
+               taken_back: np.ndarray | None = None, returns: YearReturns | None = None) -> YearTaxes:
     """Year ``t``'s return for many scenarios.
 
     Scenarios share few distinct (spread, income) rows, so the engine runs once
@@ -491,7 +473,8 @@ def year_taxes(model: StagingModel, t: int, *, iso_spread: np.ndarray, ordinary:
     scenario. A test checks this against the engine row by row. ``taken_back``:
     Form 6251 line 2k's ordinary part, the disqualifying-disposition income of
     shares exercised in an earlier year, which AMT income already counted
-    (negative).
+    (negative). ``returns``: the returns of the distinct rows already run
+    (:func:`year_returns`), ``same_as`` each scenario's row among them.
     """
     n = iso_spread.shape[0]
     state_credit = ca_credit if state_credit is None else state_credit  # ca_credit: its California name
@@ -499,12 +482,15 @@ def year_taxes(model: StagingModel, t: int, *, iso_spread: np.ndarray, ordinary:
     amt_lt = np.zeros(n) if amt_long_term_gain is None else amt_long_term_gain
     nso_wages = np.zeros(n) if wages is None else wages
     back = np.zeros(n) if taken_back is None else taken_back
+    if returns is not None:
+        assert same_as is not None
+        return _year_taxes_of(model, returns, same_as, credit, state_credit)
     columns = (iso_spread, ordinary, lt, amt_lt, nso_wages, back)
     if same_as is not None:  # an integer per scenario, equal where the inputs are equal (faster to sort)
         first, inverse = _distinct(np.asarray(same_as))
         unique = np.stack([column[first] for column in columns], axis=1)
     else:
-        unique, inverse = np.unique(np.stack(columns, axis=1), axis=0, return_inverse=True)
+        unique, inverse = distinct_rows(np.stack(columns, axis=1))
     inverse = inverse.reshape(-1)
     h = _year_households(model, t, unique)
     excl_h = exclusion_items_only(h)
@@ -517,6 +503,45 @@ def year_taxes(model: StagingModel, t: int, *, iso_spread: np.ndarray, ordinary:
         out.state = year_with_credit(state.jurisdiction, h, state.law, credit=np.zeros(n) if state_credit is None
                                      else state_credit, inputs=state.inputs[t], inverse=inverse,
                                      exclusion_households=excl_h)
+        out.total_tax = out.total_tax + out.state.tax
+    return out
+
+
+@dataclass
+class YearReturns:
+    """Year ``t``'s federal return and the state's (None without one) of distinct rows without an exit sale, before
+    any credit (:func:`isoplan.tax.credit_chain.distinct_returns`): what :func:`year_taxes` runs the engine for,
+    run once for every scenario that shares a row."""
+
+    federal: DistinctReturns
+    state: DistinctReturns | None
+
+
+def year_returns(model: StagingModel, t: int, *, iso_spread: np.ndarray, ordinary: np.ndarray, wages: np.ndarray,
+                 disqualifying: np.ndarray) -> YearReturns:
+    """:class:`YearReturns` of rows as :class:`YearMoves` (each row's line 2k part is ``-disqualifying``, as
+    :func:`year_step_of` passes it), the households built as :func:`year_taxes` builds them."""
+    zero = np.zeros(iso_spread.shape[0])
+    h = _year_households(model, t, np.stack([iso_spread, ordinary, zero, zero, wages, -disqualifying], axis=1))
+    excl_h = exclusion_items_only(h)
+    federal = distinct_returns(FEDERAL, h, model.law, inputs={}, keep=_ENGINE_KEYS, exclusion_households=excl_h)
+    state = None
+    if model.state is not None:
+        state = distinct_returns(model.state.jurisdiction, h, model.state.law, inputs=model.state.inputs[t],
+                                 keep=None, exclusion_households=excl_h)
+    return YearReturns(federal, state)
+
+
+def _year_taxes_of(model: StagingModel, returns: YearReturns, rows: np.ndarray, credit: np.ndarray,
+                   state_credit: np.ndarray | None) -> YearTaxes:
+    """:func:`year_taxes` of scenarios ``rows`` of ``returns``, each with its own credit (and the state's)."""
+    federal = with_credit_on_distinct(FEDERAL, returns.federal, rows, credit)
+    out = YearTaxes(total_tax=federal.tax, regular_tax=federal.regular_tax, tmt=federal.tentative_minimum_tax,
+                    amt=federal.amt, credit_used=federal.credit_used, line15=federal.net_minimum_tax_on_exclusions)
+    if model.state is not None:
+        assert returns.state is not None
+        out.state = with_credit_on_distinct(model.state.jurisdiction, returns.state, rows,
+                                            np.zeros(rows.shape[0]) if state_credit is None else state_credit)
         out.total_tax = out.total_tax + out.state.tax
     return out
 
@@ -651,17 +676,19 @@ def year_step(model: StagingModel, t: int, exercised_before: np.ndarray, exercis
 
 
 def year_step_of(model: StagingModel, t: int, moves: YearMoves, credit: np.ndarray, *, reference: bool = False,
-                 same_as: np.ndarray | None = None, state_credit: np.ndarray | None = None) -> YearStep:
+                 same_as: np.ndarray | None = None, state_credit: np.ndarray | None = None,
+                 returns: YearReturns | None = None) -> YearStep:
     """:func:`year_step` from the year's exercises and sales (:func:`year_moves`): the tax, with the credit
     ``credit`` (and the state's ``state_credit``) available. ``same_as``: an integer per scenario, equal where
-    the moves are equal (the engine runs once per distinct one)."""
+    the moves are equal (the engine runs once per distinct one); with ``returns``, the index of its row there
+    (:func:`year_returns`: the engine already ran)."""
     n = moves.iso_spread.shape[0]
     is_exit = t == len(model.years) - 1
     state_credit = np.zeros(n) if state_credit is None else state_credit
     result = year_taxes(model, t, iso_spread=moves.iso_spread, ordinary=moves.ordinary, credit=credit,
                         wages=moves.wages, long_term_gain=moves.long_term_gain,
                         amt_long_term_gain=moves.amt_long_term_gain, same_as=same_as, state_credit=state_credit,
-                        taken_back=-moves.disqualifying)
+                        taken_back=-moves.disqualifying, returns=returns)
     used = result.credit_used
     created = result.amt - result.line15
     credit_next = np.maximum(credit - used + created, 0.0)

@@ -53,12 +53,12 @@ pruned search's best start and F.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
 
-from isoplan.planning.labels import _runs, _state_order, compiled_loop
+from isoplan.planning.labels import _state_order, compiled_loop
 
 #: pruned relaxed searches at most after a new best schedule (:func:`tightened`)
 TIGHTENINGS = 8
@@ -80,19 +80,53 @@ def bundle_labels(point: np.ndarray, value: np.ndarray, labels: np.ndarray,
     if n == 0:
         return (np.zeros(0, dtype=np.intp), np.zeros(0), np.zeros((0, labels.shape[1])), np.zeros(0, dtype=np.intp))
     order = _state_order(point, -value)
-    s = point[order]
-    rank = _runs(s)[1]
-    size = np.bincount(s)[s]
-    bundle = s * groups + rank * groups // size
-    # in this order each bundle is a run of consecutive labels, its best value first
-    new = np.concatenate([[True], bundle[1:] != bundle[:-1]])
-    first = np.flatnonzero(new)
-    env_point: NDArray[np.intp] = (bundle[first] // groups).astype(np.intp)
-    env_value = value[order][first]
-    env_labels = np.maximum.reduceat(labels[order], first, axis=0)
+    env_point: NDArray[np.intp] = np.empty(n, dtype=np.intp)
+    env_value, env_labels = np.empty(n), np.empty((n, labels.shape[1]))
     member_of: NDArray[np.intp] = np.empty(n, dtype=np.intp)
-    member_of[order] = np.cumsum(new) - 1
-    return env_point, env_value, env_labels, member_of
+    count = np.zeros(1, dtype=np.int64)
+    loop = compiled_loop(_bundle_loop)
+    loop(np.ascontiguousarray(order, dtype=np.int64), np.ascontiguousarray(point, dtype=np.int64),
+         np.ascontiguousarray(value, dtype=np.float64), np.ascontiguousarray(labels, dtype=np.float64), groups,
+         env_point, env_value, env_labels, member_of, count)
+    k = int(count[0])
+    return env_point[:k], env_value[:k], env_labels[:k], member_of
+
+
+def _bundle_loop(order: np.ndarray, point: np.ndarray, value: np.ndarray, labels: np.ndarray, groups: int,
+                 env_point: np.ndarray, env_value: np.ndarray, env_labels: np.ndarray, member_of: np.ndarray,
+                 count: np.ndarray) -> None:
+    """:func:`bundle_labels` after the sort, one label at a time (``order``: by grid point, best value first): a
+    grid point's ``size`` labels, ranked ``r``, go to bundle ``r * groups // size``; an envelope takes its first
+    member's value and the largest of each label (as ``np.maximum.reduceat``, NaN kept), in order; ``count``: the
+    envelopes."""
+    n = order.shape[0]
+    e = -1
+    i = 0
+    while i < n:
+        p = point[order[i]]
+        j = i
+        while j < n and point[order[j]] == p:
+            j += 1
+        size = j - i
+        last = -1
+        for r in range(size):
+            bundle = r * groups // size
+            row = order[i + r]
+            if bundle != last:
+                e += 1
+                last = bundle
+                env_point[e] = p
+                env_value[e] = value[row]
+                for k in range(labels.shape[1]):
+                    env_labels[e, k] = labels[row, k]
+            else:
+                for k in range(labels.shape[1]):
+                    most = env_labels[e, k]
+                    if not (most > labels[row, k] or np.isnan(most)):  # np.maximum's: ties take the later
+                        env_labels[e, k] = labels[row, k]
+            member_of[row] = e
+        i = j
+    count[0] = e + 1
 
 
 @dataclass
@@ -105,6 +139,23 @@ class Level:
     future: np.ndarray
     #: each envelope's value (the most of its members'): which labels a pruned search's envelope bounds
     value: np.ndarray | None = None
+    #: :meth:`table`'s arrays and the future they were made from
+    _table: tuple[np.ndarray, tuple[np.ndarray, ...]] | None = field(default=None, repr=False, compare=False)
+
+    def table(self, points: int) -> tuple[np.ndarray, ...]:
+        """The envelopes for the bound loops: where each grid point's run starts (``points`` + 1 entries), and the
+        futures, values and labels, each grid point's envelopes lowest future first (a loop skips an envelope
+        whose future is no lower than the least bound so far, so the least found first skips the most; the least
+        is the same in any order)."""
+        if self._table is None or self._table[0] is not self.future:
+            order = np.lexsort((self.future, self.point))
+            first = np.searchsorted(self.point[order], np.arange(points + 1)).astype(np.int64)
+            value = np.zeros(self.point.size) if self.value is None else self.value[order]
+            arrays = (first, np.ascontiguousarray(self.future[order], dtype=np.float64),
+                      np.ascontiguousarray(value, dtype=np.float64),
+                      np.ascontiguousarray(self.labels[order], dtype=np.float64))
+            self._table = (self.future, arrays)
+        return self._table[1]
 
 
 @dataclass
@@ -155,28 +206,26 @@ class ValueToGo:
         point without an envelope. It holds for the labels that can beat ``floor`` only (see module doc): the most
         a schedule through a label can be worth is at most the larger of its value plus this and ``floor``. It
         never falls as the value or a carried label grows."""
-        level = self.levels[t]
-        first = np.searchsorted(level.point, np.arange(self.points + 1))
         out = np.empty(point.size)
         if point.size == 0:
             return out
-        if self.prior is not None:
-            assert value is not None and level.value is not None
-            compiled_loop(_pruned_loop)(first.astype(np.int64), np.ascontiguousarray(level.future, dtype=np.float64),
-                                        np.ascontiguousarray(level.value, dtype=np.float64),
-                                        np.ascontiguousarray(level.labels, dtype=np.float64),
-                                        np.ascontiguousarray(point, dtype=np.int64),
-                                        np.ascontiguousarray(value, dtype=np.float64),
-                                        np.ascontiguousarray(labels, dtype=np.float64),
-                                        np.ascontiguousarray(weights, dtype=np.float64), out)
-            least: np.ndarray = np.minimum(out, self.prior.to_go(t, point, labels, weights, value))
-            return least
-        compiled_loop(_least_loop)(first.astype(np.int64), np.ascontiguousarray(level.future, dtype=np.float64),
-                                   np.ascontiguousarray(level.labels, dtype=np.float64),
-                                   np.ascontiguousarray(point, dtype=np.int64),
-                                   np.ascontiguousarray(labels, dtype=np.float64),
-                                   np.ascontiguousarray(weights, dtype=np.float64), out)
+        self._bound(t, np.ascontiguousarray(point, dtype=np.int64), np.ascontiguousarray(labels, dtype=np.float64),
+                    np.ascontiguousarray(weights, dtype=np.float64),
+                    None if value is None else np.ascontiguousarray(value, dtype=np.float64), out)
         return out
+
+    def _bound(self, t: int, point: np.ndarray, labels: np.ndarray, weights: np.ndarray, value: np.ndarray | None,
+               out: np.ndarray) -> None:
+        """:meth:`to_go` into ``out``, the arrays already as the compiled loops take them."""
+        first, future, env_value, env_labels = self.levels[t].table(self.points)
+        if self.prior is None:
+            compiled_loop(_least_loop)(first, future, env_labels, point, labels, weights, out)
+            return
+        assert value is not None and self.levels[t].value is not None
+        compiled_loop(_pruned_loop)(first, future, env_value, env_labels, point, value, labels, weights, out)
+        prior = np.empty(point.size)
+        self.prior._bound(t, point, labels, weights, value, prior)
+        np.minimum(out, prior, out=out)
 
 
 def _least_loop(first: np.ndarray, future: np.ndarray, env_labels: np.ndarray, point: np.ndarray,

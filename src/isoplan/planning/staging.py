@@ -76,6 +76,7 @@ from isoplan.planning.model import (  # re-exported: the model and the evaluatio
 )
 from isoplan.planning.plan import Plan
 from isoplan.planning.relaxation import Level, Move, ValueToGo, bundle_labels, futures, tightened
+from isoplan.planning.sorting import stable_argsort
 from isoplan.tax.households import Households, with_added_gains
 from isoplan.tax.law import LawTable
 
@@ -236,7 +237,7 @@ def _expand(model: StagingModel, t: int, combo_shares: np.ndarray, moves: _Moves
         return parent, child, np.zeros(0), np.zeros((0, nodes.labels.shape[1])), 0, weighed
     assert pairs.moves is not None
     step = year_step_of(model, t, pairs.moves.take(pair), nodes.labels[parent, 0], same_as=pairs.inputs_of[pair],
-                        state_credit=nodes.labels[parent, 3])
+                        state_credit=nodes.labels[parent, 3], returns=pairs.returns(model, t))
     # the cash at hand: the year's own, plus what earlier years left unspent (label 4; zero when it does not roll)
     available = model.cash_limit[t] + nodes.labels[parent, 4]
     feasible = step.cash_out <= available + 1e-6
@@ -255,9 +256,10 @@ def _expand(model: StagingModel, t: int, combo_shares: np.ndarray, moves: _Moves
 def _carried(credit: np.ndarray, regular_basis: np.ndarray, amt_basis: np.ndarray, state_credit: np.ndarray,
              cash: np.ndarray) -> np.ndarray:
     """(n, :data:`LABEL_WIDTH`) labels: the carried ones and the unspent cash plus each credit and both (the
-    sums :func:`_dominance_weights` compares, so that a beater must carry cash to cover a credit lead)."""
-    return np.stack([credit, regular_basis, amt_basis, state_credit, cash, cash + credit, cash + state_credit,
-                     cash + credit + state_credit], axis=1)
+    sums :func:`_dominance_weights` compares, so that a beater must carry cash to cover a credit lead); made as
+    rows and copied transposed, about twice as fast as stacking columns."""
+    return np.ascontiguousarray(np.vstack([credit, regular_basis, amt_basis, state_credit, cash, cash + credit,
+                                           cash + state_credit, cash + credit + state_credit]).T)
 
 
 def _value_to_go(model: StagingModel, grid: Grid, moves: _Moves | None, rolled_cash: bool,
@@ -296,7 +298,8 @@ def _value_to_go(model: StagingModel, grid: Grid, moves: _Moves | None, rolled_c
         groups = ENVELOPES
         if t + 1 < t_count - 1:
             # as many envelopes per grid point as next year's moves from them allow within RELAXED_ROWS
-            points, members = np.unique(child, return_counts=True)
+            points = np.flatnonzero(count := np.bincount(child))  # np.unique's, without sorting
+            members = count[points]
             degree = moves.year(t + 1, points).degree[points]
             while groups > 1 and int(np.minimum(members, groups) @ degree) > RELAXED_ROWS:
                 groups //= 2
@@ -461,7 +464,7 @@ def _search(model: StagingModel, grid: Grid, labels: int, moves: _Moves,
             if keep.size == 0:  # its labels had no move left (cash): the rounds after it will say
                 return OptimizerResult(np.zeros((b_count, t_count)), -np.inf, n_combos, labels_max, True, evaluations,
                                        np.inf)
-            keep = keep[np.argsort(-most[keep], kind="stable")[:beam]]
+            keep = keep[stable_argsort(-most[keep])[:beam]]
             history.append((parent[keep], child[keep]))
             nodes = _Nodes(child[keep], value[keep], lab[keep])
             continue

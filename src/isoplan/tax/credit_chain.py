@@ -170,42 +170,80 @@ def year_with_credit(ret: TaxReturn, h: Households, law: LawTable, *, credit: An
 def _on_distinct_rows(ret: TaxReturn, h: Households, law: LawTable, inverse: np.ndarray, credit: Any,
                       inputs: Mapping[str, Any], keep: Sequence[str] | None,
                       exclusion_households: Households | None) -> YearWithCredit:
+    return with_credit_on_distinct(ret, distinct_returns(ret, h, law, inputs=inputs, keep=keep,
+                                                         exclusion_households=exclusion_households), inverse, credit)
+
+
+@dataclass(frozen=True)
+class DistinctReturns:
+    """:func:`year_with_credit`'s return on distinct rows, before any credit: the regular tax, TMT, AMT, the credit
+    limit (§53(c)), the tax the credit reduces, line 15 (net minimum tax on exclusion items), whether the itemized
+    deduction is the larger, and the other taxes (none: no columns), each (2, rows): the standard deduction's
+    return, then the itemized one's; :func:`with_credit_on_distinct` applies a credit per scenario."""
+
+    regular_tax: np.ndarray
+    tentative_minimum_tax: np.ndarray
+    amt: np.ndarray
+    credit_limit: np.ndarray
+    tax: np.ndarray
+    net_minimum_tax_on_exclusions: np.ndarray
+    itemized_larger: np.ndarray
+    other: np.ndarray
+
+
+def distinct_returns(ret: TaxReturn, h: Households, law: LawTable, *, inputs: Mapping[str, Any],
+                     keep: Sequence[str] | None, exclusion_households: Households | None) -> DistinctReturns:
+    """Each election's return (and its exclusion-items refigure) of the distinct households ``h``, without the
+    credit (see :func:`year_with_credit` with ``inverse``)."""
     keys = ret.credit_lines
-    n = inverse.shape[0]
-    available = np.broadcast_to(np.asarray(credit, dtype=np.float64), (n,))
     excl_h = exclusion_households if exclusion_households is not None else ret.exclusion_items_only(h)
     wanted = None if keep is None else tuple(dict.fromkeys((
         *keep, keys.regular_tax, keys.tentative_minimum_tax, keys.amt, keys.tax, *keys.other_tax,
         keys.credit_limit, keys.itemized_allowed, keys.standard_deduction)))
-    per: dict[str, tuple[np.ndarray, ...]] = {}
+    per: list[tuple[np.ndarray, ...]] = []
     for election in ("standard", "itemized"):
         r = ret.compute(h, law, inputs=inputs, credit=0.0, deduction=election, keep=wanted)
         excl = ret.compute(excl_h, law, inputs=inputs, credit=0.0, deduction=election,
                            keep=(keys.tentative_minimum_tax,))
-        regular = r.lines[keys.regular_tax][inverse]
-        tmt = r.lines[keys.tentative_minimum_tax][inverse]
-        used = np.minimum(available, r.lines[keys.credit_limit][inverse])
-        after = r.lines[keys.tax][inverse] - used
-        per[election] = (regular, tmt, r.lines[keys.amt][inverse], used, after,
-                         net_minimum_tax_on_exclusions(excl.lines[keys.tentative_minimum_tax],
-                                                       r.lines[keys.regular_tax])[inverse],
-                         (r.lines[keys.itemized_allowed] > r.lines[keys.standard_deduction])[inverse],
-                         _other(keys, r)[inverse] if keys.other_tax else np.zeros(0))
-    std, itm = per["standard"], per["itemized"]
+        per.append((r.lines[keys.regular_tax], r.lines[keys.tentative_minimum_tax], r.lines[keys.amt],
+                    r.lines[keys.credit_limit], r.lines[keys.tax],
+                    net_minimum_tax_on_exclusions(excl.lines[keys.tentative_minimum_tax], r.lines[keys.regular_tax]),
+                    r.lines[keys.itemized_allowed] > r.lines[keys.standard_deduction],
+                    _other(keys, r) if keys.other_tax else np.zeros(0)))
+    return DistinctReturns(*(np.stack(pair) for pair in zip(*per, strict=True)))
+
+
+def with_credit_on_distinct(ret: TaxReturn, returns: DistinctReturns, inverse: np.ndarray,
+                            credit: Any) -> YearWithCredit:
+    """Scenario ``k`` is distinct row ``inverse[k]`` of ``returns`` with its own credit ``credit[k]``: the credit
+    used is the lesser of the credit and the limit (Form 8801 line 25), and the election the one with the lower tax
+    after it (ties to the larger deduction), as the engines choose."""
+    keys = ret.credit_lines
+    n = inverse.shape[0]
+    available = np.broadcast_to(np.asarray(credit, dtype=np.float64), (n,))
+    used_standard = np.minimum(available, returns.credit_limit[0][inverse])
+    after_standard = returns.tax[0][inverse] - used_standard
+    used_itemized = np.minimum(available, returns.credit_limit[1][inverse])
+    after_itemized = returns.tax[1][inverse] - used_itemized
     # itemize where it gives the lower tax after the credit; a tie goes to the larger deduction
-    itemize = np.where(itm[6], ~(std[4] < itm[4] - ELECTION_TIE), itm[4] < std[4] - ELECTION_TIE)
+    itemize = np.where(returns.itemized_larger[1][inverse], ~(after_standard < after_itemized - ELECTION_TIE),
+                       after_itemized < after_standard - ELECTION_TIE)
+    # each scenario's line from its election's return: the two returns end to end, one look-up
+    at = inverse + itemize * returns.tax.shape[1]
 
-    def pick(i: int) -> np.ndarray:
-        return np.where(itemize, itm[i], std[i])
+    def pick(lines: np.ndarray) -> np.ndarray:
+        picked: np.ndarray = lines.reshape(-1)[at]
+        return picked
 
-    after = pick(4)
-    tax = after + pick(7) if keys.other_tax else after
-    used, line15, amt = pick(3), pick(5), pick(2)
+    after = np.where(itemize, after_itemized, after_standard)
+    tax = after + pick(returns.other) if keys.other_tax else after
+    used = np.where(itemize, used_itemized, used_standard)
+    line15, amt = pick(returns.net_minimum_tax_on_exclusions), pick(returns.amt)
     created = amt - line15
     return YearWithCredit(
-        tax=tax, regular_tax=pick(0), tentative_minimum_tax=pick(1), amt=amt, credit_available=available,
-        credit_used=used, net_minimum_tax_on_exclusions=line15, credit_created=created,
-        credit_next=np.maximum(available - used + created, 0.0),
+        tax=tax, regular_tax=pick(returns.regular_tax), tentative_minimum_tax=pick(returns.tentative_minimum_tax),
+        amt=amt, credit_available=available, credit_used=used, net_minimum_tax_on_exclusions=line15,
+        credit_created=created, credit_next=np.maximum(available - used + created, 0.0),
     )
 
 
