@@ -166,6 +166,22 @@ def test_amounts_are_written_as_python_writes_them():
     assert cents_text(values).to_pylist() == [f"{v:.2f}" for v in values.tolist()]
 
 
+@pytest.mark.parametrize("compiled", [False, True])  # column-wise, and the compiled pass of a large result
+def test_parquet_amounts_are_the_floats_of_the_text_python_writes(compiled, monkeypatch):
+    from isoplan.app.batch_cents import cents_values
+
+    monkeypatch.setattr("isoplan.tax.compiled.compiled_loaded", lambda: compiled)
+    rng = np.random.default_rng(3)
+    whole = rng.integers(-10**12, 10**12, 50_000)
+    halves = whole / 100 + 0.005  # on or next to a half cent: the rounding's hard cases
+    values = np.concatenate([whole / 8, whole / 1000, halves, np.nextafter(halves, np.inf),
+                             np.nextafter(halves, -np.inf), rng.uniform(-1e7, 1e7, 50_000),
+                             rng.standard_normal(10_000) / 100, EDGE_AMOUNTS, [4.5036e13, -1e-300, 5e-324]])
+    expected = np.array([float(f"{v:.2f}") for v in values.tolist()])
+    rounded = cents_values(values)
+    assert rounded.view(np.int64).tolist() == expected.view(np.int64).tolist()  # bit for bit: -0.0 and NaN too
+
+
 EDGE_AMOUNTS = [0.125, 1.005, 2.675, -0.001, -0.0, 0.0, 1e15, np.nan, np.inf, -np.inf, 0.015, -99.995, 1e12,
                 5e13 - 0.005, 4.5e13, -4.5e13 + 0.01, -0.01, -0.005, 0.005, 9.995, -9.995, 123456789.125]
 
