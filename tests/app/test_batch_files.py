@@ -410,6 +410,31 @@ def test_parquet_bad_values_name_the_row_and_column(tmp_path):
         room_batch(RoomRequest({}), str(path))
 
 
+@pytest.mark.parametrize("kind", ["CSV", "Parquet"])
+def test_a_batch_file_over_the_size_bound_missing_or_a_folder_is_refused_naming_it(tmp_path, monkeypatch, kind):
+    from isoplan.app.household import PLAIN_NAMES
+
+    suffix = ".parquet" if kind == "Parquet" else ".csv"
+    path = tmp_path / f"in{suffix}"
+    if kind == "Parquet":  # its size is taken from the file system, not by reading it
+        pq.write_table(pa.table({"year": [2025], "filing_status": ["single"], "wages": [1.0]}), path)
+    else:
+        path.write_text("year,filing_status,wages\n2025,single,1\n", encoding="utf-8")
+    size = path.stat().st_size
+    monkeypatch.setattr("isoplan.app.batch.MAX_BATCH_BYTES", size - 1)
+    with pytest.raises(InputError) as refused:
+        read_batch(str(path), PLAIN_NAMES)
+    assert str(refused.value) == (f"batch: {str(path)!r} is not allowed; expected a {kind} file of at most "
+                                  f"{size - 1:,} bytes")
+    monkeypatch.setattr("isoplan.app.batch.MAX_BATCH_BYTES", size)
+    assert len(read_batch(str(path), PLAIN_NAMES)) == 1
+    with pytest.raises(InputError, match=rf"a readable {kind} file \(No such file or directory\)"):
+        read_batch(str(tmp_path / f"none{suffix}"), PLAIN_NAMES)
+    (tmp_path / f"folder{suffix}").mkdir()
+    with pytest.raises(InputError, match=rf"a readable {kind} file \(Is a directory\)"):
+        read_batch(str(tmp_path / f"folder{suffix}"), PLAIN_NAMES)
+
+
 # ---------------------------------------------------------------- --keep and refusals
 
 

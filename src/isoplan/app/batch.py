@@ -20,6 +20,8 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import os
+import stat
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,13 +90,19 @@ def read_batch(path: str, names: Names) -> BatchFile:
     return _read_parquet(path, names) if is_parquet(path) else _read_csv(path, names)
 
 
-def _read_bytes(path: str, names: Names, kind: str) -> bytes:
+def _read_bytes(path: str, names: Names, kind: str, *, read: bool = True) -> bytes:
+    """The file's bytes, checked against :data:`MAX_BATCH_BYTES`; unless ``read``, only the checks (a regular file's
+    size is then its length: nothing read, for a reader that opens the file itself)."""
     try:
         with open(path, "rb") as handle:
-            raw = handle.read(MAX_BATCH_BYTES + 1)
+            if read or not stat.S_ISREG((status := os.fstat(handle.fileno())).st_mode):
+                raw = handle.read(MAX_BATCH_BYTES + 1)
+                length = len(raw)
+            else:
+                raw, length = b"", status.st_size
     except OSError as err:
         raise InputError(names("batch"), path, f"a readable {kind} file ({err.strerror})") from None
-    if len(raw) > MAX_BATCH_BYTES:
+    if length > MAX_BATCH_BYTES:
         raise InputError(names("batch"), path, f"a {kind} file of at most {MAX_BATCH_BYTES:,} bytes")
     return raw
 
@@ -235,7 +243,7 @@ def _read_parquet(path: str, names: Names) -> BatchFile:
     import pyarrow as pa
     import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
-    _read_bytes(path, names, "Parquet")  # the size bound, and a readable file
+    _read_bytes(path, names, "Parquet", read=False)  # the size bound, and a readable file
     try:
         source = pq.ParquetFile(path)
         _check_rows(source.metadata.num_rows, path)
