@@ -166,6 +166,22 @@ def test_amounts_are_written_as_python_writes_them():
     assert cents_text(values).to_pylist() == [f"{v:.2f}" for v in values.tolist()]
 
 
+@pytest.mark.parametrize("compiled", [False, True])  # column-wise, and the compiled pass of a large result
+def test_parquet_amounts_are_the_floats_of_the_text_python_writes(compiled, monkeypatch):
+    from isoplan.app.batch_cents import cents_values
+
+    monkeypatch.setattr("isoplan.tax.compiled.compiled_loaded", lambda: compiled)
+    rng = np.random.default_rng(3)
+    whole = rng.integers(-10**12, 10**12, 50_000)
+    halves = whole / 100 + 0.005  # on or next to a half cent: the rounding's hard cases
+    values = np.concatenate([whole / 8, whole / 1000, halves, np.nextafter(halves, np.inf),
+                             np.nextafter(halves, -np.inf), rng.uniform(-1e7, 1e7, 50_000),
+                             rng.standard_normal(10_000) / 100, EDGE_AMOUNTS, [4.5036e13, -1e-300, 5e-324]])
+    expected = np.array([float(f"{v:.2f}") for v in values.tolist()])
+    rounded = cents_values(values)
+    assert rounded.view(np.int64).tolist() == expected.view(np.int64).tolist()  # bit for bit: -0.0 and NaN too
+
+
 EDGE_AMOUNTS = [0.125, 1.005, 2.675, -0.001, -0.0, 0.0, 1e15, np.nan, np.inf, -np.inf, 0.015, -99.995, 1e12,
                 5e13 - 0.005, 4.5e13, -4.5e13 + 0.01, -0.01, -0.005, 0.005, 9.995, -9.995, 123456789.125]
 
@@ -392,6 +408,31 @@ def test_parquet_bad_values_name_the_row_and_column(tmp_path):
     path.write_bytes(b"not parquet")
     with pytest.raises(InputError, match="a readable Parquet file"):
         room_batch(RoomRequest({}), str(path))
+
+
+@pytest.mark.parametrize("kind", ["CSV", "Parquet"])
+def test_a_batch_file_over_the_size_bound_missing_or_a_folder_is_refused_naming_it(tmp_path, monkeypatch, kind):
+    from isoplan.app.household import PLAIN_NAMES
+
+    suffix = ".parquet" if kind == "Parquet" else ".csv"
+    path = tmp_path / f"in{suffix}"
+    if kind == "Parquet":  # its size is taken from the file system, not by reading it
+        pq.write_table(pa.table({"year": [2025], "filing_status": ["single"], "wages": [1.0]}), path)
+    else:
+        path.write_text("year,filing_status,wages\n2025,single,1\n", encoding="utf-8")
+    size = path.stat().st_size
+    monkeypatch.setattr("isoplan.app.batch.MAX_BATCH_BYTES", size - 1)
+    with pytest.raises(InputError) as refused:
+        read_batch(str(path), PLAIN_NAMES)
+    assert str(refused.value) == (f"batch: {str(path)!r} is not allowed; expected a {kind} file of at most "
+                                  f"{size - 1:,} bytes")
+    monkeypatch.setattr("isoplan.app.batch.MAX_BATCH_BYTES", size)
+    assert len(read_batch(str(path), PLAIN_NAMES)) == 1
+    with pytest.raises(InputError, match=rf"a readable {kind} file \(No such file or directory\)"):
+        read_batch(str(tmp_path / f"none{suffix}"), PLAIN_NAMES)
+    (tmp_path / f"folder{suffix}").mkdir()
+    with pytest.raises(InputError, match=rf"a readable {kind} file \(Is a directory\)"):
+        read_batch(str(tmp_path / f"folder{suffix}"), PLAIN_NAMES)
 
 
 # ---------------------------------------------------------------- --keep and refusals

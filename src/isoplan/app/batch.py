@@ -20,11 +20,14 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import os
+import stat
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from isoplan.app.batch_cents import cents_text, cents_values, whole_cents
 from isoplan.app.common import MAX_MONEY, InputError
 from isoplan.app.household import Names, number
 
@@ -87,13 +90,19 @@ def read_batch(path: str, names: Names) -> BatchFile:
     return _read_parquet(path, names) if is_parquet(path) else _read_csv(path, names)
 
 
-def _read_bytes(path: str, names: Names, kind: str) -> bytes:
+def _read_bytes(path: str, names: Names, kind: str, *, read: bool = True) -> bytes:
+    """The file's bytes, checked against :data:`MAX_BATCH_BYTES`; unless ``read``, only the checks (a regular file's
+    size is then its length: nothing read, for a reader that opens the file itself)."""
     try:
         with open(path, "rb") as handle:
-            raw = handle.read(MAX_BATCH_BYTES + 1)
+            if read or not stat.S_ISREG((status := os.fstat(handle.fileno())).st_mode):
+                raw = handle.read(MAX_BATCH_BYTES + 1)
+                length = len(raw)
+            else:
+                raw, length = b"", status.st_size
     except OSError as err:
         raise InputError(names("batch"), path, f"a readable {kind} file ({err.strerror})") from None
-    if len(raw) > MAX_BATCH_BYTES:
+    if length > MAX_BATCH_BYTES:
         raise InputError(names("batch"), path, f"a {kind} file of at most {MAX_BATCH_BYTES:,} bytes")
     return raw
 
@@ -234,7 +243,7 @@ def _read_parquet(path: str, names: Names) -> BatchFile:
     import pyarrow as pa
     import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
-    _read_bytes(path, names, "Parquet")  # the size bound, and a readable file
+    _read_bytes(path, names, "Parquet", read=False)  # the size bound, and a readable file
     try:
         source = pq.ParquetFile(path)
         _check_rows(source.metadata.num_rows, path)
@@ -735,7 +744,7 @@ def _column_number(column: OutputColumn, start: int, stop: int, *,
             amounts = np.where(shown, amounts, 0.0)  # a cell not shown is not written
         if plain_amounts(amounts):
             return AMOUNT, amounts, shown
-        cents, python = _cents(amounts)
+        cents, python = whole_cents(amounts)
         return None if python.any() else (CENTS, cents, shown)
     if column.kind == "flag":
         return FLAG, np.asarray(part, dtype=bool).astype(np.int64), shown
@@ -817,82 +826,3 @@ def _column_arrow(column: OutputColumn) -> Any:
             values = np.trunc(np.where(nan, 0, values))
         return pa.array(values.astype(np.int64), pa.int64(), mask=missing)
     return pa.array(values.astype(str).tolist(), pa.string(), mask=missing)
-
-
-#: Cents below this are whole numbers a float64 holds exactly.
-_EXACT_CENTS = 2.0**52
-#: Dekker's splitter (2**27 + 1): cuts a float64 into two halves whose products with 100 are exact.
-_SPLITTER = 134217729.0
-
-
-def _cents(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each amount in signed whole cents as ``f"{value:.2f}"`` rounds it (the exact binary value, half to
-    even), and where Python must write it itself (not finite, too large for exact cents, or negative yet
-    0.00, written -0.00)."""
-    import numpy as np
-
-    cents, python = _signed_cents(values)
-    return cents.astype(np.int64), python
-
-
-def _signed_cents(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`_cents` as floats (each a whole number below 2**52, so exact), in as few passes over the column as
-    it takes: it runs on every amount of a result.
-
-    The cents are ``|value| x 100`` rounded to a whole number. The float product can land exactly on a
-    half cent that the exact product is not on; Dekker's exact product (the product plus its rounding
-    error) decides those."""
-    import numpy as np
-
-    scaled = np.multiply(values, 100.0)
-    np.abs(scaled, out=scaled)  # |value x 100| is |value| x 100: only the sign differs
-    exact = scaled < _EXACT_CENTS  # not NaN, not infinite
-    all_exact = bool(exact.all())
-    if not all_exact:
-        scaled[~exact] = 0.0
-    cents = np.rint(scaled)
-    off = np.subtract(scaled, cents)
-    np.abs(off, out=off)
-    on_half = np.flatnonzero(off == 0.5)  # a whole number and a half: exactly representable
-    del off
-    if on_half.size:
-        half_magnitude, half_scaled = np.abs(values[on_half]), scaled[on_half]
-        split = _SPLITTER * half_magnitude
-        high = split - (split - half_magnitude)
-        # exact: magnitude x 100 = scaled + error
-        error = (high * 100.0 - half_scaled) + (half_magnitude - high) * 100.0
-        floor = np.floor(half_scaled)
-        cents[on_half] = np.where(error > 0.0, floor + 1.0, np.where(error < 0.0, floor, cents[on_half]))
-    python = np.signbit(values)
-    python &= cents == 0.0  # negative yet 0.00
-    if not all_exact:
-        python |= ~exact
-    np.copysign(cents, values, out=cents)
-    return cents, python
-
-
-def cents_text(values: np.ndarray) -> Any:
-    """Amounts as ``f"{value:.2f}"`` writes them, column-wise (pyarrow text), every cell exactly Python's."""
-    import numpy as np
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    signed, python = _cents(values)
-    words = np.empty((len(values), 2), dtype=np.int64)  # decimal128: a 128-bit two's complement integer
-    words[:, 0] = signed
-    words[:, 1] = signed >> 63
-    text = pa.Array.from_buffers(pa.decimal128(18, 2), len(values), [None, pa.py_buffer(words)]).cast(pa.string())
-    if python.any():
-        chosen = values[python]
-        text = pc.replace_with_mask(text, pa.array(python), pa.array([f"{v:.2f}" for v in chosen.tolist()],
-                                                                      pa.string()))
-    return text
-
-
-def cents_values(values: np.ndarray) -> np.ndarray:
-    """Amounts to the cent as numbers: the float nearest each cell :func:`cents_text` writes."""
-    rounded, python = _signed_cents(values)
-    rounded /= 100.0
-    if python.any():
-        rounded[python] = [float(f"{v:.2f}") for v in values[python].tolist()]
-    return rounded

@@ -11,6 +11,9 @@ code cached on disk beside the sources, as the tax engine's), which releases the
 written at once. Until compiled code is loaded in the process, and while loading it would cost more than it saves
 (:func:`column_wise`), such a slice is written column-wise by pyarrow instead
 (:func:`isoplan.files.csv_text_rows`: the same bytes).
+
+The loop's rounding also gives a large Parquet result its amounts to the cent (:func:`amounts_to_cents`): one
+compiled pass per column.
 """
 
 from __future__ import annotations
@@ -23,8 +26,8 @@ import numpy as np
 
 from isoplan.tax import compiled as compiled_code
 
-__all__ = ["AMOUNT", "CENTS", "FLAG", "INTERPRETED_ROWS", "NOT_PLAIN", "WHOLE", "column_wise", "plain_amounts",
-           "render_rows", "row_buffers", "row_bytes_bound", "warm"]
+__all__ = ["AMOUNT", "CENTS", "FLAG", "INTERPRETED_ROWS", "NOT_PLAIN", "WHOLE", "amounts_to_cents", "column_wise",
+           "plain_amounts", "render_rows", "row_buffers", "row_bytes_bound", "warm"]
 
 #: Kinds of a number column: an amount (a float, written to the cent), whole cents (written as dollars and
 #: two decimals), a whole number, a flag (0/1).
@@ -212,15 +215,54 @@ def _rows(order: np.ndarray, text: np.ndarray, starts: np.ndarray, floats: np.nd
     return pos
 
 
+def _cents_values(values: np.ndarray, out: np.ndarray) -> int:
+    """Each amount to the cent into ``out``: its whole cents as the row loop writes them (:func:`_whole_cents`) over
+    100, the float nearest the text; NaN where :func:`plain_amounts` leaves the rounding to Python. The number of
+    those."""
+    left = 0
+    for i in range(values.shape[0]):
+        amount = values[i]
+        magnitude = abs(amount)
+        if not magnitude < PLAIN_DOLLARS or (magnitude < 0.01 and np.signbit(amount)):  # NaN and infinities too
+            out[i] = np.nan
+            left += 1
+            continue
+        cents = np.float64(_whole_cents(magnitude)) / 100.0  # exact cents over 100: rounded once, as float() rounds
+        out[i] = -cents if amount < 0.0 else cents
+    return left
+
+
 @functools.cache
-def _compiled() -> Callable[..., int]:
-    """The row loop compiled (imports numba; loads the cached machine code, or compiles it once)."""
+def _helpers() -> None:
+    """The loops' helpers made callable from compiled code, once (imports numba)."""
     from numba.extending import register_jitable  # a heavy import: only for slices of more than a handful of rows
 
     for helper in (_whole_cents, _unsigned_digits, _digits):  # inlined by LLVM: a call per cell costs a fifth more
         register_jitable(_nrt=False, forceinline=True)(helper)
+
+
+@functools.cache
+def _compiled() -> Callable[..., int]:
+    """The row loop compiled (imports numba; loads the cached machine code, or compiles it once)."""
+    _helpers()
     compiled: Callable[..., int] = compiled_code.cached_jit(_rows)
     return compiled
+
+
+@functools.cache
+def _compiled_cents() -> Callable[..., int]:
+    """:func:`_cents_values` compiled, as :func:`_compiled`."""
+    _helpers()
+    compiled: Callable[..., int] = compiled_code.cached_jit(_cents_values)
+    return compiled
+
+
+def amounts_to_cents(values: np.ndarray) -> tuple[np.ndarray, int]:
+    """Amounts to the cent as floats, in one compiled pass (:func:`_cents_values`): NaN where Python rounds (not
+    finite, too large for exact cents, or negative below a cent), and how many those are."""
+    out = np.empty(values.shape[0])
+    left = int(_compiled_cents()(compiled_code.readonly(values, np.float64), out))
+    return out, left
 
 
 def column_wise(rows: int, columns: int) -> bool:
@@ -257,13 +299,18 @@ def row_buffers(rendered: memoryview) -> list[np.ndarray]:
     return [buffer] if isinstance(buffer, np.ndarray) and buffer.dtype == np.uint8 and buffer.ndim == 1 else []
 
 
-def warm() -> None:
-    """Compile the row loop (or load it from the cache): for setup steps, so that no user's first batch waits."""
+def warm(*, rows: bool = True, cents: bool = True) -> None:
+    """Compile the row loop (``rows``) and the rounding of amounts for Parquet (``cents``), or load them from the cache:
+    for setup steps, so that no user's first batch waits."""
     compiled_code.use_compiled()
-    rows = INTERPRETED_ROWS + 1
-    render_rows(np.full(1, -1, dtype=np.int64), np.empty(0, dtype=np.uint8), np.zeros((rows + 1, 0), dtype=np.int64),
-                np.zeros((rows, 1)), np.zeros((rows, 0), dtype=np.int64), np.full(1, AMOUNT, dtype=np.int64),
-                np.zeros(1, dtype=np.int64), np.ones((rows, 1), dtype=np.bool_), rows)
+    if rows:
+        count = INTERPRETED_ROWS + 1
+        render_rows(np.full(1, -1, dtype=np.int64), np.empty(0, dtype=np.uint8),
+                    np.zeros((count + 1, 0), dtype=np.int64), np.zeros((count, 1)),
+                    np.zeros((count, 0), dtype=np.int64), np.full(1, AMOUNT, dtype=np.int64),
+                    np.zeros(1, dtype=np.int64), np.ones((count, 1), dtype=np.bool_), count)
+    if cents:
+        amounts_to_cents(np.zeros(1))
 
 
 if __name__ == "__main__":

@@ -28,7 +28,8 @@ ROOM_OUTPUT_COLUMNS = 5
 
 def preload_compiled(command: Literal["tax", "room"], path: str, *, csv_out: bool) -> None:
     """Start loading the machine code the command will run (the engine's or the room solver's loop, and the CSV
-    row writer when ``csv_out``) in a background thread, while this thread reads and checks ``path``.
+    row writer when ``csv_out``, else the rounding of Parquet amounts) in a background thread, while this thread
+    reads and checks ``path``.
 
     Loading it is mostly waiting on the disk and on LLVM, a second or so, and reading the file mostly runs in
     pyarrow and NumPy outside the GIL: the two overlap. The loop is loaded by running it on a few generated
@@ -141,9 +142,8 @@ def _load(command: str, rows: int, csv_out: bool) -> None:
             wages = np.linspace(0.0, 1e6, n)
             run(households(year=np.full(n, law.first_year), filing_status=np.zeros(n, dtype=np.int8), wages=wages,
                            mortgage_interest=wages / 20, iso_bargain_element=wages / 10), law)
-        if csv_out:
-            from isoplan.app.batch_csv import warm
+        from isoplan.app.batch_csv import warm
 
-            warm()
+        warm(rows=csv_out, cents=not csv_out)  # the CSV row writer, or the rounding of amounts for Parquet
     except Exception:  # loading ahead is only a head start: the batch loads what it runs itself, and names any error
         return

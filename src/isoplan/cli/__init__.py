@@ -8,6 +8,7 @@ status 2."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -23,6 +24,12 @@ from isoplan.cli.room import add_room_cost_parsers
 from isoplan.cli.serve import add_serve_parser
 from isoplan.cli.tax import cmd_tax
 from isoplan.errors import InputError
+
+# NumPy's OpenBLAS starts worker threads as it loads, and each spins for some 2**28 cycles (a tenth of a second of a
+# core) waiting for matrix work that a command hardly gives it, while the command itself starts: on a machine of
+# few cores they take a core from it. With OpenBLAS's shortest timeout an idle worker sleeps at once; a product
+# still uses every core. Set before any command imports NumPy; a value the user set is kept.
+os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
 
 
 def build_parser() -> argparse.ArgumentParser:
