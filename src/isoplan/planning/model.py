@@ -7,7 +7,7 @@ year and, when the plan's state is modeled, that state's return behind the
 jurisdiction seam (:mod:`isoplan.tax.states`). :func:`evaluate` runs share
 schedules through every year with the federal minimum tax credit (Form 8801)
 and the state's AMT credit carried, both through the one credit chain
-(:func:`isoplan.tax.credit_chain.year_with_credit`). The optimizer and the
+(:mod:`isoplan.tax.credit_chain`). The optimizer and the
 plan's comparison are in :mod:`isoplan.planning.staging`.
 """
 
@@ -32,7 +32,6 @@ from isoplan.tax.credit_chain import (
     YearWithCredit,
     distinct_returns,
     with_credit_on_distinct,
-    year_with_credit,
 )
 from isoplan.tax.form8801 import FEDERAL, exclusion_items_only
 from isoplan.tax.households import Households, households, with_added_gains
@@ -421,7 +420,7 @@ class ElectionTaxes:
 
     Whatever credit ``c`` a scenario carries, its tax after the credit is, for the election the return takes,
     ``tax - min(c, limit) + other`` and its credit left ``max(c - min(c, limit) + amt - line 15, 0)``
-    (:func:`isoplan.tax.credit_chain.year_with_credit`: Form 8801 lines 21-26, §53(c); the state's form the same
+    (:func:`isoplan.tax.credit_chain.with_credit_on_distinct`: Form 8801 lines 21-26, §53(c); the state's form the same
     way): so the least over the elections bounds the tax from below and the most bounds the credit left from
     above (line 15 is never negative), for any credit."""
 
@@ -476,35 +475,20 @@ def year_taxes(model: StagingModel, t: int, *, iso_spread: np.ndarray, ordinary:
     (negative). ``returns``: the returns of the distinct rows already run
     (:func:`year_returns`), ``same_as`` each scenario's row among them.
     """
-    n = iso_spread.shape[0]
     state_credit = ca_credit if state_credit is None else state_credit  # ca_credit: its California name
-    lt = np.zeros(n) if long_term_gain is None else long_term_gain
-    amt_lt = np.zeros(n) if amt_long_term_gain is None else amt_long_term_gain
-    nso_wages = np.zeros(n) if wages is None else wages
-    back = np.zeros(n) if taken_back is None else taken_back
-    if returns is not None:
-        assert same_as is not None
-        return _year_taxes_of(model, returns, same_as, credit, state_credit)
-    columns = (iso_spread, ordinary, lt, amt_lt, nso_wages, back)
-    if same_as is not None:  # an integer per scenario, equal where the inputs are equal (faster to sort)
-        first, inverse = _distinct(np.asarray(same_as))
-        unique = np.stack([column[first] for column in columns], axis=1)
-    else:
-        unique, inverse = distinct_rows(np.stack(columns, axis=1))
-    inverse = inverse.reshape(-1)
-    h = _year_households(model, t, unique)
-    excl_h = exclusion_items_only(h)
-    federal = year_with_credit(FEDERAL, h, model.law, credit=credit, keep=_ENGINE_KEYS, inverse=inverse,
-                               exclusion_households=excl_h)
-    out = YearTaxes(total_tax=federal.tax, regular_tax=federal.regular_tax, tmt=federal.tentative_minimum_tax,
-                    amt=federal.amt, credit_used=federal.credit_used, line15=federal.net_minimum_tax_on_exclusions)
-    if model.state is not None:  # the state's return on the same distinct rows, its own credit per scenario
-        state = model.state
-        out.state = year_with_credit(state.jurisdiction, h, state.law, credit=np.zeros(n) if state_credit is None
-                                     else state_credit, inputs=state.inputs[t], inverse=inverse,
-                                     exclusion_households=excl_h)
-        out.total_tax = out.total_tax + out.state.tax
-    return out
+    if returns is None:
+        n = iso_spread.shape[0]
+        columns = (iso_spread, ordinary, np.zeros(n) if long_term_gain is None else long_term_gain,
+                   np.zeros(n) if amt_long_term_gain is None else amt_long_term_gain,
+                   np.zeros(n) if wages is None else wages, np.zeros(n) if taken_back is None else taken_back)
+        if same_as is not None:  # an integer per scenario, equal where the inputs are equal (faster to sort)
+            first, inverse = _distinct(np.asarray(same_as))
+            unique = np.stack([column[first] for column in columns], axis=1)
+        else:
+            unique, inverse = distinct_rows(np.stack(columns, axis=1))
+        returns, same_as = _returns_of(model, t, _year_households(model, t, unique)), inverse.reshape(-1)
+    assert same_as is not None
+    return _year_taxes_of(model, returns, same_as, credit, state_credit)
 
 
 @dataclass
@@ -522,7 +506,13 @@ def year_returns(model: StagingModel, t: int, *, iso_spread: np.ndarray, ordinar
     """:class:`YearReturns` of rows as :class:`YearMoves` (each row's line 2k part is ``-disqualifying``, as
     :func:`year_step_of` passes it), the households built as :func:`year_taxes` builds them."""
     zero = np.zeros(iso_spread.shape[0])
-    h = _year_households(model, t, np.stack([iso_spread, ordinary, zero, zero, wages, -disqualifying], axis=1))
+    return _returns_of(model, t, _year_households(model, t, np.stack([iso_spread, ordinary, zero, zero, wages,
+                                                                       -disqualifying], axis=1)))
+
+
+def _returns_of(model: StagingModel, t: int, h: Households) -> YearReturns:
+    """:class:`YearReturns` of the distinct households ``h`` of year ``t``: each election's federal return and the
+    state's, and their exclusion-items refigures (Form 8801 line 15), without the credit."""
     excl_h = exclusion_items_only(h)
     federal = distinct_returns(FEDERAL, h, model.law, inputs={}, keep=_ENGINE_KEYS, exclusion_households=excl_h)
     state = None

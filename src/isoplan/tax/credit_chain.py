@@ -92,7 +92,7 @@ class YearWithCredit:
     net_minimum_tax_on_exclusions: np.ndarray  # Form 8801 line 15 of this year
     credit_created: np.ndarray  # AMT less line 15: next year's line 18
     credit_next: np.ndarray  # the credit available next year (line 21, not below 0)
-    result: FederalResult | None = None  # the full return (one row per scenario; without ``inverse`` only)
+    result: FederalResult | None = None  # the full return, one row per scenario (none from distinct rows)
     exclusion_result: FederalResult | None = None  # the refigured return under the same election
 
 
@@ -125,28 +125,19 @@ def forced_election(ret: TaxReturn, h: Households, law: LawTable, itemized: np.n
 
 def year_with_credit(ret: TaxReturn, h: Households, law: LawTable, *, credit: Any,
                      inputs: Mapping[str, Any] | None = None, deduction: Deduction = "auto",
-                     keep: Sequence[str] | None = None, inverse: np.ndarray | None = None,
+                     keep: Sequence[str] | None = None,
                      exclusion_households: Households | None = None) -> YearWithCredit:
     """Year ``h.year`` of return ``ret`` with the credit ``credit`` available (Form 8801 line 21 / FTB 3510).
 
-    Without ``inverse``: ``h`` holds one household per scenario; the return is
-    computed with the credit in it (the engine takes the election), then the
-    exclusion-items return under the election it used.
-
-    With ``inverse`` (n,): ``h`` holds the distinct households only and
-    scenario ``k`` is ``h[inverse[k]]`` with its own credit ``credit[k]``
-    (the optimizer's many scenarios share few distinct rows). Each election
-    is computed once per distinct row without the credit; since the credit
-    used (the lesser of the credit and the limit) and the limit do not
-    depend on the credit, it is applied per scenario, and the election is
-    the one with the lower tax after the credit (ties to the larger
-    deduction), as the engines choose. ``exclusion_households``: the
-    exclusion-items rows when the caller has them already.
+    ``h`` holds one household per scenario; the return is computed with the
+    credit in it (the engine takes the election), then the exclusion-items
+    return under the election it used. ``exclusion_households``: the
+    exclusion-items rows when the caller has them already. Many scenarios
+    that share few distinct rows: :func:`distinct_returns` and
+    :func:`with_credit_on_distinct`.
     """
     inputs = inputs or {}
     keys = ret.credit_lines
-    if inverse is not None:
-        return _on_distinct_rows(ret, h, law, inverse, credit, inputs, keep, exclusion_households)
     n = len(h)
     available = np.broadcast_to(np.asarray(credit, dtype=np.float64), (n,)).copy()
     result = ret.compute(h, law, inputs=inputs, credit=available, deduction=deduction, keep=keep)
@@ -167,19 +158,13 @@ def year_with_credit(ret: TaxReturn, h: Households, law: LawTable, *, credit: An
     )
 
 
-def _on_distinct_rows(ret: TaxReturn, h: Households, law: LawTable, inverse: np.ndarray, credit: Any,
-                      inputs: Mapping[str, Any], keep: Sequence[str] | None,
-                      exclusion_households: Households | None) -> YearWithCredit:
-    return with_credit_on_distinct(ret, distinct_returns(ret, h, law, inputs=inputs, keep=keep,
-                                                         exclusion_households=exclusion_households), inverse, credit)
-
-
 @dataclass(frozen=True)
 class DistinctReturns:
-    """:func:`year_with_credit`'s return on distinct rows, before any credit: the regular tax, TMT, AMT, the credit
-    limit (§53(c)), the tax the credit reduces, line 15 (net minimum tax on exclusion items), whether the itemized
-    deduction is the larger, and the other taxes (none: no columns), each (2, rows): the standard deduction's
-    return, then the itemized one's; :func:`with_credit_on_distinct` applies a credit per scenario."""
+    """Each election's return on distinct rows, before any credit (:func:`distinct_returns`): the regular tax, TMT,
+    AMT, the credit limit (§53(c)), the tax the credit reduces, line 15 (net minimum tax on exclusion items),
+    whether the itemized deduction is the larger, and the other taxes (none: no columns), each (2, rows): the
+    standard deduction's return, then the itemized one's; :func:`with_credit_on_distinct` applies a credit per
+    scenario."""
 
     regular_tax: np.ndarray
     tentative_minimum_tax: np.ndarray
@@ -194,7 +179,9 @@ class DistinctReturns:
 def distinct_returns(ret: TaxReturn, h: Households, law: LawTable, *, inputs: Mapping[str, Any],
                      keep: Sequence[str] | None, exclusion_households: Households | None) -> DistinctReturns:
     """Each election's return (and its exclusion-items refigure) of the distinct households ``h``, without the
-    credit (see :func:`year_with_credit` with ``inverse``)."""
+    credit: many scenarios share few distinct rows, and since the credit used (the lesser of the credit and the
+    limit, Form 8801 line 25) and the limit (§53(c)) do not depend on the credit, :func:`with_credit_on_distinct`
+    then applies each scenario's own."""
     keys = ret.credit_lines
     excl_h = exclusion_households if exclusion_households is not None else ret.exclusion_items_only(h)
     wanted = None if keep is None else tuple(dict.fromkeys((
