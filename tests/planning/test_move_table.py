@@ -22,7 +22,6 @@ from isoplan.planning.grid import (
     _deciding_columns,
     _Moves,
     _strike_floor,
-    _valid_grid_moves,
     _valid_grid_pairs,
     _valid_moves,
     share_grid,
@@ -49,28 +48,19 @@ MODELS = _models()
 
 
 @pytest.mark.parametrize("case", range(len(MODELS)))
-def test_valid_moves_by_grant_are_the_all_blocks_test(case: int) -> None:
-    model, steps = MODELS[case]
-    grid = share_grid(model, steps)
-    points = np.arange(grid.combo_shares.shape[0])
-    for t in range(len(model.years) - 1):
-        expected = _valid_moves(model, t, grid.combo_shares, grid.combo_shares)
-        assert np.array_equal(_valid_grid_moves(model, t, grid, points), expected)
-
-
-@pytest.mark.parametrize("case", range(len(MODELS)))
 def test_the_pairs_built_grant_by_grant_list_the_valid_moves_in_table_order(case: int) -> None:
     model, steps = MODELS[case]
     grid = share_grid(model, steps)
     rng = np.random.default_rng(case)
     n_combos = grid.combo_shares.shape[0]
     for t in range(len(model.years) - 1):
-        points = rng.choice(n_combos, size=max(1, n_combos // 2), replace=False)
-        source, target = _valid_grid_pairs(model, t, grid, points)
-        expected_source, expected_target = np.nonzero(_valid_moves(model, t, grid.combo_shares[points],
-                                                                   grid.combo_shares))
-        assert np.array_equal(source, expected_source)
-        assert np.array_equal(target, expected_target)
+        # half the grid points in a random order, and every grid point
+        for points in (rng.choice(n_combos, size=max(1, n_combos // 2), replace=False), np.arange(n_combos)):
+            source, target = _valid_grid_pairs(model, t, grid, points)
+            expected_source, expected_target = np.nonzero(_valid_moves(model, t, grid.combo_shares[points],
+                                                                       grid.combo_shares))
+            assert np.array_equal(source, expected_source)
+            assert np.array_equal(target, expected_target)
 
 
 def test_sorting_by_the_deciding_columns_orders_rows_as_sorting_by_all() -> None:

@@ -112,22 +112,12 @@ def _valid_moves(model: StagingModel, t: int, old: np.ndarray, new: np.ndarray) 
     return ok
 
 
-def _valid_grid_moves(model: StagingModel, t: int, grid: Grid, points: np.ndarray) -> np.ndarray:
-    """:func:`_valid_moves` from the grid points ``points`` to every grid point: (len(points), n_combos) bool.
-
-    A block belongs to one grant, so a move is valid when each grant's move between its levels is: per grant, the
-    test on its levels' shares (the same comparisons), combined over the grants (the grid is their product)."""
-    out = np.ones((points.size, 1), dtype=bool)
-    for g, shares in enumerate(grid.compositions):
-        ok = _valid_moves(model, t, shares, shares)  # (levels, levels) of grant g; other blocks stay at zero
-        out = (out[:, :, None] & ok[grid.level_index[points, g]][:, None, :]).reshape(points.size, -1)
-    return out
-
-
 def _valid_grid_pairs(model: StagingModel, t: int, grid: Grid, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The valid moves of :func:`_valid_grid_moves` as (index into ``points``, target grid point), as
-    ``np.nonzero`` of its table lists them, built grant by grant without the table: a grid point's targets are
-    the product of each grant's valid levels, the last grant fastest, so ascending."""
+    """The valid moves (:func:`_valid_moves`) from the grid points ``points`` to every grid point as (index into
+    ``points``, target grid point), as ``np.nonzero`` lists them from the table of every pair, built grant by grant
+    without the table: a block belongs to one grant, so a move is valid when each grant's move between its levels
+    is (the same comparisons), and a grid point's targets are the product of each grant's valid levels, the last
+    grant fastest, so ascending."""
     source = np.arange(points.size)
     target = np.zeros(points.size, dtype=np.intp)
     for g, shares in enumerate(grid.compositions):
