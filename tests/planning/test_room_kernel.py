@@ -97,10 +97,19 @@ def test_the_row_functions_run_interpreted_give_the_compiled_rooms(deduction: st
         assert_same_bits(compiled[name], interpreted[name], name)
 
 
+@pytest.mark.parametrize("loop_ran", [False, True], ids=["interpreted", "compiled"])
 @pytest.mark.parametrize("deduction", ["auto", "standard", "itemized"])
 def test_a_few_households_get_the_numpy_solvers_rooms_from_the_row_functions(
-    deduction: str, monkeypatch: pytest.MonkeyPatch
+    deduction: str, loop_ran: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Before the compiled loop has run in the process the row functions run interpreted, after it compiled."""
+    monkeypatch.setattr(tax_compiled, "COMPILED_RAN", {room_kernel.COMPILED_NAME} if loop_ran else set())
+    ran = {"compiled": 0, "interpreted": 0}
+    for name, kind in (("rooms", "compiled"), ("rooms_interpreted", "interpreted")):
+        def counted(*args: object, _run: object = getattr(room_kernel, name), _kind: str = kind) -> object:
+            ran[_kind] += 1
+            return _run(*args)  # type: ignore[operator]
+        monkeypatch.setattr(room_kernel, name, counted)
     h = room_batch(280, seed=11)
     start = 0
     for size in [1, 2, 3, room_kernel.ROW_BY_ROW_ROWS] * 20:
@@ -112,6 +121,7 @@ def test_a_few_households_get_the_numpy_solvers_rooms_from_the_row_functions(
             expected = amt_room(part, LAW, deduction=deduction)  # type: ignore[arg-type]
         for f in fields(RoomResult):
             assert_same_bits(getattr(expected, f.name), getattr(got, f.name), f.name)
+    assert ran == {"compiled": 80 if loop_ran else 0, "interpreted": 0 if loop_ran else 80}
 
 
 @pytest.mark.parametrize("deduction", ["auto", "standard"])

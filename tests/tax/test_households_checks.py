@@ -46,3 +46,24 @@ def test_one_household_with_too_many_qualified_dividends_has_no_row() -> None:
     with pytest.raises(InputError) as raised:
         households(year=2026, filing_status="single", ordinary_dividends=10.0, qualified_dividends=20.0)
     assert (raised.value.row, raised.value.value) == (None, 20.0)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_a_few_filing_status_names_read_as_a_long_column_reads_them(seed: int) -> None:
+    """A short column of names is compared in Python, a long one by NumPy: same codes, same first bad name."""
+    from isoplan.tax import households as module
+
+    rng = np.random.default_rng(seed)
+    spellings = ["single", " MFJ", "mfs ", "Hoh", "QSS", "married", "", "single ", " s ingle", "Mfj\t"]
+    names = np.array([spellings[k] for k in rng.integers(0, len(spellings), int(rng.integers(1, 9)))])
+
+    def read(few: int) -> tuple[str, object]:
+        try:
+            with pytest.MonkeyPatch.context() as m:
+                m.setattr(module, "FEW_NAMES", few)
+                return "codes", module.status_codes(names).tolist()
+        except InputError as err:
+            return "error", (err.field, err.value, err.row)
+
+    assert read(len(names)) == read(0)
+    assert read(len(names))[0] == ("codes" if all(n.strip().lower() in module.STATUS_CODE for n in names) else "error")

@@ -55,17 +55,23 @@ def preload_compiled(command: Literal["tax", "room"], path: str, *, csv_out: boo
 
 def preload_for_serving() -> None:
     """Run every batch compiled from now on in this long-running process (the web server, its worker processes), and
-    load the engine's loop in a background thread meanwhile. A room page's curve is a few dozen households a
-    request: by the rule for a new process (:func:`isoplan.tax.compiled.interpret`) the interpreter would compute
-    them, each request some milliseconds slower, for the first several hundred requests until the time lost added up
-    to one load."""
+    load the engine's and the room solver's loops in a background thread meanwhile. A room page's curve is a few
+    dozen households a request: by the rule for a new process (:func:`isoplan.tax.compiled.interpret`) the
+    interpreter would compute them, each request some milliseconds slower, for the first several hundred requests
+    until the time lost added up to one load; and its room, one household, runs compiled once the solver's loop has
+    run here (:func:`isoplan.planning.room_kernel.few_rooms`)."""
     import threading
 
     from isoplan.tax import compiled
 
     compiled.use_compiled()
-    threading.Thread(target=_preload, args=("tax", compiled.INTERPRETED_ROWS + 1, False), name="isoplan-preload",
+    threading.Thread(target=_preload_serving, args=(compiled.INTERPRETED_ROWS + 1,), name="isoplan-preload",
                      daemon=True).start()
+
+
+def _preload_serving(rows: int) -> None:
+    for command in ("tax", "room"):
+        _preload(command, rows, False)
 
 
 def _estimated_rows(path: str) -> tuple[int, int] | None:

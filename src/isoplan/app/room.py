@@ -302,8 +302,8 @@ def _room_record(h: Households, room: EngineRoom, law: LawTable, *, deduction: D
 
     shares = shares_after = None
     if spread_per_share is not None and spread_per_share > 0:
-        shares = round(shares_for_spread(np.array([amount]), np.array([spread_per_share]))[0])
-        shares_after = round(shares_for_spread(np.array([amount * (1.0 - margin)]), np.array([spread_per_share]))[0])
+        whole = shares_for_spread(np.array([amount, amount * (1.0 - margin)]), np.array([spread_per_share]))
+        shares, shares_after = round(whole[0]), round(whole[1])
 
     # what exercising past the line costs: spread beyond the room (whole shares when a spread per share is given)
     past: list[PastLine] = []
@@ -607,8 +607,7 @@ def _curve_axis(amount: float, spread_per_share: float | None, shares: int, ca_r
 
     # California's line (state CA): the chart shows both curves, so its range reaches past the larger line
     if spread_per_share:
-        room_shares = float(shares_for_spread(np.array([amount]), np.array([spread_per_share]))[0])
-        ca_line_x = float(shares_for_spread(np.array([ca_room]), np.array([spread_per_share]))[0])
+        room_shares, ca_line_x = shares_for_spread(np.array([amount, ca_room]), np.array([spread_per_share])).tolist()
         top = max(2.0 * room_shares, 1.25 * shares, 10.0, 1.25 * ca_line_x)
         x = np.unique(np.round(np.linspace(0.0, top, CURVE_POINTS)))
         return _CurveAxis(x, x * spread_per_share, "shares exercised", room_shares, float(shares), ca_line_x)

@@ -509,7 +509,7 @@ def amt_room(h: Households, law: LawTable | None = None, *, deduction: Deduction
     if n > room_kernel.INTERPRETED_ROWS:
         return RoomResult(**room_kernel.batch_rooms(h, law, deduction))
     if n <= room_kernel.ROW_BY_ROW_ROWS:
-        return RoomResult(**room_kernel.rooms_interpreted(h, law, deduction))
+        return RoomResult(**room_kernel.few_rooms(h, law, deduction))
     year_index = law.year_index(h.year)
     key = year_index * len(STATUSES) + h.filing_status
     names = [f.name for f in fields(RoomResult)]

@@ -96,12 +96,15 @@ INTERPRETED_ROWS = 64
 #: :data:`isoplan.tax.compiled.LOAD_SECONDS`, about 37,000 households. End to end, ``room --batch`` ran faster
 #: interpreted up to 30,000 rows and compiled from 60,000 (load average 4-7).
 ROW_SECONDS = 40e-6
-#: Batches up to this many rows run this module's row functions in the interpreter (:func:`rooms_interpreted`),
-#: the rest up to :data:`INTERPRETED_ROWS` the NumPy solver: for one household the row functions take about
-#: 0.2 ms against the NumPy solver's 1-2 ms of fixed cost per call (same results, bit for bit).
+#: Batches up to this many rows run this module's row functions (:func:`few_rooms`): compiled once the compiled
+#: loop has run in this process (a long-running one, such as the web server: about 0.07 ms a call), else in the
+#: interpreter (about 0.2 ms for one household); the rest up to :data:`INTERPRETED_ROWS` the NumPy solver (1-2 ms
+#: of fixed cost per call). Same results, bit for bit.
 ROW_BY_ROW_ROWS = 8
 PARALLEL_ROWS = 100_000
 CHUNK_ROWS = 4096
+#: this solver's name in :data:`isoplan.tax.compiled.COMPILED_RAN` once its compiled loop has run
+COMPILED_NAME = "room"
 
 
 # ------------------------------------------------------------------ Form 6251 as a function of the spread
@@ -623,6 +626,7 @@ def rooms(h: Households, law: LawTable, deduction: str) -> dict[str, np.ndarray]
          compiled.readonly(h.year, np.int64), compiled.readonly(h.filing_status, np.int8), int(law.first_year),
          compiled.readonly(table.ravel(), np.float64), int(table.shape[1]), int(n_tops), MODES[deduction], out, flags,
          CHUNK_ROWS)
+    compiled.COMPILED_RAN.add(COMPILED_NAME)
     return {**dict(zip(AMOUNTS, out, strict=True)), **dict(zip(FLAGS, flags, strict=True))}
 
 
@@ -632,6 +636,14 @@ def batch_rooms(h: Households, law: LawTable, deduction: str) -> dict[str, np.nd
     if compiled.interpret(len(h) * ROW_SECONDS):
         return rooms_interpreted(h, law, deduction)
     return rooms(h, law, deduction)
+
+
+def few_rooms(h: Households, law: LawTable, deduction: str) -> dict[str, np.ndarray]:
+    """:func:`rooms` of a few households (up to :data:`ROW_BY_ROW_ROWS`): compiled when the compiled loop has already
+    run in this process, else interpreted (a one-household command never imports numba): the same rooms."""
+    if COMPILED_NAME in compiled.COMPILED_RAN:
+        return rooms(h, law, deduction)
+    return rooms_interpreted(h, law, deduction)
 
 
 def rooms_interpreted(h: Households, law: LawTable, deduction: str) -> dict[str, np.ndarray]:

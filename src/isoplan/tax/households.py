@@ -101,14 +101,32 @@ def status_codes(values: Any) -> np.ndarray:
             raise InputError("filing_status", int(arr.flat[i]), _status_allowed(), row=_row(arr, i))
         return arr.astype(np.int8)
     arr = arr.astype(str)
-    uniques, inverse = np.unique(np.char.lower(np.char.strip(arr)), return_inverse=True)
+    uniques, inverse = _distinct_names(arr)
     codes = np.empty(len(uniques), dtype=np.int8)
     for j, name in enumerate(uniques):
         if name not in STATUS_CODE:
             i = int(np.flatnonzero(inverse == j)[0])
             raise InputError("filing_status", str(arr.flat[i]), _status_allowed(), row=_row(arr, i))
         codes[j] = STATUS_CODE[name]
-    return codes[inverse].reshape(arr.shape)
+    coded: np.ndarray = codes[inverse].reshape(arr.shape)
+    return coded
+
+
+#: Status columns up to this long are compared in Python: NumPy's text functions and ``unique`` cost tens of
+#: microseconds a call whatever the length (a web request builds several one-household batches).
+FEW_NAMES = 16
+
+
+def _distinct_names(arr: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """The distinct names of ``arr`` stripped and lowercased, in sorted order, and each element's index among them
+    (``np.unique(..., return_inverse=True)`` of the column)."""
+    if arr.size <= FEW_NAMES:
+        names = [name.strip().lower() for name in arr.ravel().tolist()]
+        uniques = sorted(set(names))
+        where = {name: j for j, name in enumerate(uniques)}
+        return uniques, np.array([where[name] for name in names], dtype=np.intp)
+    distinct, inverse = np.unique(np.char.lower(np.char.strip(arr)), return_inverse=True)
+    return list(distinct.tolist()), np.asarray(inverse).ravel()
 
 
 def _status_allowed() -> str:
