@@ -366,11 +366,18 @@ def _numbers(column: Any, name: str, path: str, stripped: bool = False) -> tuple
 
 def _cast_numbers(text: Any, blank: np.ndarray) -> np.ndarray | None:
     """Text cells as numbers through pyarrow ('1,234.50' and '$5' too), blanks 0; None when a cell is no
-    number pyarrow reads."""
+    number pyarrow reads. A large column of whole numbers in digits, once compiled code is loaded, in one compiled
+    pass instead (:func:`isoplan.app.batch_csv.digit_numbers`: the same floats)."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    if _digits_at_once(len(text)):
+        from isoplan.app.batch_csv import digit_numbers
+
+        digits = digit_numbers(*_cell_bytes(text))
+        if digits is not None:
+            return digits
     filled = pc.if_else(pa.array(blank), "0", text) if blank.any() else text
     try:
         return np.asarray(pc.cast(filled, pa.float64()).to_numpy(), dtype=np.float64)
@@ -383,6 +390,19 @@ def _cast_numbers(text: Any, blank: np.ndarray) -> np.ndarray | None:
                           dtype=np.float64)
     except pa.ArrowInvalid:
         return None
+
+
+def _digits_at_once(rows: int) -> bool:
+    """Whether a text column of ``rows`` cells is read by the compiled pass of digits: a large column, while compiled
+    code runs in this process and that pass is loaded, or nothing loads in the background (it is then loaded here,
+    tens of milliseconds), not waiting on the loading of numba meanwhile: pyarrow's cast does the work then."""
+    from isoplan.tax.compiled import INTERPRETED_ROWS, compiled_loaded
+
+    if rows <= INTERPRETED_ROWS or not compiled_loaded():
+        return False
+    from isoplan.app.batch_csv import digits_loaded
+
+    return digits_loaded() or not any(thread.is_alive() for thread in preloading)
 
 
 def _status_codes(column: Any, path: str, stripped: bool = False) -> np.ndarray:
