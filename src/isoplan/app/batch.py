@@ -799,6 +799,15 @@ def _has_special(column: Any) -> bool:
 def _cell_bytes(column: Any) -> tuple[np.ndarray, np.ndarray]:
     """A text column's bytes (every cell's, in order) and where each cell starts in them (one more: the end)."""
     import numpy as np
+
+    data, offsets, first = _cell_data(column)
+    return data, offsets.astype(np.int64) - first
+
+
+def _cell_data(column: Any) -> tuple[np.ndarray, np.ndarray, int]:
+    """A text column's bytes (every cell's, in order), its offsets as stored (32 or 64 bits; one more than its cells:
+    the end) and the first of them, where the bytes start."""
+    import numpy as np
     import pyarrow as pa
 
     buffers = column.buffers()
@@ -807,7 +816,7 @@ def _cell_bytes(column: Any) -> tuple[np.ndarray, np.ndarray]:
                                                                                  + len(column) + 1]
     first = int(offsets[0]) if len(offsets) else 0
     data = np.frombuffer(buffers[2], dtype=np.uint8) if buffers[2] is not None else np.empty(0, dtype=np.uint8)
-    return data[first:int(offsets[-1]) if len(offsets) else 0], offsets.astype(np.int64) - first
+    return data[first:int(offsets[-1]) if len(offsets) else 0], offsets, first
 
 
 def _text_cells(columns: Sequence[Any], rows: int) -> tuple[np.ndarray, np.ndarray]:
@@ -815,15 +824,16 @@ def _text_cells(columns: Sequence[Any], rows: int) -> tuple[np.ndarray, np.ndarr
     column ``t`` (``rows + 1`` rows: the last is where each column ends)."""
     import numpy as np
 
-    starts = np.empty((rows + 1, len(columns)), dtype=np.int64)
+    by_column = np.empty((len(columns), rows + 1), dtype=np.int64)
     parts = []
     base = 0
     for t, column in enumerate(columns):
-        data, offsets = _cell_bytes(column)
-        starts[:, t] = offsets + base
+        data, offsets, first = _cell_data(column)
+        np.subtract(offsets, first - base, out=by_column[t])  # the stored offsets, moved: one pass, no copy
         parts.append(data)
         base += len(data)
-    return (np.concatenate(parts) if parts else np.empty(0, dtype=np.uint8)), starts
+    # laid out a row after another by one copy: half the time of storing each column a row's width apart
+    return (np.concatenate(parts) if parts else np.empty(0, dtype=np.uint8)), np.ascontiguousarray(by_column.T)
 
 
 def _column_arrow(column: OutputColumn) -> Any:
