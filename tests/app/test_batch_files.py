@@ -379,6 +379,20 @@ def test_blank_lines_bom_crlf_and_quotes_read_as_the_csv_module_reads_them(tmp_p
     assert tax_batch(TaxRequest({}), str(path)).rows == plain.rows
 
 
+@pytest.mark.parametrize("first", ["", "A"])  # the first column blank on some rows, or on none
+def test_only_lines_of_empty_cells_are_left_out(tmp_path, first):
+    from isoplan.app.household import PLAIN_NAMES
+
+    path = tmp_path / "gaps.csv"
+    path.write_text(f"client,year,filing_status,wages\n{first},2025,single,1\n,,,\nB,2026,mfj,\n\n{first},,hoh,3\n"
+                    f"{first},2026,,\n", encoding="utf-8")
+    table = read_batch(str(path), PLAIN_NAMES)
+    assert len(table) == 4
+    assert table.columns["client"].to_pylist() == [first, "B", first, first]
+    assert table.columns["year"].to_pylist() == ["2025", "2026", "", "2026"]
+    assert table.columns["wages"].to_pylist() == ["1", "", "3", ""]
+
+
 # ---------------------------------------------------------------- Parquet
 
 

@@ -169,13 +169,15 @@ def _arrow_csv(raw: bytes, path: str) -> BatchFile | None:
         cells = []
         for k in keys:  # one column at a time, each block freed once copied
             column = table.column(k).combine_chunks()
-            cells.append(pc.utf8_trim(column, characters=PY_WHITESPACE) if _cells_may_need_strip(column) else column)
+            cells.append(pc.utf8_trim(column, characters=PY_WHITESPACE)
+                         if _cells_may_need_strip(column, ascii_only=ascii_rows) else column)
             table = table.drop_columns([k])
     else:
         cells = [pa.array([], pa.string()) for _ in keys]
     length = len(cells[0])
-    if length:
-        filled = _text_lengths(cells[0]).astype(np.int64)
+    first_lengths = _text_lengths(cells[0]) if length else None
+    if first_lengths is not None and not first_lengths.all():  # else no line is blank: the other columns unread
+        filled = first_lengths.astype(np.int64)
         for c in cells[1:]:  # added up a column at a time: no array of every column's lengths at once
             filled += _text_lengths(c)
         if not filled.all():  # a line of empty cells is a blank line
@@ -186,12 +188,13 @@ def _arrow_csv(raw: bytes, path: str) -> BatchFile | None:
     return BatchFile(path, header, dict(zip(header, cells, strict=True)), length, stripped=True)
 
 
-def _cells_may_need_strip(column: Any) -> bool:
+def _cells_may_need_strip(column: Any, *, ascii_only: bool = False) -> bool:
     """Whether any cell of a text column might have whitespace to strip: it holds a byte of ASCII whitespace (each at
-    most a space) or one outside ASCII (Unicode spaces such as U+00A0). Two passes over the cells' bytes at memory
-    speed (a quote or line end the parser kept inside a cell counts only when it is whitespace)."""
-    data = _cell_bytes(column)[0]
-    return bool(data.size) and bool(data.min() <= _LAST_ASCII_SPACE or data.max() > _LAST_ASCII)
+    most a space) or one outside ASCII (Unicode spaces such as U+00A0; none in text known to be ``ascii_only``). A
+    pass or two over the cells' bytes at memory speed (a quote or line end the parser kept inside a cell counts only
+    when it is whitespace)."""
+    data = _cell_data(column)[0]
+    return bool(data.size) and bool(data.min() <= _LAST_ASCII_SPACE or (not ascii_only and data.max() > _LAST_ASCII))
 
 
 #: The largest byte of ASCII whitespace :func:`str.strip` removes (a space), and the largest ASCII byte.
