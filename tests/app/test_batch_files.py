@@ -239,6 +239,25 @@ def test_text_cells_of_every_length_are_copied_whole_by_the_loop(monkeypatch):
     table = BatchResult(columns=columns, length=rows)
     assert b"".join(table.csv_chunks()) == expected_csv(table.header, expected)
 
+@pytest.mark.parametrize("rows", [1, 2, 255, 256, 257, 1001])  # one slice, a slice's edge, an odd tail
+def test_text_columns_of_both_offset_widths_are_copied_whole_across_slices(rows, monkeypatch):
+    """Text columns stored with 32- and 64-bit offsets, one a slice of a longer array (its offsets not starting at 0),
+    are laid out for the loop a slice at a time: every cell in its place, at every slice's edge."""
+    monkeypatch.setattr("isoplan.app.batch.CSV_SLICE_ROWS", 256)
+    monkeypatch.setattr("isoplan.tax.compiled.PROCESS.loaded", True)
+    rng = np.random.default_rng(rows)
+    words = [["".join(chr(97 + (i * 7 + k) % 26) for k in range(n)) for i, n in enumerate(rng.integers(0, 12, rows))]
+             for _ in range(3)]
+    longer = pa.array(["skipped", "too", *words[2], "after"], pa.string()).slice(2, rows)
+    amounts = rng.uniform(-1e6, 1e6, rows)
+    columns = (OutputColumn("narrow", "input", pa.array(words[0], pa.string())),
+               OutputColumn("wide", "input", pa.array(words[1], pa.large_string())),
+               OutputColumn("amount", "amount", amounts), OutputColumn("sliced", "input", longer))
+    expected = [[words[0][i], words[1][i], f"{amounts[i]:.2f}", words[2][i]] for i in range(rows)]
+    table = BatchResult(columns=columns, length=rows)
+    assert b"".join(table.csv_chunks()) == expected_csv(table.header, expected)
+
+
 def test_recycled_chunks_are_the_same_bytes_from_a_few_buffers(monkeypatch):
     """A writer done with each chunk before it asks for the next gets the same bytes, later slices rendered into the
     memory of chunks already written: a buffer for each slice in flight, not one per slice."""
@@ -358,6 +377,20 @@ def test_blank_lines_bom_crlf_and_quotes_read_as_the_csv_module_reads_them(tmp_p
     path = tmp_path / "variant.csv"
     path.write_text(variant + "\r\n", encoding="utf-8", newline="")
     assert tax_batch(TaxRequest({}), str(path)).rows == plain.rows
+
+
+@pytest.mark.parametrize("first", ["", "A"])  # the first column blank on some rows, or on none
+def test_only_lines_of_empty_cells_are_left_out(tmp_path, first):
+    from isoplan.app.household import PLAIN_NAMES
+
+    path = tmp_path / "gaps.csv"
+    path.write_text(f"client,year,filing_status,wages\n{first},2025,single,1\n,,,\nB,2026,mfj,\n\n{first},,hoh,3\n"
+                    f"{first},2026,,\n", encoding="utf-8")
+    table = read_batch(str(path), PLAIN_NAMES)
+    assert len(table) == 4
+    assert table.columns["client"].to_pylist() == [first, "B", first, first]
+    assert table.columns["year"].to_pylist() == ["2025", "2026", "", "2026"]
+    assert table.columns["wages"].to_pylist() == ["1", "", "3", ""]
 
 
 # ---------------------------------------------------------------- Parquet

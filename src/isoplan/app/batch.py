@@ -169,13 +169,15 @@ def _arrow_csv(raw: bytes, path: str) -> BatchFile | None:
         cells = []
         for k in keys:  # one column at a time, each block freed once copied
             column = table.column(k).combine_chunks()
-            cells.append(pc.utf8_trim(column, characters=PY_WHITESPACE) if _cells_may_need_strip(column) else column)
+            cells.append(pc.utf8_trim(column, characters=PY_WHITESPACE)
+                         if _cells_may_need_strip(column, ascii_only=ascii_rows) else column)
             table = table.drop_columns([k])
     else:
         cells = [pa.array([], pa.string()) for _ in keys]
     length = len(cells[0])
-    if length:
-        filled = _text_lengths(cells[0]).astype(np.int64)
+    first_lengths = _text_lengths(cells[0]) if length else None
+    if first_lengths is not None and not first_lengths.all():  # else no line is blank: the other columns unread
+        filled = first_lengths.astype(np.int64)
         for c in cells[1:]:  # added up a column at a time: no array of every column's lengths at once
             filled += _text_lengths(c)
         if not filled.all():  # a line of empty cells is a blank line
@@ -186,12 +188,13 @@ def _arrow_csv(raw: bytes, path: str) -> BatchFile | None:
     return BatchFile(path, header, dict(zip(header, cells, strict=True)), length, stripped=True)
 
 
-def _cells_may_need_strip(column: Any) -> bool:
+def _cells_may_need_strip(column: Any, *, ascii_only: bool = False) -> bool:
     """Whether any cell of a text column might have whitespace to strip: it holds a byte of ASCII whitespace (each at
-    most a space) or one outside ASCII (Unicode spaces such as U+00A0). Two passes over the cells' bytes at memory
-    speed (a quote or line end the parser kept inside a cell counts only when it is whitespace)."""
-    data = _cell_bytes(column)[0]
-    return bool(data.size) and bool(data.min() <= _LAST_ASCII_SPACE or data.max() > _LAST_ASCII)
+    most a space) or one outside ASCII (Unicode spaces such as U+00A0; none in text known to be ``ascii_only``). A
+    pass or two over the cells' bytes at memory speed (a quote or line end the parser kept inside a cell counts only
+    when it is whitespace)."""
+    data = _cell_data(column)[0]
+    return bool(data.size) and bool(data.min() <= _LAST_ASCII_SPACE or (not ascii_only and data.max() > _LAST_ASCII))
 
 
 #: The largest byte of ASCII whitespace :func:`str.strip` removes (a space), and the largest ASCII byte.
@@ -366,11 +369,18 @@ def _numbers(column: Any, name: str, path: str, stripped: bool = False) -> tuple
 
 def _cast_numbers(text: Any, blank: np.ndarray) -> np.ndarray | None:
     """Text cells as numbers through pyarrow ('1,234.50' and '$5' too), blanks 0; None when a cell is no
-    number pyarrow reads."""
+    number pyarrow reads. A large column of whole numbers in digits, once compiled code is loaded, in one compiled
+    pass instead (:func:`isoplan.app.batch_csv.digit_numbers`: the same floats)."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    if _digits_at_once(len(text)):
+        from isoplan.app.batch_csv import digit_numbers
+
+        digits = digit_numbers(*_cell_bytes(text))
+        if digits is not None:
+            return digits
     filled = pc.if_else(pa.array(blank), "0", text) if blank.any() else text
     try:
         return np.asarray(pc.cast(filled, pa.float64()).to_numpy(), dtype=np.float64)
@@ -383,6 +393,19 @@ def _cast_numbers(text: Any, blank: np.ndarray) -> np.ndarray | None:
                           dtype=np.float64)
     except pa.ArrowInvalid:
         return None
+
+
+def _digits_at_once(rows: int) -> bool:
+    """Whether a text column of ``rows`` cells is read by the compiled pass of digits: a large column, while compiled
+    code runs in this process and that pass is loaded, or nothing loads in the background (it is then loaded here,
+    tens of milliseconds), not waiting on the loading of numba meanwhile: pyarrow's cast does the work then."""
+    from isoplan.tax.compiled import INTERPRETED_ROWS, compiled_loaded
+
+    if rows <= INTERPRETED_ROWS or not compiled_loaded():
+        return False
+    from isoplan.app.batch_csv import digits_loaded
+
+    return digits_loaded() or not any(thread.is_alive() for thread in preloading)
 
 
 def _status_codes(column: Any, path: str, stripped: bool = False) -> np.ndarray:
@@ -779,6 +802,15 @@ def _has_special(column: Any) -> bool:
 def _cell_bytes(column: Any) -> tuple[np.ndarray, np.ndarray]:
     """A text column's bytes (every cell's, in order) and where each cell starts in them (one more: the end)."""
     import numpy as np
+
+    data, offsets, first = _cell_data(column)
+    return data, offsets.astype(np.int64) - first
+
+
+def _cell_data(column: Any) -> tuple[np.ndarray, np.ndarray, int]:
+    """A text column's bytes (every cell's, in order), its offsets as stored (32 or 64 bits; one more than its cells:
+    the end) and the first of them, where the bytes start."""
+    import numpy as np
     import pyarrow as pa
 
     buffers = column.buffers()
@@ -787,7 +819,7 @@ def _cell_bytes(column: Any) -> tuple[np.ndarray, np.ndarray]:
                                                                                  + len(column) + 1]
     first = int(offsets[0]) if len(offsets) else 0
     data = np.frombuffer(buffers[2], dtype=np.uint8) if buffers[2] is not None else np.empty(0, dtype=np.uint8)
-    return data[first:int(offsets[-1]) if len(offsets) else 0], offsets.astype(np.int64) - first
+    return data[first:int(offsets[-1]) if len(offsets) else 0], offsets, first
 
 
 def _text_cells(columns: Sequence[Any], rows: int) -> tuple[np.ndarray, np.ndarray]:
@@ -795,15 +827,16 @@ def _text_cells(columns: Sequence[Any], rows: int) -> tuple[np.ndarray, np.ndarr
     column ``t`` (``rows + 1`` rows: the last is where each column ends)."""
     import numpy as np
 
-    starts = np.empty((rows + 1, len(columns)), dtype=np.int64)
+    by_column = np.empty((len(columns), rows + 1), dtype=np.int64)
     parts = []
     base = 0
     for t, column in enumerate(columns):
-        data, offsets = _cell_bytes(column)
-        starts[:, t] = offsets + base
+        data, offsets, first = _cell_data(column)
+        np.subtract(offsets, first - base, out=by_column[t])  # the stored offsets, moved: one pass, no copy
         parts.append(data)
         base += len(data)
-    return (np.concatenate(parts) if parts else np.empty(0, dtype=np.uint8)), starts
+    # laid out a row after another by one copy: half the time of storing each column a row's width apart
+    return (np.concatenate(parts) if parts else np.empty(0, dtype=np.uint8)), np.ascontiguousarray(by_column.T)
 
 
 def _column_arrow(column: OutputColumn) -> Any:

@@ -13,7 +13,8 @@ written at once. Until compiled code is loaded in the process, and while loading
 (:func:`isoplan.files.csv_text_rows`: the same bytes).
 
 The loop's rounding also gives a large Parquet result its amounts to the cent (:func:`amounts_to_cents`): one
-compiled pass per column.
+compiled pass per column. The other way, a batch file's column of whole numbers in digits is read in one compiled
+pass too (:func:`digit_numbers`), the numbers pyarrow's cast from text gives.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import numpy as np
 from isoplan.tax import compiled as compiled_code
 
 __all__ = ["AMOUNT", "CENTS", "FLAG", "INTERPRETED_ROWS", "NOT_PLAIN", "WHOLE", "amounts_to_cents", "column_wise",
-           "plain_amounts", "render_rows", "row_buffers", "row_bytes_bound", "warm"]
+           "digit_numbers", "digits_loaded", "plain_amounts", "render_rows", "row_buffers", "row_bytes_bound", "warm"]
 
 #: Kinds of a number column: an amount (a float, written to the cent), whole cents (written as dollars and
 #: two decimals), a whole number, a flag (0/1).
@@ -45,6 +46,9 @@ NUMBER_BYTES = 21
 PLAIN_DOLLARS = 4.5e13
 #: Dekker's splitter (2**27 + 1): cuts a float64 into two halves whose products with 100 are exact.
 SPLITTER = 134217729.0
+
+#: Most digits of a cell :func:`digit_numbers` reads: every whole number of up to 15 digits is a float64 exactly.
+MOST_READ_DIGITS = 15
 
 _COMMA, _MINUS, _POINT, _ZERO, _CR, _LF = 44, 45, 46, 48, 13, 10
 #: Text cells of up to this many bytes are copied this many bytes at a time (most cells of a batch file are shorter).
@@ -232,6 +236,28 @@ def _cents_values(values: np.ndarray, out: np.ndarray) -> int:
     return left
 
 
+def _digit_cells(data: np.ndarray, starts: np.ndarray, out: np.ndarray) -> bool:
+    """Each cell ``data[starts[i]:starts[i + 1]]`` of decimal digits (at most :data:`MOST_READ_DIGITS`, after a minus
+    sign or not; none: 0) as its number into ``out``; False at the first cell that is anything else (a plus sign, a
+    point, an exponent, a space, more digits, a minus alone)."""
+    for i in range(out.shape[0]):
+        first, end = starts[i], starts[i + 1]
+        negative = end - first > 1 and data[first] == _MINUS
+        if negative:
+            first += 1
+        if end - first > MOST_READ_DIGITS:
+            return False
+        value = np.int64(0)
+        for b in range(first, end):
+            digit = np.int64(data[b]) - _ZERO
+            if digit < 0 or digit > 9:
+                return False
+            value = value * 10 + digit
+        number = np.float64(value)  # exact: below 10**15
+        out[i] = -number if negative else number  # "-0" is -0.0, as pyarrow reads it
+    return True
+
+
 @functools.cache
 def _helpers() -> None:
     """The loops' helpers made callable from compiled code, once (imports numba)."""
@@ -255,6 +281,27 @@ def _compiled_cents() -> Callable[..., int]:
     _helpers()
     compiled: Callable[..., int] = compiled_code.cached_jit(_cents_values)
     return compiled
+
+
+@functools.cache
+def _compiled_digits() -> Callable[..., bool]:
+    """:func:`_digit_cells` compiled (imports numba; loads the cached machine code, or compiles it once)."""
+    compiled: Callable[..., bool] = compiled_code.cached_jit(_digit_cells)
+    return compiled
+
+
+def digits_loaded() -> bool:
+    """Whether :func:`digit_numbers` runs here at once: its compiled pass is loaded in this process."""
+    return _compiled_digits.cache_info().currsize > 0
+
+
+def digit_numbers(data: np.ndarray, starts: np.ndarray) -> np.ndarray | None:
+    """Text cells (``data[starts[i]:starts[i + 1]]``, ``starts`` int64) of decimal digits as numbers, in one compiled
+    pass (loaded first if need be): the floats pyarrow's cast from text gives them (each whole number exactly), a
+    blank cell 0. None when a cell is anything but at most :data:`MOST_READ_DIGITS` digits."""
+    out = np.empty(starts.shape[0] - 1)
+    return out if _compiled_digits()(compiled_code.readonly(data, np.uint8), compiled_code.readonly(starts, np.int64),
+                                     out) else None
 
 
 def amounts_to_cents(values: np.ndarray) -> tuple[np.ndarray, int]:
@@ -299,10 +346,12 @@ def row_buffers(rendered: memoryview) -> list[np.ndarray]:
     return [buffer] if isinstance(buffer, np.ndarray) and buffer.dtype == np.uint8 and buffer.ndim == 1 else []
 
 
-def warm(*, rows: bool = True, cents: bool = True) -> None:
-    """Compile the row loop (``rows``) and the rounding of amounts for Parquet (``cents``), or load them from the cache:
-    for setup steps, so that no user's first batch waits."""
+def warm(*, rows: bool = True, cents: bool = True, digits: bool = True) -> None:
+    """Compile the row loop (``rows``), the rounding of amounts for Parquet (``cents``) and the reading of digit cells
+    (``digits``), or load them from the cache: for setup steps, so that no user's first batch waits."""
     compiled_code.use_compiled()
+    if digits:
+        digit_numbers(np.empty(0, dtype=np.uint8), np.zeros(1, dtype=np.int64))
     if rows:
         count = INTERPRETED_ROWS + 1
         render_rows(np.full(1, -1, dtype=np.int64), np.empty(0, dtype=np.uint8),

@@ -27,9 +27,9 @@ ROOM_OUTPUT_COLUMNS = 5
 
 
 def preload_compiled(command: Literal["tax", "room"], path: str, *, csv_out: bool) -> None:
-    """Start loading the machine code the command will run (the engine's or the room solver's loop, and the CSV
-    row writer when ``csv_out``, else the rounding of Parquet amounts) in a background thread, while this thread
-    reads and checks ``path``.
+    """Start loading the machine code the command will run (the reading of digit cells for the check, the engine's or
+    the room solver's loop, and the CSV row writer when ``csv_out``, else the rounding of Parquet amounts) in a
+    background thread, while this thread reads and checks ``path``.
 
     Loading it is mostly waiting on the disk and on LLVM, a second or so, and reading the file mostly runs in
     pyarrow and NumPy outside the GIL: the two overlap. The loop is loaded by running it on a few generated
@@ -131,6 +131,9 @@ def _load(command: str, rows: int, csv_out: bool) -> None:
     from isoplan.tax.law import law_table
 
     try:
+        from isoplan.app.batch_csv import warm
+
+        warm(rows=False, cents=False)  # first the reading of digit cells, which the check of the file runs next
         if command == "room":
             from isoplan.planning.room import amt_room
             from isoplan.planning.room_kernel import INTERPRETED_ROWS, PARALLEL_ROWS
@@ -148,8 +151,6 @@ def _load(command: str, rows: int, csv_out: bool) -> None:
             wages = np.linspace(0.0, 1e6, n)
             run(households(year=np.full(n, law.first_year), filing_status=np.zeros(n, dtype=np.int8), wages=wages,
                            mortgage_interest=wages / 20, iso_bargain_element=wages / 10), law)
-        from isoplan.app.batch_csv import warm
-
-        warm(rows=csv_out, cents=not csv_out)  # the CSV row writer, or the rounding of amounts for Parquet
+        warm(rows=csv_out, cents=not csv_out, digits=False)  # the CSV row writer, or Parquet amounts
     except Exception:  # loading ahead is only a head start: the batch loads what it runs itself, and names any error
         return
