@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from math import copysign
 
 from isoplan.tax.federal import FederalResult
 from isoplan.tax.law import STATUSES, LawTable
@@ -108,13 +109,22 @@ class LineRow:
     value: float
 
 
+#: Each line's row with the value 0: most of a household's lines are 0 (a web page explains a few hundred lines a
+#: request), and a frozen row can be shared.
+_ZERO_ROWS = {key: LineRow(key, form, line, caption, 0.0) for key, form, line, caption in LINES}
+
+
 def explain_row(result: FederalResult, i: int = 0) -> list[LineRow]:
     """The lines of household ``i``, in form order."""
-    return [
-        LineRow(key, form, line, caption, float(result.lines[key][i]))
-        for key, form, line, caption in LINES
-        if key in result.lines
-    ]
+    lines = result.lines
+    rows = []
+    for key, form, line, caption in LINES:
+        if key in lines:
+            value = float(lines[key][i])
+            # 0.0, not -0.0 (equal to it, but shown with its sign)
+            rows.append(_ZERO_ROWS[key] if value == 0.0 and copysign(1.0, value) > 0.0 else
+                        LineRow(key, form, line, caption, value))
+    return rows
 
 
 def year_notes(law: LawTable, year: int, status_code: int) -> list[str]:
