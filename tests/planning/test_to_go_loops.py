@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from isoplan.planning.labels import compiled_loop
+from isoplan.planning.loops import compiled_loop
 from isoplan.planning.relaxation import _least_loop, _pruned_loop
 
 

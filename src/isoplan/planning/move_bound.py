@@ -1,5 +1,5 @@
 """The search's per-move arithmetic before the engine, one move at a time (compiled by
-:func:`isoplan.planning.labels.compiled_loop`): the tax after any credit over the deduction elections
+:func:`isoplan.planning.loops.compiled_loop`): the tax after any credit over the deduction elections
 (:meth:`isoplan.planning.model.ElectionTaxes.after_credit`), a move's value and carried labels from those
 (:func:`isoplan.planning.staging._reach_bound`), and the label rows the search carries
 (:func:`isoplan.planning.staging._carried`).
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from isoplan.planning.labels import compiled_loop
+from isoplan.planning.loops import compiled_loop
 
 
 def after_credit(tax: np.ndarray, limit: np.ndarray, other: np.ndarray, amt: np.ndarray, credit: np.ndarray,

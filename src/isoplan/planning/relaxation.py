@@ -58,7 +58,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from isoplan.planning.labels import _state_order, compiled_loop
+from isoplan.planning.labels import _state_order
+from isoplan.planning.loops import compiled_loop
 
 #: pruned relaxed searches at most after a new best schedule (:func:`tightened`)
 TIGHTENINGS = 8
@@ -228,7 +229,7 @@ class ValueToGo:
 
 def _least_loop(first: np.ndarray, future: np.ndarray, env_labels: np.ndarray, point: np.ndarray,
                 labels: np.ndarray, weights: np.ndarray, out: np.ndarray) -> None:
-    """:meth:`ValueToGo.to_go` one label at a time (compiled by :func:`isoplan.planning.labels.compiled_loop`): each
+    """:meth:`ValueToGo.to_go` one label at a time (compiled by :func:`isoplan.planning.loops.compiled_loop`): each
     ``out`` becomes the least of itself and its label's bounds over its grid point's envelopes (``first``: each grid
     point's run, lowest future first, NaN last)."""
     for r in range(point.shape[0]):
