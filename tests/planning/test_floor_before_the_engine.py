@@ -130,12 +130,13 @@ def test_a_weaker_bound_fails_the_check(monkeypatch: pytest.MonkeyPatch) -> None
     model, steps = MODELS[-1]  # three grants, ten years: AMT paid and credit used
     assert _shortfall(model, steps, weaken="dollars")[1] > 0.0
 
-    def most_tax(self: ElectionTaxes, credit: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    def most_tax(self: ElectionTaxes, credit: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         out: np.ndarray = np.max([tax[rows] - np.minimum(credit, limit[rows]) + other[rows]
                                   for tax, limit, other in zip(self.tax, self.limit, self.other, strict=True)], axis=0)
-        return out
+        return out, after_credit(self, credit, rows)[1]
 
-    monkeypatch.setattr(ElectionTaxes, "least_tax", most_tax)
+    after_credit = ElectionTaxes.after_credit
+    monkeypatch.setattr(ElectionTaxes, "after_credit", most_tax)
     assert max(_shortfall(m, s)[1] for m, s in MODELS) > 0.0
 
 

@@ -39,9 +39,10 @@ def _check_distinct(rows: np.ndarray, unique: np.ndarray, inverse: np.ndarray) -
     expected, expected_inverse = np.unique(rows, axis=0, return_inverse=True)
     assert np.array_equal(unique, expected)
     assert np.array_equal(inverse, expected_inverse.reshape(-1))
-    # each distinct row is the first of its equals
+    # each distinct row is the first of its equals, down to the sign of a zero
     for k in range(unique.shape[0]):
-        assert np.array_equal(rows[np.flatnonzero(inverse == k)[0]], unique[k])
+        first = rows[np.flatnonzero(inverse == k)[0]]
+        assert np.array_equal(first, unique[k]) and np.array_equal(np.signbit(first), np.signbit(unique[k]))
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -54,6 +55,20 @@ def test_the_distinct_rows_are_numpy_s(seed: int) -> None:
     _check_distinct(rows, unique, inverse)
     # the deciding columns named: column 4 repeats nothing, so all but the constant one
     unique, inverse = distinct_rows(rows, [0, 1, 3, 4])
+    _check_distinct(rows, unique, inverse)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_distinct_rows_of_signed_zeros_and_powers_of_two(seed: int) -> None:
+    # -0 and 0 equal (the first met kept); values that differ in their exponent bits only (2 ** k): the groups of
+    # equal rows must not depend on where the bits differ
+    rng = np.random.default_rng(40 + seed)
+    n = 20_000
+    rows = np.stack([rng.choice([0.0, -0.0, 1.0, -1.0, np.inf], n), 2.0 ** rng.integers(-60, 60, n),
+                     rng.choice([0.0, -0.0], n) * rng.integers(0, 2, n), rng.integers(0, 4, n) * 2.0 ** 40], axis=1)
+    unique, inverse = distinct_rows(rows)
+    _check_distinct(rows, unique, inverse)
+    unique, inverse = distinct_rows(rows, [0, 1, 2, 3])
     _check_distinct(rows, unique, inverse)
 
 

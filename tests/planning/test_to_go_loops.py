@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from isoplan.planning.labels import compiled_loop
+from isoplan.planning.loops import compiled_loop
 from isoplan.planning.relaxation import _least_loop, _pruned_loop
 
 
@@ -28,6 +28,9 @@ def _case(seed: int) -> tuple[np.ndarray, ...]:
     envelopes = int(first[-1])
     future = np.round(rng.uniform(-50.0, 50.0, envelopes), 0)  # ties
     future[rng.random(envelopes) < 0.1] = -np.inf
+    future[rng.random(envelopes) < 0.05] = np.nan
+    for p in range(points):  # each grid point's envelopes lowest future first, NaN last (as Level.table orders them)
+        future[first[p]:first[p + 1]] = np.sort(future[first[p]:first[p + 1]])
     env_value = np.round(rng.uniform(0.0, 100.0, envelopes), 0)
     env_labels = np.round(rng.uniform(0.0, 20.0, (envelopes, 4)), 1)
     n = 300
@@ -38,26 +41,43 @@ def _case(seed: int) -> tuple[np.ndarray, ...]:
     return first, future, env_value, env_labels, point, value, labels, weights
 
 
+def _incoming(seed: int, n: int, given: bool) -> np.ndarray:
+    """A chain's least so far for each label: infinity (the first search), or some figures, ties and minus
+    infinity among them."""
+    if not given:
+        return np.full(n, np.inf)
+    rng = np.random.default_rng(seed + 100)
+    least = np.round(rng.uniform(-60.0, 80.0, n), 0)
+    least[rng.random(n) < 0.1] = -np.inf
+    least[rng.random(n) < 0.1] = np.inf
+    return least
+
+
+@pytest.mark.parametrize("given", [False, True])
 @pytest.mark.parametrize("seed", range(6))
-def test_the_least_bound_is_the_least_over_every_envelope(seed: int) -> None:
+def test_the_least_bound_is_the_least_over_every_envelope(seed: int, given: bool) -> None:
     first, future, _, env_labels, point, _, labels, weights = _case(seed)
-    out = np.empty(point.size)
+    out = _incoming(seed, point.size, given)
+    before = out.copy()
     compiled_loop(_least_loop)(first, future, env_labels, point, labels, weights, out)
     for r, p in enumerate(point):
         bounds = [future[q] + _worth(labels[r], env_labels[q], weights) for q in range(first[p], first[p + 1])]
-        assert out[r] == min(bounds, default=np.inf)
+        bounds = [b for b in bounds if not np.isnan(b)]  # a NaN future bounds nothing
+        assert out[r] == min([before[r], *bounds])
 
 
+@pytest.mark.parametrize("given", [False, True])
 @pytest.mark.parametrize("seed", range(6))
-def test_the_pruned_bound_is_the_least_over_the_envelopes_worth_enough(seed: int) -> None:
+def test_the_pruned_bound_is_the_least_over_the_envelopes_worth_enough(seed: int, given: bool) -> None:
     first, future, env_value, env_labels, point, value, labels, weights = _case(seed)
-    out = np.empty(point.size)
+    out = _incoming(seed, point.size, given)
+    before = out.copy()
     compiled_loop(_pruned_loop)(first, future, env_value, env_labels, point, value, labels, weights, out)
     for r, p in enumerate(point):
         bounds = []
         for q in range(first[p], first[p + 1]):
             worth = _worth(labels[r], env_labels[q], weights)
-            if env_value[q] >= value[r] + worth:
+            if env_value[q] >= value[r] + worth and not np.isnan(future[q]):
                 bounds.append(future[q] + worth)
-        expected = min(bounds, default=np.inf) if first[p] < first[p + 1] else -np.inf
+        expected = min([before[r], *bounds]) if first[p] < first[p + 1] else -np.inf
         assert out[r] == expected

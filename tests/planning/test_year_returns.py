@@ -48,10 +48,10 @@ def test_a_year_through_the_stored_returns_is_the_year_with_a_row_per_scenario(c
         # the floor's bound: no scenario's tax is below the least over the elections of tax less credit taken
         federal, state = pairs.elections(model, t)
         rows = pairs.inputs_of[pair]
-        least = federal.least_tax(credit, rows)
-        most_left = federal.most_credit_left(credit, rows)
+        least, most_left = federal.after_credit(credit, rows)
         if state is not None:
-            least = least + state.least_tax(state_credit, rows)
-            assert np.all(state.most_credit_left(state_credit, rows) >= direct.state_credit_next - 1e-6)
+            state_least, state_most_left = state.after_credit(state_credit, rows)
+            least = least + state_least
+            assert np.all(state_most_left >= direct.state_credit_next - 1e-6)
         assert np.all(least <= direct.total_tax + 1e-6)
         assert np.all(most_left >= direct.credit_next - 1e-6)

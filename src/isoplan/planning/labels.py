@@ -9,12 +9,10 @@ still be worth.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-
 import numpy as np
 from numpy.typing import NDArray
 
+from isoplan.planning.loops import compiled_loop
 from isoplan.planning.sorting import stable_lexsort
 
 
@@ -237,17 +235,6 @@ def _ranges_loop(lo: np.ndarray, hi: np.ndarray, pool_value: np.ndarray, pool_la
             if pool_value[p] - value[r] >= worth - 1e-6:
                 beaten[r] = True
                 break
-
-
-@functools.cache
-def compiled_loop(loop: Callable[..., None]) -> Callable[..., None]:
-    """A planning loop (:func:`_ranges_loop`, the relaxation's bound) compiled by numba, once per process (a heavy
-    import: the engine's batches load it already); the machine code is cached on disk like the engine's
-    (:mod:`isoplan.tax.compiled`)."""
-    from isoplan.tax.compiled import cached_jit
-
-    compiled: Callable[..., None] = cached_jit(loop, error_model="numpy")
-    return compiled
 
 
 def _prune_by_leaders(state: np.ndarray, value: np.ndarray, labels: np.ndarray, weights: np.ndarray,

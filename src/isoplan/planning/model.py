@@ -25,6 +25,7 @@ from isoplan.equity.exercise import iso_status_at_exercise
 from isoplan.equity.iso_limit import iso_nso_split
 from isoplan.equity.records import ISO, NSO, Grant
 from isoplan.equity.rules import equity_rules
+from isoplan.planning.move_bound import after_credit
 from isoplan.planning.plan import Plan
 from isoplan.planning.sorting import distinct_rows
 from isoplan.tax.credit_chain import (
@@ -429,23 +430,10 @@ class ElectionTaxes:
     other: np.ndarray  # taxes beside it that neither the credit nor the election touch (0 when none)
     amt: np.ndarray
 
-    def least_tax(self, credit: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        """(len(rows),) the least tax of scenarios ``rows`` after the credit ``credit``, over the elections."""
-        out: np.ndarray | None = None
-        for tax, limit, other in zip(self.tax, self.limit, self.other, strict=True):
-            after = tax[rows] - np.minimum(credit, limit[rows]) + other[rows]
-            out = after if out is None else np.minimum(out, after)
-        assert out is not None
-        return out
-
-    def most_credit_left(self, credit: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        """(len(rows),) the most credit scenarios ``rows`` carry to the next year from ``credit``."""
-        out: np.ndarray | None = None
-        for limit, amt in zip(self.limit, self.amt, strict=True):
-            left = np.maximum(credit - np.minimum(credit, limit[rows]) + amt[rows], 0.0)
-            out = left if out is None else np.maximum(out, left)
-        assert out is not None
-        return out
+    def after_credit(self, credit: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(len(rows),) each: the least tax of scenarios ``rows`` after the credit ``credit``, over the elections, and
+        the most credit they carry to the next year."""
+        return after_credit(self.tax, self.limit, self.other, self.amt, credit, rows)
 
 
 def election_taxes(returns: DistinctReturns) -> ElectionTaxes:
@@ -454,7 +442,9 @@ def election_taxes(returns: DistinctReturns) -> ElectionTaxes:
     n = returns.tax.shape[1]
     # the other taxes summed from zero (none: zero)
     other = np.zeros(n) + returns.other if returns.other.shape[1] else np.zeros((2, n))
-    return ElectionTaxes(tax=returns.tax, limit=returns.credit_limit, other=other, amt=returns.amt)
+    # as the compiled loop takes them (:func:`isoplan.planning.move_bound.after_credit`), made once
+    return ElectionTaxes(*(np.ascontiguousarray(a, dtype=np.float64)
+                           for a in (returns.tax, returns.credit_limit, other, returns.amt)))
 
 
 def year_taxes(model: StagingModel, t: int, *, iso_spread: np.ndarray, ordinary: np.ndarray,

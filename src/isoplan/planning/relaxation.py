@@ -58,7 +58,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from isoplan.planning.labels import _state_order, compiled_loop
+from isoplan.planning.labels import _state_order
+from isoplan.planning.loops import compiled_loop
 
 #: pruned relaxed searches at most after a new best schedule (:func:`tightened`)
 TIGHTENINGS = 8
@@ -144,9 +145,8 @@ class Level:
 
     def table(self, points: int) -> tuple[np.ndarray, ...]:
         """The envelopes for the bound loops: where each grid point's run starts (``points`` + 1 entries), and the
-        futures, values and labels, each grid point's envelopes lowest future first (a loop skips an envelope
-        whose future is no lower than the least bound so far, so the least found first skips the most; the least
-        is the same in any order)."""
+        futures, values and labels, each grid point's envelopes lowest future first (a loop stops at the first
+        envelope whose future is no lower than the least bound so far: the bounds after it are no lower)."""
         if self._table is None or self._table[0] is not self.future:
             order = np.lexsort((self.future, self.point))
             first = np.searchsorted(self.point[order], np.arange(points + 1)).astype(np.int64)
@@ -206,37 +206,38 @@ class ValueToGo:
         point without an envelope. It holds for the labels that can beat ``floor`` only (see module doc): the most
         a schedule through a label can be worth is at most the larger of its value plus this and ``floor``. It
         never falls as the value or a carried label grows."""
-        out = np.empty(point.size)
+        out = np.full(point.size, np.inf)
         if point.size == 0:
             return out
-        self._bound(t, np.ascontiguousarray(point, dtype=np.int64), np.ascontiguousarray(labels, dtype=np.float64),
-                    np.ascontiguousarray(weights, dtype=np.float64),
-                    None if value is None else np.ascontiguousarray(value, dtype=np.float64), out)
+        point, labels = np.ascontiguousarray(point, dtype=np.int64), np.ascontiguousarray(labels, dtype=np.float64)
+        weights = np.ascontiguousarray(weights, dtype=np.float64)
+        if value is not None:
+            value = np.ascontiguousarray(value, dtype=np.float64)
+        # the least over the chain of searches, newest first: the least so far lets each loop skip the envelopes
+        # that cannot lower it (the least is the same in any order: no loop returns NaN)
+        search: ValueToGo | None = self
+        while search is not None:
+            first, future, env_value, env_labels = search.levels[t].table(search.points)
+            if search.prior is None:
+                compiled_loop(_least_loop)(first, future, env_labels, point, labels, weights, out)
+            else:
+                assert value is not None and search.levels[t].value is not None
+                compiled_loop(_pruned_loop)(first, future, env_value, env_labels, point, value, labels, weights, out)
+            search = search.prior
         return out
-
-    def _bound(self, t: int, point: np.ndarray, labels: np.ndarray, weights: np.ndarray, value: np.ndarray | None,
-               out: np.ndarray) -> None:
-        """:meth:`to_go` into ``out``, the arrays already as the compiled loops take them."""
-        first, future, env_value, env_labels = self.levels[t].table(self.points)
-        if self.prior is None:
-            compiled_loop(_least_loop)(first, future, env_labels, point, labels, weights, out)
-            return
-        assert value is not None and self.levels[t].value is not None
-        compiled_loop(_pruned_loop)(first, future, env_value, env_labels, point, value, labels, weights, out)
-        prior = np.empty(point.size)
-        self.prior._bound(t, point, labels, weights, value, prior)
-        np.minimum(out, prior, out=out)
 
 
 def _least_loop(first: np.ndarray, future: np.ndarray, env_labels: np.ndarray, point: np.ndarray,
                 labels: np.ndarray, weights: np.ndarray, out: np.ndarray) -> None:
-    """:meth:`ValueToGo.to_go` one label at a time (compiled by :func:`isoplan.planning.labels.compiled_loop`)."""
+    """:meth:`ValueToGo.to_go` one label at a time (compiled by :func:`isoplan.planning.loops.compiled_loop`): each
+    ``out`` becomes the least of itself and its label's bounds over its grid point's envelopes (``first``: each grid
+    point's run, lowest future first, NaN last)."""
     for r in range(point.shape[0]):
         p = point[r]
-        least = np.inf
+        least = out[r]
         for q in range(first[p], first[p + 1]):
-            if future[q] >= least:  # the bound adds a worth of zero or more: no lower
-                continue
+            if future[q] >= least:  # the bound adds a worth of zero or more, and the futures after are no lower
+                break
             worth = 0.0
             for k in range(weights.shape[0]):
                 w = weights[k]
@@ -251,19 +252,18 @@ def _least_loop(first: np.ndarray, future: np.ndarray, env_labels: np.ndarray, p
         out[r] = least
 
 
-
 def _pruned_loop(first: np.ndarray, future: np.ndarray, env_value: np.ndarray, env_labels: np.ndarray,
                  point: np.ndarray, value: np.ndarray, labels: np.ndarray, weights: np.ndarray,
                  out: np.ndarray) -> None:
-    """A pruned search's :meth:`ValueToGo.to_go` one label at a time: over the envelopes of its grid point worth at
-    least its value plus the penalty, the least future plus penalty (infinity: none; minus infinity: the grid point
-    has no envelope)."""
+    """A pruned search's :meth:`ValueToGo.to_go` one label at a time: each ``out`` becomes the least of itself and,
+    over the envelopes of its grid point worth at least its value plus the penalty, future plus penalty (minus
+    infinity: the grid point has no envelope)."""
     for r in range(point.shape[0]):
         p = point[r]
-        least = np.inf if first[p] < first[p + 1] else -np.inf
+        least = out[r] if first[p] < first[p + 1] else -np.inf
         for q in range(first[p], first[p + 1]):
-            if future[q] >= least:  # the bound adds a worth of zero or more: no lower
-                continue
+            if future[q] >= least:  # the bound adds a worth of zero or more, and the futures after are no lower
+                break
             worth = 0.0
             for k in range(weights.shape[0]):
                 w = weights[k]

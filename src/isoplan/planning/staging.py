@@ -74,6 +74,7 @@ from isoplan.planning.model import (  # re-exported: the model and the evaluatio
     year_step_of,
     year_taxes,
 )
+from isoplan.planning.move_bound import carried, move_labels
 from isoplan.planning.plan import Plan
 from isoplan.planning.relaxation import Level, Move, ValueToGo, bundle_labels, futures, tightened
 from isoplan.planning.sorting import stable_argsort
@@ -187,23 +188,17 @@ def _reach_bound(model: StagingModel, t: int, pairs: _YearPairs, pair: np.ndarra
     federal, state = pairs.elections(model, t)
     assert pairs.moves is not None
     inputs = pairs.inputs_of[pair]
-    labels = nodes.labels[parent]
-    credit, state_credit = labels[:, 0], labels[:, 3]
-    tax = federal.least_tax(credit, inputs)
-    credit_next = federal.most_credit_left(credit, inputs)
-    if state is None:
-        state_next = np.maximum(state_credit, 0.0)
-    else:
-        tax = tax + state.least_tax(state_credit, inputs)
-        state_next = state.most_credit_left(state_credit, inputs)
-    extra_tax = tax - model.base_tax[t]
-    strike_paid, proceeds = pairs.moves.strike_paid[pair], pairs.moves.proceeds[pair]
-    available = model.cash_limit[t] + labels[:, 4]
-    cash_out = np.maximum(strike_paid + np.maximum(extra_tax, 0.0) - proceeds, 0.0)
-    value = nodes.value[parent] + model.discount[t] * (proceeds - strike_paid - extra_tax)
-    lab = _carried(credit_next, labels[:, 1] + pairs.moves.regular_basis_added[pair],
-                   labels[:, 2] + pairs.moves.amt_basis_added[pair], state_next,
-                   np.maximum(available - cash_out, 0.0) if rolled_cash else np.zeros(pair.size))
+    tax, credit_next = federal.after_credit(nodes.labels[parent, 0], inputs)
+    state_next = None
+    if state is not None:
+        state_tax, state_next = state.after_credit(nodes.labels[parent, 3], inputs)
+        tax = tax + state_tax
+    m = pairs.moves
+    value, regular, amt, state_left, cash = move_labels(
+        parent, pair, nodes.value, nodes.labels, tax, state_next,
+        (m.strike_paid, m.proceeds, m.regular_basis_added, m.amt_basis_added), model.base_tax[t],
+        model.cash_limit[t], model.discount[t], rolled_cash)
+    lab = _carried(credit_next, regular, amt, state_left, cash)
     most: np.ndarray = value + floor.to_go.to_go(t, pairs.target[pair], lab, floor.weights, value)
     return most
 
@@ -256,10 +251,9 @@ def _expand(model: StagingModel, t: int, combo_shares: np.ndarray, moves: _Moves
 def _carried(credit: np.ndarray, regular_basis: np.ndarray, amt_basis: np.ndarray, state_credit: np.ndarray,
              cash: np.ndarray) -> np.ndarray:
     """(n, :data:`LABEL_WIDTH`) labels: the carried ones and the unspent cash plus each credit and both (the
-    sums :func:`_dominance_weights` compares, so that a beater must carry cash to cover a credit lead); made as
-    rows and copied transposed, about twice as fast as stacking columns."""
-    return np.ascontiguousarray(np.vstack([credit, regular_basis, amt_basis, state_credit, cash, cash + credit,
-                                           cash + state_credit, cash + credit + state_credit]).T)
+    sums :func:`_dominance_weights` compares, so that a beater must carry cash to cover a credit lead), by a
+    compiled loop."""
+    return carried(credit, regular_basis, amt_basis, state_credit, cash)
 
 
 def _value_to_go(model: StagingModel, grid: Grid, moves: _Moves | None, rolled_cash: bool,
