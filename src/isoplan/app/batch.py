@@ -812,8 +812,12 @@ _SPECIAL = b',"\r\n'
 
 
 def _has_special(column: Any) -> bool:
-    """Whether any cell of a text column holds a byte that needs quoting: one look at the whole text."""
-    text = _cell_bytes(column)[0].tobytes()  # a copy, then searched at memory speed, a byte at a time
+    """Whether any cell of a text column holds a byte that needs quoting: one look at the whole text (its smallest
+    byte, without a copy: ids, numbers and names have none at or below a comma, the largest such byte)."""
+    data = _cell_data(column)[0]
+    if not data.size or data.min() > max(_SPECIAL):
+        return False
+    text = data.tobytes()  # a copy, then searched at memory speed, a byte at a time
     return any(text.find(_SPECIAL[i:i + 1]) >= 0 for i in range(len(_SPECIAL)))
 
 
