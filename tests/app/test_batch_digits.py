@@ -8,8 +8,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from isoplan.app.batch import _cell_bytes, batch_households, read_batch
-from isoplan.app.batch_csv import MOST_READ_DIGITS, digit_numbers
+from isoplan.app.batch import _cell_bytes, _stored_cells, batch_households, read_batch
+from isoplan.app.batch_csv import MOST_IDS, MOST_READ_DIGITS, cell_ids, digit_numbers
 from isoplan.app.common import InputError
 from isoplan.app.household import PLAIN_NAMES
 
@@ -50,6 +50,20 @@ def test_other_cells_are_left_to_the_cast(cell):
     assert _read([cell]) is None
     assert _read(["12", "-4", cell]) is None
     assert _read([cell, "12", "-4"]) is None
+
+
+@pytest.mark.parametrize("kind", [pa.string(), pa.large_string()])
+def test_cells_are_read_from_the_offsets_as_stored(kind):
+    """A column's data buffer whole and its offsets as stored (32 bits, or 64 narrowed): a slice of a longer column,
+    whose first cell starts past the buffer's start, reads its own cells and no other."""
+    cells = ["12", "-0", "", "x", "345", "-6", "", "789012345678901", "7"]
+    column = pa.array(cells, kind).slice(4, 4)  # "345" .. "789012345678901": the bad "x" before, "7" after
+    data, offsets = _stored_cells(column)
+    assert offsets.dtype == (np.int64 if kind == pa.large_string() else np.int32) and offsets[0] > 0
+    read = digit_numbers(data, offsets)
+    assert read is not None
+    assert _bits(read) == _bits([345.0, -6.0, 0.0, 789012345678901.0])
+    assert digit_numbers(*_stored_cells(pa.array(cells, kind).slice(2, 3))) is None  # "", "x", "345": the bad cell
 
 
 def test_no_cells():
@@ -102,3 +116,94 @@ def test_a_bad_cell_is_named_the_same_either_way(tmp_path, compiled_reading, cel
             batch_households(read_batch(path, PLAIN_NAMES))
         refusals.append(str(refused.value))
     assert refusals[0] == refusals[1]
+
+
+def _numbered(cells: list[str]) -> tuple[list[int], list[str]] | None:
+    column = pa.array(cells, pa.string())
+    numbered = cell_ids(*_stored_cells(column))
+    if numbered is None:
+        return None
+    ids, firsts = numbered
+    return ids.tolist(), [cells[i] for i in firsts.tolist()]
+
+
+def test_labels_are_numbered_as_a_dictionary_encoding_numbers_them():
+    rng = np.random.default_rng(3)
+    labels = ["single", "mfj", "MFJ", "Mfj", "mfs", "hoh", "qss", "", "x", "12345678", "1234567", "mfj\x00", "é"]
+    cells = [labels[k] for k in rng.integers(0, len(labels), 2000)]
+    encoded = pc.dictionary_encode(pa.array(cells, pa.string()))
+    assert _numbered(cells) == (encoded.indices.to_pylist(), encoded.dictionary.to_pylist())
+    assert _numbered(["b", "a", "b", "", "a", "c"]) == ([0, 1, 0, 2, 1, 3], ["b", "a", "", "c"])  # first appearance
+
+
+def test_labels_are_numbered_in_a_slice_of_a_column():
+    column = pa.array(["x", "hoh", "single", "hoh", "y"], pa.string()).slice(1, 3)
+    numbered = cell_ids(*_stored_cells(column))
+    assert numbered is not None
+    assert numbered[0].tolist() == [0, 1, 0] and numbered[1].tolist() == [0, 1]
+
+
+def test_long_cells_and_many_labels_are_left_to_the_dictionary_encoding():
+    assert _numbered(["single", "123456789"]) is None  # nine bytes: more than a word
+    assert _numbered(["ab"] * 3 + ["é" * 5]) is None  # five characters, ten bytes
+    many = [f"s{k}" for k in range(MOST_IDS)]
+    assert _numbered(many + many) == (list(range(MOST_IDS)) * 2, many)
+    assert _numbered([*many, "one more"]) is None
+
+
+@pytest.mark.parametrize("cells, message", [
+    (["single", "mfj", "bad", "worse", "bad"], r"row 3, column filing_status: '?bad'?"),
+    (["single", "MFJ", "", "mfj"], r"row 3, column filing_status: '?'?"),
+])
+def test_a_bad_status_is_named_the_same_either_way(tmp_path, compiled_reading, cells, message):
+    path = _batch_file(tmp_path, [f"2025,{cell},1,0,0" for cell in cells])
+    refusals = []
+    for compiled in (False, True):
+        compiled_reading(compiled)
+        with pytest.raises(InputError, match=message) as refused:
+            batch_households(read_batch(path, PLAIN_NAMES))
+        refusals.append(str(refused.value))
+    assert refusals[0] == refusals[1]
+
+
+def test_statuses_are_the_same_codes_either_way(tmp_path, compiled_reading):
+    statuses = ["single", "mfj", "MFS", "Hoh", "qss"]
+    path = _batch_file(tmp_path, [f"2025,{statuses[i * 7 % 5]},{i},0,0" for i in range(200)])
+    codes = []
+    for compiled in (False, True):
+        compiled_reading(compiled)
+        codes.append(batch_households(read_batch(path, PLAIN_NAMES)).filing_status.tolist())
+    assert codes[0] == codes[1] == [[0, 1, 2, 3, 4][i * 7 % 5] for i in range(200)]
+
+
+READ_WITHOUT_COMPUTE = """
+import sys
+from isoplan.app.batch import batch_households, kept_columns, read_batch
+from isoplan.app.household import PLAIN_NAMES
+from isoplan.tax import compiled
+compiled.use_compiled()
+table = read_batch(sys.argv[1], PLAIN_NAMES)
+kept = kept_columns(table, ["client_id"], PLAIN_NAMES, reserved=())
+batch_households(table, skip=kept)
+print("pyarrow.compute" in sys.modules)
+"""
+
+
+def test_a_clean_csv_file_is_read_and_checked_without_pyarrow_compute(tmp_path):
+    """Its import holds the GIL about a tenth of a second while the file is read: a file whose cells need no
+    stripping, of whole numbers and a few statuses, read by the compiled passes, never imports it."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import isoplan
+
+    path = tmp_path / "households.csv"
+    path.write_text("client_id,year,filing_status,wages\n"
+                    + "".join(f"C{i},2025,{['single', 'mfj'][i % 2]},{i * 100}\n" for i in range(2000)))
+    src = str(Path(isoplan.__file__).resolve().parent.parent)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])}
+    run = subprocess.run([sys.executable, "-c", READ_WITHOUT_COMPUTE, str(path)], capture_output=True, text=True,
+                         env=env, check=True)
+    assert run.stdout.split() == ["False"]

@@ -601,3 +601,17 @@ def test_a_large_result_builds_the_same_parquet_columns_in_threads(monkeypatch):
     assert in_threads.schema.equals(one_by_one.schema) and in_threads.column_names == list(table.header)
     for threaded, serial in zip(in_threads.columns, one_by_one.columns, strict=True):  # repr: NaN as NaN, -0.0 as -0.0
         assert [repr(v) for v in threaded.to_pylist()] == [repr(v) for v in serial.to_pylist()]
+
+
+@pytest.mark.parametrize("cells, start, stop, special", [
+    (["C0000001", "2025", "-5", "mfj", "é"], 0, 5, False),  # every byte above a comma: no search
+    (["a b", "x!y", "#", "+1", "\t"], 0, 5, False),  # bytes below a comma, none that is quoted
+    (["a,b"], 0, 1, True), (['a"b'], 0, 1, True), (["a\rb"], 0, 1, True), (["a\nb"], 0, 1, True),
+    (["a,b", "cd", " e", 'g"h'], 1, 3, False),  # the quoted bytes outside the slice
+    (["a,b", "cd", " e", 'g"h'], 0, 2, True), (["a,b", "cd", " e", 'g"h'], 2, 4, True),
+    ([], 0, 0, False), (["", ""], 0, 2, False),
+])
+def test_cells_that_need_quoting_are_found_in_a_columns_own_bytes(cells, start, stop, special):
+    import isoplan.app.batch as batch
+
+    assert batch._has_special(pa.array(cells, pa.string()).slice(start, stop - start)) is special

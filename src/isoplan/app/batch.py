@@ -137,7 +137,6 @@ def _arrow_csv(raw: bytes, path: str) -> BatchFile | None:
     csv module reads it and names what is wrong)."""
     import numpy as np
     import pyarrow as pa
-    import pyarrow.compute as pc  # type: ignore[import-untyped]
     import pyarrow.csv as pacsv  # type: ignore[import-untyped]
 
     skip = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
@@ -169,8 +168,7 @@ def _arrow_csv(raw: bytes, path: str) -> BatchFile | None:
         cells = []
         for k in keys:  # one column at a time, each block freed once copied
             column = table.column(k).combine_chunks()
-            cells.append(pc.utf8_trim(column, characters=PY_WHITESPACE)
-                         if _cells_may_need_strip(column, ascii_only=ascii_rows) else column)
+            cells.append(_stripped(column) if _cells_may_need_strip(column, ascii_only=ascii_rows) else column)
             table = table.drop_columns([k])
     else:
         cells = [pa.array([], pa.string()) for _ in keys]
@@ -186,6 +184,15 @@ def _arrow_csv(raw: bytes, path: str) -> BatchFile | None:
             length = len(cells[0])
     _check_rows(length, path)
     return BatchFile(path, header, dict(zip(header, cells, strict=True)), length, stripped=True)
+
+
+def _stripped(column: Any) -> Any:
+    """A text column's cells stripped as :func:`str.strip` strips them (imports pyarrow.compute: a tenth of a second,
+    holding the GIL, which a file without whitespace to strip and with statuses :func:`_status_codes` numbers itself
+    never spends)."""
+    import pyarrow.compute as pc  # type: ignore[import-untyped]
+
+    return pc.utf8_trim(column, characters=PY_WHITESPACE)
 
 
 def _cells_may_need_strip(column: Any, *, ascii_only: bool = False) -> bool:
@@ -279,7 +286,6 @@ def kept_columns(table: BatchFile, keep: Sequence[str], names: Names, *, reserve
     """The ``--keep`` columns: each a column of the file that can be written as text, none an input the
     command reads or an output it adds (``reserved``)."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     flag = names("keep")
     kept = tuple(dict.fromkeys(name.strip() for name in keep))
@@ -290,8 +296,10 @@ def kept_columns(table: BatchFile, keep: Sequence[str], names: Names, *, reserve
         if name not in table.header:
             raise InputError(flag, name, f"a column of {table.path} (its columns: {', '.join(table.header)})")
         column = table.columns[name]
+        if _is_text(column):
+            continue  # written as it is
         try:
-            pc.cast(column.slice(0, 1), pa.string())
+            column.slice(0, 1).cast(pa.string())
         except (pa.ArrowNotImplementedError, pa.ArrowInvalid):
             raise InputError(flag, name, f"a column of text, numbers, dates or true/false (it holds {column.type})",
                              source=table.path) from None
@@ -300,13 +308,11 @@ def kept_columns(table: BatchFile, keep: Sequence[str], names: Names, *, reserve
 
 def _text(column: Any, stripped: bool = False) -> Any:
     """A text column's cells, nulls blank and stripped as CSV cells are (``stripped``: they are, as read)."""
-    import pyarrow.compute as pc
-
     if stripped:
         return column
     if not column.null_count and not _cells_may_need_strip(column):
         return column  # nothing to strip (CSV cells are stripped as read)
-    return pc.utf8_trim(column.fill_null(""), characters=PY_WHITESPACE)
+    return _stripped(column.fill_null(""))
 
 
 def _is_text(column: Any) -> bool:
@@ -328,7 +334,6 @@ def _numbers(column: Any, name: str, path: str, stripped: bool = False) -> tuple
     (``stripped``: a text column's cells are stripped as read)."""
     import numpy as np
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     field_name, allowed = f"column {name}", "a number"
     if _is_text(column):
@@ -351,8 +356,7 @@ def _numbers(column: Any, name: str, path: str, stripped: bool = False) -> tuple
                 or pa.types.is_null(kind)):
             i = _first(~blank) if not blank.all() else 0
             raise InputError(field_name, column[i].as_py(), allowed, row=i + 1, source=path)
-        values = np.asarray(pc.cast(column.fill_null(0), pa.float64()).to_numpy(zero_copy_only=False),
-                            dtype=np.float64)
+        values = np.asarray(column.fill_null(0).cast(pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
         cells = column
     if values.size and values.min() >= -MAX_MONEY and values.max() <= MAX_MONEY:  # a NaN fails both: 2 passes
         return values, blank
@@ -372,15 +376,16 @@ def _cast_numbers(text: Any, blank: np.ndarray) -> np.ndarray | None:
     number pyarrow reads. A large column of whole numbers in digits, once compiled code is loaded, in one compiled
     pass instead (:func:`isoplan.app.batch_csv.digit_numbers`: the same floats)."""
     import numpy as np
-    import pyarrow as pa
-    import pyarrow.compute as pc
 
     if _digits_at_once(len(text)):
         from isoplan.app.batch_csv import digit_numbers
 
-        digits = digit_numbers(*_cell_bytes(text))
+        digits = digit_numbers(*_stored_cells(text))
         if digits is not None:
             return digits
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     filled = pc.if_else(pa.array(blank), "0", text) if blank.any() else text
     try:
         return np.asarray(pc.cast(filled, pa.float64()).to_numpy(), dtype=np.float64)
@@ -396,9 +401,10 @@ def _cast_numbers(text: Any, blank: np.ndarray) -> np.ndarray | None:
 
 
 def _digits_at_once(rows: int) -> bool:
-    """Whether a text column of ``rows`` cells is read by the compiled pass of digits: a large column, while compiled
-    code runs in this process and that pass is loaded, or nothing loads in the background (it is then loaded here,
-    tens of milliseconds), not waiting on the loading of numba meanwhile: pyarrow's cast does the work then."""
+    """Whether a text column of ``rows`` cells is read by the compiled pass of digits (or of labels, numbered): a large
+    column, while compiled code runs in this process and those passes are loaded, or nothing loads in the background
+    (they are then loaded here, tens of milliseconds), not waiting on the loading of numba meanwhile: pyarrow's cast
+    (or dictionary encoding) does the work then."""
     from isoplan.tax.compiled import INTERPRETED_ROWS, compiled_loaded
 
     if rows <= INTERPRETED_ROWS or not compiled_loaded():
@@ -412,15 +418,26 @@ def _status_codes(column: Any, path: str, stripped: bool = False) -> np.ndarray:
     """Filing statuses as the engine's codes: each distinct text checked once, the first bad one named at
     its first row."""
     import numpy as np
-    import pyarrow.compute as pc
 
     from isoplan.tax.households import status_codes
 
     if not _is_text(column):
         return np.asarray(column.to_numpy(zero_copy_only=False))
-    encoded = pc.dictionary_encode(_text(column, stripped))
-    indices = np.asarray(encoded.indices.to_numpy(zero_copy_only=False))
-    distinct = np.asarray(encoded.dictionary.to_pylist(), dtype=object).astype(str)
+    text = _text(column, stripped)
+    numbered = None
+    if _digits_at_once(len(text)):
+        from isoplan.app.batch_csv import cell_ids
+
+        numbered = cell_ids(*_stored_cells(text))
+    if numbered is not None:  # the cells numbered as pyarrow's dictionary encoding numbers them, the same distinct
+        indices, firsts = numbered
+        distinct = np.asarray([text[int(i)].as_py() for i in firsts], dtype=object).astype(str)
+    else:
+        import pyarrow.compute as pc
+
+        encoded = pc.dictionary_encode(text)
+        indices = np.asarray(encoded.indices.to_numpy(zero_copy_only=False))
+        distinct = np.asarray(encoded.dictionary.to_pylist(), dtype=object).astype(str)
     try:
         codes = status_codes(distinct)
     except InputError as err:
@@ -724,11 +741,12 @@ def parquet_options(table: Any) -> dict[str, Any]:
 def _column_text(column: OutputColumn, start: int, stop: int) -> Any:
     import numpy as np
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     if column.kind == "input":
         values = column.values.slice(start, stop - start)
-        return values if _is_text(values) else pc.cast(values, pa.string()).fill_null("")
+        return values if _is_text(values) else values.cast(pa.string()).fill_null("")
+    import pyarrow.compute as pc
+
     part = column.values[start:stop]
     if column.kind == "amount":
         text = cents_text(np.asarray(part, dtype=np.float64))
@@ -794,8 +812,12 @@ _SPECIAL = b',"\r\n'
 
 
 def _has_special(column: Any) -> bool:
-    """Whether any cell of a text column holds a byte that needs quoting: one look at the whole text."""
-    text = _cell_bytes(column)[0].tobytes()  # a copy, then searched at memory speed, a byte at a time
+    """Whether any cell of a text column holds a byte that needs quoting: one look at the whole text (its smallest
+    byte, without a copy: ids, numbers and names have none at or below a comma, the largest such byte)."""
+    data = _cell_data(column)[0]
+    if not data.size or data.min() > max(_SPECIAL):
+        return False
+    text = data.tobytes()  # a copy, then searched at memory speed, a byte at a time
     return any(text.find(_SPECIAL[i:i + 1]) >= 0 for i in range(len(_SPECIAL)))
 
 
@@ -810,6 +832,14 @@ def _cell_bytes(column: Any) -> tuple[np.ndarray, np.ndarray]:
 def _cell_data(column: Any) -> tuple[np.ndarray, np.ndarray, int]:
     """A text column's bytes (every cell's, in order), its offsets as stored (32 or 64 bits; one more than its cells:
     the end) and the first of them, where the bytes start."""
+    data, offsets = _stored_cells(column)
+    first = int(offsets[0]) if len(offsets) else 0
+    return data[first:int(offsets[-1]) if len(offsets) else 0], offsets, first
+
+
+def _stored_cells(column: Any) -> tuple[np.ndarray, np.ndarray]:
+    """A text column's data buffer whole and its offsets as stored (32 or 64 bits), one more than its cells: cell
+    ``i`` is ``data[offsets[i]:offsets[i + 1]]``. No copy."""
     import numpy as np
     import pyarrow as pa
 
@@ -817,9 +847,8 @@ def _cell_data(column: Any) -> tuple[np.ndarray, np.ndarray, int]:
     wide = pa.types.is_large_string(column.type)
     offsets = np.frombuffer(buffers[1], dtype=np.int64 if wide else np.int32)[column.offset:column.offset
                                                                                  + len(column) + 1]
-    first = int(offsets[0]) if len(offsets) else 0
     data = np.frombuffer(buffers[2], dtype=np.uint8) if buffers[2] is not None else np.empty(0, dtype=np.uint8)
-    return data[first:int(offsets[-1]) if len(offsets) else 0], offsets, first
+    return data, offsets
 
 
 def _text_cells(columns: Sequence[Any], rows: int) -> tuple[np.ndarray, np.ndarray]:

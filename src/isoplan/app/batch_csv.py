@@ -14,7 +14,8 @@ written at once. Until compiled code is loaded in the process, and while loading
 
 The loop's rounding also gives a large Parquet result its amounts to the cent (:func:`amounts_to_cents`): one
 compiled pass per column. The other way, a batch file's column of whole numbers in digits is read in one compiled
-pass too (:func:`digit_numbers`), the numbers pyarrow's cast from text gives.
+pass too (:func:`digit_numbers`), the numbers pyarrow's cast from text gives, and a column of a few labels numbered
+(:func:`cell_ids`), as pyarrow's dictionary encoding numbers them.
 """
 
 from __future__ import annotations
@@ -27,8 +28,9 @@ import numpy as np
 
 from isoplan.tax import compiled as compiled_code
 
-__all__ = ["AMOUNT", "CENTS", "FLAG", "INTERPRETED_ROWS", "NOT_PLAIN", "WHOLE", "amounts_to_cents", "column_wise",
-           "digit_numbers", "digits_loaded", "plain_amounts", "render_rows", "row_buffers", "row_bytes_bound", "warm"]
+__all__ = ["AMOUNT", "CENTS", "FLAG", "INTERPRETED_ROWS", "MOST_IDS", "NOT_PLAIN", "WHOLE", "amounts_to_cents",
+           "cell_ids", "column_wise", "digit_numbers", "digits_loaded", "plain_amounts", "render_rows", "row_buffers",
+           "row_bytes_bound", "warm"]
 
 #: Kinds of a number column: an amount (a float, written to the cent), whole cents (written as dollars and
 #: two decimals), a whole number, a flag (0/1).
@@ -258,6 +260,49 @@ def _digit_cells(data: np.ndarray, starts: np.ndarray, out: np.ndarray) -> bool:
     return True
 
 
+#: Most bytes of a cell :func:`_cell_ids` tells apart (one word), and most distinct cells it numbers: a column of a
+#: few labels (filing statuses); any other is left to pyarrow's dictionary encoding.
+MOST_ID_BYTES = 8
+MOST_IDS = 64
+#: Slots of the table of distinct cells (a power of two, four times :data:`MOST_IDS`: short probes) and the
+#: multiplier that spreads a cell's word over them (Fibonacci hashing).
+_ID_SLOTS = 256
+_ID_SPREAD = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _cell_ids(data: np.ndarray, starts: np.ndarray, ids: np.ndarray, firsts: np.ndarray) -> int:
+    """Each cell ``data[starts[i]:starts[i + 1]]`` numbered by its first appearance into ``ids`` (the first distinct
+    cell 0, the next 1, ...), and the row of each number's first cell into ``firsts``: the number of distinct cells;
+    -1 when a cell is longer than :data:`MOST_ID_BYTES` or there are more than ``firsts.shape[0]`` distinct cells.
+
+    A cell is its bytes as one word and its length; distinct ones are kept in a table of open slots."""
+    words = np.zeros(_ID_SLOTS, dtype=np.uint64)
+    lengths = np.zeros(_ID_SLOTS, dtype=np.int64)
+    slot_ids = np.full(_ID_SLOTS, -1, dtype=np.int64)
+    count = 0
+    for i in range(ids.shape[0]):
+        first, end = np.int64(starts[i]), np.int64(starts[i + 1])
+        length = end - first
+        if length > MOST_ID_BYTES:
+            return -1
+        word = np.uint64(0)
+        for b in range(length):
+            word |= np.uint64(data[first + b]) << np.uint64(8 * b)
+        slot = np.int64(((word ^ np.uint64(length)) * _ID_SPREAD) >> np.uint64(56))  # 256 slots: the top 8 bits
+        while slot_ids[slot] >= 0 and not (words[slot] == word and lengths[slot] == length):
+            slot = (slot + 1) % _ID_SLOTS
+        if slot_ids[slot] < 0:
+            if count == firsts.shape[0]:
+                return -1
+            words[slot] = word
+            lengths[slot] = length
+            slot_ids[slot] = count
+            firsts[count] = i
+            count += 1
+        ids[i] = slot_ids[slot]
+    return count
+
+
 @functools.cache
 def _helpers() -> None:
     """The loops' helpers made callable from compiled code, once (imports numba)."""
@@ -290,17 +335,47 @@ def _compiled_digits() -> Callable[..., bool]:
     return compiled
 
 
+@functools.cache
+def _compiled_ids() -> Callable[..., int]:
+    """:func:`_cell_ids` compiled, as :func:`_compiled_digits`."""
+    compiled: Callable[..., int] = compiled_code.cached_jit(_cell_ids)
+    return compiled
+
+
 def digits_loaded() -> bool:
-    """Whether :func:`digit_numbers` runs here at once: its compiled pass is loaded in this process."""
-    return _compiled_digits.cache_info().currsize > 0
+    """Whether :func:`digit_numbers` and :func:`cell_ids` run here at once: their compiled passes are loaded in this
+    process."""
+    return _compiled_digits.cache_info().currsize > 0 and _compiled_ids.cache_info().currsize > 0
+
+
+def cell_ids(data: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Text cells (``data[starts[i]:starts[i + 1]]``, as :func:`digit_numbers` takes them) numbered in the order each
+    distinct cell first appears, in one compiled pass (loaded first if need be): the number of each cell and the row
+    of each number's first cell, as a dictionary encoding gives them. None when a cell is longer than
+    :data:`MOST_ID_BYTES` or there are more than :data:`MOST_IDS` distinct cells."""
+    ids = np.empty(starts.shape[0] - 1, dtype=np.int32)
+    firsts = np.empty(MOST_IDS, dtype=np.int64)
+    if starts.dtype != np.int32:
+        if data.shape[0] > np.iinfo(np.int32).max:
+            return None
+        starts = starts.astype(np.int32)
+    count = int(_compiled_ids()(compiled_code.readonly(data, np.uint8), compiled_code.readonly(starts, np.int32), ids,
+                                firsts))
+    return None if count < 0 else (ids, firsts[:count])
 
 
 def digit_numbers(data: np.ndarray, starts: np.ndarray) -> np.ndarray | None:
-    """Text cells (``data[starts[i]:starts[i + 1]]``, ``starts`` int64) of decimal digits as numbers, in one compiled
-    pass (loaded first if need be): the floats pyarrow's cast from text gives them (each whole number exactly), a
-    blank cell 0. None when a cell is anything but at most :data:`MOST_READ_DIGITS` digits."""
+    """Text cells (``data[starts[i]:starts[i + 1]]``, ``starts`` such as a pyarrow text column's offsets as stored) of
+    decimal digits as numbers, in one compiled pass (loaded first if need be): the floats pyarrow's cast from text
+    gives them (each whole number exactly), a blank cell 0. None when a cell is anything but at most
+    :data:`MOST_READ_DIGITS` digits, or when ``data`` is too long for 32-bit starts (the pass reads those, as a text
+    column of a batch file stores them, without a copy)."""
     out = np.empty(starts.shape[0] - 1)
-    return out if _compiled_digits()(compiled_code.readonly(data, np.uint8), compiled_code.readonly(starts, np.int64),
+    if starts.dtype != np.int32:
+        if data.shape[0] > np.iinfo(np.int32).max:
+            return None
+        starts = starts.astype(np.int32)
+    return out if _compiled_digits()(compiled_code.readonly(data, np.uint8), compiled_code.readonly(starts, np.int32),
                                      out) else None
 
 
@@ -351,7 +426,8 @@ def warm(*, rows: bool = True, cents: bool = True, digits: bool = True) -> None:
     (``digits``), or load them from the cache: for setup steps, so that no user's first batch waits."""
     compiled_code.use_compiled()
     if digits:
-        digit_numbers(np.empty(0, dtype=np.uint8), np.zeros(1, dtype=np.int64))
+        digit_numbers(np.empty(0, dtype=np.uint8), np.zeros(1, dtype=np.int32))
+        cell_ids(np.empty(0, dtype=np.uint8), np.zeros(1, dtype=np.int32))
     if rows:
         count = INTERPRETED_ROWS + 1
         render_rows(np.full(1, -1, dtype=np.int64), np.empty(0, dtype=np.uint8),
