@@ -8,14 +8,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from isoplan.app.batch import _cell_bytes, _stored_cells, batch_households, read_batch
+from isoplan.app.batch import _stored_cells, batch_households, read_batch
 from isoplan.app.batch_csv import MOST_IDS, MOST_READ_DIGITS, cell_ids, digit_numbers
 from isoplan.app.common import InputError
 from isoplan.app.household import PLAIN_NAMES
 
 
 def _read(cells: list[str]) -> np.ndarray | None:
-    return digit_numbers(*_cell_bytes(pa.array(cells, pa.string())))
+    return digit_numbers(*_stored_cells(pa.array(cells, pa.string())))
 
 
 def _bits(values: list[float] | np.ndarray) -> list[int]:

@@ -821,14 +821,6 @@ def _has_special(column: Any) -> bool:
     return any(text.find(_SPECIAL[i:i + 1]) >= 0 for i in range(len(_SPECIAL)))
 
 
-def _cell_bytes(column: Any) -> tuple[np.ndarray, np.ndarray]:
-    """A text column's bytes (every cell's, in order) and where each cell starts in them (one more: the end)."""
-    import numpy as np
-
-    data, offsets, first = _cell_data(column)
-    return data, offsets.astype(np.int64) - first
-
-
 def _cell_data(column: Any) -> tuple[np.ndarray, np.ndarray, int]:
     """A text column's bytes (every cell's, in order), its offsets as stored (32 or 64 bits; one more than its cells:
     the end) and the first of them, where the bytes start."""
