@@ -353,14 +353,12 @@ def cell_ids(data: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarr
     distinct cell first appears, in one compiled pass (loaded first if need be): the number of each cell and the row
     of each number's first cell, as a dictionary encoding gives them. None when a cell is longer than
     :data:`MOST_ID_BYTES` or there are more than :data:`MOST_IDS` distinct cells."""
+    narrow = _int32_starts(data, starts)
+    if narrow is None:
+        return None
     ids = np.empty(starts.shape[0] - 1, dtype=np.int32)
     firsts = np.empty(MOST_IDS, dtype=np.int64)
-    if starts.dtype != np.int32:
-        if data.shape[0] > np.iinfo(np.int32).max:
-            return None
-        starts = starts.astype(np.int32)
-    count = int(_compiled_ids()(compiled_code.readonly(data, np.uint8), compiled_code.readonly(starts, np.int32), ids,
-                                firsts))
+    count = int(_compiled_ids()(compiled_code.readonly(data, np.uint8), narrow, ids, firsts))
     return None if count < 0 else (ids, firsts[:count])
 
 
@@ -370,13 +368,21 @@ def digit_numbers(data: np.ndarray, starts: np.ndarray) -> np.ndarray | None:
     gives them (each whole number exactly), a blank cell 0. None when a cell is anything but at most
     :data:`MOST_READ_DIGITS` digits, or when ``data`` is too long for 32-bit starts (the pass reads those, as a text
     column of a batch file stores them, without a copy)."""
+    narrow = _int32_starts(data, starts)
+    if narrow is None:
+        return None
     out = np.empty(starts.shape[0] - 1)
+    return out if _compiled_digits()(compiled_code.readonly(data, np.uint8), narrow, out) else None
+
+
+def _int32_starts(data: np.ndarray, starts: np.ndarray) -> np.ndarray | None:
+    """``starts`` as the compiled passes read them: 32-bit and read-only (a copy only when stored wider); None when
+    ``data`` is too long for 32-bit starts."""
     if starts.dtype != np.int32:
         if data.shape[0] > np.iinfo(np.int32).max:
             return None
         starts = starts.astype(np.int32)
-    return out if _compiled_digits()(compiled_code.readonly(data, np.uint8), compiled_code.readonly(starts, np.int32),
-                                     out) else None
+    return compiled_code.readonly(starts, np.int32)
 
 
 def amounts_to_cents(values: np.ndarray) -> tuple[np.ndarray, int]:
