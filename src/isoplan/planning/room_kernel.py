@@ -39,6 +39,7 @@ from isoplan.tax.households import Households
 from isoplan.tax.kernel import (
     AUTO,
     BLOCK_ROWS,
+    BLOCK_SPAN,
     I_CREDIT,
     ITEMIZED,
     L_ITEMIZED_ALLOWED,
@@ -568,7 +569,7 @@ def room_chunks(x: Any, year: Any, status: Any, first_year: int, law: Any, width
     for c in prange((n + chunk - 1) // chunk):
         stop = (c + 1) * chunk
         room_rows(c * chunk, n if n < stop else stop, x, year, status, first_year, law, width, n_tops, mode, out, flags,
-                  np.empty((BLOCK_ROWS, N_INPUTS)), np.empty(N_LINES), np.empty(N_POINTS))
+                  np.empty((N_INPUTS, BLOCK_SPAN)).T, np.empty(N_LINES), np.empty(N_POINTS))
 
 
 #: The solver's functions the compiled loops call (each compiled once, with the engine's).

@@ -680,26 +680,20 @@ def block_outputs(vb: Any, keep: Any, start: int, stop: int, out: Any) -> None:
         line = keep[j]
         # the block's part of the output line, indexed from 0 (no check of the index for negative values)
         part = out[j, start:stop]
-        n = len(part)
-        # eight rows a step: the compiled loop does not unroll this one by itself, and its counter and checks
-        # would cost twice the copying
-        for step in range(n // 8):
-            r = 8 * step
-            part[r] = vb[r][line]
-            part[r + 1] = vb[r + 1][line]
-            part[r + 2] = vb[r + 2][line]
-            part[r + 3] = vb[r + 3][line]
-            part[r + 4] = vb[r + 4][line]
-            part[r + 5] = vb[r + 5][line]
-            part[r + 6] = vb[r + 6][line]
-            part[r + 7] = vb[r + 7][line]
-        for r in range(n - n % 8, n):
+        for r in range(len(part)):
             part[r] = vb[r][line]
 
 
 #: Rows whose inputs :func:`federal_rows` gathers at once, and whose lines it then stores at once (their block of
 #: inputs stays in the L1 cache, their lines in the L2 cache).
 BLOCK_ROWS = 128
+#: Households a compiled block has room for: its rows and a cache line more. The compiled scratch is laid out value
+#: by value (``np.empty((values, BLOCK_SPAN)).T``, household r's values still being row r): each value of the
+#: block's households lies in one run of memory, which :func:`block_inputs` and :func:`block_outputs` copy as a
+#: whole, and a household's values lie this many apart, so that they fall in different sets of the cache instead of
+#: competing for a few.
+BLOCK_SPAN = BLOCK_ROWS + 8
+
 
 
 def federal_rows(start: int, stop: int, x: Any, year: Any, status: Any, first_year: int, law: Any, n_tops: int,
@@ -712,7 +706,8 @@ def federal_rows(start: int, stop: int, x: Any, year: Any, status: Any, first_ye
     and ``other`` are scratch for the inputs and the lines of :data:`BLOCK_ROWS`
     rows (``xb[r]`` is a row's :data:`N_INPUTS` inputs, ``vb[r]`` its
     :data:`N_LINES` lines) and for one row's lines of the other election: arrays
-    when compiled, lists of Python floats when interpreted.
+    when compiled (laid out as :data:`BLOCK_SPAN` says), lists of Python
+    floats when interpreted.
     """
     for block in range(start, stop, BLOCK_ROWS):
         block_stop = minimum_int(stop, block + BLOCK_ROWS)
@@ -755,7 +750,7 @@ def federal_chunks(x: Any, year: Any, status: Any, first_year: int, law: Any, to
     for c in prange((n + chunk - 1) // chunk):
         # the length is taken inside the loop: the body split across the cores gets the tuple, and with it the constant
         federal_rows(c * chunk, minimum_int(n, (c + 1) * chunk), x, year, status, first_year, law, len(tops), mode,
-                     keep, out, np.empty((BLOCK_ROWS, N_INPUTS)), np.empty((BLOCK_ROWS, N_LINES)),
+                     keep, out, np.empty((N_INPUTS, BLOCK_SPAN)).T, np.empty((N_LINES, BLOCK_SPAN)).T,
                      np.empty(N_LINES))
 
 
