@@ -695,7 +695,6 @@ BLOCK_ROWS = 128
 BLOCK_SPAN = BLOCK_ROWS + 8
 
 
-
 def federal_rows(start: int, stop: int, x: Any, year: Any, status: Any, first_year: int, law: Any, n_tops: int,
                  mode: int, keep: Any, out: Any, xb: Any, vb: Any, other: Any) -> None:
     """Rows ``start:stop`` of the inputs ``x`` (one sequence per :data:`INPUT_FIELDS`).
