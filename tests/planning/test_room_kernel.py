@@ -158,9 +158,9 @@ def test_each_elections_curve_is_the_engines_own_lines(itemize: bool) -> None:
         status = int(h.filing_status[i])
         at = ((int(h.year[i]) - LAW.first_year) * len(STATUSES) + status) * width
         v = [0.0] * kernel.N_LINES
-        kernel.income_and_deductions(xi, status, flat, at, n_tops, v)
-        curve, taxes0 = room_kernel.curve_of(xi, status, flat, at, n_tops, itemize, v)
-        kernel.tax_lines(xi, status, flat, at, n_tops, itemize, v)
+        kernel.income_and_deductions(xi, status, flat, at, (0,) * n_tops, v)
+        curve, taxes0 = room_kernel.curve_of(xi, status, flat, at, (0,) * n_tops, itemize, v)
+        kernel.tax_lines(xi, status, flat, at, (0,) * n_tops, itemize, v)
         assert curve[:7] == tuple(v[k] for k in (kernel.L_REGULAR_TAX, kernel.L_AMT_LINE1B, kernel.L_AMT_LINE2A,
                                                  kernel.L_AMT_LINE2I, kernel.L_AMT_LINE2K, kernel.L_AMT_LINE3,
                                                  kernel.L_AMT_LINE13))

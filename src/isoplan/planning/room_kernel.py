@@ -111,7 +111,7 @@ COMPILED_NAME = "room"
 # ------------------------------------------------------------------ Form 6251 as a function of the spread
 
 
-def curve_of(xi: Any, status: int, law: Any, at: int, n_tops: int, itemize: bool, v: Any) -> tuple[
+def curve_of(xi: Any, status: int, law: Any, at: int, tops: tuple[int, ...], itemize: bool, v: Any) -> tuple[
         tuple[float, float, float, float, float, float, float, float, float], tuple[float, float, float]]:
     """One election's Form 6251 inputs and its taxes with no added spread, from the lines of
     :func:`~isoplan.tax.kernel.income_and_deductions` in ``v``: (regular tax, lines 1b, 2a, 2i, 2k, 3, 13, 21,
@@ -120,7 +120,7 @@ def curve_of(xi: Any, status: int, law: Any, at: int, n_tops: int, itemize: bool
     (QDCG Worksheet line 5). Only the lines the room needs are computed: the engine's own row functions
     (:func:`~isoplan.tax.kernel.regular_tax_lines`, :func:`~isoplan.tax.kernel.amti_lines`,
     :func:`~isoplan.tax.kernel.form6251_from_amti`), without its NIIT, carryovers or stored lines."""
-    _, _, total_deductions, _, _, q5, _, _, _, _, _, regular_tax = regular_tax_lines(xi, law, at, n_tops, itemize, v)
+    _, _, total_deductions, _, _, q5, _, _, _, _, _, regular_tax = regular_tax_lines(xi, law, at, tops, itemize, v)
     _, line1b, line2a, line2i, line2k, line3, _, amti_before_addon, line13, line21, line29 = amti_lines(
         xi, law, at, itemize, total_deductions, q5, v)
     line9 = form6251_from_amti(amti_before_addon, status, line13, line21, line29, law, at)[8]
@@ -443,7 +443,7 @@ def first_crossing(first: Any, other: Any, credit: float, other_allows_more: boo
 # ------------------------------------------------------------------ one household's room
 
 
-def room_row(xi: Any, status: int, law: Any, at: int, n_tops: int, mode: int, v: Any, points: Any, out: Any,
+def room_row(xi: Any, status: int, law: Any, at: int, tops: tuple[int, ...], mode: int, v: Any, points: Any, out: Any,
              flags: Any, i: int) -> None:
     """The room and the credit line of the household with inputs ``xi`` into ``out[:, i]`` (:data:`AMOUNTS`) and
     ``flags[:, i]`` (:data:`FLAGS`).
@@ -452,7 +452,7 @@ def room_row(xi: Any, status: int, law: Any, at: int, n_tops: int, mode: int, v:
     :func:`isoplan.planning.room.amt_room` for this household (``points``: scratch for :func:`first_crossing`).
     """
     credit = xi[I_CREDIT]
-    income_and_deductions(xi, status, law, at, n_tops, v)
+    income_and_deductions(xi, status, law, at, tops, v)
     other_allows_more = False
     # each election's curve, and its taxes with no added spread: the engine's own lines (Form 6251 lines 11, 9)
     if mode == AUTO:
@@ -465,19 +465,19 @@ def room_row(xi: Any, status: int, law: Any, at: int, n_tops: int, mode: int, v:
         # The standard curve of an itemizer is needed only where the election may switch, or for the credit
         # line's first guess (which takes the later of both elections' inversions).
         if itemize_first or other_allows_more:
-            itemized, itemized0 = curve_of(xi, status, law, at, n_tops, True, v)
+            itemized, itemized0 = curve_of(xi, status, law, at, tops, True, v)
             if not itemize_first or other_allows_more or credit > 0:
-                standard, standard0 = curve_of(xi, status, law, at, n_tops, False, v)
+                standard, standard0 = curve_of(xi, status, law, at, tops, False, v)
             else:
                 standard, standard0 = itemized, itemized0
         else:
-            standard, standard0 = curve_of(xi, status, law, at, n_tops, False, v)
+            standard, standard0 = curve_of(xi, status, law, at, tops, False, v)
             itemized, itemized0 = standard, standard0
         first, first0 = (itemized, itemized0) if itemize_first else (standard, standard0)
         other, other0 = (standard, standard0) if itemize_first else (itemized, itemized0)
     else:
         itemize_first = mode == ITEMIZED
-        first, first0 = curve_of(xi, status, law, at, n_tops, itemize_first, v)
+        first, first0 = curve_of(xi, status, law, at, tops, itemize_first, v)
         other, other0 = first, first0
     amt0, after0, line9 = first0
     switch0 = False
@@ -537,7 +537,7 @@ def room_row(xi: Any, status: int, law: Any, at: int, n_tops: int, mode: int, v:
 
 
 def room_rows(start: int, stop: int, x: Any, year: Any, status: Any, first_year: int, law: Any, width: int,
-              n_tops: int, mode: int, out: Any, flags: Any, xb: Any, v: Any, points: Any) -> None:
+              tops: tuple[int, ...], mode: int, out: Any, flags: Any, xb: Any, v: Any, points: Any) -> None:
     """Rows ``start:stop`` of the inputs ``x`` (one sequence per :data:`isoplan.tax.kernel.INPUT_FIELDS`); row
     i's law starts at ``((year - first_year) * statuses + status) * width`` of the flat table ``law``. ``xb``,
     ``v``, ``points``: scratch for the inputs of :data:`~isoplan.tax.kernel.BLOCK_ROWS` rows (``xb[r]``: one
@@ -554,7 +554,7 @@ def room_rows(start: int, stop: int, x: Any, year: Any, status: Any, first_year:
             at = ((block_year[r] - first_year) * N_STATUSES + s) * width
             # the household's own row of the law: each parameter is then read at a fixed place (no index computed
             # per read, which the compiled loop would check for negative values)
-            room_row(xb[r], s, law[at:at + width], 0, n_tops, mode, v, points, out, flags, block + r)
+            room_row(xb[r], s, law[at:at + width], 0, tops, mode, v, points, out, flags, block + r)
 
 
 #: The loop over chunks of rows: ``range`` when run in one thread; :func:`_compiled` runs a copy of
@@ -562,13 +562,13 @@ def room_rows(start: int, stop: int, x: Any, year: Any, status: Any, first_year:
 prange = range
 
 
-def room_chunks(x: Any, year: Any, status: Any, first_year: int, law: Any, width: int, n_tops: int, mode: int,
+def room_chunks(x: Any, year: Any, status: Any, first_year: int, law: Any, width: int, tops: tuple[int, ...], mode: int,
                 out: Any, flags: Any, chunk: int) -> None:
     """:func:`room_rows` over every row, ``chunk`` rows at a time."""
     n = len(year)
     for c in prange((n + chunk - 1) // chunk):
         stop = (c + 1) * chunk
-        room_rows(c * chunk, n if n < stop else stop, x, year, status, first_year, law, width, n_tops, mode, out, flags,
+        room_rows(c * chunk, n if n < stop else stop, x, year, status, first_year, law, width, tops, mode, out, flags,
                   np.empty((N_INPUTS, BLOCK_SPAN)).T, np.empty(N_LINES), np.empty(N_POINTS))
 
 
@@ -625,7 +625,7 @@ def rooms(h: Households, law: LawTable, deduction: str) -> dict[str, np.ndarray]
     loop = _compiled("parallel" if n >= PARALLEL_ROWS else "one_thread")
     loop(tuple(compiled.readonly(getattr(h, name), np.float64) for name in kernel.INPUT_FIELDS),
          compiled.readonly(h.year, np.int64), compiled.readonly(h.filing_status, np.int8), int(law.first_year),
-         compiled.readonly(table.ravel(), np.float64), int(table.shape[1]), int(n_tops), MODES[deduction], out, flags,
+         compiled.readonly(table.ravel(), np.float64), int(table.shape[1]), (0,) * n_tops, MODES[deduction], out, flags,
          CHUNK_ROWS)
     compiled.COMPILED_RAN.add(COMPILED_NAME)
     return {**dict(zip(AMOUNTS, out, strict=True)), **dict(zip(FLAGS, flags, strict=True))}
@@ -655,7 +655,7 @@ def rooms_interpreted(h: Households, law: LawTable, deduction: str) -> dict[str,
     out, flags = np.empty((len(AMOUNTS), n)), np.empty((len(FLAGS), n), dtype=np.bool_)
     room_rows(0, n, tuple(getattr(h, name).tolist() for name in kernel.INPUT_FIELDS), h.year.tolist(),
               h.filing_status.tolist(), int(law.first_year), table.ravel().tolist(), int(table.shape[1]),
-              int(n_tops), MODES[deduction], out, flags, [[0.0] * N_INPUTS for _ in range(min(n, BLOCK_ROWS))],
+              (0,) * n_tops, MODES[deduction], out, flags, [[0.0] * N_INPUTS for _ in range(min(n, BLOCK_ROWS))],
               [0.0] * N_LINES, [0.0] * N_POINTS)
     return {**dict(zip(AMOUNTS, out, strict=True)), **dict(zip(FLAGS, flags, strict=True))}
 

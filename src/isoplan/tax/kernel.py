@@ -36,7 +36,6 @@ line array.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -298,50 +297,47 @@ def loss_carryover(line7: float, line15: float, in_income: float, taxable_income
     return line8, line13
 
 
-def bracket_tax(income: float, law: Any, at: int, n_tops: int) -> float:
+def bracket_tax(income: float, law: Any, at: int, tops: tuple[int, ...]) -> float:
     """Tax on ``income`` by the ordinary schedule (IRC §1(j)(2) rate tables).
 
-    The first rate on all income plus each rate step on the income above each bracket top.
+    The first rate on all income plus each rate step on the income above each bracket top. ``tops`` has one entry
+    per bracket top; only its length is read. A tuple's length is part of its type, so the compiled loop knows the
+    number of brackets as a constant and runs the sum unrolled (as a loop it cost a household about a third more).
     """
-    tops = law[at + P_ORDINARY_RATES + n_tops + 1:at + P_ORDINARY_RATES + 2 * n_tops + 1]
-    steps = law[at + P_ORDINARY_RATES + 2 * n_tops + 1:at + P_ORDINARY_RATES + 3 * n_tops + 1]
-    tax: float = law[at + P_ORDINARY_RATES] * income
-    # indexed from 0 by the loop counter (known non-negative, so the compiled loop reads each value without a
-    # check for negative indices); each step is rate k + 1 less rate k, subtracted once in the table
+    n_tops = len(tops)
+    rates = at + P_ORDINARY_RATES
+    tax: float = law[rates] * income
+    # each step is rate k + 1 less rate k, subtracted once in the table
     for k in range(n_tops):
-        tax = tax + steps[k] * maximum(income - tops[k], 0.0)
+        tax = tax + law[rates + 2 * n_tops + 1 + k] * maximum(income - law[rates + n_tops + 1 + k], 0.0)
     return tax
 
 
-def tax_on_ordinary_income(income: float, law: Any, at: int, n_tops: int) -> float:
+def tax_on_ordinary_income(income: float, law: Any, at: int, tops: tuple[int, ...]) -> float:
     """Form 1040 tax on ordinary taxable income: Tax Table below its limit, else the schedule.
 
     The Tax Table taxes the midpoint of the income's row and rounds to the
     whole dollar (Form 1040 instructions, line 16). Rows: [0, 5) pays 0, then
     $10 rows to $25, $25 rows to $3,000, $50 rows to $100,000.
+
+    Every candidate is computed and one chosen, without branches: incomes in a batch fall on either side of each
+    limit at random, and a mispredicted branch costs more than the arithmetic it skips.
     """
     first0 = law[at + P_TABLE_FIRST_ROWS]
     first1 = law[at + P_TABLE_FIRST_ROWS + 1]
     first2 = law[at + P_TABLE_FIRST_ROWS + 2]
-    if income < first0:
-        return 0.0
+    wide_row = law[at + P_TABLE_WIDE_ROW]
+    narrow_row = law[at + P_TABLE_NARROW_ROW]
     in_table = income < law[at + P_TABLE_LIMIT]
-    taxed = income
-    if in_table:
-        wide_row = law[at + P_TABLE_WIDE_ROW]
-        narrow_row = law[at + P_TABLE_NARROW_ROW]
-        if income >= law[at + P_TABLE_WIDE_FROM]:
-            taxed = math.floor(income / wide_row) * wide_row + wide_row / 2
-        elif income >= first2:
-            taxed = math.floor(income / narrow_row) * narrow_row + narrow_row / 2
-        elif income < first1:  # the first rows: [5, 15) -> midpoint 10, [15, 25) -> midpoint 20
-            taxed = (first0 + first1) / 2
-        else:
-            taxed = (first1 + first2) / 2
-    tax = bracket_tax(taxed, law, at, n_tops)
-    if in_table:
-        tax = float(math.floor(tax + 0.5))
-    return tax
+    # a floor in floating point (math.floor gives an integer, whose conversions a compiled loop pays for)
+    wide = float(np.floor(income / wide_row)) * wide_row + wide_row / 2
+    narrow = float(np.floor(income / narrow_row)) * narrow_row + narrow_row / 2
+    # the first rows: [5, 15) -> midpoint 10, [15, 25) -> midpoint 20
+    first = (first0 + first1) / 2 if income < first1 else (first1 + first2) / 2
+    midpoint = wide if income >= law[at + P_TABLE_WIDE_FROM] else (narrow if income >= first2 else first)
+    tax = bracket_tax(midpoint if in_table else income, law, at, tops)
+    tax = float(np.floor(tax + 0.5)) if in_table else tax
+    return 0.0 if income < first0 else tax
 
 
 def amt_rate_tax(base: float, law: Any, at: int) -> float:
@@ -395,7 +391,7 @@ def form6251_from_amti(
     return mfs_addon, line4, line5, line6, line18, line31, line34, line39, line7
 
 
-def income_and_deductions(xi: Any, status: int, law: Any, at: int, n_tops: int, v: Any) -> None:
+def income_and_deductions(xi: Any, status: int, law: Any, at: int, tops: tuple[int, ...], v: Any) -> None:
     """Form 1040 lines 1-11 and both deduction candidates (Schedule A and standard), into ``v`` (each line
     stored as soon as it is computed, as in :func:`election_lines`)."""
     loss_limit = law[at + P_CAPITAL_LOSS_LIMIT]
@@ -449,6 +445,7 @@ def income_and_deductions(xi: Any, status: int, law: Any, at: int, n_tops: int, 
     itemized_total = salt + xi[I_MORTGAGE] + charity + xi[I_OTHER_ITEMIZED]
     # §68 as amended (zero rate in the law data's years before it): the limitation rate times the lesser of the
     # itemized deductions and the taxable income before §68, increased by them, above the top bracket's start
+    n_tops = len(tops)
     start_37 = law[at + P_ORDINARY_RATES + n_tops + 1 + n_tops - 1]
     section_68 = law[at + P_ITEMIZED_LIMITATION_RATE] * minimum(
         itemized_total, maximum(agi - senior_deduction - start_37, 0.0))
@@ -457,7 +454,7 @@ def income_and_deductions(xi: Any, status: int, law: Any, at: int, n_tops: int, 
     v[L_ITEMIZED_ALLOWED] = itemized_total - section_68
 
 
-def regular_tax_lines(xi: Any, law: Any, at: int, n_tops: int, itemize: bool, v: Any) -> tuple[
+def regular_tax_lines(xi: Any, law: Any, at: int, tops: tuple[int, ...], itemize: bool, v: Any) -> tuple[
         float, float, float, float, float, float, float, float, float, float, float, float]:
     """Form 1040 lines 12-16 of one election from the lines of :func:`income_and_deductions` in ``v``: the
     deduction, the non-itemizer charitable deduction used, total deductions (line 14), taxable income (line 15),
@@ -465,8 +462,10 @@ def regular_tax_lines(xi: Any, law: Any, at: int, n_tops: int, itemize: bool, v:
     (line 16, IRC §1(h), §1(j))."""
     agi = v[L_AGI]
     senior_deduction = v[L_SENIOR]
-    deduction = v[L_ITEMIZED_ALLOWED] if itemize else v[L_STANDARD]
-    nonitemizer_charity = 0.0 if itemize else v[L_NONITEMIZER_CHARITABLE]
+    # both candidates read, then one chosen: a read under a condition keeps the compiled loop's branches
+    itemized_allowed, standard, nonitemizer = v[L_ITEMIZED_ALLOWED], v[L_STANDARD], v[L_NONITEMIZER_CHARITABLE]
+    deduction = itemized_allowed if itemize else standard
+    nonitemizer_charity = 0.0 if itemize else nonitemizer
     total_deductions = deduction + nonitemizer_charity + senior_deduction  # Form 1040 line 14
     taxable_income = maximum(agi - total_deductions, 0.0)  # line 15
 
@@ -488,11 +487,11 @@ def regular_tax_lines(xi: Any, law: Any, at: int, n_tops: int, itemize: bool, v:
     q18 = law[at + P_CG_RATES + 1] * q17
     q20 = q10 - (q9 + q17)
     q21 = law[at + P_CG_RATES + 2] * q20
-    q22 = tax_on_ordinary_income(q5, law, at, n_tops)
+    q22 = tax_on_ordinary_income(q5, law, at, tops)
     q23 = q18 + q21 + q22
     # line 24 taxes line 1 as line 22 taxes line 5: the same tax when line 5 is line 1 (no qualified dividends
     # or net capital gain on line 4)
-    q24 = q22 if q5 == q1 else tax_on_ordinary_income(q1, law, at, n_tops)
+    q24 = q22 if q5 == q1 else tax_on_ordinary_income(q1, law, at, tops)
     regular_tax = minimum(q23, q24) if q4 > 0 else q24
     return deduction, nonitemizer_charity, total_deductions, taxable_income, q4, q5, q9, q17, q20, q22, q24, regular_tax
 
@@ -510,11 +509,12 @@ def amti_lines(xi: Any, law: Any, at: int, itemize: bool, total_deductions: floa
     # ---- Form 6251 Part I: AMTI ----
     line1a = total_deductions - senior_deduction
     line1b = agi - line1a  # may be negative
-    line2a = v[L_SALT] if itemize else v[L_STANDARD]  # §56(b)(1)(A)(ii), (E)
+    salt, standard, section_68 = v[L_SALT], v[L_STANDARD], v[L_SECTION_68]  # read, then chosen (as above)
+    line2a = salt if itemize else standard  # §56(b)(1)(A)(ii), (E)
     line2i = xi[I_ISO]  # §56(b)(3)
     line2k = xi[I_LINE2K]
     # §56(b)(1)(F): §68 does not apply for AMTI, so its reduction is deducted back [S, TAX_FACTS A9]
-    section_68_restored = -v[L_SECTION_68] if itemize else 0.0
+    section_68_restored = -section_68 if itemize else 0.0
     line3 = xi[I_OTHER_AMT] + section_68_restored
     amti_before_addon = line1b + line2a + line2i + line2k + line3
     # Part III bands are measured on regular-tax ordinary income (QDCG worksheet line 5): lines 20-21, 27-29
@@ -525,13 +525,14 @@ def amti_lines(xi: Any, law: Any, at: int, itemize: bool, total_deductions: floa
     return line1a, line1b, line2a, line2i, line2k, line3, section_68_restored, amti_before_addon, line13, line21, line29
 
 
-def tax_lines(xi: Any, status: int, law: Any, at: int, n_tops: int, itemize: bool, v: Any) -> None:
+def tax_lines(xi: Any, status: int, law: Any, at: int, tops: tuple[int, ...], itemize: bool, v: Any) -> None:
     """Regular tax, NIIT, Additional Medicare Tax, Form 6251 and the credit for one election, into ``v``
     (which holds :func:`income_and_deductions`)."""
-    election_lines(xi, status, law, at, n_tops, itemize, v, v)
+    election_lines(xi, status, law, at, tops, itemize, v, v)
 
 
-def election_lines(xi: Any, status: int, law: Any, at: int, n_tops: int, itemize: bool, v: Any, w: Any) -> None:
+def election_lines(xi: Any, status: int, law: Any, at: int, tops: tuple[int, ...], itemize: bool, v: Any,
+                   w: Any) -> None:
     """:func:`tax_lines` of one election from the lines of :func:`income_and_deductions` in ``v``, into ``w``
     from :data:`N_ELECTION_FREE` on (``w`` may be ``v``; the other election goes to scratch without a copy of
     the lines both share).
@@ -541,7 +542,7 @@ def election_lines(xi: Any, status: int, law: Any, at: int, n_tops: int, itemize
     spilled to the stack and read back, until then.
     """
     (deduction, nonitemizer_charity, total_deductions, taxable_income, q4, q5, q9, q17, q20, q22, q24,
-     regular_tax) = regular_tax_lines(xi, law, at, n_tops, itemize, v)
+     regular_tax) = regular_tax_lines(xi, law, at, tops, itemize, v)
     w[L_ITEMIZED] = 1.0 if itemize else 0.0
     w[L_DEDUCTION] = deduction
     w[L_NONITEMIZER_USED] = nonitemizer_charity
@@ -622,10 +623,20 @@ def election_lines(xi: Any, status: int, law: Any, at: int, n_tops: int, itemize
     w[L_TOTAL_TAX] = income_tax_after_credit + niit + additional_medicare
 
 
-def federal_row(xi: Any, status: int, law: Any, at: int, n_tops: int, mode: int, v: Any, other: Any) -> None:
-    """Every line of household ``i`` into ``v`` (``other``: scratch for the other election).
+def first_election(xi: Any, status: int, law: Any, at: int, tops: tuple[int, ...], mode: int, v: Any) -> None:
+    """Every line of a household into ``v``, under the election ``mode`` asks for: the larger deduction when it
+    is AUTO (:func:`other_election` then tries the other)."""
+    income_and_deductions(xi, status, law, at, tops, v)
+    itemized_allowed, standard_total = v[L_ITEMIZED_ALLOWED], v[L_STANDARD_TOTAL]
+    itemize = mode == ITEMIZED or (mode == AUTO and itemized_allowed > standard_total)
+    tax_lines(xi, status, law, at, tops, itemize, v)
 
-    ``mode`` AUTO takes the election with the lower regular tax + AMT - minimum
+
+def other_election(xi: Any, status: int, law: Any, at: int, tops: tuple[int, ...], v: Any, other: Any) -> None:
+    """For mode AUTO, after :func:`first_election`: the other election's lines into ``v`` where it is cheaper
+    (``other``: scratch for its lines).
+
+    AUTO takes the election with the lower regular tax + AMT - minimum
     tax credit (IRC §63(e) lets a filer itemize even below the standard
     deduction, which can pay when the AMT binds): it starts from the larger
     deduction; the other election always has the smaller regular deduction, so
@@ -636,16 +647,7 @@ def federal_row(xi: Any, status: int, law: Any, at: int, n_tops: int, mode: int,
     the other election deducts more for the AMT, and taken when cheaper by
     more than :data:`ELECTION_TIE`.
     """
-    income_and_deductions(xi, status, law, at, n_tops, v)
-    if mode == STANDARD:
-        itemize = False
-    elif mode == ITEMIZED:
-        itemize = True
-    else:
-        itemize = v[L_ITEMIZED_ALLOWED] > v[L_STANDARD_TOTAL]
-    tax_lines(xi, status, law, at, n_tops, itemize, v)
-    if mode != AUTO:
-        return
+    itemize = v[L_ITEMIZED_ALLOWED] > v[L_STANDARD_TOTAL]
     amt_allowed_itemized = v[L_ITEMIZED_BEFORE_68] - v[L_SALT]
     amt_allowed_standard = v[L_NONITEMIZER_CHARITABLE]
     if itemize:
@@ -654,7 +656,7 @@ def federal_row(xi: Any, status: int, law: Any, at: int, n_tops: int, mode: int,
         other_allows_more = amt_allowed_itemized > amt_allowed_standard
     if not (other_allows_more and (v[L_AMT] > 0 or xi[I_CREDIT] > 0)):
         return
-    election_lines(xi, status, law, at, n_tops, not itemize, v, other)
+    election_lines(xi, status, law, at, tops, not itemize, v, other)
     if other[L_AFTER_CREDIT] < v[L_AFTER_CREDIT] - ELECTION_TIE:
         for k in range(N_ELECTION_FREE, N_LINES):
             v[k] = other[k]
@@ -670,6 +672,19 @@ def block_inputs(x: Any, start: int, stop: int, xb: Any) -> None:
         part = x[k][start:stop]
         for r in range(len(part)):
             xb[r][k] = part[r]
+
+
+def block_law(law: Any, year: Any, status: Any, first_year: int, start: int, stop: int, lb: Any) -> None:
+    """The law of rows ``start:stop`` into ``lb[i - start]``: household i's row of the parameter table ``law``,
+    row ``(year - first_year) * statuses + status``. The compiled loop then reads a household's law from the
+    block's scratch, as it reads its inputs (read from the table itself, a household cost about 40% more)."""
+    block_year = year[start:stop]
+    block_status = status[start:stop]
+    for r in range(len(block_year)):
+        row = law[(block_year[r] - first_year) * N_STATUSES + block_status[r]]
+        own = lb[r]
+        for p in range(len(row)):
+            own[p] = row[p]
 
 
 def block_outputs(vb: Any, keep: Any, start: int, stop: int, out: Any) -> None:
@@ -695,30 +710,32 @@ BLOCK_ROWS = 128
 BLOCK_SPAN = BLOCK_ROWS + 8
 
 
-def federal_rows(start: int, stop: int, x: Any, year: Any, status: Any, first_year: int, law: Any, n_tops: int,
-                 mode: int, keep: Any, out: Any, xb: Any, vb: Any, other: Any) -> None:
+def federal_rows(start: int, stop: int, x: Any, year: Any, status: Any, first_year: int, law: Any,
+                 tops: tuple[int, ...], mode: int, keep: Any, out: Any, xb: Any, lb: Any, vb: Any, other: Any) -> None:
     """Rows ``start:stop`` of the inputs ``x`` (one sequence per :data:`INPUT_FIELDS`).
 
     ``law`` is the kernel's parameter table, one row per year and status:
     household i's is row ``(year - first_year) * statuses + status``. The lines listed in
-    ``keep`` (indices into :data:`LINE_KEYS`) go to ``out[j, i]``. ``xb``, ``vb``
-    and ``other`` are scratch for the inputs and the lines of :data:`BLOCK_ROWS`
-    rows (``xb[r]`` is a row's :data:`N_INPUTS` inputs, ``vb[r]`` its
+    ``keep`` (indices into :data:`LINE_KEYS`) go to ``out[j, i]``. ``xb``, ``lb``, ``vb``
+    and ``other`` are scratch for the inputs, the law and the lines of :data:`BLOCK_ROWS`
+    rows (``xb[r]`` is a row's :data:`N_INPUTS` inputs, ``lb[r]`` its row of ``law``, ``vb[r]`` its
     :data:`N_LINES` lines) and for one row's lines of the other election: arrays
     when compiled (laid out as :data:`BLOCK_SPAN` says), lists of Python
     floats when interpreted.
+
+    Under AUTO the other election is tried in a second pass over the block (:func:`other_election`): in the
+    first pass's loop its code, which runs for about one household in six, slowed every household by a third.
     """
     for block in range(start, stop, BLOCK_ROWS):
         block_stop = minimum_int(stop, block + BLOCK_ROWS)
         block_inputs(x, block, block_stop, xb)
-        block_year = year[block:block_stop]
+        block_law(law, year, status, first_year, block, block_stop, lb)
         block_status = status[block:block_stop]
-        for r in range(len(block_year)):
-            s = block_status[r]
-            # the household's own row of the law: each parameter is then read at a fixed place, which the
-            # compiled loop reads directly (an index computed per row would be checked for negative values); a row
-            # of the table, not a slice of it flat, whose two ends the compiled loop would check and clamp
-            federal_row(xb[r], s, law[(block_year[r] - first_year) * N_STATUSES + s], 0, n_tops, mode, vb[r], other)
+        for r in range(len(block_status)):
+            first_election(xb[r], block_status[r], lb[r], 0, tops, mode, vb[r])
+        if mode == AUTO:
+            for r in range(len(block_status)):
+                other_election(xb[r], block_status[r], lb[r], 0, tops, vb[r], other)
         block_outputs(vb, keep, block, block_stop, out)
 
 
@@ -739,18 +756,12 @@ prange = range
 
 def federal_chunks(x: Any, year: Any, status: Any, first_year: int, law: Any, tops: tuple[int, ...], mode: int,
                    keep: Any, out: Any, chunk: int) -> None:
-    """:func:`federal_rows` over every row, ``chunk`` rows at a time.
-
-    ``tops`` has one entry per ordinary bracket top: only its length is read. A tuple's length is part of its type,
-    so the compiled loop knows the number of brackets as a constant (one machine code per number) and runs
-    :func:`bracket_tax` unrolled, without a loop counter.
-    """
+    """:func:`federal_rows` over every row, ``chunk`` rows at a time (``tops``: see :func:`bracket_tax`)."""
     n = len(year)
     for c in prange((n + chunk - 1) // chunk):
-        # the length is taken inside the loop: the body split across the cores gets the tuple, and with it the constant
-        federal_rows(c * chunk, minimum_int(n, (c + 1) * chunk), x, year, status, first_year, law, len(tops), mode,
-                     keep, out, np.empty((N_INPUTS, BLOCK_SPAN)).T, np.empty((N_LINES, BLOCK_SPAN)).T,
-                     np.empty(N_LINES))
+        federal_rows(c * chunk, minimum_int(n, (c + 1) * chunk), x, year, status, first_year, law, tops, mode,
+                     keep, out, np.empty((N_INPUTS, BLOCK_SPAN)).T, np.empty((law.shape[1], BLOCK_SPAN)).T,
+                     np.empty((N_LINES, BLOCK_SPAN)).T, np.empty(N_LINES))
 
 
 def form6251_chunks(amti_before_addon: Any, status: Any, line13: Any, line21: Any, line29: Any, law_row: Any,
@@ -769,4 +780,5 @@ def minimum_int(a: int, b: int) -> int:
 #: The functions the compiled loops call (each compiled once, in :mod:`isoplan.tax.compiled`).
 ROW_FUNCTIONS = (maximum, minimum, minimum_int, schedule_d, loss_carryover, bracket_tax, tax_on_ordinary_income,
                  amt_rate_tax, form6251_from_amti, income_and_deductions, regular_tax_lines, amti_lines, election_lines,
-                 tax_lines, federal_row, block_inputs, block_outputs, federal_rows, form6251_rows)
+                 tax_lines, first_election, other_election, block_inputs, block_law, block_outputs, federal_rows,
+                 form6251_rows)
