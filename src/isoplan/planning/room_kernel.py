@@ -164,7 +164,7 @@ def elect(first_taxes: Any, other: Any, credit: float, other_allows_more: bool, 
           at: int) -> tuple[float, float, bool, float]:
     """The engine's election rule at added spread ``s``, given the first election's :func:`taxes_of`: where the
     AMT or the credit is in play and the other election deducts more for the AMT, it is taken when cheaper by
-    more than the tie rule (:func:`isoplan.tax.kernel.federal_row`)."""
+    more than the tie rule (:func:`isoplan.tax.kernel.other_election`)."""
     amt, after, line9 = first_taxes
     if other_allows_more and (amt > 0 or credit > 0):
         amt_b, after_b, line9_b = taxes_at(other, s, credit, status, law, at)
