@@ -152,15 +152,15 @@ def test_each_elections_curve_is_the_engines_own_lines(itemize: bool) -> None:
     stored lines): they, the Form 6251 they give at no added spread and the taxes there are the engine's lines."""
     h = room_batch(400, seed=5)
     table, n_tops = tax_compiled.kernel_table(LAW)
-    flat, width = table.ravel().tolist(), table.shape[1]
+    flat, width, tops = table.ravel().tolist(), table.shape[1], kernel.bracket_tops(n_tops)
     for i in range(len(h)):
         xi = [float(getattr(h, name)[i]) for name in kernel.INPUT_FIELDS]
         status = int(h.filing_status[i])
         at = ((int(h.year[i]) - LAW.first_year) * len(STATUSES) + status) * width
         v = [0.0] * kernel.N_LINES
-        kernel.income_and_deductions(xi, status, flat, at, (0,) * n_tops, v)
-        curve, taxes0 = room_kernel.curve_of(xi, status, flat, at, (0,) * n_tops, itemize, v)
-        kernel.tax_lines(xi, status, flat, at, (0,) * n_tops, itemize, v)
+        kernel.income_and_deductions(xi, status, flat, at, tops, v)
+        curve, taxes0 = room_kernel.curve_of(xi, status, flat, at, tops, itemize, v)
+        kernel.tax_lines(xi, status, flat, at, tops, itemize, v)
         assert curve[:7] == tuple(v[k] for k in (kernel.L_REGULAR_TAX, kernel.L_AMT_LINE1B, kernel.L_AMT_LINE2A,
                                                  kernel.L_AMT_LINE2I, kernel.L_AMT_LINE2K, kernel.L_AMT_LINE3,
                                                  kernel.L_AMT_LINE13))

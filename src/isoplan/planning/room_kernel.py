@@ -625,8 +625,8 @@ def rooms(h: Households, law: LawTable, deduction: str) -> dict[str, np.ndarray]
     loop = _compiled("parallel" if n >= PARALLEL_ROWS else "one_thread")
     loop(tuple(compiled.readonly(getattr(h, name), np.float64) for name in kernel.INPUT_FIELDS),
          compiled.readonly(h.year, np.int64), compiled.readonly(h.filing_status, np.int8), int(law.first_year),
-         compiled.readonly(table.ravel(), np.float64), int(table.shape[1]), (0,) * n_tops, MODES[deduction], out, flags,
-         CHUNK_ROWS)
+         compiled.readonly(table.ravel(), np.float64), int(table.shape[1]), kernel.bracket_tops(n_tops),
+         MODES[deduction], out, flags, CHUNK_ROWS)
     compiled.COMPILED_RAN.add(COMPILED_NAME)
     return {**dict(zip(AMOUNTS, out, strict=True)), **dict(zip(FLAGS, flags, strict=True))}
 
@@ -655,8 +655,8 @@ def rooms_interpreted(h: Households, law: LawTable, deduction: str) -> dict[str,
     out, flags = np.empty((len(AMOUNTS), n)), np.empty((len(FLAGS), n), dtype=np.bool_)
     room_rows(0, n, tuple(getattr(h, name).tolist() for name in kernel.INPUT_FIELDS), h.year.tolist(),
               h.filing_status.tolist(), int(law.first_year), table.ravel().tolist(), int(table.shape[1]),
-              (0,) * n_tops, MODES[deduction], out, flags, [[0.0] * N_INPUTS for _ in range(min(n, BLOCK_ROWS))],
-              [0.0] * N_LINES, [0.0] * N_POINTS)
+              kernel.bracket_tops(n_tops), MODES[deduction], out, flags,
+              [[0.0] * N_INPUTS for _ in range(min(n, BLOCK_ROWS))], [0.0] * N_LINES, [0.0] * N_POINTS)
     return {**dict(zip(AMOUNTS, out, strict=True)), **dict(zip(FLAGS, flags, strict=True))}
 
 

@@ -224,13 +224,13 @@ def federal(x: tuple[np.ndarray, ...], year: np.ndarray, status: np.ndarray, fir
     if (n <= INTERPRETED_ROWS and "federal" not in COMPILED_RAN) or interpret(n * FEDERAL_ROW_SECONDS):
         block = range(min(n, kernel.BLOCK_ROWS))
         kernel.federal_rows(0, n, tuple(a.tolist() for a in x), year.tolist(), status.tolist(), first_year,
-                            _as_list(table), (0,) * n_tops, mode, keep.tolist(), out,
+                            _as_list(table), kernel.bracket_tops(n_tops), mode, keep.tolist(), out,
                             [[0.0] * kernel.N_INPUTS for _ in block], [[0.0] * table.shape[1] for _ in block],
                             [[0.0] * kernel.N_LINES for _ in block], [0.0] * kernel.N_LINES)
         return out
     _driver("federal", n)(
         tuple(readonly(a, np.float64) for a in x), readonly(year, np.int64), readonly(status, np.int8),
-        int(first_year), readonly(table, np.float64), (0,) * n_tops, int(mode),
+        int(first_year), readonly(table, np.float64), kernel.bracket_tops(n_tops), int(mode),
         readonly(keep, np.uint64), out, CHUNK_ROWS)  # unsigned: the compiled loop reads v[keep[j]] unchecked
     if n < PARALLEL_ROWS:
         COMPILED_RAN.add("federal")

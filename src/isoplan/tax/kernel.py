@@ -297,6 +297,12 @@ def loss_carryover(line7: float, line15: float, in_income: float, taxable_income
     return line8, line13
 
 
+def bracket_tops(n_tops: int) -> tuple[int, ...]:
+    """The ``tops`` argument of the row functions for a law of ``n_tops`` ordinary bracket tops (see
+    :func:`bracket_tax`)."""
+    return (0,) * n_tops
+
+
 def bracket_tax(income: float, law: Any, at: int, tops: tuple[int, ...]) -> float:
     """Tax on ``income`` by the ordinary schedule (IRC §1(j)(2) rate tables).
 
