@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import generate_households
 from isoplan.tax import compiled, kernel
 from isoplan.tax.explain import OUTPUTS
-from isoplan.tax.federal import compute_federal
+from isoplan.tax.federal import _line_positions, compute_federal
 from isoplan.tax.households import Households, households
 from isoplan.tax.law import law_table
 
@@ -93,7 +93,7 @@ def main() -> None:
     compiled.register_row_functions()
     mover = numba.njit(parallel=True, nogil=True, error_model="numpy")(move_chunks)
     law = law_table(None)
-    keep = compiled.readonly(np.asarray([kernel.LINE_KEYS.index(key) for key in OUTPUTS]), np.uint64)
+    keep = compiled.readonly(_line_positions(OUTPUTS), np.uint64)  # the engine's own positions of the lines
     columns = generate_households(args.rows)
     warm = households(**generate_households(compiled.PARALLEL_ROWS, seed=1))
     compute_federal(warm, law, keep=OUTPUTS)
